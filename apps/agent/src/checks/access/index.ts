@@ -1,0 +1,4 @@
+import type { Check } from '../check.js';
+
+/** Implementations of the `access` area, in catalogue order. */
+export const ACCESS_IMPLEMENTATIONS: Check[] = [];

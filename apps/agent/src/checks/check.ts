@@ -1,0 +1,55 @@
+import type { CheckDefinition, CheckResult, Evidence, Outcome, ResourceRef, Severity } from '@watchpost/shared';
+
+/** Thresholds and knobs checks read; every field has a default in DEFAULT_CHECK_OPTIONS. */
+export interface CheckOptions {
+  /** Certificates: warn when less than this share of the certificate's own lifetime is left. */
+  certWarnLifetimeShare: number;
+  /** Certificates: fail when less than this share of its lifetime is left. */
+  certCriticalLifetimeShare: number;
+  /** KMS: warn when the same key id has been in use longer than this many days. */
+  kmsKeyMaxAgeDays: number;
+  /** CSRs: pending or denied for longer than this many hours are reported. */
+  csrMaxAgeHours: number;
+  /** Platform: node images older than this many days are reported. */
+  nodeImageMaxAgeDays: number;
+}
+
+/** Defaults, sensible for both 1-year kubeadm leaves and 4-day AKS-hybrid leaves. */
+export const DEFAULT_CHECK_OPTIONS: CheckOptions = {
+  certWarnLifetimeShare: 0.2,
+  certCriticalLifetimeShare: 0.1,
+  kmsKeyMaxAgeDays: 30,
+  csrMaxAgeHours: 1,
+  nodeImageMaxAgeDays: 90,
+};
+
+/** What a check gets: the evidence, the evaluation time (never read the clock in a check) and options. */
+export interface CheckContext {
+  evidence: Evidence;
+  now: Date;
+  options: CheckOptions;
+}
+
+/** A result as a check writes it; the runner fills in area and default severity from the catalogue. */
+export interface CheckFinding {
+  outcome: Outcome;
+  resource: ResourceRef;
+  message: string;
+  /** Overrides the catalogue's default severity for this one result (e.g. expired vs expiring). */
+  severity?: Severity;
+  evidence?: Record<string, unknown>;
+}
+
+/** A check implementation: a pure function of the context. Never does I/O, never throws. */
+export interface Check {
+  id: string;
+  run(ctx: CheckContext): CheckFinding[];
+}
+
+/** The catalogue entry plus implementation, as registered. */
+export interface RegisteredCheck {
+  definition: CheckDefinition;
+  check: Check;
+}
+
+export type { CheckResult };

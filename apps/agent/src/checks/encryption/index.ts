@@ -1,0 +1,4 @@
+import type { Check } from '../check.js';
+
+/** Implementations of the `encryption` area, in catalogue order. */
+export const ENCRYPTION_IMPLEMENTATIONS: Check[] = [];

@@ -1,0 +1,4 @@
+import type { Check } from '../check.js';
+
+/** Implementations of the `network` area, in catalogue order. */
+export const NETWORK_IMPLEMENTATIONS: Check[] = [];

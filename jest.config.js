@@ -1,0 +1,27 @@
+// One jest run for the whole workspace: unit specs beside the code, cross-app e2e specs in test/.
+// ESM throughout (Nest 12, client-node 1.x and Aedes are ESM-only); @swc/jest compiles TypeScript with
+// decorator metadata so Nest's DI works under test exactly as in the tsc build.
+const swc = {
+  jsc: {
+    parser: { syntax: 'typescript', decorators: true },
+    transform: { legacyDecorator: true, decoratorMetadata: true, useDefineForClassFields: false },
+    target: 'es2022',
+  },
+  module: { type: 'es6' },
+  sourceMaps: 'inline',
+};
+
+export default {
+  testEnvironment: 'node',
+  extensionsToTreatAsEsm: ['.ts'],
+  transform: { '^.+\\.ts$': ['@swc/jest', swc] },
+  moduleNameMapper: {
+    '^@watchpost/(shared|netpol)$': '<rootDir>/libs/$1/src/index.ts',
+    '^@watchpost/(shared|netpol)/testing$': '<rootDir>/libs/$1/src/testing/index.ts',
+    '^(\\.{1,2}/.*)\\.js$': '$1',
+  },
+  testMatch: ['<rootDir>/{apps,libs}/*/src/**/*.spec.ts', '<rootDir>/test/**/*.e2e-spec.ts', '<rootDir>/test/**/*.spec.ts'],
+  modulePathIgnorePatterns: ['<rootDir>/.*/dist/'],
+  testTimeout: 60000,
+  maxWorkers: 2,
+};

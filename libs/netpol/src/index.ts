@@ -1,0 +1,2 @@
+import { SHARED } from '@watchpost/shared';
+export const NETPOL = SHARED + 1;

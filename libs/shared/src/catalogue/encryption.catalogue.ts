@@ -1,0 +1,4 @@
+import type { CheckDefinition } from './types.js';
+
+/** Catalogue entries of the `encryption` area, in display order. */
+export const ENCRYPTION_CHECKS: CheckDefinition[] = [];

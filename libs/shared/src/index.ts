@@ -1,0 +1,4 @@
+export * from './catalogue/index.js';
+export * from './evidence/evidence.js';
+export * from './report/report.js';
+export * from './wire/envelope.js';

@@ -1,0 +1,98 @@
+import { z } from 'zod';
+import { AREAS, SEVERITIES } from '../catalogue/types.js';
+import { CLUSTER_ROLES, PLATFORMS } from '../evidence/evidence.js';
+import { OUTCOMES } from '../report/report.js';
+
+/** Topic layout of wire contract v1 (DESIGN.md section 6). */
+export const TOPIC_PREFIX = 'watchpost/v1/agents';
+/** Agent ids: lower-case DNS-ish, never MQTT wildcards or separators. */
+export const AGENT_ID_PATTERN = /^[a-z0-9](?:[a-z0-9.-]{0,126}[a-z0-9])?$/;
+
+/** `watchpost/v1/agents/{agentId}/report`, `.../status`, `.../ack`. */
+export function agentTopic(agentId: string, kind: 'report' | 'status' | 'ack'): string {
+  if (!AGENT_ID_PATTERN.test(agentId)) throw new Error(`invalid agent id "${agentId}": use [a-z0-9.-]`);
+  return `${TOPIC_PREFIX}/${agentId}/${kind}`;
+}
+
+/** Splits a v1 agent topic into its agent id and kind, or null when it is not one. */
+export function parseAgentTopic(topic: string): { agentId: string; kind: 'report' | 'status' | 'ack' } | null {
+  const m = /^watchpost\/v1\/agents\/([^/]+)\/(report|status|ack)$/.exec(topic);
+  if (!m || !AGENT_ID_PATTERN.test(m[1]!)) return null;
+  return { agentId: m[1]!, kind: m[2] as 'report' | 'status' | 'ack' };
+}
+
+/** MQTT 5 content type of a report payload: gzip-compressed UTF-8 JSON of `ReportEnvelopeV1`. */
+export const REPORT_CONTENT_TYPE = 'application/vnd.watchpost.report.v1+json;encoding=gzip';
+
+const resourceRef = z.strictObject({
+  kind: z.string().min(1).max(256),
+  namespace: z.string().max(253).optional(),
+  name: z.string().max(1024).optional(),
+  path: z.string().max(4096).optional(),
+});
+
+const counts = z.strictObject({
+  pass: z.number().int().nonnegative(),
+  fail: z.number().int().nonnegative(),
+  warn: z.number().int().nonnegative(),
+  error: z.number().int().nonnegative(),
+  not_applicable: z.number().int().nonnegative(),
+});
+
+const isoTime = z.iso.datetime({ offset: true });
+
+/** Zod schema of envelope v1; the hub validates every message with it. */
+export const reportEnvelopeV1Schema = z.strictObject({
+  schemaVersion: z.literal(1),
+  agentId: z.string().regex(AGENT_ID_PATTERN),
+  seq: z.number().int().positive(),
+  runId: z.string().min(1).max(128),
+  scannedAt: isoTime,
+  evaluatedAt: isoTime,
+  agentVersion: z.string().min(1).max(64),
+  cluster: z.strictObject({
+    name: z.string().min(1).max(253),
+    platform: z.enum(PLATFORMS as [string, ...string[]]),
+    role: z.enum(CLUSTER_ROLES as [string, ...string[]]),
+    location: z.string().max(128).optional(),
+    kubernetesVersion: z.string().max(64).optional(),
+  }),
+  summary: counts.extend({ byArea: z.record(z.enum(AREAS), counts) }),
+  results: z
+    .array(
+      z.strictObject({
+        checkId: z.string().regex(/^[a-z0-9]+(?:-[a-z0-9]+)*$/),
+        area: z.enum(AREAS),
+        severity: z.enum(SEVERITIES),
+        outcome: z.enum(OUTCOMES),
+        resource: resourceRef,
+        message: z.string().max(8192),
+        evidence: z.record(z.string(), z.unknown()).optional(),
+      }),
+    )
+    .max(100_000),
+  collectorErrors: z.array(z.strictObject({ source: z.string().max(4096), message: z.string().max(8192) })).max(10_000),
+  /** Reports this agent had to drop (retention bound) since the last report it sent. */
+  dropped: z.number().int().nonnegative(),
+});
+
+/** One report on the wire: the JSON report plus who sent it and its place in the agent's sequence. */
+export type ReportEnvelopeV1 = z.infer<typeof reportEnvelopeV1Schema>;
+
+/** Application-level ack, hub → agent on `.../ack`, published only after the hub committed the report. */
+export const ackSchema = z.strictObject({
+  seq: z.number().int().positive(),
+  status: z.enum(['stored', 'duplicate', 'rejected']),
+  reason: z.string().max(1024).optional(),
+});
+/** The ack message. */
+export type AckMessage = z.infer<typeof ackSchema>;
+
+/** Retained `.../status` message (and last will): online or offline. */
+export const agentStatusSchema = z.strictObject({
+  state: z.enum(['online', 'offline']),
+  at: isoTime.optional(),
+  agentVersion: z.string().max(64).optional(),
+});
+/** The status message. */
+export type AgentStatusMessage = z.infer<typeof agentStatusSchema>;
