@@ -1,1 +1,1 @@
-import "reflect-metadata"; import { SHARED } from "@watchpost/shared"; console.log(SHARED);
+import "reflect-metadata";

@@ -1,2 +1,2 @@
-import { SHARED } from '@watchpost/shared';
-export const NETPOL = SHARED + 1;
+/** The Calico and Kubernetes NetworkPolicy engine. */
+export {};

@@ -1,0 +1,107 @@
+import { kubeItems, type Evidence, type KubeObject } from '@watchpost/shared';
+
+/** Workload kinds whose pod template checks evaluate, with the resource name and template path. */
+export const WORKLOAD_SOURCES = [
+  { resource: 'pods', kind: 'Pod' },
+  { resource: 'deployments.apps', kind: 'Deployment' },
+  { resource: 'statefulsets.apps', kind: 'StatefulSet' },
+  { resource: 'daemonsets.apps', kind: 'DaemonSet' },
+  { resource: 'replicasets.apps', kind: 'ReplicaSet' },
+  { resource: 'jobs.batch', kind: 'Job' },
+  { resource: 'cronjobs.batch', kind: 'CronJob' },
+] as const;
+
+/** The parts of a PodSpec checks read (kept loose: real objects carry many more fields). */
+export interface PodSpec {
+  nodeName?: string;
+  serviceAccountName?: string;
+  serviceAccount?: string;
+  hostNetwork?: boolean;
+  hostPID?: boolean;
+  hostIPC?: boolean;
+  nodeSelector?: Record<string, string>;
+  affinity?: Record<string, unknown>;
+  securityContext?: Record<string, unknown>;
+  containers?: ContainerSpec[];
+  initContainers?: ContainerSpec[];
+  ephemeralContainers?: ContainerSpec[];
+  volumes?: Record<string, unknown>[];
+  [key: string]: unknown;
+}
+
+/** The parts of a container checks read. */
+export interface ContainerSpec {
+  name: string;
+  image?: string;
+  securityContext?: Record<string, unknown>;
+  ports?: { name?: string; containerPort: number; protocol?: string }[];
+  [key: string]: unknown;
+}
+
+/** A pod spec with where it came from: a pod, or the template of a workload. */
+export interface PodSpecSource {
+  kind: string;
+  namespace: string;
+  name: string;
+  /** Labels of the pod (template labels for workloads). */
+  labels: Record<string, string>;
+  annotations: Record<string, string>;
+  spec: PodSpec;
+  /** For pods: the controlling owner (`ReplicaSet/web-5d8f`), so checks can skip duplicates of templates. */
+  ownedBy?: string;
+  object: KubeObject;
+}
+
+function template(obj: KubeObject, kind: string): { metadata?: KubeObject['metadata']; spec?: PodSpec } | undefined {
+  const spec = obj['spec'] as Record<string, unknown> | undefined;
+  if (!spec) return undefined;
+  if (kind === 'Pod') return { metadata: obj.metadata, spec: spec as PodSpec };
+  if (kind === 'CronJob') {
+    const jobTemplate = spec['jobTemplate'] as { spec?: { template?: { metadata?: KubeObject['metadata']; spec?: PodSpec } } } | undefined;
+    return jobTemplate?.spec?.template;
+  }
+  return spec['template'] as { metadata?: KubeObject['metadata']; spec?: PodSpec } | undefined;
+}
+
+/**
+ * Every pod spec in the evidence: pods and the templates of Deployments, StatefulSets, DaemonSets,
+ * ReplicaSets, Jobs and CronJobs. `missing` lists the workload resources that were not available
+ * (so a check can report `error` instead of passing on nothing).
+ */
+export function podSpecs(evidence: Evidence): { sources: PodSpecSource[]; missing: string[] } {
+  const sources: PodSpecSource[] = [];
+  const missing: string[] = [];
+  for (const { resource, kind } of WORKLOAD_SOURCES) {
+    const list = kubeItems(evidence, resource);
+    if (!list.ok) {
+      if (!list.notInstalled) missing.push(list.reason);
+      continue;
+    }
+    for (const obj of list.items) {
+      const t = template(obj, kind);
+      if (!t?.spec) continue;
+      const owner = obj.metadata.ownerReferences?.find((o) => o.controller) ?? obj.metadata.ownerReferences?.[0];
+      const src: PodSpecSource = {
+        kind,
+        namespace: obj.metadata.namespace ?? 'default',
+        name: obj.metadata.name,
+        labels: t.metadata?.labels ?? {},
+        annotations: t.metadata?.annotations ?? {},
+        spec: t.spec,
+        object: obj,
+      };
+      if (owner) src.ownedBy = `${owner.kind}/${owner.name}`;
+      sources.push(src);
+    }
+  }
+  return { sources, missing };
+}
+
+/** All containers of a spec (init, regular, ephemeral) with their role. */
+export function allContainers(spec: PodSpec): { container: ContainerSpec; role: 'init' | 'container' | 'ephemeral' }[] {
+  return [
+    ...(spec.initContainers ?? []).map((container) => ({ container, role: 'init' as const })),
+    ...(spec.containers ?? []).map((container) => ({ container, role: 'container' as const })),
+    ...(spec.ephemeralContainers ?? []).map((container) => ({ container, role: 'ephemeral' as const })),
+  ];
+}

@@ -1,3 +1,0 @@
-import { NETPOL } from '@watchpost/netpol';
-import { SHARED } from '@watchpost/shared';
-console.log(NETPOL, SHARED);
