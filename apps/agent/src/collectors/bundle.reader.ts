@@ -1,0 +1,190 @@
+import { readdir, readFile, stat } from 'node:fs/promises';
+import { basename, join, posix, relative, sep } from 'node:path';
+import {
+  CLUSTER_ROLES,
+  PLATFORMS,
+  type ClusterInfo,
+  type ClusterRole,
+  type CollectorError,
+  type Evidence,
+  type KubeObject,
+  type KubeResource,
+  type ObservationHistory,
+  type Platform,
+} from '@watchpost/shared';
+import { readHostFile } from './host-file.js';
+import { sanitiseObject } from './sanitise.js';
+
+/** Thrown when the bundle folder itself is unusable (not when one file in it is bad). */
+export class BundleError extends Error {}
+
+async function readJson(file: string, label: string, errors: CollectorError[]): Promise<unknown> {
+  let text: string;
+  try {
+    text = await readFile(file, 'utf8');
+  } catch (err) {
+    errors.push({ source: `bundle/${label}`, message: `cannot read ${label}: ${(err as Error).message}` });
+    return undefined;
+  }
+  try {
+    return JSON.parse(text) as unknown;
+  } catch (err) {
+    errors.push({ source: `bundle/${label}`, message: `${label} is not valid JSON (${(err as Error).message}); fix or re-export it with kubectl get -o json` });
+    return undefined;
+  }
+}
+
+function isRecord(v: unknown): v is Record<string, unknown> {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
+
+/** Validates a parsed `kubectl get -A -o json` List into a KubeResource, or says what is wrong. */
+export function kubeListFromJson(resource: string, parsed: unknown, label: string): KubeResource | CollectorError {
+  if (!isRecord(parsed) || !Array.isArray(parsed['items'])) {
+    return { source: `bundle/${label}`, message: `${label} is not a Kubernetes List (expected an object with "items", as printed by kubectl get ${resource} -A -o json)` };
+  }
+  const items: KubeObject[] = [];
+  for (const [i, item] of (parsed['items'] as unknown[]).entries()) {
+    if (!isRecord(item) || !isRecord(item['metadata']) || typeof item['metadata']['name'] !== 'string') {
+      return { source: `bundle/${label}`, message: `${label}: items[${i}] has no metadata.name; is this kubectl output?` };
+    }
+    items.push(sanitiseObject(resource, item as KubeObject));
+  }
+  return { status: 'ok', items };
+}
+
+function clusterFrom(parsed: unknown, dir: string, errors: CollectorError[]): { cluster: ClusterInfo; collectedAt?: string } {
+  const fallback: ClusterInfo = { name: basename(dir), platform: 'other', role: 'workload' };
+  if (parsed === undefined) return { cluster: fallback };
+  if (!isRecord(parsed)) {
+    errors.push({ source: 'bundle/cluster.json', message: 'cluster.json must be an object with name, platform and role' });
+    return { cluster: fallback };
+  }
+  const cluster: ClusterInfo = { ...fallback };
+  if (typeof parsed['name'] === 'string' && parsed['name']) cluster.name = parsed['name'];
+  const platform = parsed['platform'];
+  if (PLATFORMS.includes(platform as Platform)) cluster.platform = platform as Platform;
+  else if (platform !== undefined) errors.push({ source: 'bundle/cluster.json', message: `cluster.json: platform "${String(platform)}" is not one of ${PLATFORMS.join(', ')}; using "other"` });
+  const role = parsed['role'];
+  if (CLUSTER_ROLES.includes(role as ClusterRole)) cluster.role = role as ClusterRole;
+  else if (role !== undefined) errors.push({ source: 'bundle/cluster.json', message: `cluster.json: role "${String(role)}" is not one of ${CLUSTER_ROLES.join(', ')}; using "workload"` });
+  if (typeof parsed['location'] === 'string') cluster.location = parsed['location'];
+  if (typeof parsed['kubernetesVersion'] === 'string') cluster.kubernetesVersion = parsed['kubernetesVersion'];
+  const collectedAt = typeof parsed['collectedAt'] === 'string' && !Number.isNaN(Date.parse(parsed['collectedAt'])) ? new Date(parsed['collectedAt']).toISOString() : undefined;
+  return collectedAt ? { cluster, collectedAt } : { cluster };
+}
+
+async function listFiles(dir: string): Promise<string[]> {
+  const out: string[] = [];
+  async function walk(d: string): Promise<void> {
+    let entries;
+    try {
+      entries = await readdir(d, { withFileTypes: true });
+    } catch {
+      return;
+    }
+    for (const e of entries) {
+      const p = join(d, e.name);
+      if (e.isDirectory()) await walk(p);
+      else out.push(p);
+    }
+  }
+  await walk(dir);
+  return out.sort();
+}
+
+/**
+ * Reads a bundle folder (DESIGN.md section 5) into Evidence: the same Evidence a live scan produces, so the
+ * same checks run on it. A malformed file becomes a collector error naming it; the rest still loads.
+ */
+export async function readBundle(dir: string): Promise<Evidence> {
+  let st;
+  try {
+    st = await stat(dir);
+  } catch {
+    throw new BundleError(`bundle folder ${dir} does not exist`);
+  }
+  if (!st.isDirectory()) throw new BundleError(`bundle ${dir} is not a folder (expected kube/, host/, probes/, cluster.json)`);
+  const errors: CollectorError[] = [];
+
+  const clusterJson = join(dir, 'cluster.json');
+  const clusterParsed = await stat(clusterJson).then(
+    () => readJson(clusterJson, 'cluster.json', errors),
+    () => {
+      errors.push({ source: 'bundle/cluster.json', message: 'cluster.json is missing: platform and role unknown ("other"/"workload"); add it to get platform-specific verdicts' });
+      return undefined;
+    },
+  );
+  const { cluster, collectedAt } = clusterFrom(clusterParsed, dir, errors);
+
+  const kube: Record<string, KubeResource> = {};
+  for (const file of await listFiles(join(dir, 'kube'))) {
+    const name = relative(join(dir, 'kube'), file).split(sep).join('/');
+    if (!name.endsWith('.json') || name.includes('/')) {
+      errors.push({ source: `bundle/kube/${name}`, message: `kube/${name} ignored: expected kube/<resource>.json files only` });
+      continue;
+    }
+    const resource = name.slice(0, -'.json'.length);
+    const parsed = await readJson(file, `kube/${name}`, errors);
+    if (parsed === undefined) {
+      kube[resource] = { status: 'error', error: errors[errors.length - 1]! };
+      continue;
+    }
+    const res = kubeListFromJson(resource, parsed, `kube/${name}`);
+    if ('source' in res) {
+      errors.push(res);
+      kube[resource] = { status: 'error', error: res };
+    } else kube[resource] = res;
+  }
+
+  const host: Evidence['host'] = {};
+  const hostDir = join(dir, 'host');
+  for (const file of await listFiles(hostDir)) {
+    const path = posix.join('/', relative(hostDir, file).split(sep).join('/'));
+    const hf = await readHostFile(file, path);
+    host[path] = hf;
+    if (hf.error) errors.push({ source: `bundle/host${path}`, message: hf.error });
+  }
+
+  const probes: Record<string, unknown> = {};
+  for (const file of await listFiles(join(dir, 'probes'))) {
+    const name = basename(file);
+    if (!name.endsWith('.json')) continue;
+    const parsed = await readJson(file, `probes/${name}`, errors);
+    if (parsed !== undefined) probes[name.slice(0, -'.json'.length)] = parsed;
+  }
+
+  const evidence: Evidence = {
+    schemaVersion: 1,
+    collectedAt: collectedAt ?? st.mtime.toISOString(),
+    cluster,
+    kube,
+    host,
+    probes,
+    collectorErrors: errors,
+    source: `bundle:${dir}`,
+  };
+  const historyFile = join(dir, 'history.json');
+  const history = await stat(historyFile).then(
+    () => readJson(historyFile, 'history.json', errors),
+    () => undefined,
+  );
+  if (isRecord(history) && isRecord(history['certificates']) && isRecord(history['kmsKeys'])) evidence.history = history as unknown as ObservationHistory;
+  else if (history !== undefined) errors.push({ source: 'bundle/history.json', message: 'history.json must hold { "certificates": {...}, "kmsKeys": {...} }; ignored' });
+  if (!cluster.kubernetesVersion) {
+    const v = kubernetesVersionFromNodes(kube['nodes']);
+    if (v) cluster.kubernetesVersion = v;
+  }
+  return evidence;
+}
+
+/** Best guess of the control-plane version from nodes when `/version` is not available: the newest kubelet of a control-plane node. */
+export function kubernetesVersionFromNodes(nodes: KubeResource | undefined): string | undefined {
+  if (!nodes || nodes.status !== 'ok') return undefined;
+  const cp = nodes.items.filter((n) => n.metadata.labels?.['node-role.kubernetes.io/control-plane'] !== undefined);
+  const pool = cp.length ? cp : nodes.items;
+  const versions = pool
+    .map((n) => ((n['status'] as { nodeInfo?: { kubeletVersion?: string } } | undefined)?.nodeInfo?.kubeletVersion))
+    .filter((v): v is string => typeof v === 'string');
+  return versions.sort().at(-1);
+}

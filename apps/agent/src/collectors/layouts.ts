@@ -1,0 +1,43 @@
+/**
+ * Where things live on each distribution is configuration, not check logic (kube-bench keeps candidate
+ * paths per distribution apart from its checks). Entries are absolute paths; a last segment with `*`
+ * matches within that directory; a trailing `/**` walks the directory (bounded depth).
+ */
+export interface HostLayout {
+  distribution: 'kubeadm' | 'aks-hci';
+  description: string;
+  paths: string[];
+}
+
+/** Paths both layouts share (AKS hybrid nodes are kubeadm-built Mariner/Azure Linux VMs). */
+const COMMON: string[] = [
+  '/etc/kubernetes/pki/**',
+  '/etc/kubernetes/*.conf',
+  '/etc/kubernetes/manifests/*.yaml',
+  '/var/lib/kubelet/config.yaml',
+  '/var/lib/kubelet/kubeconfig',
+  '/var/lib/kubelet/pki/*',
+  '/var/run/reboot-required',
+  '/var/run/reboot-required.pkgs',
+];
+
+/** Candidate host paths per distribution. */
+export const LAYOUTS: HostLayout[] = [
+  {
+    distribution: 'kubeadm',
+    description: 'kubeadm control-plane and worker nodes',
+    paths: [...COMMON],
+  },
+  {
+    distribution: 'aks-hci',
+    description: 'AKS hybrid (AKS on Azure Stack HCI / Azure Local) control-plane and worker VMs',
+    paths: [...COMMON],
+  },
+];
+
+/** Union of candidate paths for the given distributions (default: all), without duplicates. */
+export function candidatePaths(distributions?: readonly HostLayout['distribution'][]): string[] {
+  const out = new Set<string>();
+  for (const l of LAYOUTS) if (!distributions || distributions.includes(l.distribution)) l.paths.forEach((p) => out.add(p));
+  return [...out];
+}
