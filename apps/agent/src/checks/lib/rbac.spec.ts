@@ -1,3 +1,4 @@
+import { describe, expect, it } from '@jest/globals';
 import type { Evidence, KubeObject } from '@watchpost/shared';
 import { RBAC_RESOURCES, RbacModel, parseServiceAccountUser, ruleAllows, ruleAllowsPath, serviceAccountUser, toBinding, toRole } from './rbac.js';
 
