@@ -1,0 +1,91 @@
+import { mkdirSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
+import { DataSource, type DataSourceOptions } from 'typeorm';
+import { ApiTokenEntity } from '../auth/api-token.entity.js';
+import { AgentEntity } from './agent.entity.js';
+import { ClusterEntity } from './cluster.entity.js';
+import { EnrollmentTokenEntity } from './enrollment-token.entity.js';
+import { FindingEntity } from './finding.entity.js';
+import { IssuedCertificateEntity } from './issued-certificate.entity.js';
+import { CreatedHubCore1795447000000 } from './migrations/1795447000000-CreatedHubCore.js';
+import { CreatedApiTokens1795447201829 } from './migrations/1795447201829-CreatedApiTokens.js';
+import { QuarantineEntity } from './quarantine.entity.js';
+import { ReportEntity } from './report.entity.js';
+
+/**
+ * The one data source of the hub, for the app, the `migrate` command and the TypeORM CLI
+ * (`npx typeorm -d apps/hub/dist/src/persistence/data-source.js migration:show`).
+ * Entities and migrations are listed here explicitly (no globs: they break under ESM and bundling).
+ */
+
+/** Every entity of the hub (hub-core and hub-api). */
+export const HUB_ENTITIES = [
+  ClusterEntity,
+  AgentEntity,
+  FindingEntity,
+  ReportEntity,
+  QuarantineEntity,
+  EnrollmentTokenEntity,
+  IssuedCertificateEntity,
+  ApiTokenEntity,
+];
+
+/** Every migration, oldest first. Add new ones at the end. */
+export const HUB_MIGRATIONS = [CreatedHubCore1795447000000, CreatedApiTokens1795447201829];
+
+/** Where the hub keeps its data: PostgreSQL when `url` is set, else the SQLite file at `path`. */
+export interface HubDatabaseOptions {
+  /** `postgres://user@host:port/db` (WATCHPOST_DB_URL). */
+  url?: string | undefined;
+  /** SQLite file (WATCHPOST_DB_PATH); default `.watchpost/hub.sqlite`. */
+  path?: string | undefined;
+  /** Log SQL (debugging only). */
+  logging?: boolean;
+}
+
+/** Default SQLite file, relative to the working directory. */
+export const DEFAULT_DB_PATH = '.watchpost/hub.sqlite';
+
+/** Data source options for the given database. */
+export function hubDataSourceOptions(opts: HubDatabaseOptions): DataSourceOptions {
+  const common = {
+    entities: HUB_ENTITIES,
+    migrations: HUB_MIGRATIONS,
+    migrationsTableName: 'migrations',
+    // Each migration in its own transaction: a failure leaves the database at the last good version.
+    migrationsTransactionMode: 'each' as const,
+    synchronize: false,
+    logging: opts.logging ?? false,
+  };
+  if (opts.url) {
+    if (!/^postgres(ql)?:\/\//.test(opts.url)) {
+      throw new Error('WATCHPOST_DB_URL must be a postgres:// or postgresql:// URL (unset it to use SQLite)');
+    }
+    return { type: 'postgres', url: opts.url, ...common };
+  }
+  const file = resolve(opts.path ?? DEFAULT_DB_PATH);
+  // WAL lets the REST API read while ingest writes; synchronous stays FULL (better-sqlite3's default) so a
+  // committed report survives power loss, not only a crash: the ack to the agent promises that.
+  return { type: 'better-sqlite3', database: file, enableWAL: true, timeout: 10_000, ...common };
+}
+
+/** A (not yet initialised) data source. */
+export function createHubDataSource(opts: HubDatabaseOptions): DataSource {
+  return new DataSource(hubDataSourceOptions(opts));
+}
+
+/** Initialises the data source (creating the SQLite file's folder) and applies pending migrations; returns the names applied. */
+export async function openAndMigrate(ds: DataSource): Promise<string[]> {
+  if (!ds.isInitialized) {
+    if (ds.options.type === 'better-sqlite3') mkdirSync(dirname(ds.options.database), { recursive: true });
+    await ds.initialize();
+  }
+  const applied = await ds.runMigrations({ transaction: 'each' });
+  return applied.map((m) => m.name);
+}
+
+/** For the TypeORM CLI: the database named by the environment. */
+export default createHubDataSource({
+  url: process.env['WATCHPOST_DB_URL'],
+  path: process.env['WATCHPOST_DB_PATH'],
+});
