@@ -1,0 +1,66 @@
+import { Option, type Command } from 'commander';
+import { SEVERITIES, type Severity } from '@watchpost/shared';
+import { BundleError } from '../collectors/bundle.reader.js';
+import { parseAt } from '../report/at-time.js';
+import { toSarif } from '../report/sarif.js';
+import { hasFindingsAtOrAbove, renderTable } from '../report/table.printer.js';
+import { loadEvidence } from '../scan/evidence-source.js';
+import { runChecks } from '../scan/runner.js';
+import type { RegisterCommand } from './commands.js';
+import { agentVersion } from './version.js';
+
+interface ScanFlags {
+  bundle?: string;
+  kubeconfig?: string;
+  context?: string;
+  hostRoot?: string;
+  apiOnly?: boolean;
+  at?: string;
+  format: 'table' | 'json' | 'sarif';
+  failOn: Severity | 'none';
+  verbose?: boolean;
+  check?: string[];
+}
+
+/** Adds the evidence-source options shared by `scan`, `collect` and `policy`. */
+export function evidenceOptions(cmd: Command): Command {
+  return cmd
+    .option('--bundle <dir>', 'scan a bundle folder instead of the live cluster')
+    .option('--kubeconfig <file>', 'kubeconfig of the cluster (default: KUBECONFIG, ~/.kube/config, in-cluster)')
+    .option('--context <name>', 'kubeconfig context')
+    .option('--host-root <dir>', "where the host's / is mounted (default WATCHPOST_HOST_ROOT or /)")
+    .option('--api-only', 'skip host files and host probes (AKS in Azure)');
+}
+
+export const register: RegisterCommand = (program) => {
+  evidenceOptions(program.command('scan').description('run every check once and print the report'))
+    .option('--at <time>', 'evaluate as of an ISO time or an offset such as +30d ("what breaks in 30 days")')
+    .addOption(new Option('--format <format>', 'output format').choices(['table', 'json', 'sarif']).default('table'))
+    .addOption(new Option('--fail-on <severity>', 'exit 1 when a failing result has this severity or worse').choices([...SEVERITIES, 'none']).default('high'))
+    .option('--check <id...>', 'run only these check ids')
+    .option('-v, --verbose', 'table format: list passing results too')
+    .action(async (flags: ScanFlags) => {
+      const startedAt = new Date();
+      const at = flags.at ? parseAt(flags.at, startedAt) : startedAt;
+      const live = !flags.bundle;
+      let evidence;
+      try {
+        evidence = await loadEvidence({
+          ...(flags.bundle ? { bundle: flags.bundle } : {}),
+          ...(flags.kubeconfig ? { kubeconfig: flags.kubeconfig } : {}),
+          ...(flags.context ? { context: flags.context } : {}),
+          ...(flags.hostRoot ? { hostRoot: flags.hostRoot } : {}),
+          ...(flags.apiOnly ? { apiOnly: true } : {}),
+          ...(live ? { progress: (m: string) => process.stderr.write(`watchpost: ${m}\n`) } : {}),
+        });
+      } catch (err) {
+        if (err instanceof BundleError) throw new Error(err.message);
+        throw err;
+      }
+      const report = runChecks(evidence, { now: at, ...(flags.check ? { only: flags.check } : {}) });
+      if (flags.format === 'json') process.stdout.write(JSON.stringify(report, null, 2) + '\n');
+      else if (flags.format === 'sarif') process.stdout.write(JSON.stringify(toSarif(report, agentVersion()), null, 2) + '\n');
+      else process.stdout.write(renderTable(report, { verbose: flags.verbose ?? false }));
+      process.exitCode = flags.failOn !== 'none' && hasFindingsAtOrAbove(report, flags.failOn) ? 1 : 0;
+    });
+};
