@@ -1,0 +1,93 @@
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
+import { startKubeApiServer, type KubeApiServer } from '../testing/kube-api-server.js';
+import { collectKube, listResource, loadKubeConfig } from './kube.collector.js';
+import { RESOURCES } from './resources.js';
+
+const BUNDLE = fileURLToPath(new URL('../../../../test/fixtures/bundles/aks-hci-workload', import.meta.url));
+const spec = (name: string) => RESOURCES.find((r) => r.resource === name)!;
+
+describe('kube collector against the fixture API server', () => {
+  let server: KubeApiServer;
+  let dir: string;
+  let kubeconfig: string;
+
+  beforeAll(async () => {
+    server = await startKubeApiServer({ fixtures: BUNDLE, forbidden: ['secrets', 'clusterrolebindings.rbac.authorization.k8s.io'] });
+    dir = mkdtempSync(join(tmpdir(), 'wp-kube-'));
+    kubeconfig = server.writeKubeconfig(dir);
+  });
+  afterAll(async () => {
+    await server.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  test('pages through a list with limit/continue and gets every item once', async () => {
+    const kc = loadKubeConfig({ kubeconfig });
+    const expected = (JSON.parse(readFileSync(join(BUNDLE, 'kube/pods.json'), 'utf8')) as { items: { metadata: { name: string } }[] }).items.map((p) => p.metadata.name);
+    const before = server.requests.length;
+    const res = await listResource(kc, spec('pods'), 3);
+    expect(res.status).toBe('ok');
+    if (res.status !== 'ok') return;
+    expect(res.items.map((p) => p.metadata.name)).toEqual(expected);
+    const pages = server.requests.slice(before).filter((r) => r.startsWith('/api/v1/pods'));
+    expect(pages.length).toBe(Math.ceil(expected.length / 3));
+    expect(pages.slice(1).every((r) => r.includes('continue='))).toBe(true);
+  });
+
+  test('403 becomes a forbidden collector error naming the resource and permission', async () => {
+    const res = await listResource(loadKubeConfig({ kubeconfig }), spec('clusterrolebindings.rbac.authorization.k8s.io'));
+    expect(res.status).toBe('forbidden');
+    if (res.status !== 'forbidden') return;
+    expect(res.error.source).toBe('kube/clusterrolebindings.rbac.authorization.k8s.io');
+    expect(res.error.message).toContain('list rbac.authorization.k8s.io/clusterrolebindings');
+  });
+
+  test('404 on an optional CRD means not installed; on a core resource it is an error', async () => {
+    const kc = loadKubeConfig({ kubeconfig });
+    expect(await listResource(kc, spec('gmsacredentialspecs.windows.k8s.io'))).toEqual({ status: 'not-installed' });
+    const core = await listResource(kc, spec('endpoints'));
+    expect(core.status).toBe('error');
+  });
+
+  test('an expired continue token (410) is an error, not a partial list', async () => {
+    const s = await startKubeApiServer({ fixtures: BUNDLE, expireContinueAfterPages: 1 });
+    try {
+      const kc = loadKubeConfig({ kubeconfig: s.writeKubeconfig(mkdtempSync(join(tmpdir(), 'wp-kube410-'))) });
+      const res = await listResource(kc, spec('pods'), 2);
+      expect(res.status).toBe('error');
+      if (res.status === 'error') expect(res.error.message).toContain('410');
+    } finally {
+      await s.close();
+    }
+  });
+
+  test('wrong credentials are reported as a 401, not as an empty cluster', async () => {
+    const s = await startKubeApiServer({ fixtures: BUNDLE, token: 'right-token' });
+    const d = mkdtempSync(join(tmpdir(), 'wp-kube401-'));
+    try {
+      const file = s.writeKubeconfig(d);
+      writeFileSync(file, readFileSync(file, 'utf8').replace('token: right-token', 'token: wrong-token'));
+      const res = await listResource(loadKubeConfig({ kubeconfig: file }), spec('pods'));
+      expect(res.status).toBe('error');
+      if (res.status === 'error') expect(res.error.message).toContain('401');
+    } finally {
+      await s.close();
+      rmSync(d, { recursive: true, force: true });
+    }
+  });
+
+  test('collectKube gathers everything, records errors, never throws, and reads /version', async () => {
+    const progress: string[] = [];
+    const res = await collectKube({ kubeconfig, progress: (m) => progress.push(m) });
+    expect(res.version).toBe('v1.31.5');
+    expect(res.kube['nodes']?.status).toBe('ok');
+    expect(res.kube['secrets']?.status).toBe('forbidden');
+    expect(res.kube['tiers.crd.projectcalico.org']).toEqual({ status: 'not-installed' });
+    expect(res.errors.map((e) => e.source)).toEqual(expect.arrayContaining(['kube/secrets', 'kube/clusterrolebindings.rbac.authorization.k8s.io']));
+    expect(progress.length).toBe(RESOURCES.length);
+  });
+});
