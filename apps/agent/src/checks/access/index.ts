@@ -1,4 +1,8 @@
 import type { Check } from '../check.js';
+import { rbacAnonymousBinding } from './rbac-anonymous-binding.check.js';
+import { rbacClusterAdminBinding } from './rbac-cluster-admin-binding.check.js';
+import { rbacUserSubjects } from './rbac-user-subjects.check.js';
+import { rbacWildcardRules } from './rbac-wildcard-rules.check.js';
 
 /** Implementations of the `access` area, in catalogue order. */
-export const ACCESS_IMPLEMENTATIONS: Check[] = [];
+export const ACCESS_IMPLEMENTATIONS: Check[] = [rbacAnonymousBinding, rbacClusterAdminBinding, rbacWildcardRules, rbacUserSubjects];

@@ -100,7 +100,7 @@ export function serviceAccountUser(namespace: string, name: string): UserInfo {
 /** `namespace/name` of a service-account user name, or undefined when it is not one. */
 export function parseServiceAccountUser(user: string): { namespace: string; name: string } | undefined {
   const m = /^system:serviceaccount:([^:]+):([^:]+)$/.exec(user);
-  return m ? { namespace: m[1] as string, name: m[2] as string } : undefined;
+  return m?.[1] && m[2] ? { namespace: m[1], name: m[2] } : undefined;
 }
 
 /** `ClusterRoleBinding/x` or `RoleBinding/ns/x`: how results and grants name a binding. */
@@ -168,6 +168,10 @@ export function ruleAllowsPath(rule: PolicyRule, verb: string, path: string): bo
   return (rule.nonResourceURLs ?? []).some((u) => u === '*' || u === path || (u.endsWith('*') && path.startsWith(u.slice(0, -1))));
 }
 
+function str(v: unknown): string {
+  return typeof v === 'string' ? v : '';
+}
+
 function strings(v: unknown): string[] | undefined {
   return Array.isArray(v) ? v.filter((x): x is string => typeof x === 'string') : undefined;
 }
@@ -196,7 +200,7 @@ export function toBinding(obj: KubeObject, kind: 'RoleBinding' | 'ClusterRoleBin
   const ref = (obj['roleRef'] ?? {}) as Record<string, unknown>;
   const subjects = Array.isArray(obj['subjects'])
     ? (obj['subjects'] as Record<string, unknown>[]).map((s) => {
-        const sub: RbacSubject = { kind: String(s['kind'] ?? ''), name: String(s['name'] ?? '') };
+        const sub: RbacSubject = { kind: str(s['kind']), name: str(s['name']) };
         if (typeof s['namespace'] === 'string' && s['namespace']) sub.namespace = s['namespace'];
         if (typeof s['apiGroup'] === 'string') sub.apiGroup = s['apiGroup'];
         return sub;
@@ -205,7 +209,7 @@ export function toBinding(obj: KubeObject, kind: 'RoleBinding' | 'ClusterRoleBin
   const b: RbacBinding = {
     kind,
     name: obj.metadata.name,
-    roleRef: { kind: String(ref['kind'] ?? ''), name: String(ref['name'] ?? '') },
+    roleRef: { kind: str(ref['kind']), name: str(ref['name']) },
     subjects,
     labels: obj.metadata.labels ?? {},
   };
