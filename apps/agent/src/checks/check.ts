@@ -6,6 +6,12 @@ export interface CheckOptions {
   certWarnLifetimeShare: number;
   /** Certificates: fail when less than this share of its lifetime is left. */
   certCriticalLifetimeShare: number;
+  /** Certificates: CAs warn at most this many days before expiry (20 % of a 10-year root would be 2 years). */
+  caWarnMaxDays: number;
+  /** Certificates: CAs fail at most this many days before expiry. */
+  caCriticalMaxDays: number;
+  /** Certificates: a leaf living at most this many days is renewed by automation (AKS hybrid's 4-day leaves). */
+  certAutoRenewMaxLifetimeDays: number;
   /** KMS: warn when the same key id has been in use longer than this many days. */
   kmsKeyMaxAgeDays: number;
   /** CSRs: pending or denied for longer than this many hours are reported. */
@@ -18,6 +24,9 @@ export interface CheckOptions {
 export const DEFAULT_CHECK_OPTIONS: CheckOptions = {
   certWarnLifetimeShare: 0.2,
   certCriticalLifetimeShare: 0.1,
+  caWarnMaxDays: 365,
+  caCriticalMaxDays: 90,
+  certAutoRenewMaxLifetimeDays: 7,
   kmsKeyMaxAgeDays: 30,
   csrMaxAgeHours: 1,
   nodeImageMaxAgeDays: 90,
