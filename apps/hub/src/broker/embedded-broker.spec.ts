@@ -67,7 +67,7 @@ describe('embedded broker', () => {
     await hub.subscribeAsync('watchpost/v1/agents/+/report', { qos: 1 });
     const agent = await connect('hci-mgmt');
     const granted = await agent.subscribeAsync(agentTopic('hci-mgmt', 'ack'), { qos: 1 });
-    expect(granted[0]!.qos).toBe(1);
+    expect(granted[0].qos).toBe(1);
     const got = new Promise<string>((resolve) => hub.once('message', (topic) => resolve(topic)));
     await agent.publishAsync(agentTopic('hci-mgmt', 'report'), 'x', { qos: 1 });
     expect(await got).toBe('watchpost/v1/agents/hci-mgmt/report');
@@ -86,7 +86,7 @@ describe('embedded broker', () => {
       /Subscribe error/,
     );
     expect(agent.connected).toBe(true);
-    expect((await agent.subscribeAsync(agentTopic('hci-work', 'ack'), { qos: 1 }))[0]!.qos).toBe(1);
+    expect((await agent.subscribeAsync(agentTopic('hci-work', 'ack'), { qos: 1 }))[0].qos).toBe(1);
   });
 
   it('closes the connection of an agent publishing as another agent', async () => {

@@ -37,8 +37,8 @@ export interface EmbeddedBroker {
 const IDENTIFIER_REJECTED = 2;
 const NOT_AUTHORIZED = 5;
 
-function authError(message: string, returnCode: number): AuthenticateError {
-  return Object.assign(new Error(message), { returnCode }) as AuthenticateError;
+function authError(message: string, returnCode: AuthenticateError['returnCode']): AuthenticateError {
+  return Object.assign<Error, Pick<AuthenticateError, 'returnCode'>>(new Error(message), { returnCode });
 }
 
 /** Starts the broker; resolves once it listens. `port: 0` picks a free port. */
