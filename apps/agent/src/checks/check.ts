@@ -1,4 +1,11 @@
-import type { CheckDefinition, CheckResult, Evidence, Outcome, ResourceRef, Severity } from '@watchpost/shared';
+import type {
+  CheckDefinition,
+  CheckResult,
+  Evidence,
+  Outcome,
+  ResourceRef,
+  Severity,
+} from '@watchpost/shared';
 
 /** Thresholds and knobs checks read; every field has a default in DEFAULT_CHECK_OPTIONS. */
 export interface CheckOptions {

@@ -23,7 +23,8 @@ if (existsSync(FIXTURES)) {
   for (const checkId of readdirSync(FIXTURES).sort()) {
     const dir = join(FIXTURES, checkId);
     if (!statSync(dir).isDirectory()) continue;
-    for (const c of readdirSync(dir).sort()) if (statSync(join(dir, c)).isDirectory()) cases.push([checkId, c, join(dir, c)]);
+    for (const c of readdirSync(dir).sort())
+      if (statSync(join(dir, c)).isDirectory()) cases.push([checkId, c, join(dir, c)]);
   }
 }
 
@@ -34,36 +35,49 @@ describe('check fixtures', () => {
   });
 
   // test.each refuses an empty table; with no fixtures yet the naming test above still runs.
-  (cases.length ? test.each(cases) : test.skip.each([['', '', '']]))('%s / %s', async (checkId, caseName, dir) => {
-    const expectFile = join(dir, 'expect.json');
-    const expectation: Expectation = existsSync(expectFile) ? (JSON.parse(readFileSync(expectFile, 'utf8')) as Expectation) : {};
-    const evidence = await readBundle(dir);
-    const report = runChecks(evidence, { now: new Date(expectation.at ?? DEFAULT_AT), only: [checkId] });
-    const results = report.results.filter((r) => r.checkId === checkId);
-    const outcomes = results.map((r) => r.outcome);
-    const detail = JSON.stringify(results.map((r) => `${r.outcome}: ${r.message}`), null, 1);
-    const expected = caseName.split('.')[0];
-    expect(results.length).toBeGreaterThan(0);
-    switch (expected) {
-      case 'pass':
-        expect({ outcomes, detail }).toEqual({ outcomes: outcomes.map(() => 'pass'), detail });
-        break;
-      case 'fail':
-        expect({ hasFail: outcomes.includes('fail'), detail }).toEqual({ hasFail: true, detail });
-        break;
-      case 'warn':
-        expect({ hasWarn: outcomes.includes('warn'), hasFail: outcomes.includes('fail'), detail }).toEqual({ hasWarn: true, hasFail: false, detail });
-        break;
-      case 'error':
-        expect({ hasError: outcomes.includes('error'), detail }).toEqual({ hasError: true, detail });
-        break;
-      case 'not_applicable':
-        expect({ outcomes, detail }).toEqual({ outcomes: outcomes.map(() => 'not_applicable'), detail });
-        break;
-    }
-    if (expectation.count !== undefined) expect(results.length).toBe(expectation.count);
-    for (const s of expectation.messageIncludes ?? []) {
-      expect(results.map((r) => r.message).join('\n')).toContain(s);
-    }
-  });
+  (cases.length ? test.each(cases) : test.skip.each([['', '', '']]))(
+    '%s / %s',
+    async (checkId, caseName, dir) => {
+      const expectFile = join(dir, 'expect.json');
+      const expectation: Expectation = existsSync(expectFile)
+        ? (JSON.parse(readFileSync(expectFile, 'utf8')) as Expectation)
+        : {};
+      const evidence = await readBundle(dir);
+      const report = runChecks(evidence, { now: new Date(expectation.at ?? DEFAULT_AT), only: [checkId] });
+      const results = report.results.filter((r) => r.checkId === checkId);
+      const outcomes = results.map((r) => r.outcome);
+      const detail = JSON.stringify(
+        results.map((r) => `${r.outcome}: ${r.message}`),
+        null,
+        1,
+      );
+      const expected = caseName.split('.')[0];
+      expect(results.length).toBeGreaterThan(0);
+      switch (expected) {
+        case 'pass':
+          expect({ outcomes, detail }).toEqual({ outcomes: outcomes.map(() => 'pass'), detail });
+          break;
+        case 'fail':
+          expect({ hasFail: outcomes.includes('fail'), detail }).toEqual({ hasFail: true, detail });
+          break;
+        case 'warn':
+          expect({ hasWarn: outcomes.includes('warn'), hasFail: outcomes.includes('fail'), detail }).toEqual({
+            hasWarn: true,
+            hasFail: false,
+            detail,
+          });
+          break;
+        case 'error':
+          expect({ hasError: outcomes.includes('error'), detail }).toEqual({ hasError: true, detail });
+          break;
+        case 'not_applicable':
+          expect({ outcomes, detail }).toEqual({ outcomes: outcomes.map(() => 'not_applicable'), detail });
+          break;
+      }
+      if (expectation.count !== undefined) expect(results.length).toBe(expectation.count);
+      for (const s of expectation.messageIncludes ?? []) {
+        expect(results.map((r) => r.message).join('\n')).toContain(s);
+      }
+    },
+  );
 });

@@ -17,7 +17,12 @@ describe('check registry', () => {
 
   test('catalogue entries are complete', () => {
     for (const c of CATALOGUE) {
-      expect([c.id, c.title.length > 0, c.description.length > 20, c.remediation.length > 10]).toEqual([c.id, true, true, true]);
+      expect([c.id, c.title.length > 0, c.description.length > 20, c.remediation.length > 10]).toEqual([
+        c.id,
+        true,
+        true,
+        true,
+      ]);
       expect(AREAS).toContain(c.area);
     }
   });
@@ -28,7 +33,9 @@ describe('check registry', () => {
   });
 
   test('every catalogue entry has exactly one implementation and vice versa', () => {
-    expect(IMPLEMENTATIONS.map((i) => i.id).sort()).toEqual(ids.filter((id) => !CATALOGUE.find((c) => c.id === id)?.deprecated).sort());
+    expect(IMPLEMENTATIONS.map((i) => i.id).sort()).toEqual(
+      ids.filter((id) => !CATALOGUE.find((c) => c.id === id)?.deprecated).sort(),
+    );
     expect(registeredChecks().map((r) => r.definition.id)).toEqual(ids);
   });
 

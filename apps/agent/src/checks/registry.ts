@@ -26,7 +26,8 @@ export function registeredChecks(): RegisteredCheck[] {
   for (const definition of CATALOGUE) {
     if (definition.deprecated) continue;
     const check = impl.get(definition.id);
-    if (!check) throw new Error(`catalogue entry "${definition.id}" has no implementation in apps/agent/src/checks`);
+    if (!check)
+      throw new Error(`catalogue entry "${definition.id}" has no implementation in apps/agent/src/checks`);
     out.push({ definition, check });
   }
   return out;

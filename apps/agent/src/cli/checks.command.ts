@@ -11,7 +11,10 @@ export const register: RegisterCommand = (program) => {
         process.stdout.write(JSON.stringify(CATALOGUE, null, 2) + '\n');
         return;
       }
-      for (const c of CATALOGUE) process.stdout.write(`${c.id.padEnd(34)} ${c.area.padEnd(13)} ${c.defaultSeverity.padEnd(9)} ${c.title}\n`);
+      for (const c of CATALOGUE)
+        process.stdout.write(
+          `${c.id.padEnd(34)} ${c.area.padEnd(13)} ${c.defaultSeverity.padEnd(9)} ${c.title}\n`,
+        );
       process.stdout.write(`${CATALOGUE.length} checks\n`);
     });
 };

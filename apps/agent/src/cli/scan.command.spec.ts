@@ -14,8 +14,12 @@ const BUNDLES = join(ROOT, 'test/fixtures/bundles');
 const SAMPLES = ['aks-hci-management', 'aks-hci-workload', 'aks-azure'];
 
 function agent(...args: string[]) {
-  if (!existsSync(join(ROOT, 'apps/agent/dist/src/cli/main.js'))) throw new Error('apps/agent is not built: run npm run build (npm test does)');
-  const r = spawnSync(process.execPath, [BIN, ...args], { encoding: 'utf8', env: { ...process.env, TZ: 'UTC' } });
+  if (!existsSync(join(ROOT, 'apps/agent/dist/src/cli/main.js')))
+    throw new Error('apps/agent is not built: run npm run build (npm test does)');
+  const r = spawnSync(process.execPath, [BIN, ...args], {
+    encoding: 'utf8',
+    env: { ...process.env, TZ: 'UTC' },
+  });
   return { code: r.status, stdout: r.stdout, stderr: r.stderr };
 }
 
@@ -25,30 +29,58 @@ describe('watchpost-agent scan', () => {
     expect(r.stderr).toBe('');
     expect(r.code).toBe(0);
     const report = JSON.parse(r.stdout) as Report;
-    expect(Object.keys(report).sort()).toEqual(['cluster', 'collectorErrors', 'evaluatedAt', 'results', 'scannedAt', 'schemaVersion', 'summary']);
+    expect(Object.keys(report).sort()).toEqual([
+      'cluster',
+      'collectorErrors',
+      'evaluatedAt',
+      'results',
+      'scannedAt',
+      'schemaVersion',
+      'summary',
+    ]);
     expect(report.schemaVersion).toBe(1);
     const ids = new Set(report.results.map((x) => x.checkId));
     for (const c of CATALOGUE) expect([c.id, ids.has(c.id)]).toEqual([c.id, true]);
-    const total = report.summary.pass + report.summary.fail + report.summary.warn + report.summary.error + report.summary.not_applicable;
+    const total =
+      report.summary.pass +
+      report.summary.fail +
+      report.summary.warn +
+      report.summary.error +
+      report.summary.not_applicable;
     expect(total).toBe(report.results.length);
     for (const x of report.results) expect(Object.keys(x.resource).length).toBeGreaterThan(0);
   });
 
   test('SARIF output validates against the SARIF 2.1.0 schema', () => {
-    const r = agent('scan', '--bundle', join(BUNDLES, 'aks-hci-workload'), '--format', 'sarif', '--fail-on', 'none');
+    const r = agent(
+      'scan',
+      '--bundle',
+      join(BUNDLES, 'aks-hci-workload'),
+      '--format',
+      'sarif',
+      '--fail-on',
+      'none',
+    );
     expect(r.code).toBe(0);
-    const schema = JSON.parse(readFileSync(join(ROOT, 'node_modules/@microsoft/jest-sarif/lib/schemas/sarif-2.1.0-rtm.5.json'), 'utf8')) as Record<string, unknown>;
+    const schema = JSON.parse(
+      readFileSync(
+        join(ROOT, 'node_modules/@microsoft/jest-sarif/lib/schemas/sarif-2.1.0-rtm.5.json'),
+        'utf8',
+      ),
+    ) as Record<string, unknown>;
     delete schema['$schema'];
     const ajv = new Ajv({ strict: false, allErrors: true, validateFormats: false });
     const validate = ajv.compile(schema);
     const log = JSON.parse(r.stdout) as { runs: { results: unknown[] }[] };
     expect(validate(log) ? [] : validate.errors).toEqual([]);
-    expect(log.runs[0]!.results.length).toBeGreaterThan(0);
+    expect(log.runs[0].results.length).toBeGreaterThan(0);
   });
 
   test('--fail-on decides the exit code', () => {
     const bundle = join(BUNDLES, 'aks-hci-workload');
-    const report = JSON.parse(agent('scan', '--bundle', bundle, '--format', 'json', '--fail-on', 'none').stdout) as Report;
+    const report = JSON.parse(
+      agent('scan', '--bundle', bundle, '--format', 'json', '--fail-on', 'none').stdout,
+    ) as Report;
     const worst = report.results.some((x) => x.outcome === 'fail' && x.severity === 'critical');
     expect(agent('scan', '--bundle', bundle, '--fail-on', 'critical').code).toBe(worst ? 1 : 0);
     expect(agent('scan', '--bundle', bundle, '--fail-on', 'info').code).toBe(report.summary.fail > 0 ? 1 : 0);

@@ -26,7 +26,10 @@ interface ScanFlags {
 export function evidenceOptions(cmd: Command): Command {
   return cmd
     .option('--bundle <dir>', 'scan a bundle folder instead of the live cluster')
-    .option('--kubeconfig <file>', 'kubeconfig of the cluster (default: KUBECONFIG, ~/.kube/config, in-cluster)')
+    .option(
+      '--kubeconfig <file>',
+      'kubeconfig of the cluster (default: KUBECONFIG, ~/.kube/config, in-cluster)',
+    )
     .option('--context <name>', 'kubeconfig context')
     .option('--host-root <dir>', "where the host's / is mounted (default WATCHPOST_HOST_ROOT or /)")
     .option('--api-only', 'skip host files and host probes (AKS in Azure)');
@@ -35,8 +38,14 @@ export function evidenceOptions(cmd: Command): Command {
 export const register: RegisterCommand = (program) => {
   evidenceOptions(program.command('scan').description('run every check once and print the report'))
     .option('--at <time>', 'evaluate as of an ISO time or an offset such as +30d ("what breaks in 30 days")')
-    .addOption(new Option('--format <format>', 'output format').choices(['table', 'json', 'sarif']).default('table'))
-    .addOption(new Option('--fail-on <severity>', 'exit 1 when a failing result has this severity or worse').choices([...SEVERITIES, 'none']).default('high'))
+    .addOption(
+      new Option('--format <format>', 'output format').choices(['table', 'json', 'sarif']).default('table'),
+    )
+    .addOption(
+      new Option('--fail-on <severity>', 'exit 1 when a failing result has this severity or worse')
+        .choices([...SEVERITIES, 'none'])
+        .default('high'),
+    )
     .option('--check <id...>', 'run only these check ids')
     .option('-v, --verbose', 'table format: list passing results too')
     .action(async (flags: ScanFlags) => {
@@ -59,7 +68,8 @@ export const register: RegisterCommand = (program) => {
       }
       const report = runChecks(evidence, { now: at, ...(flags.check ? { only: flags.check } : {}) });
       if (flags.format === 'json') process.stdout.write(JSON.stringify(report, null, 2) + '\n');
-      else if (flags.format === 'sarif') process.stdout.write(JSON.stringify(toSarif(report, agentVersion()), null, 2) + '\n');
+      else if (flags.format === 'sarif')
+        process.stdout.write(JSON.stringify(toSarif(report, agentVersion()), null, 2) + '\n');
       else process.stdout.write(renderTable(report, { verbose: flags.verbose ?? false }));
       process.exitCode = flags.failOn !== 'none' && hasFindingsAtOrAbove(report, flags.failOn) ? 1 : 0;
     });

@@ -34,8 +34,12 @@ describe('bundle reader', () => {
     writeFileSync(join(d, 'kube/namespaces.json'), '{"kind":"Namespace","metadata":{"name":"x"}}');
     const ev = await readBundle(d);
     expect(ev.kube['pods']?.status).toBe('error');
-    expect(ev.collectorErrors.find((e) => e.source === 'bundle/kube/pods.json')?.message).toMatch(/kube\/pods\.json is not valid JSON/);
-    expect(ev.collectorErrors.find((e) => e.source === 'bundle/kube/namespaces.json')?.message).toMatch(/not a Kubernetes List/);
+    expect(ev.collectorErrors.find((e) => e.source === 'bundle/kube/pods.json')?.message).toMatch(
+      /kube\/pods\.json is not valid JSON/,
+    );
+    expect(ev.collectorErrors.find((e) => e.source === 'bundle/kube/namespaces.json')?.message).toMatch(
+      /not a Kubernetes List/,
+    );
     expect(ev.kube['nodes']?.status).toBe('ok');
   });
 
@@ -46,10 +50,21 @@ describe('bundle reader', () => {
       apiVersion: 'v1',
       kind: 'Secret',
       type: 'kubernetes.io/tls',
-      metadata: { name: 'web-tls', namespace: 'web', annotations: { 'kubectl.kubernetes.io/last-applied-configuration': '{"data":{"tls.key":"c2VjcmV0"}}', keep: 'yes' }, managedFields: [{ manager: 'kubectl' }] },
+      metadata: {
+        name: 'web-tls',
+        namespace: 'web',
+        annotations: {
+          'kubectl.kubernetes.io/last-applied-configuration': '{"data":{"tls.key":"c2VjcmV0"}}',
+          keep: 'yes',
+        },
+        managedFields: [{ manager: 'kubectl' }],
+      },
       data: { 'tls.crt': 'Y2VydA==', 'tls.key': 'c2VjcmV0', password: 'aHVudGVyMg==' },
     };
-    writeFileSync(join(d, 'kube/secrets.json'), JSON.stringify({ apiVersion: 'v1', kind: 'List', items: [secret] }));
+    writeFileSync(
+      join(d, 'kube/secrets.json'),
+      JSON.stringify({ apiVersion: 'v1', kind: 'List', items: [secret] }),
+    );
     const ev = await readBundle(d);
     const list = ev.kube['secrets'];
     expect(list?.status).toBe('ok');
@@ -70,7 +85,7 @@ describe('bundle reader', () => {
     writeFileSync(join(d, 'host/etc/kubernetes/pki/apiserver.key'), leaf.keyPem);
     chmodSync(join(d, 'host/etc/kubernetes/pki/apiserver.key'), 0o644);
     const ev = await readBundle(d);
-    const key = ev.host['/etc/kubernetes/pki/apiserver.key']!;
+    const key = ev.host['/etc/kubernetes/pki/apiserver.key'];
     expect(key.content).toBeUndefined();
     expect(key.mode).toBe(0o644);
     expect(key.privateKey?.type).toBe('rsa');
@@ -93,7 +108,9 @@ describe('bundle reader', () => {
   });
 
   test('a missing folder is a clear error', async () => {
-    await expect(readBundle('/nonexistent/bundle')).rejects.toThrow('bundle folder /nonexistent/bundle does not exist');
+    await expect(readBundle('/nonexistent/bundle')).rejects.toThrow(
+      'bundle folder /nonexistent/bundle does not exist',
+    );
   });
 });
 
@@ -107,7 +124,11 @@ describe('host collector', () => {
     writeFileSync(join(root, 'etc/kubernetes/admin.conf'), 'apiVersion: v1\nkind: Config\n', { mode: 0o600 });
     writeFileSync(join(root, 'etc/kubernetes/manifests/README'), 'not yaml');
     const { host, errors } = await collectHostFiles({ root });
-    expect(Object.keys(host).sort()).toEqual(['/etc/kubernetes/admin.conf', '/etc/kubernetes/manifests/kube-apiserver.yaml', '/etc/kubernetes/pki/etcd/ca.crt']);
+    expect(Object.keys(host).sort()).toEqual([
+      '/etc/kubernetes/admin.conf',
+      '/etc/kubernetes/manifests/kube-apiserver.yaml',
+      '/etc/kubernetes/pki/etcd/ca.crt',
+    ]);
     expect(host['/etc/kubernetes/admin.conf']?.mode).toBe(0o600);
     expect(errors).toEqual([]);
   });

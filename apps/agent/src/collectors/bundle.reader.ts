@@ -29,7 +29,10 @@ async function readJson(file: string, label: string, errors: CollectorError[]): 
   try {
     return JSON.parse(text) as unknown;
   } catch (err) {
-    errors.push({ source: `bundle/${label}`, message: `${label} is not valid JSON (${(err as Error).message}); fix or re-export it with kubectl get -o json` });
+    errors.push({
+      source: `bundle/${label}`,
+      message: `${label} is not valid JSON (${(err as Error).message}); fix or re-export it with kubectl get -o json`,
+    });
     return undefined;
   }
 }
@@ -39,38 +42,67 @@ function isRecord(v: unknown): v is Record<string, unknown> {
 }
 
 /** Validates a parsed `kubectl get -A -o json` List into a KubeResource, or says what is wrong. */
-export function kubeListFromJson(resource: string, parsed: unknown, label: string): KubeResource | CollectorError {
+export function kubeListFromJson(
+  resource: string,
+  parsed: unknown,
+  label: string,
+): KubeResource | CollectorError {
   if (!isRecord(parsed) || !Array.isArray(parsed['items'])) {
-    return { source: `bundle/${label}`, message: `${label} is not a Kubernetes List (expected an object with "items", as printed by kubectl get ${resource} -A -o json)` };
+    return {
+      source: `bundle/${label}`,
+      message: `${label} is not a Kubernetes List (expected an object with "items", as printed by kubectl get ${resource} -A -o json)`,
+    };
   }
   const items: KubeObject[] = [];
   for (const [i, item] of (parsed['items'] as unknown[]).entries()) {
     if (!isRecord(item) || !isRecord(item['metadata']) || typeof item['metadata']['name'] !== 'string') {
-      return { source: `bundle/${label}`, message: `${label}: items[${i}] has no metadata.name; is this kubectl output?` };
+      return {
+        source: `bundle/${label}`,
+        message: `${label}: items[${i}] has no metadata.name; is this kubectl output?`,
+      };
     }
     items.push(sanitiseObject(resource, item as KubeObject));
   }
   return { status: 'ok', items };
 }
 
-function clusterFrom(parsed: unknown, dir: string, errors: CollectorError[]): { cluster: ClusterInfo; collectedAt?: string } {
+function clusterFrom(
+  parsed: unknown,
+  dir: string,
+  errors: CollectorError[],
+): { cluster: ClusterInfo; collectedAt?: string } {
   const fallback: ClusterInfo = { name: basename(dir), platform: 'other', role: 'workload' };
   if (parsed === undefined) return { cluster: fallback };
   if (!isRecord(parsed)) {
-    errors.push({ source: 'bundle/cluster.json', message: 'cluster.json must be an object with name, platform and role' });
+    errors.push({
+      source: 'bundle/cluster.json',
+      message: 'cluster.json must be an object with name, platform and role',
+    });
     return { cluster: fallback };
   }
   const cluster: ClusterInfo = { ...fallback };
   if (typeof parsed['name'] === 'string' && parsed['name']) cluster.name = parsed['name'];
   const platform = parsed['platform'];
   if (PLATFORMS.includes(platform as Platform)) cluster.platform = platform as Platform;
-  else if (platform !== undefined) errors.push({ source: 'bundle/cluster.json', message: `cluster.json: platform "${String(platform)}" is not one of ${PLATFORMS.join(', ')}; using "other"` });
+  else if (platform !== undefined)
+    errors.push({
+      source: 'bundle/cluster.json',
+      message: `cluster.json: platform ${JSON.stringify(platform)} is not one of ${PLATFORMS.join(', ')}; using "other"`,
+    });
   const role = parsed['role'];
   if (CLUSTER_ROLES.includes(role as ClusterRole)) cluster.role = role as ClusterRole;
-  else if (role !== undefined) errors.push({ source: 'bundle/cluster.json', message: `cluster.json: role "${String(role)}" is not one of ${CLUSTER_ROLES.join(', ')}; using "workload"` });
+  else if (role !== undefined)
+    errors.push({
+      source: 'bundle/cluster.json',
+      message: `cluster.json: role ${JSON.stringify(role)} is not one of ${CLUSTER_ROLES.join(', ')}; using "workload"`,
+    });
   if (typeof parsed['location'] === 'string') cluster.location = parsed['location'];
-  if (typeof parsed['kubernetesVersion'] === 'string') cluster.kubernetesVersion = parsed['kubernetesVersion'];
-  const collectedAt = typeof parsed['collectedAt'] === 'string' && !Number.isNaN(Date.parse(parsed['collectedAt'])) ? new Date(parsed['collectedAt']).toISOString() : undefined;
+  if (typeof parsed['kubernetesVersion'] === 'string')
+    cluster.kubernetesVersion = parsed['kubernetesVersion'];
+  const collectedAt =
+    typeof parsed['collectedAt'] === 'string' && !Number.isNaN(Date.parse(parsed['collectedAt']))
+      ? new Date(parsed['collectedAt']).toISOString()
+      : undefined;
   return collectedAt ? { cluster, collectedAt } : { cluster };
 }
 
@@ -104,14 +136,19 @@ export async function readBundle(dir: string): Promise<Evidence> {
   } catch {
     throw new BundleError(`bundle folder ${dir} does not exist`);
   }
-  if (!st.isDirectory()) throw new BundleError(`bundle ${dir} is not a folder (expected kube/, host/, probes/, cluster.json)`);
+  if (!st.isDirectory())
+    throw new BundleError(`bundle ${dir} is not a folder (expected kube/, host/, probes/, cluster.json)`);
   const errors: CollectorError[] = [];
 
   const clusterJson = join(dir, 'cluster.json');
   const clusterParsed = await stat(clusterJson).then(
     () => readJson(clusterJson, 'cluster.json', errors),
     () => {
-      errors.push({ source: 'bundle/cluster.json', message: 'cluster.json is missing: platform and role unknown ("other"/"workload"); add it to get platform-specific verdicts' });
+      errors.push({
+        source: 'bundle/cluster.json',
+        message:
+          'cluster.json is missing: platform and role unknown ("other"/"workload"); add it to get platform-specific verdicts',
+      });
       return undefined;
     },
   );
@@ -121,13 +158,16 @@ export async function readBundle(dir: string): Promise<Evidence> {
   for (const file of await listFiles(join(dir, 'kube'))) {
     const name = relative(join(dir, 'kube'), file).split(sep).join('/');
     if (!name.endsWith('.json') || name.includes('/')) {
-      errors.push({ source: `bundle/kube/${name}`, message: `kube/${name} ignored: expected kube/<resource>.json files only` });
+      errors.push({
+        source: `bundle/kube/${name}`,
+        message: `kube/${name} ignored: expected kube/<resource>.json files only`,
+      });
       continue;
     }
     const resource = name.slice(0, -'.json'.length);
     const parsed = await readJson(file, `kube/${name}`, errors);
     if (parsed === undefined) {
-      kube[resource] = { status: 'error', error: errors[errors.length - 1]! };
+      kube[resource] = { status: 'error', error: errors[errors.length - 1] };
       continue;
     }
     const res = kubeListFromJson(resource, parsed, `kube/${name}`);
@@ -169,8 +209,13 @@ export async function readBundle(dir: string): Promise<Evidence> {
     () => readJson(historyFile, 'history.json', errors),
     () => undefined,
   );
-  if (isRecord(history) && isRecord(history['certificates']) && isRecord(history['kmsKeys'])) evidence.history = history as unknown as ObservationHistory;
-  else if (history !== undefined) errors.push({ source: 'bundle/history.json', message: 'history.json must hold { "certificates": {...}, "kmsKeys": {...} }; ignored' });
+  if (isRecord(history) && isRecord(history['certificates']) && isRecord(history['kmsKeys']))
+    evidence.history = history as unknown as ObservationHistory;
+  else if (history !== undefined)
+    errors.push({
+      source: 'bundle/history.json',
+      message: 'history.json must hold { "certificates": {...}, "kmsKeys": {...} }; ignored',
+    });
   if (!cluster.kubernetesVersion) {
     const v = kubernetesVersionFromNodes(kube['nodes']);
     if (v) cluster.kubernetesVersion = v;
@@ -181,10 +226,15 @@ export async function readBundle(dir: string): Promise<Evidence> {
 /** Best guess of the control-plane version from nodes when `/version` is not available: the newest kubelet of a control-plane node. */
 export function kubernetesVersionFromNodes(nodes: KubeResource | undefined): string | undefined {
   if (!nodes || nodes.status !== 'ok') return undefined;
-  const cp = nodes.items.filter((n) => n.metadata.labels?.['node-role.kubernetes.io/control-plane'] !== undefined);
+  const cp = nodes.items.filter(
+    (n) => n.metadata.labels?.['node-role.kubernetes.io/control-plane'] !== undefined,
+  );
   const pool = cp.length ? cp : nodes.items;
   const versions = pool
-    .map((n) => ((n['status'] as { nodeInfo?: { kubeletVersion?: string } } | undefined)?.nodeInfo?.kubeletVersion))
+    .map(
+      (n) =>
+        (n['status'] as { nodeInfo?: { kubeletVersion?: string } } | undefined)?.nodeInfo?.kubeletVersion,
+    )
     .filter((v): v is string => typeof v === 'string');
   return versions.sort().at(-1);
 }

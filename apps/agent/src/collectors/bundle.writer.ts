@@ -16,21 +16,36 @@ export async function writeBundle(evidence: Evidence, out: string): Promise<{ fi
     if (mode !== undefined) await chmod(file, mode & 0o777);
     files += 1;
   };
-  await put('cluster.json', JSON.stringify({ ...evidence.cluster, collectedAt: evidence.collectedAt }, null, 2) + '\n');
+  await put(
+    'cluster.json',
+    JSON.stringify({ ...evidence.cluster, collectedAt: evidence.collectedAt }, null, 2) + '\n',
+  );
   for (const [resource, entry] of Object.entries(evidence.kube)) {
     if (entry.status !== 'ok') continue; // "missing file = not collected"; the reason is in collector-errors.json
-    await put(`kube/${resource}.json`, JSON.stringify({ apiVersion: 'v1', kind: 'List', items: entry.items, metadata: { resourceVersion: '' } }, null, 2) + '\n');
+    await put(
+      `kube/${resource}.json`,
+      JSON.stringify(
+        { apiVersion: 'v1', kind: 'List', items: entry.items, metadata: { resourceVersion: '' } },
+        null,
+        2,
+      ) + '\n',
+    );
   }
   for (const file of Object.values(evidence.host)) {
     if (file.content !== undefined) await put(`host${file.path}`, file.content, file.mode);
   }
-  for (const [name, value] of Object.entries(evidence.probes)) await put(`probes/${name}.json`, JSON.stringify(value, null, 2) + '\n');
+  for (const [name, value] of Object.entries(evidence.probes))
+    await put(`probes/${name}.json`, JSON.stringify(value, null, 2) + '\n');
   if (evidence.history) await put('history.json', JSON.stringify(evidence.history, null, 2) + '\n');
   const notes = {
     source: evidence.source,
     collectorErrors: evidence.collectorErrors,
-    notCollected: Object.entries(evidence.kube).filter(([, e]) => e.status !== 'ok').map(([r, e]) => ({ resource: r, status: e.status })),
-    privateKeysOmitted: Object.values(evidence.host).filter((f) => f.privateKey).map((f) => ({ path: f.path, mode: f.mode, ...f.privateKey })),
+    notCollected: Object.entries(evidence.kube)
+      .filter(([, e]) => e.status !== 'ok')
+      .map(([r, e]) => ({ resource: r, status: e.status })),
+    privateKeysOmitted: Object.values(evidence.host)
+      .filter((f) => f.privateKey)
+      .map((f) => ({ path: f.path, mode: f.mode, ...f.privateKey })),
   };
   await put('collection.json', JSON.stringify(notes, null, 2) + '\n');
   return { files };

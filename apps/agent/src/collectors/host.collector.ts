@@ -15,11 +15,22 @@ export interface HostCollectorOptions {
 }
 
 function globToRegExp(segment: string): RegExp {
-  return new RegExp('^' + segment.replace(/[.+^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '[^/]*').replace(/\?/g, '[^/]') + '$');
+  return new RegExp(
+    '^' +
+      segment
+        .replace(/[.+^${}()|[\]\\]/g, '\\$&')
+        .replace(/\*/g, '[^/]*')
+        .replace(/\?/g, '[^/]') +
+      '$',
+  );
 }
 
 /** Expands candidate patterns against the filesystem under `root`, returning host paths that exist. */
-export async function expandCandidates(root: string, patterns: readonly string[], maxDepth = 4): Promise<string[]> {
+export async function expandCandidates(
+  root: string,
+  patterns: readonly string[],
+  maxDepth = 4,
+): Promise<string[]> {
   const found = new Set<string>();
   const onDisk = (p: string) => join(root, p);
   async function walk(dir: string, depth: number): Promise<void> {
@@ -49,7 +60,8 @@ export async function expandCandidates(root: string, patterns: readonly string[]
     }
     const re = globToRegExp(last);
     try {
-      for (const e of await readdir(onDisk(dir), { withFileTypes: true })) if (!e.isDirectory() && re.test(e.name)) found.add(posix.join(dir, e.name));
+      for (const e of await readdir(onDisk(dir), { withFileTypes: true }))
+        if (!e.isDirectory() && re.test(e.name)) found.add(posix.join(dir, e.name));
     } catch {
       // Directory absent on this distribution: nothing to collect there.
     }
@@ -62,7 +74,9 @@ export async function expandCandidates(root: string, patterns: readonly string[]
  * simply absent from the result ("not on this host"); paths that exist but cannot be read are kept with
  * their error, and reported as collector errors too.
  */
-export async function collectHostFiles(opts: HostCollectorOptions = {}): Promise<{ host: Record<string, HostFile>; errors: CollectorError[] }> {
+export async function collectHostFiles(
+  opts: HostCollectorOptions = {},
+): Promise<{ host: Record<string, HostFile>; errors: CollectorError[] }> {
   const root = opts.root ?? '/';
   const patterns = [...candidatePaths(opts.distributions), ...(opts.extraPaths ?? [])];
   const host: Record<string, HostFile> = {};

@@ -16,7 +16,10 @@ describe('kube collector against the fixture API server', () => {
   let kubeconfig: string;
 
   beforeAll(async () => {
-    server = await startKubeApiServer({ fixtures: BUNDLE, forbidden: ['secrets', 'clusterrolebindings.rbac.authorization.k8s.io'] });
+    server = await startKubeApiServer({
+      fixtures: BUNDLE,
+      forbidden: ['secrets', 'clusterrolebindings.rbac.authorization.k8s.io'],
+    });
     dir = mkdtempSync(join(tmpdir(), 'wp-kube-'));
     kubeconfig = server.writeKubeconfig(dir);
   });
@@ -27,7 +30,11 @@ describe('kube collector against the fixture API server', () => {
 
   test('pages through a list with limit/continue and gets every item once', async () => {
     const kc = loadKubeConfig({ kubeconfig });
-    const expected = (JSON.parse(readFileSync(join(BUNDLE, 'kube/pods.json'), 'utf8')) as { items: { metadata: { name: string } }[] }).items.map((p) => p.metadata.name);
+    const expected = (
+      JSON.parse(readFileSync(join(BUNDLE, 'kube/pods.json'), 'utf8')) as {
+        items: { metadata: { name: string } }[];
+      }
+    ).items.map((p) => p.metadata.name);
     const before = server.requests.length;
     const res = await listResource(kc, spec('pods'), 3);
     expect(res.status).toBe('ok');
@@ -39,7 +46,10 @@ describe('kube collector against the fixture API server', () => {
   });
 
   test('403 becomes a forbidden collector error naming the resource and permission', async () => {
-    const res = await listResource(loadKubeConfig({ kubeconfig }), spec('clusterrolebindings.rbac.authorization.k8s.io'));
+    const res = await listResource(
+      loadKubeConfig({ kubeconfig }),
+      spec('clusterrolebindings.rbac.authorization.k8s.io'),
+    );
     expect(res.status).toBe('forbidden');
     if (res.status !== 'forbidden') return;
     expect(res.error.source).toBe('kube/clusterrolebindings.rbac.authorization.k8s.io');
@@ -48,7 +58,9 @@ describe('kube collector against the fixture API server', () => {
 
   test('404 on an optional CRD means not installed; on a core resource it is an error', async () => {
     const kc = loadKubeConfig({ kubeconfig });
-    expect(await listResource(kc, spec('gmsacredentialspecs.windows.k8s.io'))).toEqual({ status: 'not-installed' });
+    expect(await listResource(kc, spec('gmsacredentialspecs.windows.k8s.io'))).toEqual({
+      status: 'not-installed',
+    });
     const core = await listResource(kc, spec('endpoints'));
     expect(core.status).toBe('error');
   });
@@ -56,7 +68,9 @@ describe('kube collector against the fixture API server', () => {
   test('an expired continue token (410) is an error, not a partial list', async () => {
     const s = await startKubeApiServer({ fixtures: BUNDLE, expireContinueAfterPages: 1 });
     try {
-      const kc = loadKubeConfig({ kubeconfig: s.writeKubeconfig(mkdtempSync(join(tmpdir(), 'wp-kube410-'))) });
+      const kc = loadKubeConfig({
+        kubeconfig: s.writeKubeconfig(mkdtempSync(join(tmpdir(), 'wp-kube410-'))),
+      });
       const res = await listResource(kc, spec('pods'), 2);
       expect(res.status).toBe('error');
       if (res.status === 'error') expect(res.error.message).toContain('410');
@@ -87,7 +101,9 @@ describe('kube collector against the fixture API server', () => {
     expect(res.kube['nodes']?.status).toBe('ok');
     expect(res.kube['secrets']?.status).toBe('forbidden');
     expect(res.kube['tiers.crd.projectcalico.org']).toEqual({ status: 'not-installed' });
-    expect(res.errors.map((e) => e.source)).toEqual(expect.arrayContaining(['kube/secrets', 'kube/clusterrolebindings.rbac.authorization.k8s.io']));
+    expect(res.errors.map((e) => e.source)).toEqual(
+      expect.arrayContaining(['kube/secrets', 'kube/clusterrolebindings.rbac.authorization.k8s.io']),
+    );
     expect(progress.length).toBe(RESOURCES.length);
   });
 });

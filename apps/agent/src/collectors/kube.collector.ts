@@ -28,7 +28,10 @@ export function loadKubeConfig(opts: Pick<KubeCollectorOptions, 'kubeconfig' | '
   if (opts.kubeconfig) kc.loadFromFile(opts.kubeconfig);
   else kc.loadFromDefault();
   if (opts.context) kc.setCurrentContext(opts.context);
-  if (!kc.getCurrentCluster()) throw new Error(`no cluster in kubeconfig ${opts.kubeconfig ?? '(default)'}; pass --kubeconfig FILE or --bundle DIR`);
+  if (!kc.getCurrentCluster())
+    throw new Error(
+      `no cluster in kubeconfig ${opts.kubeconfig ?? '(default)'}; pass --kubeconfig FILE or --bundle DIR`,
+    );
   return kc;
 }
 
@@ -48,7 +51,9 @@ async function get(kc: KubeConfig, path: string, timeoutMs: number): Promise<Htt
     const req = request(opts, (res) => {
       const chunks: Buffer[] = [];
       res.on('data', (c: Buffer) => chunks.push(c));
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks).toString('utf8') }));
+      res.on('end', () =>
+        resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks).toString('utf8') }),
+      );
       res.on('error', reject);
     });
     req.on('timeout', () => req.destroy(new Error(`no answer from ${server.host} within ${timeoutMs} ms`)));
@@ -68,7 +73,12 @@ function statusMessage(body: string): string {
 }
 
 /** LISTs one resource across all namespaces, page by page. Never throws: failures become a KubeResource status. */
-export async function listResource(kc: KubeConfig, spec: ResourceSpec, pageSize = 500, timeoutMs = 30_000): Promise<KubeResource> {
+export async function listResource(
+  kc: KubeConfig,
+  spec: ResourceSpec,
+  pageSize = 500,
+  timeoutMs = 30_000,
+): Promise<KubeResource> {
   const source = `kube/${spec.resource}`;
   const items: KubeObject[] = [];
   let cont: string | undefined;
@@ -80,36 +90,74 @@ export async function listResource(kc: KubeConfig, spec: ResourceSpec, pageSize 
     try {
       res = await get(kc, `${listPath(spec)}?${q.toString()}`, timeoutMs);
     } catch (err) {
-      return { status: 'error', error: { source, message: `cannot list ${spec.resource}: ${(err as Error).message}` } };
+      return {
+        status: 'error',
+        error: { source, message: `cannot list ${spec.resource}: ${(err as Error).message}` },
+      };
     }
     if (res.status === 404) {
       if (spec.optional) return { status: 'not-installed' };
-      return { status: 'error', error: { source, message: `the API server does not serve ${spec.resource} (404)` } };
+      return {
+        status: 'error',
+        error: { source, message: `the API server does not serve ${spec.resource} (404)` },
+      };
     }
     if (res.status === 403) {
       const verb = `list ${spec.group ? `${spec.group}/` : ''}${spec.plural}`;
       return {
         status: 'forbidden',
-        error: { source, message: `not allowed to ${verb} at cluster scope (${statusMessage(res.body)}); grant it in the agent's read-only ClusterRole (deploy/hci/agent-rbac.yaml)` },
+        error: {
+          source,
+          message: `not allowed to ${verb} at cluster scope (${statusMessage(res.body)}); grant it in the agent's read-only ClusterRole (deploy/hci/agent-rbac.yaml)`,
+        },
       };
     }
-    if (res.status === 401) return { status: 'error', error: { source, message: `the API server refused the credentials (401): ${statusMessage(res.body)}` } };
+    if (res.status === 401)
+      return {
+        status: 'error',
+        error: {
+          source,
+          message: `the API server refused the credentials (401): ${statusMessage(res.body)}`,
+        },
+      };
     if (res.status === 410) {
-      return { status: 'error', error: { source, message: `the list of ${spec.resource} changed too fast to page through (410 Gone, continue token expired); scan again` } };
+      return {
+        status: 'error',
+        error: {
+          source,
+          message: `the list of ${spec.resource} changed too fast to page through (410 Gone, continue token expired); scan again`,
+        },
+      };
     }
     if (res.status < 200 || res.status > 299) {
-      return { status: 'error', error: { source, message: `listing ${spec.resource} failed with HTTP ${res.status}: ${statusMessage(res.body)}` } };
+      return {
+        status: 'error',
+        error: {
+          source,
+          message: `listing ${spec.resource} failed with HTTP ${res.status}: ${statusMessage(res.body)}`,
+        },
+      };
     }
     let page: { items?: KubeObject[]; metadata?: { continue?: string } };
     try {
       page = JSON.parse(res.body) as typeof page;
     } catch {
-      return { status: 'error', error: { source, message: `the API server answered the ${spec.resource} list with something that is not JSON` } };
+      return {
+        status: 'error',
+        error: {
+          source,
+          message: `the API server answered the ${spec.resource} list with something that is not JSON`,
+        },
+      };
     }
     for (const item of page.items ?? []) items.push(sanitiseObject(spec.resource, item));
     cont = page.metadata?.continue || undefined;
     pages += 1;
-    if (pages > 10_000) return { status: 'error', error: { source, message: `gave up listing ${spec.resource} after 10000 pages` } };
+    if (pages > 10_000)
+      return {
+        status: 'error',
+        error: { source, message: `gave up listing ${spec.resource} after 10000 pages` },
+      };
   } while (cont);
   return { status: 'ok', items };
 }
@@ -126,7 +174,14 @@ export async function serverVersion(kc: KubeConfig, timeoutMs = 10_000): Promise
 }
 
 /** LISTs every resource the checks need, a few at a time, reporting progress. */
-export async function collectKube(opts: KubeCollectorOptions = {}): Promise<{ kube: Record<string, KubeResource>; errors: CollectorError[]; version?: string; server: string }> {
+export async function collectKube(
+  opts: KubeCollectorOptions = {},
+): Promise<{
+  kube: Record<string, KubeResource>;
+  errors: CollectorError[];
+  version?: string;
+  server: string;
+}> {
   const kc = loadKubeConfig(opts);
   const specs = opts.resources ?? RESOURCES;
   const kube: Record<string, KubeResource> = {};
@@ -135,17 +190,24 @@ export async function collectKube(opts: KubeCollectorOptions = {}): Promise<{ ku
   let done = 0;
   const worker = async () => {
     while (next < specs.length) {
-      const spec = specs[next++]!;
+      const spec = specs[next++];
       const res = await listResource(kc, spec, opts.pageSize, opts.timeoutMs);
       kube[spec.resource] = res;
       if (res.status === 'forbidden' || res.status === 'error') errors.push(res.error);
       done += 1;
-      opts.progress?.(`listed ${spec.resource} (${done}/${specs.length})${res.status === 'ok' ? `: ${res.items.length}` : `: ${res.status}`}`);
+      opts.progress?.(
+        `listed ${spec.resource} (${done}/${specs.length})${res.status === 'ok' ? `: ${res.items.length}` : `: ${res.status}`}`,
+      );
     }
   };
   await Promise.all(Array.from({ length: Math.min(opts.concurrency ?? 4, specs.length) }, worker));
   const version = await serverVersion(kc, opts.timeoutMs);
-  const result: { kube: Record<string, KubeResource>; errors: CollectorError[]; version?: string; server: string } = { kube, errors, server: kc.getCurrentCluster()!.server };
+  const result: {
+    kube: Record<string, KubeResource>;
+    errors: CollectorError[];
+    version?: string;
+    server: string;
+  } = { kube, errors, server: kc.getCurrentCluster()!.server };
   if (version) result.version = version;
   return result;
 }

@@ -38,6 +38,7 @@ export const LAYOUTS: HostLayout[] = [
 /** Union of candidate paths for the given distributions (default: all), without duplicates. */
 export function candidatePaths(distributions?: readonly HostLayout['distribution'][]): string[] {
   const out = new Set<string>();
-  for (const l of LAYOUTS) if (!distributions || distributions.includes(l.distribution)) l.paths.forEach((p) => out.add(p));
+  for (const l of LAYOUTS)
+    if (!distributions || distributions.includes(l.distribution)) l.paths.forEach((p) => out.add(p));
   return [...out];
 }

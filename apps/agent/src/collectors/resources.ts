@@ -11,7 +11,13 @@ export interface ResourceSpec {
   optional?: boolean;
 }
 
-function r(group: string, version: string, plural: string, namespaced: boolean, optional = false): ResourceSpec {
+function r(
+  group: string,
+  version: string,
+  plural: string,
+  namespaced: boolean,
+  optional = false,
+): ResourceSpec {
   return { resource: group ? `${plural}.${group}` : plural, group, version, plural, namespaced, optional };
 }
 
@@ -56,5 +62,7 @@ export const RESOURCES: ResourceSpec[] = [
 
 /** URL path of a cluster-wide LIST of the resource. */
 export function listPath(spec: ResourceSpec): string {
-  return spec.group ? `/apis/${spec.group}/${spec.version}/${spec.plural}` : `/api/${spec.version}/${spec.plural}`;
+  return spec.group
+    ? `/apis/${spec.group}/${spec.version}/${spec.plural}`
+    : `/api/${spec.version}/${spec.plural}`;
 }

@@ -13,5 +13,7 @@ export function parseAt(value: string, now: Date): Date {
     const t = Date.parse(value);
     if (!Number.isNaN(t)) return new Date(t);
   }
-  throw new Error(`--at "${value}" is not a time: use an ISO time like 2026-12-15T00:00:00Z or an offset like +30d, +12h, -7d`);
+  throw new Error(
+    `--at "${value}" is not a time: use an ISO time like 2026-12-15T00:00:00Z or an offset like +30d, +12h, -7d`,
+  );
 }

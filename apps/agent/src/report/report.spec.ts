@@ -12,7 +12,9 @@ describe('--at', () => {
     expect(parseAt('2020-12-15T00:00:00Z', now).toISOString()).toBe('2020-12-15T00:00:00.000Z');
   });
   test('anything else is refused with the accepted forms', () => {
-    expect(() => parseAt('next week', now)).toThrow(/--at "next week" is not a time: use an ISO time .* or an offset like \+30d/);
+    expect(() => parseAt('next week', now)).toThrow(
+      /--at "next week" is not a time: use an ISO time .* or an offset like \+30d/,
+    );
     expect(() => parseAt('+30y', now)).toThrow(/not a time/);
   });
 });

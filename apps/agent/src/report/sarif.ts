@@ -9,7 +9,9 @@ function level(r: CheckResult): 'error' | 'warning' | 'note' | undefined {
 }
 
 function logicalName(r: CheckResult): string {
-  return [r.resource.kind, r.resource.namespace, r.resource.name ?? r.resource.path].filter(Boolean).join('/');
+  return [r.resource.kind, r.resource.namespace, r.resource.name ?? r.resource.path]
+    .filter(Boolean)
+    .join('/');
 }
 
 /**
@@ -25,14 +27,27 @@ export function toSarif(report: Report, toolVersion: string): Record<string, unk
     fullDescription: { text: c.description },
     help: { text: c.remediation },
     helpUri: c.references.find((r) => r.url)?.url,
-    properties: { area: c.area, severity: c.defaultSeverity, tags: [c.area, ...c.references.flatMap((r) => (r.cis ? [`CIS ${r.cis}`] : []))] },
+    properties: {
+      area: c.area,
+      severity: c.defaultSeverity,
+      tags: [c.area, ...c.references.flatMap((r) => (r.cis ? [`CIS ${r.cis}`] : []))],
+    },
   }));
   const ruleIndex = new Map(rules.map((r, i) => [r.id, i]));
   const results = report.results.flatMap((r) => {
     const lvl = level(r);
     if (!lvl) return [];
-    const location: Record<string, unknown> = { logicalLocations: [{ name: logicalName(r), kind: 'resource', fullyQualifiedName: `${report.cluster.name}/${logicalName(r)}` }] };
-    if (r.resource.path?.startsWith('/')) location['physicalLocation'] = { artifactLocation: { uri: `file://${r.resource.path}` } };
+    const location: Record<string, unknown> = {
+      logicalLocations: [
+        {
+          name: logicalName(r),
+          kind: 'resource',
+          fullyQualifiedName: `${report.cluster.name}/${logicalName(r)}`,
+        },
+      ],
+    };
+    if (r.resource.path?.startsWith('/'))
+      location['physicalLocation'] = { artifactLocation: { uri: `file://${r.resource.path}` } };
     return [
       {
         ruleId: r.checkId,
@@ -50,8 +65,24 @@ export function toSarif(report: Report, toolVersion: string): Record<string, unk
     version: '2.1.0',
     runs: [
       {
-        tool: { driver: { name: 'watchpost-agent', version: toolVersion, informationUri: 'https://github.com/watchpost/watchpost', rules } },
-        invocations: [{ executionSuccessful: true, endTimeUtc: report.evaluatedAt, toolExecutionNotifications: report.collectorErrors.map((e) => ({ level: 'warning', message: { text: `${e.source}: ${e.message}` } })) }],
+        tool: {
+          driver: {
+            name: 'watchpost-agent',
+            version: toolVersion,
+            informationUri: 'https://github.com/watchpost/watchpost',
+            rules,
+          },
+        },
+        invocations: [
+          {
+            executionSuccessful: true,
+            endTimeUtc: report.evaluatedAt,
+            toolExecutionNotifications: report.collectorErrors.map((e) => ({
+              level: 'warning',
+              message: { text: `${e.source}: ${e.message}` },
+            })),
+          },
+        ],
         properties: { cluster: report.cluster, summary: report.summary },
         results,
       },

@@ -32,7 +32,11 @@ export async function loadEvidence(opts: EvidenceSourceOptions): Promise<Evidenc
   const now = opts.now ?? (() => new Date());
   const progress = opts.progress ?? (() => undefined);
   const collectedAt = now().toISOString();
-  const kube = await collectKube({ ...(opts.kubeconfig ? { kubeconfig: opts.kubeconfig } : {}), ...(opts.context ? { context: opts.context } : {}), progress });
+  const kube = await collectKube({
+    ...(opts.kubeconfig ? { kubeconfig: opts.kubeconfig } : {}),
+    ...(opts.context ? { context: opts.context } : {}),
+    progress,
+  });
   const hostRoot = opts.hostRoot ?? process.env['WATCHPOST_HOST_ROOT'] ?? '/';
   let host: Record<string, HostFile> = {};
   const errors = [...kube.errors];
@@ -46,16 +50,33 @@ export async function loadEvidence(opts: EvidenceSourceOptions): Promise<Evidenc
   for (const probe of PROBES) {
     progress(`probe ${probe.name}`);
     try {
-      probes[probe.name] = await probe.collect({ host, kube: kube.kube, timeoutMs: opts.probeTimeoutMs ?? 5000, hostRoot });
+      probes[probe.name] = await probe.collect({
+        host,
+        kube: kube.kube,
+        timeoutMs: opts.probeTimeoutMs ?? 5000,
+        hostRoot,
+      });
     } catch (err) {
-      errors.push({ source: `probe/${probe.name}`, message: err instanceof Error ? err.message : String(err) });
+      errors.push({
+        source: `probe/${probe.name}`,
+        message: err instanceof Error ? err.message : String(err),
+      });
     }
   }
   const detected = detectPlatform(kube.kube, kube.server);
   const cluster: ClusterInfo = { ...detected, ...definedOnly(opts.cluster ?? {}) };
   const version = kube.version ?? kubernetesVersionFromNodes(kube.kube['nodes']);
   if (version && !cluster.kubernetesVersion) cluster.kubernetesVersion = version;
-  return { schemaVersion: 1, collectedAt, cluster, kube: kube.kube, host, probes, collectorErrors: errors, source: 'live' };
+  return {
+    schemaVersion: 1,
+    collectedAt,
+    cluster,
+    kube: kube.kube,
+    host,
+    probes,
+    collectorErrors: errors,
+    source: 'live',
+  };
 }
 
 function definedOnly<T extends object>(o: T): Partial<T> {

@@ -8,7 +8,9 @@ import type { ClusterInfo, KubeResource } from '@watchpost/shared';
  */
 export function detectPlatform(kube: Record<string, KubeResource>, server: string): ClusterInfo {
   const nodes = kube['nodes']?.status === 'ok' ? kube['nodes'].items : [];
-  const providerIds = nodes.map((n) => String((n['spec'] as { providerID?: string } | undefined)?.providerID ?? ''));
+  const providerIds = nodes.map((n) =>
+    String((n['spec'] as { providerID?: string } | undefined)?.providerID ?? ''),
+  );
   let platform: ClusterInfo['platform'] = 'other';
   if (providerIds.some((p) => p.startsWith('moc://'))) platform = 'aks-hci';
   else if (providerIds.some((p) => p.startsWith('azure://'))) platform = 'aks';

@@ -34,7 +34,13 @@ export function runChecks(evidence: Evidence, run: RunOptions): Report {
     try {
       const findings = check.run({ evidence, now: run.now, options });
       for (const f of findings) {
-        const r: CheckResult = { ...base, severity: f.severity ?? base.severity, outcome: f.outcome, resource: f.resource, message: f.message };
+        const r: CheckResult = {
+          ...base,
+          severity: f.severity ?? base.severity,
+          outcome: f.outcome,
+          resource: f.resource,
+          message: f.message,
+        };
         if (f.evidence) r.evidence = f.evidence;
         results.push(r);
       }

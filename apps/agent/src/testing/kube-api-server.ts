@@ -34,13 +34,27 @@ export interface KubeApiServer {
 }
 
 function status(code: number, reason: string, message: string): string {
-  return JSON.stringify({ kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Failure', message, reason, code });
+  return JSON.stringify({
+    kind: 'Status',
+    apiVersion: 'v1',
+    metadata: {},
+    status: 'Failure',
+    message,
+    reason,
+    code,
+  });
 }
 
 /** Starts the fixture API server on a free loopback port. */
 export async function startKubeApiServer(opts: KubeApiServerOptions): Promise<KubeApiServer> {
   const ca = createCa({ commonName: 'kubernetes', validDays: 2 });
-  const serving = issueCertificate({ ca, commonName: 'kube-apiserver', usage: 'server', sans: ['127.0.0.1', 'localhost'], validDays: 1 });
+  const serving = issueCertificate({
+    ca,
+    commonName: 'kube-apiserver',
+    usage: 'server',
+    sans: ['127.0.0.1', 'localhost'],
+    validDays: 1,
+  });
   const token = opts.token ?? 'fixture-token';
   const lists = new Map<string, { apiVersion: string; kind: string; items: unknown[] }>();
   const byPath = new Map(RESOURCES.map((r) => [listPath(r), r.resource]));
@@ -49,7 +63,14 @@ export async function startKubeApiServer(opts: KubeApiServerOptions): Promise<Ku
     for (const f of readdirSync(kubeDir)) {
       if (!f.endsWith('.json')) continue;
       try {
-        lists.set(f.slice(0, -5), JSON.parse(readFileSync(join(kubeDir, f), 'utf8')) as { apiVersion: string; kind: string; items: unknown[] });
+        lists.set(
+          f.slice(0, -5),
+          JSON.parse(readFileSync(join(kubeDir, f), 'utf8')) as {
+            apiVersion: string;
+            kind: string;
+            items: unknown[];
+          },
+        );
       } catch {
         // A malformed fixture file is served as a 500, like a broken aggregated API.
       }
@@ -65,7 +86,16 @@ export async function startKubeApiServer(opts: KubeApiServerOptions): Promise<Ku
       return;
     }
     if (url.pathname === '/version') {
-      res.writeHead(200).end(JSON.stringify({ major: '1', minor: '31', gitVersion: opts.gitVersion ?? 'v1.31.5', platform: 'linux/amd64' }));
+      res
+        .writeHead(200)
+        .end(
+          JSON.stringify({
+            major: '1',
+            minor: '31',
+            gitVersion: opts.gitVersion ?? 'v1.31.5',
+            platform: 'linux/amd64',
+          }),
+        );
       return;
     }
     const resource = byPath.get(url.pathname);
@@ -75,9 +105,15 @@ export async function startKubeApiServer(opts: KubeApiServerOptions): Promise<Ku
     }
     if (opts.forbidden?.includes(resource)) {
       const [plural, ...group] = resource.split('.');
-      res.writeHead(403).end(
-        status(403, 'Forbidden', `${resource} is forbidden: User "system:serviceaccount:watchpost:watchpost-agent" cannot list resource "${plural}" in API group "${group.join('.')}" at the cluster scope`),
-      );
+      res
+        .writeHead(403)
+        .end(
+          status(
+            403,
+            'Forbidden',
+            `${resource} is forbidden: User "system:serviceaccount:watchpost:watchpost-agent" cannot list resource "${plural}" in API group "${group.join('.')}" at the cluster scope`,
+          ),
+        );
       return;
     }
     const list = lists.get(resource);
@@ -89,22 +125,47 @@ export async function startKubeApiServer(opts: KubeApiServerOptions): Promise<Ku
     const cont = url.searchParams.get('continue');
     let offset = 0;
     if (cont) {
-      const decoded = JSON.parse(Buffer.from(cont, 'base64').toString('utf8')) as { offset: number; page: number };
+      const decoded = JSON.parse(Buffer.from(cont, 'base64').toString('utf8')) as {
+        offset: number;
+        page: number;
+      };
       if (opts.expireContinueAfterPages !== undefined && decoded.page >= opts.expireContinueAfterPages) {
-        res.writeHead(410).end(status(410, 'Expired', 'The provided continue parameter is too old to display a consistent list result.'));
+        res
+          .writeHead(410)
+          .end(
+            status(
+              410,
+              'Expired',
+              'The provided continue parameter is too old to display a consistent list result.',
+            ),
+          );
         return;
       }
       offset = decoded.offset;
     }
     const items = list.items.slice(offset, offset + limit);
-    const next = offset + limit < list.items.length ? Buffer.from(JSON.stringify({ offset: offset + limit, page: (cont ? 1 : 0) + requests.length })).toString('base64') : undefined;
+    const next =
+      offset + limit < list.items.length
+        ? Buffer.from(
+            JSON.stringify({ offset: offset + limit, page: (cont ? 1 : 0) + requests.length }),
+          ).toString('base64')
+        : undefined;
     const metadata: Record<string, unknown> = { resourceVersion: '123456' };
     if (next) {
       metadata['continue'] = next;
       metadata['remainingItemCount'] = list.items.length - offset - limit;
     }
-    const kind = resource.split('.')[0]!;
-    res.writeHead(200).end(JSON.stringify({ apiVersion: 'v1', kind: `${kind[0]!.toUpperCase()}${kind.slice(1)}List`, metadata, items }));
+    const kind = resource.split('.')[0];
+    res
+      .writeHead(200)
+      .end(
+        JSON.stringify({
+          apiVersion: 'v1',
+          kind: `${kind[0].toUpperCase()}${kind.slice(1)}List`,
+          metadata,
+          items,
+        }),
+      );
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const port = (server.address() as AddressInfo).port;

@@ -1,7 +1,15 @@
 import type { ClusterRole, Platform } from '../evidence/evidence.js';
 
 /** The areas of DESIGN.md section 3, in display order. */
-export const AREAS = ['certificates', 'encryption', 'network', 'identity', 'access', 'workload', 'platform'] as const;
+export const AREAS = [
+  'certificates',
+  'encryption',
+  'network',
+  'identity',
+  'access',
+  'workload',
+  'platform',
+] as const;
 /** One of the seven posture areas. */
 export type Area = (typeof AREAS)[number];
 

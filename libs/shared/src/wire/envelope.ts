@@ -15,10 +15,12 @@ export function agentTopic(agentId: string, kind: 'report' | 'status' | 'ack'): 
 }
 
 /** Splits a v1 agent topic into its agent id and kind, or null when it is not one. */
-export function parseAgentTopic(topic: string): { agentId: string; kind: 'report' | 'status' | 'ack' } | null {
+export function parseAgentTopic(
+  topic: string,
+): { agentId: string; kind: 'report' | 'status' | 'ack' } | null {
   const m = /^watchpost\/v1\/agents\/([^/]+)\/(report|status|ack)$/.exec(topic);
-  if (!m || !AGENT_ID_PATTERN.test(m[1]!)) return null;
-  return { agentId: m[1]!, kind: m[2] as 'report' | 'status' | 'ack' };
+  if (!m || !AGENT_ID_PATTERN.test(m[1])) return null;
+  return { agentId: m[1], kind: m[2] as 'report' | 'status' | 'ack' };
 }
 
 /** MQTT 5 content type of a report payload: gzip-compressed UTF-8 JSON of `ReportEnvelopeV1`. */
@@ -71,7 +73,9 @@ export const reportEnvelopeV1Schema = z.strictObject({
       }),
     )
     .max(100_000),
-  collectorErrors: z.array(z.strictObject({ source: z.string().max(4096), message: z.string().max(8192) })).max(10_000),
+  collectorErrors: z
+    .array(z.strictObject({ source: z.string().max(4096), message: z.string().max(8192) }))
+    .max(10_000),
   /** Reports this agent had to drop (retention bound) since the last report it sent. */
   dropped: z.number().int().nonnegative(),
 });

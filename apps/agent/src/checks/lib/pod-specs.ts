@@ -52,12 +52,16 @@ export interface PodSpecSource {
   object: KubeObject;
 }
 
-function template(obj: KubeObject, kind: string): { metadata?: KubeObject['metadata']; spec?: PodSpec } | undefined {
+function template(
+  obj: KubeObject,
+  kind: string,
+): { metadata?: KubeObject['metadata']; spec?: PodSpec } | undefined {
   const spec = obj['spec'] as Record<string, unknown> | undefined;
   if (!spec) return undefined;
-  if (kind === 'Pod') return { metadata: obj.metadata, spec: spec as PodSpec };
+  if (kind === 'Pod') return { metadata: obj.metadata, spec: spec };
   if (kind === 'CronJob') {
-    const jobTemplate = spec['jobTemplate'] as { spec?: { template?: { metadata?: KubeObject['metadata']; spec?: PodSpec } } } | undefined;
+    const jobTemplate = spec['jobTemplate'] as
+      { spec?: { template?: { metadata?: KubeObject['metadata']; spec?: PodSpec } } } | undefined;
     return jobTemplate?.spec?.template;
   }
   return spec['template'] as { metadata?: KubeObject['metadata']; spec?: PodSpec } | undefined;
@@ -80,7 +84,8 @@ export function podSpecs(evidence: Evidence): { sources: PodSpecSource[]; missin
     for (const obj of list.items) {
       const t = template(obj, kind);
       if (!t?.spec) continue;
-      const owner = obj.metadata.ownerReferences?.find((o) => o.controller) ?? obj.metadata.ownerReferences?.[0];
+      const owner =
+        obj.metadata.ownerReferences?.find((o) => o.controller) ?? obj.metadata.ownerReferences?.[0];
       const src: PodSpecSource = {
         kind,
         namespace: obj.metadata.namespace ?? 'default',
@@ -98,10 +103,48 @@ export function podSpecs(evidence: Evidence): { sources: PodSpecSource[]; missin
 }
 
 /** All containers of a spec (init, regular, ephemeral) with their role. */
-export function allContainers(spec: PodSpec): { container: ContainerSpec; role: 'init' | 'container' | 'ephemeral' }[] {
+export function allContainers(
+  spec: PodSpec,
+): { container: ContainerSpec; role: 'init' | 'container' | 'ephemeral' }[] {
   return [
     ...(spec.initContainers ?? []).map((container) => ({ container, role: 'init' as const })),
     ...(spec.containers ?? []).map((container) => ({ container, role: 'container' as const })),
     ...(spec.ephemeralContainers ?? []).map((container) => ({ container, role: 'ephemeral' as const })),
   ];
+}
+
+/**
+ * Like `podSpecs`, but each pod spec is reported once, at the top-most object that was collected: a pod
+ * whose controlling ReplicaSet/Job/StatefulSet/DaemonSet is in the evidence is skipped (the owner's template
+ * is what an operator edits), and so is a ReplicaSet owned by a collected Deployment or a Job owned by a
+ * collected CronJob. When the middle object was not collected (bundles often carry deployments but not
+ * replicasets), a pod still folds into its Deployment when its ReplicaSet is named `<deployment>-<its
+ * pod-template-hash label>`, and into its CronJob when its Job is named `<cronjob>-<digits>`: the names the
+ * controllers generate. Bare pods, static pods (owned by a Node) and pods whose owner is unknown stay.
+ * `skipped` counts what was folded into an owner.
+ */
+export function topLevelPodSpecs(evidence: Evidence): {
+  sources: PodSpecSource[];
+  missing: string[];
+  skipped: number;
+} {
+  const { sources, missing } = podSpecs(evidence);
+  const collected = new Set(sources.map((s) => `${s.kind}/${s.namespace}/${s.name}`));
+  const has = (kind: string, ns: string, name: string): boolean => collected.has(`${kind}/${ns}/${name}`);
+  const foldedIntoOwner = (s: PodSpecSource): boolean => {
+    if (!s.ownedBy) return false;
+    const slash = s.ownedBy.indexOf('/');
+    const kind = s.ownedBy.slice(0, slash);
+    const name = s.ownedBy.slice(slash + 1);
+    if (has(kind, s.namespace, name)) return true;
+    if (s.kind !== 'Pod') return false;
+    const hash = s.labels['pod-template-hash'];
+    if (kind === 'ReplicaSet' && hash && name.endsWith(`-${hash}`)) {
+      return has('Deployment', s.namespace, name.slice(0, -(hash.length + 1)));
+    }
+    const m = kind === 'Job' ? /^(.+)-\d+$/.exec(name) : null;
+    return m?.[1] !== undefined && has('CronJob', s.namespace, m[1]);
+  };
+  const top = sources.filter((s) => !foldedIntoOwner(s));
+  return { sources: top, missing, skipped: sources.length - top.length };
 }
