@@ -1,0 +1,50 @@
+import { Body, Controller, Delete, Get, HttpCode, Param, Post } from '@nestjs/common';
+import { ApiBearerAuth, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { z } from 'zod';
+import { Roles } from '../auth/auth.decorators.js';
+import { ApiTokensService } from '../auth/api-tokens.service.js';
+import { API_ROLES } from '../auth/roles.js';
+import { PostureQueryService } from './posture-query.service.js';
+import { notFound, parseBody } from './validation.js';
+
+const createBody = z.strictObject({
+  role: z.enum(API_ROLES, { message: `must be one of ${API_ROLES.join(', ')}` }),
+  name: z.string().min(1).max(128).optional(),
+  ttlDays: z.number().int().min(1).max(3650).optional(),
+});
+
+/** REST API tokens (admin). Enrollment tokens are hub-core's (`token create --enroll`). */
+@ApiTags('api-tokens')
+@ApiBearerAuth()
+@Roles('admin')
+@Controller('api/v1/api-tokens')
+export class ApiTokensController {
+  constructor(
+    private readonly tokens: ApiTokensService,
+    private readonly posture: PostureQueryService,
+  ) {}
+
+  @Get()
+  @ApiOperation({ summary: 'API tokens (never the secret; admin role)' })
+  async list() {
+    return { items: await this.tokens.list() };
+  }
+
+  @Post()
+  @ApiOperation({
+    summary: 'Create an API token; the response is the only time the token is shown (admin role)',
+  })
+  async create(@Body() body: unknown) {
+    const b = parseBody(createBody, body);
+    const now = this.posture.now();
+    const expiresAt = b.ttlDays ? new Date(now.getTime() + b.ttlDays * 86_400_000) : undefined;
+    return this.tokens.create({ role: b.role, name: b.name, expiresAt, now });
+  }
+
+  @Delete(':id')
+  @HttpCode(204)
+  @ApiOperation({ summary: 'Revoke an API token (admin role)' })
+  async revoke(@Param('id') id: string): Promise<void> {
+    if (!(await this.tokens.revoke(id, this.posture.now()))) throw notFound(`unrevoked API token "${id}"`);
+  }
+}

@@ -1,0 +1,28 @@
+import { Controller, Get, Query } from '@nestjs/common';
+import { ApiBearerAuth, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { ApiQueries } from './api-docs.js';
+import { findingFilterDocs, findingsQuery, toFindingFilters } from './params.js';
+import { PostureQueryService } from './posture-query.service.js';
+import { parseQuery } from './validation.js';
+
+@ApiTags('findings')
+@ApiBearerAuth()
+@Controller('api/v1/findings')
+export class FindingsController {
+  constructor(private readonly posture: PostureQueryService) {}
+
+  @Get()
+  @ApiOperation({
+    summary:
+      'Current posture rows (cluster x check x resource), filtered, in a stable order with cursor pagination',
+  })
+  @ApiQueries({
+    ...findingFilterDocs,
+    limit: { description: 'page size, 1-1000 (default 100)' },
+    cursor: { description: 'nextCursor of the previous page (opaque)' },
+  })
+  async list(@Query() query: unknown) {
+    const q = parseQuery(findingsQuery, query);
+    return this.posture.findings(toFindingFilters(q), q.limit, q.cursor);
+  }
+}

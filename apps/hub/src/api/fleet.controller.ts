@@ -1,0 +1,40 @@
+import { Controller, Get, Query } from '@nestjs/common';
+import { ApiBearerAuth, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { z } from 'zod';
+import { ApiQueries } from './api-docs.js';
+import { DEFAULT_STALE_AFTER_MS, PostureQueryService } from './posture-query.service.js';
+import { durationParam, limitParam, parseQuery } from './validation.js';
+
+const summaryQuery = z.object({
+  staleAfter: durationParam(DEFAULT_STALE_AFTER_MS),
+  certificates: limitParam(20, 500),
+  withinDays: z.string().regex(/^\d+$/, 'must be a whole number of days').transform(Number).optional(),
+});
+
+@ApiTags('fleet')
+@ApiBearerAuth()
+@Controller('api/v1/fleet')
+export class FleetController {
+  constructor(private readonly posture: PostureQueryService) {}
+
+  @Get('summary')
+  @ApiOperation({
+    summary:
+      'On-prem (aks-hci, arc) vs Azure (aks) posture per area, soonest-expiring certificates, stale clusters, KMS key age',
+  })
+  @ApiQueries({
+    staleAfter: {
+      description: 'no report received by the hub for this long = stale, e.g. 30m, 6h, 7d (default 6h)',
+    },
+    certificates: { description: 'how many soonest-expiring certificates to list, 1-500 (default 20)' },
+    withinDays: { description: 'only certificates expiring within this many days' },
+  })
+  async summary(@Query() query: unknown) {
+    const q = parseQuery(summaryQuery, query);
+    return this.posture.fleetSummary({
+      staleAfterMs: q.staleAfter,
+      certLimit: q.certificates,
+      withinDays: q.withinDays,
+    });
+  }
+}

@@ -1,0 +1,83 @@
+import { once } from 'node:events';
+import type { ServerResponse } from 'node:http';
+import { Controller, Get, Query, Res } from '@nestjs/common';
+import { ApiBearerAuth, ApiOperation, ApiProduces, ApiTags } from '@nestjs/swagger';
+import { z } from 'zod';
+import { ApiQueries, HUB_VERSION } from '../api/api-docs.js';
+import { findingFilterDocs, findingFilterShape, toFindingFilters } from '../api/params.js';
+import { PostureQueryService } from '../api/posture-query.service.js';
+import { parseQuery } from '../api/validation.js';
+import { findingCsvRow, findingsCsvHeader } from './csv.js';
+import { SarifBuilder } from './sarif.js';
+
+const exportQuery = z.object({
+  ...findingFilterShape,
+  format: z
+    .enum(['json', 'csv', 'sarif'], { message: 'must be json, csv or sarif' })
+    .optional()
+    .default('json'),
+});
+
+const CONTENT_TYPES = {
+  json: 'application/json; charset=utf-8',
+  csv: 'text/csv; charset=utf-8; header=present',
+  sarif: 'application/sarif+json; charset=utf-8',
+} as const;
+
+/**
+ * Findings exports. They stream page by page (keyset pagination under the hood), so exporting a whole
+ * fleet never holds it in memory; a client that stops reading slows the export down instead of the hub.
+ */
+@ApiTags('exports')
+@ApiBearerAuth()
+@Controller('api/v1/exports')
+export class ExportsController {
+  constructor(private readonly posture: PostureQueryService) {}
+
+  @Get('findings')
+  @ApiOperation({ summary: 'All findings matching the filters as JSON, CSV (RFC 4180) or SARIF 2.1.0' })
+  @ApiProduces(...Object.values(CONTENT_TYPES))
+  @ApiQueries({
+    ...findingFilterDocs,
+    format: { description: 'json (default), csv or sarif', enum: ['json', 'csv', 'sarif'] },
+  })
+  async findings(@Query() query: unknown, @Res() res: ServerResponse): Promise<void> {
+    const { format, ...rest } = parseQuery(exportQuery, query);
+    const filters = toFindingFilters(rest);
+    const generatedAt = this.posture.now().toISOString();
+    const stamp = generatedAt.replace(/[-:]/g, '').slice(0, 15);
+    res.statusCode = 200;
+    res.setHeader('Content-Type', CONTENT_TYPES[format]);
+    res.setHeader(
+      'Content-Disposition',
+      `attachment; filename="watchpost-findings-${stamp}.${format === 'sarif' ? 'sarif' : format}"`,
+    );
+    res.setHeader('Cache-Control', 'no-store');
+    const write = async (chunk: string): Promise<void> => {
+      if (!res.write(chunk)) await once(res, 'drain');
+    };
+    let first = true;
+    const sarif = new SarifBuilder(HUB_VERSION);
+    if (format === 'csv') await write(findingsCsvHeader());
+    else if (format === 'json')
+      await write(
+        `{"generatedAt":${JSON.stringify(generatedAt)},"filters":${JSON.stringify(filters)},"findings":[`,
+      );
+    else await write(sarif.head());
+    for await (const batch of this.posture.allFindings(filters)) {
+      if (res.destroyed) return;
+      let chunk = '';
+      for (const f of batch) {
+        if (format === 'csv') chunk += findingCsvRow(f);
+        else {
+          chunk += (first ? '' : ',') + JSON.stringify(format === 'json' ? f : sarif.result(f));
+          first = false;
+        }
+      }
+      await write(chunk);
+    }
+    if (format === 'json') await write(']}');
+    else if (format === 'sarif') await write(sarif.tail(generatedAt, filters as Record<string, unknown>));
+    res.end();
+  }
+}
