@@ -1,0 +1,543 @@
+/**
+ * The policy engine: builds Calico's view of a cluster (workload endpoints with Calico's labels, network
+ * sets, Kubernetes and Calico policies in tiers) and answers one question exactly: may traffic go from A to B
+ * on port/protocol, with A's egress and B's ingress both applied, and which rules decided.
+ *
+ * Calico's evaluation, per direction and endpoint: tiers in order; a tier whose policies do not select the
+ * endpoint (for that direction) is skipped; inside a tier, policies in order and their rules in order;
+ * Log continues, Allow and Deny end evaluation, Pass jumps to the next tier; a tier with selecting policies
+ * but no matching rule drops the traffic (this end-of-tier drop is what makes a policy a default deny).
+ * After the last tier (or when nothing selects the endpoint) the namespace profile allows.
+ *
+ * Indexes: pods by namespace and by label term, so a policy's selector is evaluated only against candidate
+ * pods, and each evaluation is memoised per interned label set: no pods x policies loop.
+ */
+import type { KubeObject } from '@watchpost/shared';
+import { LabelInterner, type LabelSet } from '../selector/selector.js';
+import { parseCidr, parseIp, type Cidr, type IpAddress } from '../model/cidr.js';
+import {
+  CALICO_NAME_LABEL,
+  CALICO_NAMESPACE_LABEL,
+  CALICO_ORCHESTRATOR_LABEL,
+  CALICO_SERVICEACCOUNT_LABEL,
+  type Connection,
+  type IpEndpoint,
+  type NamedPort,
+  type NamespaceInfo,
+  type NetworkSetEndpoint,
+  type Peer,
+  type PodEndpoint,
+} from '../model/endpoint.js';
+import { DEFAULT_TIER, fromCalicoPolicy, fromKubernetesPolicy, normaliseProtocol, type Direction, type Policy, type PolicyRef, type Rule } from '../model/policy.js';
+
+/** The cluster objects the engine reads (items of `kubectl get -A -o json` lists). */
+export interface EngineInput {
+  pods: readonly KubeObject[];
+  namespaces: readonly KubeObject[];
+  nodes?: readonly KubeObject[];
+  serviceAccounts?: readonly KubeObject[];
+  networkPolicies?: readonly KubeObject[];
+  calicoNetworkPolicies?: readonly KubeObject[];
+  globalNetworkPolicies?: readonly KubeObject[];
+  networkSets?: readonly KubeObject[];
+  globalNetworkSets?: readonly KubeObject[];
+  tiers?: readonly KubeObject[];
+  /** Calico enforces policy on Linux pods only (AKS Arc / AKS on Azure Local): Windows pods are unenforced. */
+  linuxOnly?: boolean;
+}
+
+/** Order Calico gives the default tier when the tier list does not say (Calico 3.26+). */
+export const DEFAULT_TIER_ORDER = 1_000_000;
+
+/** What decided one direction. */
+export interface Decider {
+  policy: PolicyRef;
+  policyId: string;
+  /** Rule index within the policy's rules for the direction; absent for an end-of-tier drop. */
+  rule?: number;
+  ruleText?: string;
+  action: 'Allow' | 'Deny' | 'Pass' | 'Log' | 'end-of-tier deny';
+}
+
+/** Verdict of one direction at one endpoint. */
+export interface DirectionVerdict {
+  direction: Direction;
+  /** The endpoint whose policy was evaluated (`ns/pod`). */
+  endpoint: string;
+  allowed: boolean;
+  /** False when Calico does not enforce policy on this endpoint (Windows pod on AKS Arc, host network). */
+  enforced: boolean;
+  reason: string;
+  /** The rule (or end-of-tier drop) that decided; absent when no policy applied. */
+  decidedBy?: Decider;
+  /** Rules that passed to a later tier or only logged, in evaluation order. */
+  path: Decider[];
+  /** Ids of the policies that select the endpoint for this direction, in evaluation order. */
+  policies: string[];
+}
+
+/** Verdict of a whole connection. */
+export interface ReachVerdict {
+  from: string;
+  to: string;
+  protocol: string;
+  port?: number;
+  allowed: boolean;
+  /** Egress at the source (null when the source is an address outside any pod). */
+  egress: DirectionVerdict | null;
+  /** Ingress at the destination (null when the destination is an address outside any pod). */
+  ingress: DirectionVerdict | null;
+  reason: string;
+}
+
+/** Isolation of a pod per direction, with the selecting policies. */
+export interface Isolation {
+  ingress: boolean;
+  egress: boolean;
+  ingressPolicies: string[];
+  egressPolicies: string[];
+}
+
+type Obj = Record<string, unknown>;
+const isObj = (v: unknown): v is Obj => typeof v === 'object' && v !== null && !Array.isArray(v);
+const arr = (v: unknown): unknown[] => (Array.isArray(v) ? v : []);
+
+function stringLabels(v: unknown): Record<string, string> {
+  const out: Record<string, string> = {};
+  if (isObj(v)) for (const [k, val] of Object.entries(v)) if (typeof val === 'string') out[k] = val;
+  return out;
+}
+
+/** Parses `N`, `N/PROTO` (`53/udp`) into a connection; throws with a readable message. */
+export function parseConnection(text: string): Connection {
+  const m = /^(\d{1,5})(?:\/([A-Za-z0-9]+))?$/.exec(text.trim());
+  if (!m) throw new Error(`port "${text}" is not N or N/PROTO (e.g. 443, 53/udp)`);
+  const port = Number(m[1]);
+  if (port < 1 || port > 65535) throw new Error(`port ${port} is outside 1-65535`);
+  const protocol = normaliseProtocol(m[2] ?? 'TCP')!;
+  if (!['TCP', 'UDP', 'SCTP'].includes(protocol)) throw new Error(`protocol "${m[2]}" has no ports; use tcp, udp or sctp`);
+  return { protocol, port };
+}
+
+function sortKey(p: Policy): string {
+  // Calico sorts equal orders by name; Kubernetes policies are named `knp.default.<name>` inside Calico.
+  const calicoName = p.ref.kind === 'NetworkPolicy' ? `knp.default.${p.ref.name}` : p.ref.name;
+  return `${p.namespace ?? ''}/${calicoName}`;
+}
+
+/** The engine over one snapshot of a cluster. Build once, query many times. */
+export class PolicyEngine {
+  readonly pods: PodEndpoint[] = [];
+  readonly namespaces = new Map<string, NamespaceInfo>();
+  readonly policies: Policy[] = [];
+  readonly networkSets: NetworkSetEndpoint[] = [];
+  readonly linuxOnly: boolean;
+  private readonly interner = new LabelInterner();
+  private readonly podsByKey = new Map<string, PodEndpoint>();
+  private readonly podsByNs = new Map<string, PodEndpoint[]>();
+  private readonly podsByIp = new Map<string, PodEndpoint>();
+  private readonly termIndex = new Map<string, PodEndpoint[]>();
+  private readonly tierOrder = new Map<string, number>();
+  private readonly policiesByNs = new Map<string, Policy[]>();
+  private readonly globalPolicies: Policy[] = [];
+  private readonly selected = new Map<Policy, PodEndpoint[]>();
+  private readonly applying = new Map<PodEndpoint, Policy[]>();
+  private readonly saLabels = new Map<string, LabelSet>();
+  private readonly nodeOs = new Map<string, string>();
+  private readonly emptyLabels: LabelSet;
+
+  constructor(input: EngineInput) {
+    this.linuxOnly = input.linuxOnly ?? false;
+    this.emptyLabels = this.interner.intern({});
+    for (const n of input.namespaces) this.namespace(n.metadata.name, stringLabels(n.metadata.labels), true);
+    for (const sa of input.serviceAccounts ?? []) {
+      this.saLabels.set(`${sa.metadata.namespace ?? 'default'}/${sa.metadata.name}`, this.interner.intern(stringLabels(sa.metadata.labels)));
+    }
+    for (const node of input.nodes ?? []) {
+      const labels = stringLabels(node.metadata.labels);
+      const os = labels['kubernetes.io/os'] ?? (isObj(node['status']) && isObj(node['status']['nodeInfo']) ? String(node['status']['nodeInfo']['operatingSystem'] ?? '') : '');
+      if (os) this.nodeOs.set(node.metadata.name, os);
+    }
+    for (const t of input.tiers ?? []) {
+      const spec = isObj(t['spec']) ? t['spec'] : {};
+      this.tierOrder.set(t.metadata.name, typeof spec['order'] === 'number' ? spec['order'] : Number.POSITIVE_INFINITY);
+    }
+    if (!this.tierOrder.has(DEFAULT_TIER)) this.tierOrder.set(DEFAULT_TIER, DEFAULT_TIER_ORDER);
+
+    for (const p of input.pods) {
+      const ep = this.podEndpoint(p);
+      if (!ep) continue;
+      this.pods.push(ep);
+      this.podsByKey.set(ep.key, ep);
+      let list = this.podsByNs.get(ep.namespace);
+      if (!list) this.podsByNs.set(ep.namespace, (list = []));
+      list.push(ep);
+      // Host-networked pods share the node's address; that address is not the pod's own endpoint.
+      if (!ep.hostNetwork) for (const ip of ep.ips) this.podsByIp.set(ip.text, ep);
+      for (const [k, v] of ep.labels.labels) {
+        for (const term of [`${k}=${v}`, k]) {
+          let posting = this.termIndex.get(term);
+          if (!posting) this.termIndex.set(term, (posting = []));
+          posting.push(ep);
+        }
+      }
+    }
+
+    for (const s of input.networkSets ?? []) this.networkSets.push(this.networkSet(s, false));
+    for (const s of input.globalNetworkSets ?? []) this.networkSets.push(this.networkSet(s, true));
+
+    for (const o of input.networkPolicies ?? []) this.policies.push(fromKubernetesPolicy(o));
+    for (const o of input.calicoNetworkPolicies ?? []) this.policies.push(fromCalicoPolicy(o, false));
+    for (const o of input.globalNetworkPolicies ?? []) this.policies.push(fromCalicoPolicy(o, true));
+    this.policies.sort((a, b) => this.comparePolicies(a, b));
+    for (const p of this.policies) {
+      if (p.namespace === undefined) this.globalPolicies.push(p);
+      else {
+        let list = this.policiesByNs.get(p.namespace);
+        if (!list) this.policiesByNs.set(p.namespace, (list = []));
+        list.push(p);
+      }
+    }
+    // Invert policy -> selected pods into pod -> policies (already in evaluation order).
+    for (const p of this.policies) {
+      const pods = this.computeSelected(p);
+      this.selected.set(p, pods);
+      for (const ep of pods) {
+        let list = this.applying.get(ep);
+        if (!list) this.applying.set(ep, (list = []));
+        list.push(p);
+      }
+    }
+  }
+
+  // ------------------------------------------------------------------------------------------- building
+
+  private namespace(name: string, labels: Record<string, string>, listed: boolean): NamespaceInfo {
+    const existing = this.namespaces.get(name);
+    if (existing) return existing;
+    const info: NamespaceInfo = {
+      name,
+      // The API server always sets kubernetes.io/metadata.name; Calico adds projectcalico.org/name.
+      labels: this.interner.intern({ 'kubernetes.io/metadata.name': name, ...labels, [CALICO_NAME_LABEL]: name }),
+      listed,
+    };
+    this.namespaces.set(name, info);
+    return info;
+  }
+
+  private podEndpoint(p: KubeObject): PodEndpoint | undefined {
+    const spec = isObj(p['spec']) ? p['spec'] : {};
+    const status = isObj(p['status']) ? p['status'] : {};
+    const phase = status['phase'];
+    // Finished pods have no endpoint any more.
+    if (phase === 'Succeeded' || phase === 'Failed') return undefined;
+    const namespace = p.metadata.namespace ?? 'default';
+    const name = p.metadata.name;
+    const sa = typeof spec['serviceAccountName'] === 'string' ? spec['serviceAccountName'] : typeof spec['serviceAccount'] === 'string' ? spec['serviceAccount'] : 'default';
+    const labels = this.interner.intern({
+      ...stringLabels(p.metadata.labels),
+      [CALICO_NAMESPACE_LABEL]: namespace,
+      [CALICO_ORCHESTRATOR_LABEL]: 'k8s',
+      [CALICO_SERVICEACCOUNT_LABEL]: sa,
+    });
+    const ips: IpAddress[] = [];
+    for (const e of arr(status['podIPs'])) {
+      const ip = isObj(e) && typeof e['ip'] === 'string' ? parseIp(e['ip']) : undefined;
+      if (ip && !ips.some((x) => x.text === ip.text)) ips.push(ip);
+    }
+    if (!ips.length && typeof status['podIP'] === 'string') {
+      const ip = parseIp(status['podIP']);
+      if (ip) ips.push(ip);
+    }
+    const ports: NamedPort[] = [];
+    for (const c of [...arr(spec['containers']), ...arr(spec['initContainers'])]) {
+      if (!isObj(c)) continue;
+      for (const port of arr(c['ports'])) {
+        if (isObj(port) && typeof port['name'] === 'string' && typeof port['containerPort'] === 'number') {
+          ports.push({ name: port['name'], port: port['containerPort'], protocol: normaliseProtocol(port['protocol']) ?? 'TCP' });
+        }
+      }
+    }
+    const node = typeof spec['nodeName'] === 'string' ? spec['nodeName'] : undefined;
+    const nodeSelector = stringLabels(spec['nodeSelector']);
+    const osField = isObj(spec['os']) ? spec['os']['name'] : undefined;
+    const os = (typeof osField === 'string' ? osField : undefined) ?? (node ? this.nodeOs.get(node) : undefined) ?? nodeSelector['kubernetes.io/os'] ?? 'linux';
+    const ep: PodEndpoint = {
+      kind: 'pod',
+      key: `${namespace}/${name}`,
+      namespace,
+      name,
+      labels,
+      ns: this.namespace(namespace, {}, false),
+      serviceAccount: sa,
+      serviceAccountLabels: this.saLabels.get(`${namespace}/${sa}`) ?? this.emptyLabels,
+      ips,
+      ports,
+      os: os === 'windows' ? 'windows' : 'linux',
+      hostNetwork: spec['hostNetwork'] === true,
+      enforced: true,
+      object: p,
+    };
+    if (node) ep.node = node;
+    this.setEnforcement(ep);
+    return ep;
+  }
+
+  private setEnforcement(ep: PodEndpoint): void {
+    if (ep.hostNetwork) {
+      ep.enforced = false;
+      ep.notEnforcedReason = 'host-network pod: it uses the node\'s network namespace and is not a Calico workload endpoint, so pod network policy does not apply (only host endpoint policy could)';
+    } else if (ep.os === 'windows' && this.linuxOnly) {
+      ep.enforced = false;
+      ep.notEnforcedReason = 'Windows pod: on AKS Arc, Calico network policy applies to Linux pods only, so no policy restricts this pod';
+    }
+  }
+
+  private networkSet(o: KubeObject, global: boolean): NetworkSetEndpoint {
+    const spec = isObj(o['spec']) ? o['spec'] : {};
+    const nets = arr(spec['nets'])
+      .map((n) => parseCidr(String(n)))
+      .filter((c): c is Cidr => c !== undefined);
+    const labels = stringLabels(o.metadata.labels);
+    if (global) return { kind: 'networkset', key: `GlobalNetworkSet ${o.metadata.name}`, name: o.metadata.name, labels: this.interner.intern(labels), nets };
+    const ns = o.metadata.namespace ?? 'default';
+    return {
+      kind: 'networkset',
+      key: `NetworkSet ${ns}/${o.metadata.name}`,
+      namespace: ns,
+      name: o.metadata.name,
+      labels: this.interner.intern({ ...labels, [CALICO_NAMESPACE_LABEL]: ns }),
+      ns: this.namespace(ns, {}, false),
+      nets,
+    };
+  }
+
+  private tierRank(tier: string): number {
+    return this.tierOrder.get(tier) ?? Number.POSITIVE_INFINITY;
+  }
+
+  private comparePolicies(a: Policy, b: Policy): number {
+    const ta = this.tierRank(a.ref.tier);
+    const tb = this.tierRank(b.ref.tier);
+    if (ta !== tb) return ta < tb ? -1 : 1;
+    if (a.ref.tier !== b.ref.tier) return a.ref.tier < b.ref.tier ? -1 : 1;
+    const oa = a.ref.order ?? Number.POSITIVE_INFINITY;
+    const ob = b.ref.order ?? Number.POSITIVE_INFINITY;
+    if (oa !== ob) return oa < ob ? -1 : 1;
+    const ka = sortKey(a);
+    const kb = sortKey(b);
+    return ka < kb ? -1 : ka > kb ? 1 : 0;
+  }
+
+  /** Whether the policy selects the pod (namespace, selector, namespaceSelector, serviceAccountSelector). */
+  policySelects(p: Policy, ep: PodEndpoint): boolean {
+    if (p.inert) return false;
+    if (p.namespace !== undefined && p.namespace !== ep.namespace) return false;
+    if (p.namespaceSelector && !p.namespaceSelector.matches(ep.ns.labels)) return false;
+    if (p.serviceAccountSelector && !p.serviceAccountSelector.matches(ep.serviceAccountLabels)) return false;
+    return p.selector.matches(ep.labels);
+  }
+
+  private computeSelected(p: Policy): PodEndpoint[] {
+    if (p.inert) return [];
+    let base: PodEndpoint[];
+    if (p.namespace !== undefined) base = this.podsByNs.get(p.namespace) ?? [];
+    else if (p.namespaceSelector && !p.namespaceSelector.matchesAll) {
+      base = [];
+      for (const ns of this.namespaces.values()) if (p.namespaceSelector.matches(ns.labels)) base.push(...(this.podsByNs.get(ns.name) ?? []));
+    } else base = this.pods;
+    let candidates = base;
+    for (const t of p.selector.terms) {
+      const posting = this.termIndex.get(t.value === undefined ? t.key : `${t.key}=${t.value}`) ?? [];
+      if (posting.length < candidates.length) candidates = posting;
+    }
+    return candidates.filter((ep) => this.policySelects(p, ep));
+  }
+
+  // ------------------------------------------------------------------------------------------- queries
+
+  /** Pod by `ns/name`. */
+  pod(key: string): PodEndpoint | undefined {
+    return this.podsByKey.get(key);
+  }
+
+  /** Pods of one namespace. */
+  podsIn(namespace: string): readonly PodEndpoint[] {
+    return this.podsByNs.get(namespace) ?? [];
+  }
+
+  /** Pods the policy selects (whatever directions it has). */
+  selectedPods(p: Policy): readonly PodEndpoint[] {
+    return this.selected.get(p) ?? [];
+  }
+
+  /** Policies that select the pod, in evaluation order; only those applying to `direction` when given. */
+  policiesFor(ep: PodEndpoint, direction?: Direction): Policy[] {
+    let list = this.applying.get(ep);
+    if (!list) {
+      // Synthetic or foreign endpoints: evaluate the candidates directly (namespaced + global policies).
+      const candidates = [...(this.policiesByNs.get(ep.namespace) ?? []), ...this.globalPolicies].sort((a, b) => this.comparePolicies(a, b));
+      list = candidates.filter((p) => this.policySelects(p, ep));
+      if (!ep.synthetic) this.applying.set(ep, list);
+    }
+    return direction ? list.filter((p) => p.types.has(direction)) : list;
+  }
+
+  /** Isolation per direction (a pod is isolated for a direction when some policy selects it for it). */
+  isolation(ep: PodEndpoint): Isolation {
+    const ingress = this.policiesFor(ep, 'ingress').map((p) => p.id);
+    const egress = this.policiesFor(ep, 'egress').map((p) => p.id);
+    return { ingress: ep.enforced && ingress.length > 0, egress: ep.enforced && egress.length > 0, ingressPolicies: ingress, egressPolicies: egress };
+  }
+
+  /**
+   * A stand-in for "a new pod in this namespace" with the given labels (none by default) and the `default`
+   * service account: what a namespace's policies do to a pod nobody wrote a special rule for.
+   */
+  syntheticPod(namespace: string, labels: Record<string, string> = {}, serviceAccount = 'default'): PodEndpoint {
+    const ns = this.namespaces.get(namespace) ?? this.namespace(namespace, {}, false);
+    return {
+      kind: 'pod',
+      key: `${namespace}/<new pod>`,
+      namespace,
+      name: '<new pod>',
+      labels: this.interner.intern({ ...labels, [CALICO_NAMESPACE_LABEL]: namespace, [CALICO_ORCHESTRATOR_LABEL]: 'k8s', [CALICO_SERVICEACCOUNT_LABEL]: serviceAccount }),
+      ns,
+      serviceAccount,
+      serviceAccountLabels: this.saLabels.get(`${namespace}/${serviceAccount}`) ?? this.emptyLabels,
+      ips: [],
+      ports: [],
+      os: 'linux',
+      hostNetwork: false,
+      enforced: true,
+      synthetic: true,
+    };
+  }
+
+  /** An address as a peer: the pod that owns it, or an outside address with the network sets containing it. */
+  ipPeer(text: string): Peer {
+    const ip = parseIp(text);
+    if (!ip) throw new Error(`"${text}" is not an IP address`);
+    const pod = this.podsByIp.get(ip.text);
+    if (pod) return pod;
+    const sets = this.networkSets.filter((s) => s.nets.some((n) => n.family === ip.family && containsIp(n, ip)));
+    const ep: IpEndpoint = { kind: 'ip', key: ip.text, ip, sets };
+    return ep;
+  }
+
+  /** Resolves `ns/pod` or an IP address; throws naming what was not found. */
+  resolve(ref: string): Peer {
+    if (parseIp(ref)) return this.ipPeer(ref);
+    const slash = ref.indexOf('/');
+    if (slash <= 0 || slash === ref.length - 1) throw new Error(`"${ref}" is neither NAMESPACE/POD nor an IP address`);
+    const pod = this.pod(ref);
+    if (!pod) throw new Error(`pod ${ref} not found (or it has finished) in the evidence`);
+    return pod;
+  }
+
+  /** Evaluates one direction at `self` for traffic with `peer` (ingress: peer -> self; egress: self -> peer). */
+  evaluate(direction: Direction, self: PodEndpoint, peer: Peer, conn: Connection): DirectionVerdict {
+    const policies = this.policiesFor(self, direction);
+    const base = { direction, endpoint: self.key, policies: policies.map((p) => p.id), path: [] as Decider[] };
+    if (!self.enforced) return { ...base, allowed: true, enforced: false, reason: self.notEnforcedReason ?? 'policy is not enforced on this endpoint' };
+    if (!policies.length) return { ...base, allowed: true, enforced: true, reason: `no policy selects ${self.key} for ${direction}: it is not isolated, so the namespace profile allows` };
+    const src = direction === 'ingress' ? peer : self;
+    const dst = direction === 'ingress' ? self : peer;
+    const family = familyOf(src, dst);
+    const ctx = { src, dst, conn, family };
+    const path: Decider[] = [];
+    let i = 0;
+    while (i < policies.length) {
+      const tier = policies[i]!.ref.tier;
+      let end = i;
+      while (end < policies.length && policies[end]!.ref.tier === tier) end++;
+      let passed = false;
+      let lastPolicy = policies[i]!;
+      tierLoop: for (let j = i; j < end; j++) {
+        const p = policies[j]!;
+        lastPolicy = p;
+        const rules: Rule[] = direction === 'ingress' ? p.ingress : p.egress;
+        for (const r of rules) {
+          if (!r.matches(ctx)) continue;
+          const d: Decider = { policy: p.ref, policyId: p.id, rule: r.index, ruleText: r.text, action: r.action };
+          if (r.action === 'Log') {
+            path.push(d);
+            continue;
+          }
+          if (r.action === 'Pass') {
+            path.push(d);
+            passed = true;
+            break tierLoop;
+          }
+          const allowed = r.action === 'Allow';
+          return {
+            ...base,
+            path,
+            allowed,
+            enforced: true,
+            decidedBy: d,
+            reason: `${allowed ? 'allowed' : 'denied'} by ${p.id} (tier ${tier}, order ${p.ref.order ?? 'unset'}) ${direction} rule ${r.index}: ${r.text}`,
+          };
+        }
+      }
+      if (!passed) {
+        const d: Decider = { policy: lastPolicy.ref, policyId: lastPolicy.id, action: 'end-of-tier deny' };
+        const names = policies.slice(i, end).map((p) => p.id);
+        return {
+          ...base,
+          path,
+          allowed: false,
+          enforced: true,
+          decidedBy: d,
+          reason: `denied: ${names.join(', ')} select${names.length === 1 ? 's' : ''} ${self.key} for ${direction} in tier ${tier} and no rule allows it (end-of-tier default deny)`,
+        };
+      }
+      i = end;
+    }
+    return { ...base, path, allowed: true, enforced: true, reason: `every tier passed ${direction} on to the namespace profile, which allows` };
+  }
+
+  /** May traffic go from `from` to `to` on the connection, with egress at the source and ingress at the destination? */
+  canReach(from: Peer | string, to: Peer | string, conn: Connection): ReachVerdict {
+    const src = typeof from === 'string' ? this.resolve(from) : from;
+    const dst = typeof to === 'string' ? this.resolve(to) : to;
+    const head = { from: src.key, to: dst.key, protocol: conn.protocol, ...(conn.port !== undefined ? { port: conn.port } : {}) };
+    if (src.kind === 'pod' && dst.kind === 'pod' && src.key === dst.key && !src.synthetic) {
+      return { ...head, allowed: true, egress: null, ingress: null, reason: 'same pod: traffic to itself does not leave the pod, so policy does not apply' };
+    }
+    const egress = src.kind === 'pod' ? this.evaluate('egress', src, dst, conn) : null;
+    const ingress = dst.kind === 'pod' ? this.evaluate('ingress', dst, src, conn) : null;
+    const allowed = (egress?.allowed ?? true) && (ingress?.allowed ?? true);
+    const reasons: string[] = [];
+    if (egress) reasons.push(`egress at ${src.key}: ${egress.reason}`);
+    else reasons.push(`${src.key} is not a pod: no egress policy applies at the source`);
+    if (ingress) reasons.push(`ingress at ${dst.key}: ${ingress.reason}`);
+    else reasons.push(`${dst.key} is not a pod: no ingress policy applies at the destination`);
+    return { ...head, allowed, egress, ingress, reason: reasons.join('; ') };
+  }
+
+  /** The pod-to-pod truth table for a connection (egress and ingress applied), keyed `ns/pod` -> `ns/pod`. */
+  matrix(conn: Connection, pods: readonly PodEndpoint[] = this.pods): Record<string, Record<string, boolean>> {
+    const out: Record<string, Record<string, boolean>> = {};
+    const sorted = [...pods].sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
+    for (const a of sorted) {
+      const row: Record<string, boolean> = {};
+      for (const b of sorted) row[b.key] = this.canReach(a, b, conn).allowed;
+      out[a.key] = row;
+    }
+    return out;
+  }
+}
+
+function containsIp(c: Cidr, ip: IpAddress): boolean {
+  const max = c.family === 4 ? 32 : 128;
+  return ip.value >> BigInt(max - c.bits) === c.base >> BigInt(max - c.bits);
+}
+
+function familyOf(src: Peer, dst: Peer): 4 | 6 {
+  if (dst.kind === 'ip') return dst.ip.family;
+  if (src.kind === 'ip') return src.ip.family;
+  const has = (p: PodEndpoint, f: 4 | 6): boolean => p.ips.some((i) => i.family === f);
+  if ((has(src, 4) || !src.ips.length) && (has(dst, 4) || !dst.ips.length)) return 4;
+  return 6;
+}

@@ -1,0 +1,106 @@
+/**
+ * Precompiled, memoised Calico selectors. A selector is parsed and compiled once per distinct text, and each
+ * compiled selector remembers its verdict per interned label set, so ten replicas of a Deployment (one label
+ * set) cost one evaluation.
+ */
+import { canonicalSelector, compileSelector, parseSelector, requiredTerms, type Labels, type SelectorNode } from './selector.parser.js';
+import { SelectorSyntaxError } from './selector.tokenizer.js';
+
+/** An interned label map: equal maps share one object and id, which selector memos key on. */
+export class LabelSet {
+  constructor(
+    readonly id: number,
+    readonly labels: Labels,
+    /** Canonical text of the map (sorted `k=v`), the interning key. */
+    readonly key: string,
+  ) {}
+
+  /** Verdicts of selectors already evaluated on this set (lives and dies with the engine that interned it). */
+  readonly verdicts = new Map<Selector, boolean>();
+}
+
+/** Interns label maps so that identical ones are one LabelSet. */
+export class LabelInterner {
+  private readonly byKey = new Map<string, LabelSet>();
+
+  intern(labels: Record<string, string> | Labels): LabelSet {
+    const entries = (labels instanceof Map ? [...labels.entries()] : Object.entries(labels)).filter(
+      (e): e is [string, string] => typeof e[1] === 'string',
+    );
+    entries.sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0));
+    const key = JSON.stringify(entries);
+    let set = this.byKey.get(key);
+    if (!set) {
+      set = new LabelSet(this.byKey.size, new Map(entries), key);
+      this.byKey.set(key, set);
+    }
+    return set;
+  }
+
+  get size(): number {
+    return this.byKey.size;
+  }
+}
+
+/** A parsed and compiled selector. */
+export class Selector {
+  readonly canonical: string;
+  readonly terms: { key: string; value?: string }[];
+  /** True when the selector is `all()` (or empty): it matches every label map. */
+  readonly matchesAll: boolean;
+  private readonly fn: (labels: Labels) => boolean;
+
+  constructor(
+    readonly text: string,
+    readonly node: SelectorNode,
+  ) {
+    this.canonical = canonicalSelector(node);
+    this.terms = requiredTerms(node);
+    this.matchesAll = node.op === 'all';
+    this.fn = compileSelector(node);
+  }
+
+  /** Evaluates against a plain map or an interned set (memoised). */
+  matches(labels: LabelSet | Labels | Record<string, string>): boolean {
+    if (labels instanceof LabelSet) {
+      let v = labels.verdicts.get(this);
+      if (v === undefined) {
+        v = this.fn(labels.labels);
+        labels.verdicts.set(this, v);
+      }
+      return v;
+    }
+    if (labels instanceof Map) return this.fn(labels);
+    return this.fn(new Map(Object.entries(labels as Record<string, string>)));
+  }
+}
+
+const cache = new Map<string, Selector | SelectorSyntaxError>();
+
+/** Parses (once per distinct text) and returns the compiled selector; throws SelectorSyntaxError. */
+export function selector(text: string): Selector {
+  let s = cache.get(text);
+  if (!s) {
+    try {
+      s = new Selector(text, parseSelector(text));
+    } catch (err) {
+      if (!(err instanceof SelectorSyntaxError)) throw err;
+      s = err;
+    }
+    // Bounded: a long-running agent sees the same few thousand selectors scan after scan.
+    if (cache.size > 50_000) cache.clear();
+    cache.set(text, s);
+  }
+  if (s instanceof SelectorSyntaxError) throw s;
+  return s;
+}
+
+/** Like `selector` but returns the error instead of throwing. */
+export function trySelector(text: string): Selector | SelectorSyntaxError {
+  try {
+    return selector(text);
+  } catch (err) {
+    if (err instanceof SelectorSyntaxError) return err;
+    throw err;
+  }
+}
