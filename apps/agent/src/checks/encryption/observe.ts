@@ -1,7 +1,21 @@
 import type { Evidence } from '@watchpost/shared';
 import type { ScanObservations } from '../../history/observations.js';
+import { currentKeyId } from './kms-key-rotation.check.js';
+import { kmsProbeResult, parseProbe } from './lib/probe-results.js';
 
-/** KMS key ids seen in this evidence, by provider name (implemented by the encryption area). */
-export function observeKmsKeys(_evidence: Evidence): ScanObservations['kmsKeys'] {
-  return {};
+/**
+ * KMS key ids seen in this evidence, by provider name: v2 `Status.key_id`, or the provider name for v1
+ * (v1 rotates by adding a provider under a new name). Providers that did not answer are left out, so an
+ * outage never looks like a rotation.
+ */
+export function observeKmsKeys(evidence: Evidence): ScanObservations['kmsKeys'] {
+  const probe = parseProbe(kmsProbeResult, 'kms', evidence);
+  if (!probe.ok) return {};
+  const out: ScanObservations['kmsKeys'] = {};
+  for (const p of probe.value.providers) {
+    if (p.error) continue;
+    const keyId = currentKeyId(p);
+    if (keyId) out[p.name] = keyId;
+  }
+  return out;
 }

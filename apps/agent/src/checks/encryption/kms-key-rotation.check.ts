@@ -1,0 +1,117 @@
+import type { KmsKeyObservation } from '@watchpost/shared';
+import type { Check, CheckContext, CheckFinding } from '../check.js';
+import { cannotCheck, configuredKms, managedControlPlane } from './lib/common.js';
+import { kmsProbeResult, parseProbe, type KmsProviderStatus } from './lib/probe-results.js';
+
+const DAY_MS = 86_400_000;
+
+/** The key id the rotation is tracked by: v2's key_id, v1's provider name (v1 rotates by adding a provider). */
+export function currentKeyId(p: KmsProviderStatus): string | undefined {
+  if (p.apiVersion === 'v2') return p.error ? undefined : p.keyId || undefined;
+  return p.name;
+}
+
+function days(ms: number): number {
+  return Math.floor(ms / DAY_MS);
+}
+
+export const kmsKeyRotation: Check = {
+  id: 'kms-key-rotation',
+  run(ctx: CheckContext): CheckFinding[] {
+    const { evidence, now, options } = ctx;
+    const configured = configuredKms(evidence);
+    if (configured?.none) {
+      return [
+        {
+          outcome: 'not_applicable',
+          resource: { kind: 'Cluster', name: evidence.cluster.name },
+          message: `no KMS key to track: ${configured.why}`,
+        },
+      ];
+    }
+    const probe = parseProbe(kmsProbeResult, 'kms', evidence);
+    if (!probe.ok) {
+      return [
+        (configured ? undefined : managedControlPlane(evidence, 'the KMS plugin and its key')) ??
+          cannotCheck(evidence, `could not check KMS key rotation: ${probe.reason}`),
+      ];
+    }
+    if (!probe.value.providers.length) {
+      const message = `no KMS key to track: ${probe.value.note ?? 'the KMS probe called no plugin'}`;
+      if (probe.value.kmsConfigured === false)
+        return [
+          { outcome: 'not_applicable', resource: { kind: 'Cluster', name: evidence.cluster.name }, message },
+        ];
+      return [cannotCheck(evidence, message)];
+    }
+    const maxDays = options.kmsKeyMaxAgeDays;
+    return probe.value.providers.map((p): CheckFinding => {
+      const resource = { kind: 'KmsProvider', name: p.name, path: p.endpoint };
+      if (p.apiVersion === 'v1' && evidence.cluster.platform === 'aks-hci') {
+        return {
+          outcome: 'not_applicable',
+          resource,
+          message:
+            `AKS hybrid's built-in KMS v1 plugin "${p.name}" rotates its key itself every 30 days, and KMS v1 exposes no key id, so the agent cannot observe the rotation; ` +
+            'migrating to KMS v2 makes it visible (v2 Status reports the key id)',
+        };
+      }
+      const keyId = currentKeyId(p);
+      if (!keyId)
+        return {
+          outcome: 'error',
+          resource,
+          message: `KMS v2 plugin "${p.name}" did not report a key id (${p.error ?? 'empty key_id'}); see kms-plugin-health`,
+        };
+      if (!evidence.history) {
+        return {
+          outcome: 'error',
+          resource,
+          evidence: { keyId },
+          message: `no key history in this evidence (a bundle without history.json, or the agent's store is new): key ${keyId} of "${p.name}" is seen now, its age becomes known from the next scans`,
+        };
+      }
+      const seen: KmsKeyObservation[] = [...(evidence.history.kmsKeys[p.name] ?? [])].sort((a, b) =>
+        a.firstSeen.localeCompare(b.firstSeen),
+      );
+      if (!seen.length) {
+        return {
+          outcome: 'error',
+          resource,
+          evidence: { keyId },
+          message: `first sighting of KMS provider "${p.name}" (key ${keyId}): no earlier observation, so its age is not known yet; the next scans track it`,
+        };
+      }
+      const same = seen.filter((o) => o.keyId === keyId);
+      if (!same.length) {
+        const previous = seen[seen.length - 1];
+        return {
+          outcome: 'pass',
+          resource,
+          evidence: { keyId, previousKeyId: previous.keyId, previousLastSeen: previous.lastSeen },
+          message: `key of "${p.name}" rotated since the last scan: now ${keyId}, previously ${previous.keyId} (last seen ${previous.lastSeen})`,
+        };
+      }
+      // The latest stretch of this key id (a key id that came back after another one starts a new stretch).
+      const since = same[same.length - 1].firstSeen;
+      const firstEver = seen[0].keyId === keyId && seen.every((o) => o.keyId === keyId);
+      const age = days(now.getTime() - Date.parse(since));
+      const atLeast = firstEver ? 'at least ' : '';
+      const ev = { keyId, inUseSince: since, ageDays: age, maxAgeDays: maxDays, rotationSeen: !firstEver };
+      if (age > maxDays) {
+        return {
+          outcome: 'warn',
+          resource,
+          evidence: ev,
+          message: `KMS ${p.apiVersion} key ${keyId} of "${p.name}" has been in use for ${atLeast}${age} days (since ${since}), longer than ${maxDays} days: rotate it`,
+        };
+      }
+      return {
+        outcome: 'pass',
+        resource,
+        evidence: ev,
+        message: `KMS ${p.apiVersion} key ${keyId} of "${p.name}" in use for ${atLeast}${age} days (since ${since}; limit ${maxDays} days)`,
+      };
+    });
+  },
+};
