@@ -44,7 +44,9 @@ fi
 # npm 11 skips dependency install scripts unless approved: package.json `allowScripts` approves
 # better-sqlite3 (native binding) and protobufjs.
 if [[ ! -d node_modules ]] || [[ package-lock.json -nt node_modules/.package-lock.json ]]; then
-  npm ci --no-audit --no-fund
+  # The lockfile carries no download URLs (registry mirror), which `npm ci` refuses; `npm install` honours
+  # the locked versions and the allowScripts approvals.
+  npm install --no-audit --no-fund
 fi
 node -e "import('better-sqlite3').then(m => new m.default(':memory:').close())" || {
   echo "setup: better-sqlite3 has no native binding; run: npm rebuild better-sqlite3" >&2
