@@ -1,0 +1,138 @@
+import { kubeItems, type KubeObject, type ResourceRef } from '@watchpost/shared';
+import type { CheckContext, CheckFinding } from '../check.js';
+import { allContainers, topLevelPodSpecs, type ContainerSpec, type PodSpecSource } from '../lib/pod-specs.js';
+import {
+  effectiveSecurityContext,
+  podOs,
+  type EffectiveSecurityContext,
+  type PodOs,
+} from '../lib/security-context.js';
+import { isSystemNamespace } from './system-namespaces.js';
+
+/** One pod spec in scope of the workload checks, with what every check needs to know about it. */
+export interface WorkloadItem {
+  src: PodSpecSource;
+  resource: ResourceRef;
+  os: PodOs;
+  /** True when the namespace is platform-managed (see system-namespaces.ts). */
+  system: boolean;
+}
+
+/** One container of a workload with its effective security context. */
+export interface ContainerItem extends WorkloadItem {
+  container: ContainerSpec;
+  role: 'init' | 'container' | 'ephemeral';
+  sc: EffectiveSecurityContext;
+  /** `container "nginx"`, `init container "setup"`: how messages name it. */
+  label: string;
+}
+
+/** What a per-workload or per-container evaluation returns; the resource is filled in by the helper. */
+export type Verdict = Omit<CheckFinding, 'resource'>;
+
+/**
+ * Workloads to evaluate (each pod spec once, at its top-most collected owner), plus an `error` finding per
+ * workload resource that could not be read, so a check never passes on evidence it did not have.
+ */
+export function workloads(ctx: CheckContext): { items: WorkloadItem[]; errors: CheckFinding[] } {
+  const { sources, missing } = topLevelPodSpecs(ctx.evidence);
+  const nodes = new Map<string, KubeObject>();
+  const nodeList = kubeItems(ctx.evidence, 'nodes');
+  if (nodeList.ok) for (const n of nodeList.items) nodes.set(n.metadata.name, n);
+  const errors: CheckFinding[] = missing.map((reason) => ({
+    outcome: 'error',
+    resource: { kind: 'Cluster', name: ctx.evidence.cluster.name },
+    message: `cannot evaluate all workloads: ${reason}`,
+  }));
+  const items = sources.map((src) => ({
+    src,
+    resource: { kind: src.kind, namespace: src.namespace, name: src.name },
+    os: podOs(src, nodes),
+    system: isSystemNamespace(src.namespace),
+  }));
+  return { items, errors };
+}
+
+/** Every container (init, regular, ephemeral) of every workload. */
+export function containers(items: readonly WorkloadItem[]): ContainerItem[] {
+  const out: ContainerItem[] = [];
+  for (const item of items) {
+    for (const { container, role } of allContainers(item.src.spec)) {
+      const prefix = role === 'container' ? 'container' : `${role} container`;
+      out.push({
+        ...item,
+        container,
+        role,
+        sc: effectiveSecurityContext(item.src.spec, item.src.annotations, container),
+        label: `${prefix} "${container.name}"`,
+      });
+    }
+  }
+  return out;
+}
+
+/**
+ * Findings in platform-managed namespaces become `not_applicable` with the finding kept in the message, so
+ * the operator still sees them but posture is not blamed for what the platform ships.
+ */
+export function exempt(item: WorkloadItem, verdict: Verdict): Verdict {
+  if (!item.system || (verdict.outcome !== 'fail' && verdict.outcome !== 'warn')) return verdict;
+  const v: Verdict = {
+    ...verdict,
+    outcome: 'not_applicable',
+    message: `exempt (platform-managed namespace ${item.src.namespace}): ${verdict.message}`,
+  };
+  delete v.severity;
+  return v;
+}
+
+/**
+ * Runs `evaluate` over each container and assembles findings: Windows containers get `not_applicable` with
+ * `windowsReason` when given, system namespaces are exempted, missing evidence is reported, and a cluster with
+ * no workloads at all gets one `pass` saying so (never an empty, silent result).
+ */
+export function perContainer(
+  ctx: CheckContext,
+  evaluate: (c: ContainerItem) => Verdict,
+  windowsReason?: string,
+): CheckFinding[] {
+  const { items, errors } = workloads(ctx);
+  const out: CheckFinding[] = [...errors];
+  for (const c of containers(items)) {
+    if (windowsReason && c.os.os === 'windows') {
+      out.push({
+        outcome: 'not_applicable',
+        resource: c.resource,
+        message: `${c.label}: Windows pod (${c.os.reason}): ${windowsReason}`,
+      });
+      continue;
+    }
+    out.push({ resource: c.resource, ...exempt(c, evaluate(c)) });
+  }
+  return finish(ctx, out);
+}
+
+/** Like `perContainer`, one result per workload (pod-level settings). */
+export function perWorkload(
+  ctx: CheckContext,
+  evaluate: (w: WorkloadItem) => Verdict | undefined,
+): CheckFinding[] {
+  const { items, errors } = workloads(ctx);
+  const out: CheckFinding[] = [...errors];
+  for (const w of items) {
+    const v = evaluate(w);
+    if (v) out.push({ resource: w.resource, ...exempt(w, v) });
+  }
+  return finish(ctx, out);
+}
+
+function finish(ctx: CheckContext, out: CheckFinding[]): CheckFinding[] {
+  if (out.length === 0) {
+    out.push({
+      outcome: 'pass',
+      resource: { kind: 'Cluster', name: ctx.evidence.cluster.name },
+      message: 'no pods or workload templates in the cluster',
+    });
+  }
+  return out;
+}

@@ -1,0 +1,65 @@
+import type { Check } from '../check.js';
+import { perContainer } from './common.js';
+
+/**
+ * Capabilities the Pod Security Standards "baseline" profile still allows to be added (the container
+ * runtime's default set). Adding one of these only warns; `NET_BIND_SERVICE` is allowed even by
+ * "restricted" and passes; anything else (SYS_ADMIN, NET_ADMIN, NET_RAW, SYS_PTRACE, BPF, ALL, ...) fails.
+ */
+export const BASELINE_CAPABILITIES: readonly string[] = [
+  'AUDIT_WRITE',
+  'CHOWN',
+  'DAC_OVERRIDE',
+  'FOWNER',
+  'FSETID',
+  'KILL',
+  'MKNOD',
+  'NET_BIND_SERVICE',
+  'SETFCAP',
+  'SETGID',
+  'SETPCAP',
+  'SETUID',
+  'SYS_CHROOT',
+];
+/** The one capability the "restricted" profile allows to be added. */
+export const RESTRICTED_CAPABILITIES: readonly string[] = ['NET_BIND_SERVICE'];
+
+/** `CAP_SYS_ADMIN`, `sys_admin` and `SYS_ADMIN` are the same capability to the runtime. */
+export function normaliseCapability(cap: string): string {
+  const up = cap.trim().toUpperCase();
+  return up.startsWith('CAP_') ? up.slice(4) : up;
+}
+
+/** Added Linux capabilities widen what a process can do to the kernel and the node. */
+export const podAddedCapabilities: Check = {
+  id: 'pod-added-capabilities',
+  run: (ctx) =>
+    perContainer(
+      ctx,
+      (c) => {
+        const added = c.sc.capabilitiesAdd.map(normaliseCapability);
+        if (added.length === 0) return { outcome: 'pass', message: `${c.label} adds no capabilities` };
+        const dangerous = added.filter((cap) => !BASELINE_CAPABILITIES.includes(cap));
+        const beyondRestricted = added.filter((cap) => !RESTRICTED_CAPABILITIES.includes(cap));
+        const evidence = { added };
+        if (dangerous.length)
+          return {
+            outcome: 'fail',
+            message: `${c.label} adds ${dangerous.join(', ')}${added.length > dangerous.length ? ` (and ${added.filter((x) => !dangerous.includes(x)).join(', ')})` : ''}`,
+            evidence,
+          };
+        if (beyondRestricted.length)
+          return {
+            outcome: 'warn',
+            severity: 'medium',
+            message: `${c.label} adds ${beyondRestricted.join(', ')} (allowed by the baseline profile, not by restricted)`,
+            evidence,
+          };
+        return {
+          outcome: 'pass',
+          message: `${c.label} adds only ${added.join(', ')} (allowed by the restricted profile)`,
+        };
+      },
+      'Linux capabilities do not apply to Windows containers',
+    ),
+};
