@@ -1,5 +1,5 @@
 // The CLI as a user runs it: the built binary (npm test builds first) against the sample bundles.
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { cpSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -7,6 +7,7 @@ import { fileURLToPath } from 'node:url';
 import { describe, expect, test } from '@jest/globals';
 import { Ajv } from 'ajv';
 import { CATALOGUE, type Report } from '@watchpost/shared';
+import { startKubeApiServer } from '../testing/kube-api-server.js';
 
 const ROOT = fileURLToPath(new URL('../../../../', import.meta.url));
 const BIN = join(ROOT, 'apps/agent/bin/watchpost-agent.js');
@@ -123,5 +124,45 @@ describe('watchpost-agent scan', () => {
   test('checks --json lists the catalogue', () => {
     const r = agent('checks', '--json');
     expect((JSON.parse(r.stdout) as unknown[]).length).toBe(CATALOGUE.length);
+  });
+});
+
+/** Async spawn: the fixture API server lives in this process, so the CLI child must not block it. */
+function agentAsync(...args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, [BIN, ...args], { env: { ...process.env, TZ: 'UTC', KUBECONFIG: '' } });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    child.on('close', (code) => resolve({ code, stdout, stderr }));
+  });
+}
+
+describe('live scan through a kubeconfig (fixture API server)', () => {
+  test('scan --kubeconfig and collect --out give the same verdicts as the bundle they came from', async () => {
+    const server = await startKubeApiServer({ fixtures: join(BUNDLES, 'aks-azure'), forbidden: ['secrets'], gitVersion: 'v1.31.7' });
+    const d = mkdtempSync(join(tmpdir(), 'wp-live-'));
+    try {
+      const kubeconfig = server.writeKubeconfig(d);
+      const live = await agentAsync('scan', '--kubeconfig', kubeconfig, '--api-only', '--format', 'json', '--fail-on', 'none');
+      expect(live.code).toBe(0);
+      expect(live.stderr).toContain('watchpost: listed pods');
+      const report = JSON.parse(live.stdout) as Report;
+      expect(report.cluster.kubernetesVersion).toBe('v1.31.7');
+      expect(report.cluster.platform).toBe('aks');
+      expect(report.collectorErrors.map((e) => e.source)).toContain('kube/secrets');
+      const out = join(d, 'bundle');
+      const collected = await agentAsync('collect', '--kubeconfig', kubeconfig, '--api-only', '--out', out);
+      expect(collected.code).toBe(0);
+      expect(existsSync(join(out, 'kube/pods.json'))).toBe(true);
+      expect(existsSync(join(out, 'kube/secrets.json'))).toBe(false);
+      const again = JSON.parse((await agentAsync('scan', '--bundle', out, '--format', 'json', '--fail-on', 'none', '--at', report.evaluatedAt)).stdout) as Report;
+      const verdicts = (r: Report) => r.results.filter((x) => x.area === 'workload').map((x) => `${x.checkId} ${x.outcome} ${JSON.stringify(x.resource)}`).sort();
+      expect(verdicts(again)).toEqual(verdicts(report));
+    } finally {
+      await server.close();
+      rmSync(d, { recursive: true, force: true });
+    }
   });
 });
