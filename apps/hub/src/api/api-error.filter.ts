@@ -24,7 +24,7 @@ const CODE_BY_STATUS: Record<number, string> = {
 
 function isErrorBody(b: unknown): b is { error: { code: string; message: string } } {
   if (typeof b !== 'object' || b === null || !('error' in b)) return false;
-  const e = (b).error;
+  const e = b.error;
   return typeof e === 'object' && e !== null && 'code' in e && 'message' in e;
 }
 

@@ -33,7 +33,7 @@ export function platformGroup(p: string): PlatformGroup {
 }
 
 /** Checks whose results carry a certificate's `notAfter` in their evidence. */
-export const CERT_EXPIRY_CHECK_IDS = ['cert-expiry'];
+export const CERT_EXPIRY_CHECK_IDS = ['cert-expiry', 'cert-ca-expiry'];
 /** The check whose results carry the KMS key id and its age. */
 export const KMS_KEY_ROTATION_CHECK_ID = 'kms-key-rotation';
 
