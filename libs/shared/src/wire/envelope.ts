@@ -59,7 +59,8 @@ export const reportEnvelopeV1Schema = z.strictObject({
     location: z.string().max(128).optional(),
     kubernetesVersion: z.string().max(64).optional(),
   }),
-  summary: counts.extend({ byArea: z.record(z.enum(AREAS), counts) }),
+  // partialRecord: zod 4's z.record over an enum demands every key; summarise() lists only areas with results.
+  summary: counts.extend({ byArea: z.partialRecord(z.enum(AREAS), counts) }),
   results: z
     .array(
       z.strictObject({
