@@ -14,6 +14,12 @@ const COMMON: string[] = [
   '/etc/kubernetes/pki/**',
   '/etc/kubernetes/*.conf',
   '/etc/kubernetes/manifests/*.yaml',
+  // Encryption provider configs (the flag may name any path; these are the usual ones: the upstream docs'
+  // /etc/kubernetes/enc/, and files directly under /etc/kubernetes). Their keys[].secret values must not be
+  // kept: see redactEncryptionSecrets in checks/encryption/lib/encryption-config.ts.
+  '/etc/kubernetes/enc/*',
+  '/etc/kubernetes/encryption/*',
+  '/etc/kubernetes/*.yaml',
   '/var/lib/kubelet/config.yaml',
   '/var/lib/kubelet/kubeconfig',
   '/var/lib/kubelet/pki/*',
