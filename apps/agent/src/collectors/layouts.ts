@@ -23,6 +23,10 @@ const COMMON: string[] = [
   '/var/lib/kubelet/config.yaml',
   '/var/lib/kubelet/kubeconfig',
   '/var/lib/kubelet/pki/*',
+  // Kubelet flags that override its config file (--rotate-certificates=false, --cert-dir, --tls-cert-file).
+  '/var/lib/kubelet/kubeadm-flags.env',
+  '/etc/default/kubelet',
+  '/etc/sysconfig/kubelet',
   '/var/run/reboot-required',
   '/var/run/reboot-required.pkgs',
 ];
