@@ -171,7 +171,7 @@ describe('Calico NetworkPolicy', () => {
 
   test('a policy whose selector does not parse applies to nothing and says why', () => {
     const e = base({ calicoNetworkPolicies: [calicoPolicy('shop', 'bad', { selector: "app = 'web'", types: ['Ingress'] })] });
-    const p = e.policies[0]!;
+    const p = e.policies[0];
     expect(p.inert).toMatch(/does not parse/);
     expect(p.problems[0]).toMatch(/position 4/);
     expect(e.isolation(e.pod('shop/web')!).ingress).toBe(false);
@@ -188,7 +188,7 @@ describe('GlobalNetworkPolicy, network sets, tiers', () => {
     expect(e.isolation(e.pod('shop/web')!)).toMatchObject({ ingress: true, egress: true });
     expect(e.isolation(e.pod('ops/monitor')!)).toMatchObject({ ingress: true, egress: true });
     expect(e.isolation(e.pod('kube-system/coredns')!)).toMatchObject({ ingress: false, egress: false });
-    expect(e.selectedPods(e.policies[0]!).map((p) => p.key).sort()).toEqual(['ops/monitor', 'shop/db', 'shop/web']);
+    expect(e.selectedPods(e.policies[0]).map((p) => p.key).sort()).toEqual(['ops/monitor', 'shop/db', 'shop/web']);
   });
 
   test('GlobalNetworkSet labels are selectable; the metadata endpoint blocked by label', () => {
@@ -264,7 +264,7 @@ describe('GlobalNetworkPolicy, network sets, tiers', () => {
 
   test('doNotTrack and preDNAT policies apply to host endpoints only', () => {
     const e = base({ globalNetworkPolicies: [globalPolicy('hep', { selector: 'all()', doNotTrack: true, applyOnForward: true, ingress: [{ action: 'Deny' }] })] });
-    expect(e.policies[0]!.inert).toMatch(/host endpoints/);
+    expect(e.policies[0].inert).toMatch(/host endpoints/);
     expect(e.canReach('ops/monitor', 'shop/web', TCP(80)).allowed).toBe(true);
   });
 });

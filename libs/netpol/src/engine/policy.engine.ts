@@ -155,7 +155,8 @@ export class PolicyEngine {
     }
     for (const node of input.nodes ?? []) {
       const labels = stringLabels(node.metadata.labels);
-      const os = labels['kubernetes.io/os'] ?? (isObj(node['status']) && isObj(node['status']['nodeInfo']) ? String(node['status']['nodeInfo']['operatingSystem'] ?? '') : '');
+      const info = isObj(node['status']) && isObj(node['status']['nodeInfo']) ? node['status']['nodeInfo'] : {};
+      const os = labels['kubernetes.io/os'] ?? (typeof info['operatingSystem'] === 'string' ? info['operatingSystem'] : '');
       if (os) this.nodeOs.set(node.metadata.name, os);
     }
     for (const t of input.tiers ?? []) {
@@ -395,7 +396,12 @@ export class PolicyEngine {
    * service account: what a namespace's policies do to a pod nobody wrote a special rule for.
    */
   syntheticPod(namespace: string, labels: Record<string, string> = {}, serviceAccount = 'default'): PodEndpoint {
-    const ns = this.namespaces.get(namespace) ?? this.namespace(namespace, {}, false);
+    // An unknown namespace stays out of `namespaces`: probes must not invent namespaces for later queries.
+    const ns = this.namespaces.get(namespace) ?? {
+      name: namespace,
+      labels: this.interner.intern({ 'kubernetes.io/metadata.name': namespace, [CALICO_NAME_LABEL]: namespace }),
+      listed: false,
+    };
     return {
       kind: 'pod',
       key: `${namespace}/<new pod>`,
@@ -448,13 +454,13 @@ export class PolicyEngine {
     const path: Decider[] = [];
     let i = 0;
     while (i < policies.length) {
-      const tier = policies[i]!.ref.tier;
+      const tier = policies[i].ref.tier;
       let end = i;
-      while (end < policies.length && policies[end]!.ref.tier === tier) end++;
+      while (end < policies.length && policies[end].ref.tier === tier) end++;
       let passed = false;
-      let lastPolicy = policies[i]!;
+      let lastPolicy = policies[i];
       tierLoop: for (let j = i; j < end; j++) {
-        const p = policies[j]!;
+        const p = policies[j];
         lastPolicy = p;
         const rules: Rule[] = direction === 'ingress' ? p.ingress : p.egress;
         for (const r of rules) {

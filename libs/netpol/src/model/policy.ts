@@ -122,7 +122,7 @@ export function labelSelectorToSelector(ls: unknown, where: string, problems: st
         parts.push({ op: 'not', operand: { op: 'all' } });
     }
   }
-  const node: SelectorNode = parts.length === 0 ? { op: 'all' } : parts.length === 1 ? parts[0]! : { op: 'and', operands: parts };
+  const node: SelectorNode = parts.length === 0 ? { op: 'all' } : parts.length === 1 ? parts[0] : { op: 'and', operands: parts };
   return new Selector(canonicalSelector(node), node);
 }
 

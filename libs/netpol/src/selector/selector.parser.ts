@@ -31,7 +31,7 @@ class Parser {
   ) {}
 
   private peek(): Token {
-    return this.tokens[this.i]!;
+    return this.tokens[this.i];
   }
 
   private fail(t: Token, reason: string): never {
@@ -52,7 +52,7 @@ class Parser {
       this.i++;
       operands.push(this.parseAnd());
     }
-    return operands.length === 1 ? operands[0]! : { op: 'or', operands };
+    return operands.length === 1 ? operands[0] : { op: 'or', operands };
   }
 
   private parseAnd(): SelectorNode {
@@ -61,7 +61,7 @@ class Parser {
       this.i++;
       operands.push(this.parseOperation());
     }
-    return operands.length === 1 ? operands[0]! : { op: 'and', operands };
+    return operands.length === 1 ? operands[0] : { op: 'and', operands };
   }
 
   private parseOperation(): SelectorNode {
@@ -107,7 +107,7 @@ class Parser {
 
   private parseLabelOperation(label: Token): SelectorNode {
     const key = label.value!;
-    const op = this.tokens[this.i + 1]!;
+    const op = this.tokens[this.i + 1];
     const arg = this.tokens[this.i + 2];
     switch (op.kind) {
       case 'eq':
@@ -174,7 +174,7 @@ function describe(t: Token): string {
           and: '&&',
           or: '||',
         } as Record<string, string>
-      )[t.kind]!;
+      )[t.kind];
   }
 }
 
@@ -296,7 +296,7 @@ export function requiredTerms(node: SelectorNode): { key: string; value?: string
     case 'has':
       return [{ key: node.key }];
     case 'in':
-      return node.values.length === 1 ? [{ key: node.key, value: node.values[0]! }] : [{ key: node.key }];
+      return node.values.length === 1 ? [{ key: node.key, value: node.values[0] }] : [{ key: node.key }];
     case 'and':
       return node.operands.flatMap(requiredTerms);
     default:

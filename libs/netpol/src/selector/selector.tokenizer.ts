@@ -76,12 +76,12 @@ export function tokenize(input: string): Token[] {
   let i = 0;
   const n = input.length;
   while (true) {
-    while (i < n && SKIP.has(input[i]!)) i++;
+    while (i < n && SKIP.has(input[i])) i++;
     if (i >= n) {
       tokens.push({ kind: 'eof', pos: n, end: n });
       return tokens;
     }
-    const c = input[i]!;
+    const c = input[i];
     const start = i;
     const push = (kind: TokenKind, len: number, value?: string): void => {
       const t: Token = { kind, pos: start, end: start + len };
