@@ -3,6 +3,7 @@ import type { Check, CheckFinding } from '../check.js';
 import { certFacts, describe, isCaCert, nothingToJudge, inventoryOrError } from './lib/common.js';
 import { hostConfig, staticPod } from './lib/host-config.js';
 import { uniqueCertificates, type CertEntry, type CertInventory } from './lib/inventory.js';
+import { endpointAddress } from './lib/tls-endpoints.js';
 import { certName, issuedBy, verifyChain, type CertInfo } from './lib/x509.js';
 
 /** A certificate and the CA bundle that must verify it, with who relies on that. */
@@ -26,11 +27,12 @@ function anchorsAt(inv: CertInventory, path: string): CertInfo[] | undefined {
   return e ? e.siblings : undefined;
 }
 
-function portOf(server: string | undefined): number | undefined {
+function addressOf(server: string | undefined): { host: string; port: number } | undefined {
   if (!server) return undefined;
   try {
     const u = new URL(server);
-    return u.port ? Number(u.port) : u.protocol === 'https:' ? 443 : undefined;
+    const port = u.port ? Number(u.port) : u.protocol === 'https:' ? 443 : undefined;
+    return port === undefined ? undefined : { host: u.hostname.replace(/^\[|\]$/g, ''), port };
   } catch {
     return undefined;
   }
@@ -68,10 +70,16 @@ function declaredPairings(evidence: Evidence, inv: CertInventory): Pairing[] {
   if (etcd) add(fileEntry(inv, etcd.flags['peer-cert-file']), etcd.flags['peer-trusted-ca-file'], 'etcd peers reject this member', `etcd --peer-trusted-ca-file (${etcd.path})`);
   // The API server's serving certificate, as configured and as served, against what clients on this host trust.
   const securePort = Number(api?.flags['secure-port'] ?? 6443);
-  const servers = [fileEntry(inv, api?.flags['tls-cert-file']), ...inv.entries.filter((e) => e.origin === 'endpoint' && e.endpointName === 'kube-apiserver' && e.index === 0)];
+  const configured = fileEntry(inv, api?.flags['tls-cert-file']);
+  const served = inv.entries.filter((e) => e.origin === 'endpoint' && e.endpointName === 'kube-apiserver' && e.index === 0);
   for (const kc of kubeconfigs) {
     for (const c of kc.clusters) {
-      if (portOf(c.server) !== securePort) continue;
+      const addr = addressOf(c.server);
+      if (!addr) continue;
+      // The server this kubeconfig talks to: what was served at its address, or this host's API server on its port.
+      const exact = served.filter((e) => e.resource.name === endpointAddress(addr.host, addr.port));
+      const servers = exact.length ? exact : addr.port === securePort ? [configured, ...served] : [];
+      if (!servers.length) continue;
       const caEntry = c.caData ? inv.entries.find((e) => e.identity === `kubeconfig:${kc.path}#cluster:${c.name}`) : undefined;
       const anchors = caEntry ? caEntry.siblings : c.caPath ? anchorsAt(inv, c.caPath) : undefined;
       const caWhere = caEntry ? caEntry.where : (c.caPath ?? '');
