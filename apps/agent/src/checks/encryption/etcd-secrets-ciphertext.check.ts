@@ -99,9 +99,16 @@ export const etcdSecretsCiphertext: Check = {
     }
     const problems: string[] = [];
     if (stale.length) {
+      // A KMS v2 key rotation keeps the provider: the old key must stay usable in the KMS, not in the config.
+      const keyOnly = stale.every(
+        (g) => g.storage === 'kms-v2' && writeClass?.storage === 'kms-v2' && g.name === writeClass.name,
+      );
+      const keep = keyOnly
+        ? 'the KMS must keep the old key usable until they are rewritten'
+        : 'keep that provider/key in the encryption config until they are rewritten';
       problems.push(
         `${count(stale)} secrets are still stored under ${stale.map(label).join(', ')}, not the current write provider ${writeNote}${currentKeyId ? ` key ${currentKeyId}` : ''}${examples(stale)}; ` +
-          'keep that provider/key in the config until they are rewritten (kubectl get secrets -A -o json | kubectl replace -f -)',
+          `${keep} (kubectl get secrets -A -o json | kubectl replace -f -)`,
       );
     }
     if (unknown.length)
