@@ -24,6 +24,13 @@ export class WebController {
     this.send(res, 'index.html');
   }
 
+  // Browsers ask for it on every page; an empty answer keeps 404s out of their consoles.
+  @Get('favicon.ico')
+  favicon(@Res() res: ServerResponse): void {
+    res.statusCode = 204;
+    res.end();
+  }
+
   @Get('web/:file')
   asset(@Param('file') file: string, @Res() res: ServerResponse): void {
     if (file === 'index.html') throw notFound(`web asset "${file}"`);
