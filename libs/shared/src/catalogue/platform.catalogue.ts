@@ -1,4 +1,100 @@
 import type { CheckDefinition } from './types.js';
 
+const SKEW = {
+  title: 'Kubernetes: version skew policy',
+  url: 'https://kubernetes.io/releases/version-skew-policy/',
+};
+
 /** Catalogue entries of the `platform` area, in display order. */
-export const PLATFORM_CHECKS: CheckDefinition[] = [];
+export const PLATFORM_CHECKS: CheckDefinition[] = [
+  {
+    id: 'k8s-version-supported',
+    title: 'Kubernetes version inside its platform support window',
+    area: 'platform',
+    defaultSeverity: 'high',
+    description:
+      'An unsupported minor gets no security patches and no platform support. The window depends on the platform: AKS Arc supports the three minors of its newest release (N-2, e.g. release 2510 ships 1.32, 1.31 and 1.30), AKS in Azure supports each minor for about a year after GA, upstream Kubernetes patches a minor for about 14 months. The agent judges offline from a versioned data file it ships with; warns 60 days before the end.',
+    remediation:
+      'Upgrade to a supported minor, one minor at a time:\n- AKS Arc: `az aksarc get-versions --custom-location <cl>` then `az aksarc upgrade -g <rg> -n <cluster> --kubernetes-version <v>` (AKS on Azure Stack HCI 22H2/Windows Server: `Update-AksHciCluster -name <cluster> -kubernetesVersion <v>`)\n- AKS: `az aks get-upgrades -g <rg> -n <cluster>` then `az aks upgrade -g <rg> -n <cluster> --kubernetes-version <v>`\n- kubeadm: `kubeadm upgrade plan` then `kubeadm upgrade apply v<x.y.z>` on the first control-plane node.',
+    references: [
+      {
+        title: 'AKS Arc: supported Kubernetes versions',
+        url: 'https://learn.microsoft.com/azure/aks/aksarc/supported-kubernetes-versions',
+      },
+      {
+        title: 'AKS: supported Kubernetes versions',
+        url: 'https://learn.microsoft.com/azure/aks/supported-kubernetes-versions',
+      },
+      { title: 'Kubernetes releases and end-of-life dates', url: 'https://kubernetes.io/releases/' },
+    ],
+  },
+  {
+    id: 'kubelet-version-skew',
+    title: 'Kubelet / control-plane version skew',
+    area: 'platform',
+    defaultSeverity: 'medium',
+    description:
+      'A kubelet newer than kube-apiserver, or more than three minors older (two before 1.28), is outside the supported skew: API calls it relies on may be missing, and such nodes usually also miss security fixes. A node exactly at the limit warns, because the next control-plane upgrade breaks it.',
+    remediation:
+      'Upgrade the node pool or node to the control-plane minor: AKS `az aks nodepool upgrade -g <rg> --cluster-name <cluster> -n <pool> --kubernetes-version <v>`; AKS Arc `az aksarc nodepool upgrade ...` follows the cluster upgrade; kubeadm `kubeadm upgrade node`, then upgrade the kubelet package and `systemctl restart kubelet` on each drained node.',
+    references: [
+      SKEW,
+      { title: 'AKS: upgrade a node pool', url: 'https://learn.microsoft.com/azure/aks/upgrade-aks-cluster' },
+    ],
+  },
+  {
+    id: 'node-reboot-required',
+    title: 'Pending reboot after OS patches',
+    area: 'platform',
+    defaultSeverity: 'medium',
+    description:
+      "Kernel and library patches take effect only after a reboot. The agent reads the reboot-required flag on its host (`/var/run/reboot-required`, plus kured's configured sentinel) and, where kured is installed, its node lock and reboot-in-progress annotations; a reboot kured has held for more than two hours is reported as stuck. With neither host files nor kured it cannot tell and says so.",
+    remediation:
+      'Let kured reboot nodes safely (`helm install kured kubereboot/kured -n kube-system --set configuration.annotateNodes=true`), or drain and reboot by hand: `kubectl drain <node> --ignore-daemonsets --delete-emptydir-data && sudo systemctl reboot`, then `kubectl uncordon <node>`. On AKS, the `NodeImage` or `SecurityPatch` node OS upgrade channel patches without in-place reboots.',
+    references: [
+      {
+        title: 'AKS: apply security and kernel updates to Linux nodes (kured)',
+        url: 'https://learn.microsoft.com/azure/aks/node-updates-kured',
+      },
+      { title: 'kured configuration', url: 'https://kured.dev/docs/configuration/' },
+    ],
+  },
+  {
+    id: 'node-image-age',
+    title: 'Node image age',
+    area: 'platform',
+    defaultSeverity: 'medium',
+    description:
+      'On AKS the node image carries the OS and its patches; an image older than the limit (`nodeImageMaxAgeDays`, default 90) means weeks of missed fixes unless nodes patch themselves in place. The age is read from the build date in the `kubernetes.azure.com/node-image-version` node label; nodes without such a label (AKS hybrid, kubeadm) are not applicable.',
+    remediation:
+      'Upgrade node images: `az aks nodepool upgrade -g <rg> --cluster-name <cluster> -n <pool> --node-image-only`, or set an automatic channel: `az aks update -g <rg> -n <cluster> --node-os-upgrade-channel NodeImage`.',
+    references: [
+      { title: 'AKS: upgrade node images', url: 'https://learn.microsoft.com/azure/aks/node-image-upgrade' },
+      {
+        title: 'AKS: auto-upgrade node OS images',
+        url: 'https://learn.microsoft.com/azure/aks/auto-upgrade-node-os-image',
+      },
+    ],
+  },
+  {
+    id: 'fleet-hub-no-workloads',
+    title: 'No workloads on a Fleet hub cluster',
+    area: 'platform',
+    defaultSeverity: 'high',
+    appliesTo: { roles: ['hub'] },
+    description:
+      'A Fleet Manager hub cluster holds the placement definitions for every member cluster; a workload running on it shares the control point of the whole fleet. Workload objects on the hub are templates for ClusterResourcePlacements and are fine; running pods outside the platform namespaces are not.',
+    remediation:
+      "Delete the pods' owners from the hub (`kubectl -n <ns> delete deployment <name>`) and deploy them to members with a `ClusterResourcePlacement` that selects the namespace.",
+    references: [
+      {
+        title: 'Azure Kubernetes Fleet Manager: hub cluster',
+        url: 'https://learn.microsoft.com/azure/kubernetes-fleet/concepts-choosing-fleet',
+      },
+      {
+        title: 'Fleet: resource propagation',
+        url: 'https://learn.microsoft.com/azure/kubernetes-fleet/concepts-resource-propagation',
+      },
+    ],
+  },
+];
