@@ -1,0 +1,441 @@
+import { Inject, Injectable, Logger, Optional } from '@nestjs/common';
+import { MetricsService } from '../metrics/metrics.service.js';
+import { DataSource, In, type EntityManager } from 'typeorm';
+import { agentStatusSchema, parseAgentTopic, type ReportEnvelopeV1 } from '@watchpost/shared';
+import { HUB_CONFIG, type HubConfig } from '../config/hub-config.js';
+import { AgentEntity } from '../persistence/agent.entity.js';
+import { ClusterEntity, scoreOf } from '../persistence/cluster.entity.js';
+import { QuarantineEntity } from '../persistence/quarantine.entity.js';
+import { ReportEntity } from '../persistence/report.entity.js';
+import { applyReportToPosture } from '../posture/posture-writer.js';
+import { decodeReport, IngestRejection, type DecodedReport } from './report-decoder.js';
+import type { IngestMessage, IngestOutcome, IngestStats } from './ingest.types.js';
+
+type Item =
+  | { kind: 'report'; msg: IngestMessage; agentId: string; decoded: DecodedReport }
+  | { kind: 'status'; msg: IngestMessage; agentId: string }
+  | { kind: 'bad-topic'; msg: IngestMessage };
+
+interface Rejection {
+  reason: IngestRejection;
+  detail: string;
+  seq?: number;
+  envelopeAgentId?: string;
+}
+
+const EXCERPT_BYTES = 256;
+const INT32 = 2_147_483_647;
+
+/**
+ * Validates, authorises and stores reports, a batch per transaction. Everything about one batch is decided
+ * inside one transaction (history, posture, agents, clusters, quarantine), and the outcomes (with the acks to
+ * send) are returned only after it committed: the transport PUBACKs and acks only then.
+ */
+@Injectable()
+export class IngestService {
+  private readonly logger = new Logger('Ingest');
+  readonly stats: IngestStats = {
+    stored: 0,
+    duplicate: 0,
+    rejected: 0,
+    statusUpdates: 0,
+    batches: 0,
+    rejectedByReason: {},
+    lastBatchMs: 0,
+  };
+
+  constructor(
+    private readonly dataSource: DataSource,
+    @Inject(HUB_CONFIG) private readonly config: HubConfig,
+    @Optional() private readonly metrics?: MetricsService,
+  ) {}
+
+  /**
+   * Ingests a batch. If the batch transaction fails, each message is retried in its own transaction, and a
+   * message that still fails is quarantined as `store-failed`; if even that fails (database down) this throws
+   * and the caller must retry later without acknowledging anything.
+   */
+  async ingestBatch(messages: IngestMessage[]): Promise<IngestOutcome[]> {
+    const started = performance.now();
+    const items = await Promise.all(messages.map((m) => this.classify(m)));
+    let outcomes: IngestOutcome[];
+    try {
+      outcomes = await this.dataSource.transaction((m) => this.apply(m, items));
+    } catch (err) {
+      this.logger.warn(`batch of ${items.length} failed (${errorText(err)}); retrying one by one`);
+      outcomes = [];
+      for (const item of items) outcomes.push(await this.ingestAlone(item));
+    }
+    this.count(outcomes);
+    const done = Date.now();
+    outcomes.forEach((o, i) => {
+      if (o.status === 'stored' || o.status === 'duplicate' || o.status === 'rejected') {
+        this.metrics?.recordIngest(
+          o.status,
+          done - messages[i].receivedAt.getTime(),
+          o.reason?.split(':')[0],
+        );
+      }
+    });
+    this.stats.lastBatchMs = performance.now() - started;
+    return outcomes;
+  }
+
+  private async ingestAlone(item: Item): Promise<IngestOutcome> {
+    try {
+      const [outcome] = await this.dataSource.transaction((m) => this.apply(m, [item]));
+      return outcome;
+    } catch (err) {
+      const rejection: Rejection = {
+        reason: IngestRejection.StoreFailed,
+        detail: `could not store: ${errorText(err)}`,
+      };
+      if (item.kind === 'report' && !item.decoded.ok && item.decoded.seq) rejection.seq = item.decoded.seq;
+      if (item.kind === 'report' && item.decoded.ok) rejection.seq = item.decoded.envelope.seq;
+      await this.dataSource.transaction((m) =>
+        m.getRepository(QuarantineEntity).insert(this.quarantineRow(item, rejection)),
+      );
+      return this.rejected(item, rejection);
+    }
+  }
+
+  private async classify(msg: IngestMessage): Promise<Item> {
+    const topic = parseAgentTopic(msg.topic);
+    if (!topic || topic.kind === 'ack') return { kind: 'bad-topic', msg };
+    if (topic.kind === 'status') return { kind: 'status', msg, agentId: topic.agentId };
+    const decoded = await decodeReport(msg.payload, topic.agentId, this.config);
+    return { kind: 'report', msg, agentId: topic.agentId, decoded };
+  }
+
+  private async apply(m: EntityManager, items: Item[]): Promise<IngestOutcome[]> {
+    const agentIds = [...new Set(items.flatMap((i) => (i.kind === 'bad-topic' ? [] : [i.agentId])))];
+    const agents = new Map<string, AgentEntity>();
+    if (agentIds.length > 0) {
+      for (const a of await m.getRepository(AgentEntity).findBy({ id: In(agentIds) })) agents.set(a.id, a);
+    }
+    const valid = items.flatMap((i) => (i.kind === 'report' && i.decoded.ok ? [i.decoded.envelope] : []));
+    const stored = new Map<string, string>(); // `${agentId}/${seq}` -> runId
+    if (valid.length > 0) {
+      const rows = await m.getRepository(ReportEntity).find({
+        select: { agentId: true, seq: true, runId: true },
+        where: {
+          agentId: In([...new Set(valid.map((e) => e.agentId))]),
+          seq: In([...new Set(valid.map((e) => e.seq))]),
+        },
+      });
+      for (const r of rows) stored.set(`${r.agentId}/${r.seq}`, r.runId);
+    }
+
+    const outcomes: IngestOutcome[] = new Array<IngestOutcome>(items.length);
+    const quarantine: Partial<QuarantineEntity>[] = [];
+    const accepted: { index: number; envelope: ReportEnvelopeV1; agent: AgentEntity; receivedAt: string }[] =
+      [];
+    const dirtyAgents = new Set<AgentEntity>();
+
+    const refuse = (index: number, item: Item, r: Rejection): void => {
+      quarantine.push(this.quarantineRow(item, r));
+      outcomes[index] = this.rejected(item, r);
+    };
+
+    items.forEach((item, index) => {
+      if (item.kind === 'bad-topic') {
+        refuse(index, item, {
+          reason: IngestRejection.BadTopic,
+          detail: `"${item.msg.topic}" is not an agent report or status topic`,
+        });
+        return;
+      }
+      const agent = agents.get(item.agentId);
+      if (item.kind === 'status') {
+        const o = this.applyStatus(item, agent, dirtyAgents, (r) => refuse(index, item, r));
+        outcomes[index] ??= o; // a refusal already recorded its own outcome
+        return;
+      }
+      const d = item.decoded;
+      if (!d.ok) {
+        refuse(index, item, d);
+        return;
+      }
+      const env = d.envelope;
+      const claims = { seq: env.seq, envelopeAgentId: env.agentId };
+      const receivedAt = item.msg.receivedAt.toISOString();
+      if (!agent) {
+        refuse(index, item, {
+          ...claims,
+          reason: IngestRejection.UnknownAgent,
+          detail: `agent "${item.agentId}" is not enrolled on this hub`,
+        });
+        return;
+      }
+      if (agent.revoked) {
+        refuse(index, item, {
+          ...claims,
+          reason: IngestRejection.Revoked,
+          detail: `agent "${agent.id}" was revoked at ${agent.revokedAt ?? '?'}`,
+        });
+        return;
+      }
+      if (agent.certNotAfter && receivedAt > agent.certNotAfter) {
+        refuse(index, item, {
+          ...claims,
+          reason: IngestRejection.CertificateExpired,
+          detail: `the newest certificate of "${agent.id}" expired at ${agent.certNotAfter}; re-enroll the agent with a new token`,
+        });
+        return;
+      }
+      if (env.cluster.name !== agent.clusterName) {
+        refuse(index, item, {
+          ...claims,
+          reason: IngestRejection.ClusterMismatch,
+          detail: `report is for cluster "${env.cluster.name}" but "${agent.id}" was enrolled for "${agent.clusterName}"`,
+        });
+        return;
+      }
+      const k = `${env.agentId}/${env.seq}`;
+      const runId = stored.get(k);
+      if (runId !== undefined) {
+        if (runId === env.runId) {
+          outcomes[index] = {
+            status: 'duplicate',
+            reason: `seq ${env.seq} was already stored; nothing changed`,
+            ack: {
+              agentId: agent.id,
+              message: { seq: env.seq, status: 'duplicate', reason: `seq ${env.seq} already stored` },
+            },
+          };
+        } else {
+          refuse(index, item, {
+            ...claims,
+            reason: IngestRejection.SeqConflict,
+            detail: `seq ${env.seq} was already stored for run ${runId}; this message carries run ${env.runId}`,
+          });
+        }
+        return;
+      }
+      stored.set(k, env.runId);
+      accepted.push({ index, envelope: env, agent, receivedAt });
+    });
+
+    // Newest wins: of the accepted reports, only the highest seq per agent that is above what the agent already
+    // has touches the posture; the others go to history only.
+    const winners = new Map<string, (typeof accepted)[number]>();
+    for (const a of accepted) {
+      const floor = a.agent.lastSeq ?? 0;
+      const best = winners.get(a.agent.id);
+      if (a.envelope.seq > floor && (!best || a.envelope.seq > best.envelope.seq)) winners.set(a.agent.id, a);
+    }
+
+    const reportRows: Partial<ReportEntity>[] = [];
+    for (const a of accepted) {
+      const env = a.envelope;
+      const applied = winners.get(a.agent.id) === a;
+      const skew = clampInt(Date.parse(a.receivedAt) - Date.parse(env.scannedAt));
+      const scores = areaScores(env);
+      reportRows.push({
+        agentId: env.agentId,
+        clusterName: a.agent.clusterName,
+        seq: env.seq,
+        runId: env.runId,
+        scannedAt: new Date(env.scannedAt).toISOString(),
+        receivedAt: a.receivedAt,
+        clockSkewMs: skew,
+        agentVersion: env.agentVersion,
+        kubernetesVersion: env.cluster.kubernetesVersion ?? null,
+        summary: env.summary,
+        scores,
+        score: scoreOf(env.summary),
+        resultCount: env.results.length,
+        collectorErrors: env.collectorErrors,
+        dropped: env.dropped,
+        appliedToPosture: applied,
+      });
+      a.agent.droppedTotal += env.dropped;
+      a.agent.agentVersion = env.agentVersion;
+      dirtyAgents.add(a.agent);
+      outcomes[a.index] = {
+        status: 'stored',
+        ...(applied
+          ? {}
+          : { reason: `older than seq ${a.agent.lastSeq ?? '?'}: kept in history, posture unchanged` }),
+        ack: { agentId: a.agent.id, message: { seq: env.seq, status: 'stored' } },
+      };
+    }
+    for (let i = 0; i < reportRows.length; i += 50) {
+      await m
+        .createQueryBuilder()
+        .insert()
+        .into(ReportEntity)
+        .values(reportRows.slice(i, i + 50))
+        .execute();
+    }
+
+    for (const w of winners.values()) {
+      const env = w.envelope;
+      await applyReportToPosture(m, w.agent.clusterName, env, w.receivedAt);
+      const skew = clampInt(Date.parse(w.receivedAt) - Date.parse(env.scannedAt));
+      const scannedAt = new Date(env.scannedAt).toISOString();
+      Object.assign(w.agent, {
+        lastSeq: env.seq,
+        lastScannedAt: scannedAt,
+        lastReceivedAt: w.receivedAt,
+        clockSkewMs: skew,
+      });
+      if (Math.abs(skew) > this.config.clockSkewToleranceMs) {
+        this.logger.warn(
+          `agent "${w.agent.id}": clock off by ${Math.round(skew / 1000)}s (scan time vs hub receive time)`,
+        );
+      }
+      await this.upsertCluster(m, w.agent, env, scannedAt, w.receivedAt, skew);
+    }
+
+    for (const a of dirtyAgents) {
+      const { id, ...fields } = a;
+      await m.getRepository(AgentEntity).update({ id }, fields);
+    }
+    if (quarantine.length > 0) {
+      for (let i = 0; i < quarantine.length; i += 50) {
+        await m
+          .createQueryBuilder()
+          .insert()
+          .into(QuarantineEntity)
+          .values(quarantine.slice(i, i + 50))
+          .execute();
+      }
+    }
+    return outcomes;
+  }
+
+  private applyStatus(
+    item: Extract<Item, { kind: 'status' }>,
+    agent: AgentEntity | undefined,
+    dirty: Set<AgentEntity>,
+    refuse: (r: Rejection) => void,
+  ): IngestOutcome {
+    // An empty retained message clears a status; nothing to record.
+    if (item.msg.payload.length === 0) return { status: 'ignored' };
+    let parsed: ReturnType<typeof agentStatusSchema.safeParse>;
+    try {
+      parsed = agentStatusSchema.safeParse(JSON.parse(item.msg.payload.toString('utf8')));
+    } catch (err) {
+      refuse({
+        reason: IngestRejection.MalformedJson,
+        detail: `status is not valid JSON: ${errorText(err)}`,
+      });
+      return { status: 'rejected' };
+    }
+    if (!parsed.success) {
+      refuse({
+        reason: IngestRejection.SchemaInvalid,
+        detail: `status does not match the schema: ${parsed.error.issues[0]?.message ?? ''}`,
+      });
+      return { status: 'rejected' };
+    }
+    if (!agent) {
+      refuse({
+        reason: IngestRejection.UnknownAgent,
+        detail: `status from "${item.agentId}", which is not enrolled`,
+      });
+      return { status: 'rejected' };
+    }
+    const s = parsed.data;
+    // A retained copy replayed on (re)subscribe says nothing new when the state is the same.
+    if (item.msg.retained && agent.status === s.state) return { status: 'ignored' };
+    agent.status = s.state;
+    agent.statusAt = item.msg.receivedAt.toISOString();
+    agent.statusReportedAt = s.at ? new Date(s.at).toISOString() : null;
+    if (s.agentVersion) agent.agentVersion = s.agentVersion;
+    dirty.add(agent);
+    return { status: 'status' };
+  }
+
+  private async upsertCluster(
+    m: EntityManager,
+    agent: AgentEntity,
+    env: ReportEnvelopeV1,
+    scannedAt: string,
+    receivedAt: string,
+    skew: number,
+  ): Promise<void> {
+    const repo = m.getRepository(ClusterEntity);
+    const fields = {
+      kubernetesVersion: env.cluster.kubernetesVersion ?? null,
+      lastAgentId: agent.id,
+      lastSeq: env.seq,
+      lastScannedAt: scannedAt,
+      lastReceivedAt: receivedAt,
+      clockSkewMs: skew,
+      scores: areaScores(env),
+      score: scoreOf(env.summary),
+      summary: env.summary,
+      updatedAt: receivedAt,
+    };
+    if (await repo.existsBy({ name: agent.clusterName })) {
+      await repo.update({ name: agent.clusterName }, fields);
+    } else {
+      // Normally created at enrollment; the report's own description fills in when it was not.
+      await repo.insert({
+        name: agent.clusterName,
+        platform: env.cluster.platform as ClusterEntity['platform'],
+        role: env.cluster.role as ClusterEntity['role'],
+        location: env.cluster.location ?? null,
+        createdAt: receivedAt,
+        ...fields,
+      });
+    }
+  }
+
+  private quarantineRow(item: Item, r: Rejection): Partial<QuarantineEntity> {
+    return {
+      topic: item.msg.topic.slice(0, 512),
+      agentId: item.kind === 'bad-topic' ? null : item.agentId,
+      envelopeAgentId: r.envelopeAgentId ?? null,
+      seq: r.seq ?? null,
+      reason: r.reason,
+      detail: r.detail.slice(0, 4000),
+      receivedAt: item.msg.receivedAt.toISOString(),
+      payloadBytes: item.msg.payload.length,
+      payloadExcerpt: item.msg.payload.subarray(0, EXCERPT_BYTES).toString('base64'),
+    };
+  }
+
+  private rejected(item: Item, r: Rejection): IngestOutcome {
+    const reason = `${r.reason}: ${r.detail}`.slice(0, 1024);
+    const out: IngestOutcome = { status: 'rejected', reason };
+    // Only a report with a readable seq can be answered; the agent matches acks by seq.
+    if (item.kind === 'report' && r.seq !== undefined) {
+      out.ack = { agentId: item.agentId, message: { seq: r.seq, status: 'rejected', reason } };
+    }
+    return out;
+  }
+
+  private count(outcomes: IngestOutcome[]): void {
+    this.stats.batches++;
+    for (const o of outcomes) {
+      if (o.status === 'stored') this.stats.stored++;
+      else if (o.status === 'duplicate') this.stats.duplicate++;
+      else if (o.status === 'status') this.stats.statusUpdates++;
+      else if (o.status === 'rejected') {
+        this.stats.rejected++;
+        const code = (o.reason ?? 'unknown').split(':')[0];
+        this.stats.rejectedByReason[code] = (this.stats.rejectedByReason[code] ?? 0) + 1;
+      }
+    }
+  }
+}
+
+function areaScores(env: ReportEnvelopeV1): Partial<Record<string, number>> {
+  const out: Record<string, number> = {};
+  for (const [area, counts] of Object.entries(env.summary.byArea)) {
+    const s = counts ? scoreOf(counts) : null;
+    if (s !== null) out[area] = s;
+  }
+  return out;
+}
+
+function clampInt(n: number): number {
+  return Math.max(-INT32, Math.min(INT32, Math.round(n)));
+}
+
+function errorText(err: unknown): string {
+  return err instanceof Error ? err.message : String(err);
+}

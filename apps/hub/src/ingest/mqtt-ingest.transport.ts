@@ -1,0 +1,241 @@
+import { Logger } from '@nestjs/common';
+import { BaseRpcContext, Server, type CustomTransportStrategy } from '@nestjs/microservices';
+import mqtt, { type IClientOptions, type IPublishPacket, type MqttClient } from 'mqtt';
+import { lastValueFrom } from 'rxjs';
+import { agentTopic, TOPIC_PREFIX } from '@watchpost/shared';
+import { INGEST_BATCH_PATTERN, type IngestMessage, type IngestOutcome } from './ingest.types.js';
+
+/** How the hub connects to its broker (embedded or external). */
+export interface MqttIngestOptions {
+  url: string;
+  /** 4 against the embedded Aedes broker, 5 against an external broker. */
+  protocolVersion: 4 | 5;
+  ca: string;
+  cert: string;
+  key: string;
+  clientId: string;
+  /** MQTT 5 only: reports through `$share/<group>/...` so hub replicas split them. */
+  shareGroup?: string;
+  sessionExpirySec: number;
+  batchSize: number;
+  batchMs: number;
+  /** Check the broker certificate's name against the URL host (default true). */
+  verifyHostname?: boolean;
+  /** Metrics hooks. */
+  hooks?: { connected?(connected: boolean): void; queueDepth?(depth: number): void };
+}
+
+interface Pending {
+  msg: IngestMessage;
+  /** Present for QoS 1/2 deliveries: PUBACK goes out only after the commit. */
+  messageId?: number;
+  /** Connection the message came in on: a PUBACK is never sent on a later connection (ids are per connection). */
+  connection: number;
+}
+
+/** Marker passed to mqtt.js's ack callback: "do not PUBACK now". */
+class DeferredAck extends Error {
+  constructor() {
+    super('PUBACK deferred until the database commit');
+  }
+}
+
+type Sender = { _sendPacket(packet: { cmd: 'puback'; messageId: number }, cb?: () => void): void };
+
+/**
+ * NestJS transport strategy for the ingest (instead of the stock MQTT server, which PUBACKs before the handler
+ * runs and subscribes at QoS 0). Persistent session (`clean: false`, MQTT 5 session expiry), QoS 1 subscriptions,
+ * and a PUBACK for each message only after the batch holding it was committed.
+ *
+ * mqtt.js processes incoming packets one at a time and would PUBACK each before reading the next, which allows
+ * no batching. So `customHandleAcks` takes the message, answers "deferred" (mqtt.js then sends nothing and moves
+ * on), and the PUBACK is written later with the client's packet sender. PUBACKs go out in arrival order, as
+ * MQTT requires for QoS 1. If the hub dies before the commit, the broker still holds the message and redelivers
+ * it; a redelivery after a commit is recognised by (agent, seq) and answered `duplicate`.
+ */
+export class MqttIngestTransport extends Server implements CustomTransportStrategy {
+  private readonly log = new Logger('MqttIngest');
+  private client: MqttClient | undefined;
+  private queue: Pending[] = [];
+  private timer: NodeJS.Timeout | undefined;
+  private working: Promise<void> | undefined;
+  private connection = 0;
+  private closing = false;
+  private retryMs = 0;
+  private readyResolve!: () => void;
+  /** Resolves once the subscriptions are in place for the first time. */
+  readonly ready: Promise<void> = new Promise((resolve) => (this.readyResolve = resolve));
+
+  constructor(private readonly options: MqttIngestOptions) {
+    super();
+  }
+
+  /** Messages received and not yet committed (metrics: queue depth). */
+  get queueDepth(): number {
+    return this.queue.length;
+  }
+
+  get connected(): boolean {
+    return this.client?.connected ?? false;
+  }
+
+  listen(callback: () => void): void {
+    const o = this.options;
+    const opts: IClientOptions = {
+      clientId: o.clientId,
+      protocolVersion: o.protocolVersion,
+      clean: false,
+      ca: o.ca,
+      cert: o.cert,
+      key: o.key,
+      reconnectPeriod: 1000,
+      connectTimeout: 10_000,
+      ...(o.verifyHostname === false ? { checkServerIdentity: () => undefined } : {}),
+      customHandleAcks: (topic, message, packet: IPublishPacket, done) => {
+        this.enqueue(topic, message, packet);
+        done(new DeferredAck());
+      },
+    };
+    if (o.protocolVersion === 5) {
+      // Receive maximum bounds how many unacknowledged reports the broker sends us: two batches' worth.
+      opts.properties = {
+        sessionExpiryInterval: o.sessionExpirySec,
+        receiveMaximum: Math.min(65_535, o.batchSize * 2),
+      };
+    }
+    const client = mqtt.connect(o.url, opts);
+    this.client = client;
+    client.on('connect', (connack) => {
+      this.connection++;
+      this.log.log(`connected to ${o.url} as ${o.clientId} (session present: ${connack.sessionPresent})`);
+      void this.subscribe(client);
+    });
+    client.on('close', () => o.hooks?.connected?.(false));
+    // QoS 0 deliveries (a status published at QoS 0) bypass customHandleAcks.
+    client.on('message', (topic, payload, packet) => {
+      if (packet.qos === 0) this.enqueue(topic, payload, packet);
+    });
+    client.on('error', (err) => {
+      if (err instanceof DeferredAck) return;
+      this.log.warn(`broker connection: ${err.message}`);
+    });
+    client.on('offline', () => this.log.warn(`broker ${o.url} unreachable; reconnecting`));
+    callback();
+  }
+
+  private async subscribe(client: MqttClient): Promise<void> {
+    const reports = `${TOPIC_PREFIX}/+/report`;
+    const status = `${TOPIC_PREFIX}/+/status`;
+    // Reports are shared among hub replicas; status is not (retained messages are never sent to shared
+    // subscriptions, and every replica may as well know every agent's liveness).
+    const reportFilter =
+      this.options.shareGroup && this.options.protocolVersion === 5
+        ? `$share/${this.options.shareGroup}/${reports}`
+        : reports;
+    try {
+      const granted = await client.subscribeAsync({ [reportFilter]: { qos: 1 }, [status]: { qos: 1 } });
+      const refused = granted.filter((g) => g.qos > 2);
+      if (refused.length > 0) {
+        this.log.error(
+          `broker refused subscriptions: ${refused.map((g) => g.topic).join(', ')} (check the broker ACL for watchpost-hub)`,
+        );
+        return;
+      }
+      this.options.hooks?.connected?.(true);
+      this.readyResolve();
+    } catch (err) {
+      this.log.error(`subscribe failed: ${err instanceof Error ? err.message : String(err)}`);
+    }
+  }
+
+  private enqueue(topic: string, payload: Buffer, packet: IPublishPacket): void {
+    const msg: IngestMessage = { topic, payload, receivedAt: new Date(), retained: packet.retain };
+    const pending: Pending = { msg, connection: this.connection };
+    if (packet.qos > 0 && packet.messageId !== undefined) pending.messageId = packet.messageId;
+    this.queue.push(pending);
+    this.options.hooks?.queueDepth?.(this.queue.length);
+    if (this.queue.length >= this.options.batchSize) this.kick(0);
+    else this.kick(this.options.batchMs);
+  }
+
+  private kick(delayMs: number): void {
+    if (this.working || this.closing) return;
+    if (delayMs === 0) {
+      if (this.timer) clearTimeout(this.timer);
+      this.timer = undefined;
+      this.working = this.drain().finally(() => {
+        this.working = undefined;
+        if (this.queue.length > 0) this.kick(this.retryMs || this.options.batchMs);
+      });
+      return;
+    }
+    this.timer ??= setTimeout(() => {
+      this.timer = undefined;
+      this.kick(0);
+    }, delayMs);
+  }
+
+  private async drain(): Promise<void> {
+    while (this.queue.length > 0 && !this.closing) {
+      const batch = this.queue.slice(0, this.options.batchSize);
+      let outcomes: IngestOutcome[];
+      try {
+        outcomes = await this.handle(batch.map((p) => p.msg));
+        this.retryMs = 0;
+      } catch (err) {
+        // Nothing committed, nothing acknowledged: keep the batch and try again later (database down).
+        this.retryMs = Math.min(30_000, Math.max(500, this.retryMs * 2));
+        this.log.error(
+          `ingest failed, retrying in ${this.retryMs} ms: ${err instanceof Error ? err.message : JSON.stringify(err)}`,
+        );
+        return;
+      }
+      this.queue.splice(0, batch.length);
+      this.options.hooks?.queueDepth?.(this.queue.length);
+      this.acknowledge(batch, outcomes);
+    }
+  }
+
+  private async handle(batch: IngestMessage[]): Promise<IngestOutcome[]> {
+    const handler = this.getHandlerByPattern(INGEST_BATCH_PATTERN);
+    if (!handler) throw new Error(`no handler for ${INGEST_BATCH_PATTERN} (is IngestModule imported?)`);
+    const result$ = this.transformToObservable(await handler(batch, new BaseRpcContext([])));
+    return (await lastValueFrom(result$)) as IngestOutcome[];
+  }
+
+  private acknowledge(batch: Pending[], outcomes: IngestOutcome[]): void {
+    const client = this.client;
+    if (!client) return;
+    batch.forEach((p, i) => {
+      const ack = outcomes[i]?.ack;
+      if (ack) {
+        // QoS 1, written to the socket before the PUBACK below, so the broker has the ack before it forgets the report.
+        client.publish(agentTopic(ack.agentId, 'ack'), JSON.stringify(ack.message), { qos: 1 }, (err) => {
+          if (err) this.log.warn(`ack to ${ack.agentId} seq ${ack.message.seq} not sent: ${err.message}`);
+        });
+      }
+      if (p.messageId !== undefined && p.connection === this.connection && client.connected) {
+        (client as unknown as Sender)._sendPacket({ cmd: 'puback', messageId: p.messageId });
+      }
+    });
+  }
+
+  /** Stops taking messages, finishes the batch being committed, and disconnects (uncommitted ones stay with the broker). */
+  async close(): Promise<void> {
+    this.closing = true;
+    if (this.timer) clearTimeout(this.timer);
+    await this.working;
+    const client = this.client;
+    this.client = undefined;
+    if (client) await client.endAsync();
+  }
+
+  on(): never {
+    throw new Error('MqttIngestTransport does not support event listeners');
+  }
+
+  unwrap<T>(): T {
+    if (!this.client) throw new Error('not listening');
+    return this.client as T;
+  }
+}

@@ -1,0 +1,139 @@
+import { promisify } from 'node:util';
+import { gunzip } from 'node:zlib';
+import { reportEnvelopeV1Schema, type ReportEnvelopeV1 } from '@watchpost/shared';
+
+const gunzipAsync = promisify(gunzip);
+
+/** Why the ingest refused a message. The value is stored in `quarantine.reason` and sent in the ack. */
+export enum IngestRejection {
+  BadTopic = 'bad-topic',
+  TooLarge = 'too-large',
+  DecompressedTooLarge = 'decompressed-too-large',
+  BadCompression = 'bad-compression',
+  BadEncoding = 'bad-encoding',
+  MalformedJson = 'malformed-json',
+  UnsupportedSchemaVersion = 'unsupported-schema-version',
+  SchemaInvalid = 'schema-invalid',
+  IdentityMismatch = 'identity-mismatch',
+  SeqOutOfRange = 'seq-out-of-range',
+  UnknownAgent = 'unknown-agent',
+  Revoked = 'revoked',
+  CertificateExpired = 'certificate-expired',
+  ClusterMismatch = 'cluster-mismatch',
+  SeqConflict = 'seq-conflict',
+  StoreFailed = 'store-failed',
+}
+
+/** Limits applied before anything is parsed. */
+export interface DecodeLimits {
+  maxReportBytes: number;
+  maxDecompressedBytes: number;
+}
+
+/** A decoded report, or the reason it was refused (with the seq and agent id when they could be read). */
+export type DecodedReport =
+  | { ok: true; envelope: ReportEnvelopeV1 }
+  | { ok: false; reason: IngestRejection; detail: string; seq?: number; envelopeAgentId?: string };
+
+/** Largest seq the store keeps (a 32-bit integer column on both databases). */
+export const MAX_SEQ = 2_147_483_647;
+
+const GZIP_MAGIC = [0x1f, 0x8b];
+
+/**
+ * Turns a report payload into a validated envelope. Order matters: size before decompression, decompression
+ * with a hard output cap (a zip bomb stops at the cap, it is never inflated in full), then JSON, schema
+ * version, schema, and the topic's agent id against the envelope's. Never throws.
+ */
+export async function decodeReport(
+  payload: Buffer,
+  topicAgentId: string,
+  limits: DecodeLimits,
+): Promise<DecodedReport> {
+  if (payload.length > limits.maxReportBytes) {
+    return reject(
+      IngestRejection.TooLarge,
+      `payload is ${payload.length} bytes; the limit is ${limits.maxReportBytes} (WATCHPOST_MAX_REPORT_BYTES)`,
+    );
+  }
+  let text: string;
+  if (payload.length >= 2 && payload[0] === GZIP_MAGIC[0] && payload[1] === GZIP_MAGIC[1]) {
+    try {
+      text = (await gunzipAsync(payload, { maxOutputLength: limits.maxDecompressedBytes })).toString('utf8');
+    } catch (err) {
+      const code = (err as NodeJS.ErrnoException).code;
+      if (code === 'ERR_BUFFER_TOO_LARGE' || err instanceof RangeError) {
+        return reject(
+          IngestRejection.DecompressedTooLarge,
+          `decompressed report exceeds ${limits.maxDecompressedBytes} bytes (WATCHPOST_MAX_DECOMPRESSED_BYTES)`,
+        );
+      }
+      return reject(
+        IngestRejection.BadCompression,
+        `payload starts like gzip but does not inflate: ${(err as Error).message}`,
+      );
+    }
+  } else {
+    // MQTT 3.1.1 has no content type: plain JSON is accepted when it looks like JSON.
+    text = payload.toString('utf8');
+    if (!/^\s*\{/.test(text))
+      return reject(IngestRejection.BadEncoding, 'payload is neither gzip nor a JSON object');
+  }
+  let raw: unknown;
+  try {
+    raw = JSON.parse(text);
+  } catch (err) {
+    return reject(IngestRejection.MalformedJson, `report is not valid JSON: ${(err as Error).message}`);
+  }
+  const claims = readClaims(raw);
+  if (claims.schemaVersion !== 1) {
+    return reject(
+      IngestRejection.UnsupportedSchemaVersion,
+      `schemaVersion ${JSON.stringify(claims.schemaVersion ?? null)} is not supported (this hub reads 1)`,
+      claims,
+    );
+  }
+  const parsed = reportEnvelopeV1Schema.safeParse(raw);
+  if (!parsed.success) {
+    const issues = parsed.error.issues
+      .slice(0, 3)
+      .map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`)
+      .join('; ');
+    return reject(IngestRejection.SchemaInvalid, `envelope does not match schema v1: ${issues}`, claims);
+  }
+  const envelope = parsed.data;
+  if (envelope.agentId !== topicAgentId) {
+    return reject(
+      IngestRejection.IdentityMismatch,
+      `envelope agentId "${envelope.agentId}" is not the publishing agent "${topicAgentId}"`,
+      claims,
+    );
+  }
+  if (envelope.seq > MAX_SEQ)
+    return reject(IngestRejection.SeqOutOfRange, `seq ${envelope.seq} exceeds ${MAX_SEQ}`, claims);
+  return { ok: true, envelope };
+}
+
+function readClaims(raw: unknown): { schemaVersion?: unknown; seq?: number; envelopeAgentId?: string } {
+  if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) return {};
+  const o = raw as Record<string, unknown>;
+  return {
+    schemaVersion: o['schemaVersion'],
+    seq:
+      Number.isInteger(o['seq']) && (o['seq'] as number) > 0 && (o['seq'] as number) <= MAX_SEQ
+        ? (o['seq'] as number)
+        : undefined,
+    envelopeAgentId: typeof o['agentId'] === 'string' ? o['agentId'].slice(0, 128) : undefined,
+  };
+}
+
+function reject(
+  reason: IngestRejection,
+  detail: string,
+  claims: { seq?: number; envelopeAgentId?: string } = {},
+): DecodedReport {
+  const out: DecodedReport = { ok: false, reason, detail };
+  if (claims.seq !== undefined) out.seq = claims.seq;
+  if (claims.envelopeAgentId !== undefined) out.envelopeAgentId = claims.envelopeAgentId;
+  return out;
+}

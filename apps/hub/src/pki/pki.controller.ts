@@ -1,0 +1,117 @@
+import type { TLSSocket } from 'node:tls';
+import { Body, Controller, Get, HttpCode, HttpStatus, Inject, Param, Post, Req, Res } from '@nestjs/common';
+import { ApiOperation, ApiTags } from '@nestjs/swagger';
+import type { IncomingMessage as Request, ServerResponse as Response } from 'node:http';
+import { z } from 'zod';
+import { Public, Roles } from '../auth/auth.decorators.js';
+import { HUB_CONFIG, type HubConfig } from '../config/hub-config.js';
+import { EnrollmentService, HUB_PKI, type EnrollResponse } from './enrollment.service.js';
+import type { HubPki } from './hub-pki.js';
+import { PkiErrorCode, PkiHttpError } from './pki.errors.js';
+import { TokenBucketLimiter } from './rate-limiter.js';
+
+const enrollBody = z.strictObject({
+  token: z.string().min(1).max(256),
+  csr: z.string().min(1).max(16_384),
+  nodeName: z.string().min(1).max(253).optional(),
+});
+const renewBody = z.strictObject({ csr: z.string().min(1).max(16_384) });
+
+function parse<T>(schema: z.ZodType<T>, body: unknown): T {
+  const r = schema.safeParse(body);
+  if (r.success) return r.data;
+  const issue = r.error.issues[0];
+  throw new PkiHttpError(
+    HttpStatus.BAD_REQUEST,
+    PkiErrorCode.BadRequest,
+    `body.${issue?.path.join('.') ?? ''}: ${issue?.message ?? 'invalid'}`,
+  );
+}
+
+/** Agent PKI over HTTPS: the CA for pinning, enrollment with a token, renewal over mTLS, and revocation. */
+@ApiTags('agent PKI')
+@Controller('api/v1')
+export class PkiController {
+  private readonly limiter: TokenBucketLimiter;
+
+  constructor(
+    private readonly enrollment: EnrollmentService,
+    @Inject(HUB_PKI) private readonly pki: HubPki,
+    @Inject(HUB_CONFIG) config: HubConfig,
+  ) {
+    this.limiter = new TokenBucketLimiter(config.enrollRatePerMinute);
+  }
+
+  @Public()
+  @Get('enroll/ca')
+  @ApiOperation({
+    summary: 'The hub CA certificate (public). Agents check its sha256 against --ca-hash before trusting it.',
+  })
+  ca(): { caCertificate: string } {
+    return { caCertificate: this.pki.ca.certPem };
+  }
+
+  @Public()
+  @Post('enroll')
+  @HttpCode(HttpStatus.CREATED)
+  @ApiOperation({
+    summary: 'Enroll an agent with a single-use token and a CSR (public, rate-limited per client IP)',
+  })
+  async enroll(
+    @Body() body: unknown,
+    @Req() req: Request,
+    @Res({ passthrough: true }) res: Response,
+  ): Promise<EnrollResponse> {
+    const wait = this.limiter.take(req.socket.remoteAddress ?? 'unknown', Date.now());
+    if (wait > 0) {
+      res.setHeader('Retry-After', String(Math.ceil(wait / 1000)));
+      throw new PkiHttpError(
+        HttpStatus.TOO_MANY_REQUESTS,
+        PkiErrorCode.RateLimited,
+        `too many enrollment attempts from this address; retry in ${Math.ceil(wait / 1000)} s`,
+      );
+    }
+    const b = parse(enrollBody, body);
+    return this.enrollment.enroll(b);
+  }
+
+  @Public() // authenticated by the TLS client certificate instead of a bearer token
+  @Post('agents/renew')
+  @HttpCode(HttpStatus.OK)
+  @ApiOperation({
+    summary: 'Renew an agent certificate over mutual TLS with the current, unexpired, unrevoked certificate',
+  })
+  async renew(
+    @Body() body: unknown,
+    @Req() req: Request,
+  ): Promise<{ certificate: string; caCertificate: string }> {
+    const socket = req.socket as Partial<TLSSocket>;
+    const b = parse(renewBody, body);
+    if (typeof socket.getPeerCertificate !== 'function') {
+      throw new PkiHttpError(
+        HttpStatus.BAD_REQUEST,
+        PkiErrorCode.ClientCertificateRequired,
+        'renewal needs HTTPS with a client certificate (WATCHPOST_HTTP_TLS is off)',
+      );
+    }
+    const cert = socket.getPeerCertificate();
+    return this.enrollment.renew(
+      {
+        authorized: socket.authorized ?? false,
+        authorizationError: socket.authorizationError ?? null,
+        cert: Object.keys(cert).length > 0 ? cert : null,
+      },
+      b.csr,
+    );
+  }
+
+  @Roles('admin')
+  @Post('agents/:id/revoke')
+  @HttpCode(HttpStatus.OK)
+  @ApiOperation({
+    summary: 'Revoke an agent (admin): refused by the embedded broker and by ingest from now on',
+  })
+  revoke(@Param('id') id: string): Promise<{ agentId: string; revokedAt: string; certificates: number }> {
+    return this.enrollment.revoke(id);
+  }
+}

@@ -1,0 +1,22 @@
+import { HttpException, HttpStatus } from '@nestjs/common';
+
+/** Error codes of enrollment, renewal and revocation; bodies are `{ error: { code, message } }`. */
+export enum PkiErrorCode {
+  BadRequest = 'bad_request',
+  BadCsr = 'bad_csr',
+  InvalidToken = 'invalid_enrollment_token',
+  TokenUsed = 'enrollment_token_used',
+  TokenExpired = 'enrollment_token_expired',
+  ClientCertificateRequired = 'client_certificate_required',
+  ClientCertificateRejected = 'client_certificate_rejected',
+  AgentRevoked = 'agent_revoked',
+  AgentNotFound = 'agent_not_found',
+  RateLimited = 'rate_limited',
+}
+
+/** An HTTP error with the hub's JSON error body. */
+export class PkiHttpError extends HttpException {
+  constructor(status: HttpStatus, code: PkiErrorCode, message: string) {
+    super({ error: { code, message } }, status);
+  }
+}
