@@ -34,10 +34,10 @@ describe('x509 facts from the DER', () => {
     const parsed = parsePemCertificates(ca.certPem + leaf.certPem);
     if (!parsed.ok) throw new Error(parsed.reason);
     const [c, l] = parsed.certs;
-    expect(c!.notAfter.toISOString()).toBe('2055-01-10T00:00:00.000Z');
-    expect(l!.notBefore.toISOString()).toBe('2026-01-10T00:00:00.000Z');
-    expect(l!.signature.name).toBe('sha256WithRSAEncryption');
-    expect([c!.isCa, c!.selfSigned, l!.selfSigned]).toEqual([true, true, false]);
+    expect(c.notAfter.toISOString()).toBe('2055-01-10T00:00:00.000Z');
+    expect(l.notBefore.toISOString()).toBe('2026-01-10T00:00:00.000Z');
+    expect(l.signature.name).toBe('sha256WithRSAEncryption');
+    expect([c.isCa, c.selfSigned, l.selfSigned]).toEqual([true, true, false]);
   });
 });
 
@@ -70,7 +70,7 @@ describe('certificate identities for the history', () => {
     // The same certificate at five places is judged once, naming the other places.
     const expiry = runChecks(ev, { now: NOW, only: ['cert-expiry'] }).results;
     expect(expiry).toHaveLength(1);
-    expect(expiry[0]!.evidence?.['alsoAt']).toHaveLength(3);
+    expect(expiry[0].evidence?.['alsoAt']).toHaveLength(3);
   });
 
   test('a kubeconfig naming a key+cert file the collector reduced to key facts is an error, never a silent pass', () => {
@@ -99,7 +99,7 @@ describe('cert-key-file-permissions on a real bundle folder', () => {
     const ev = await readBundle(dir);
     const results = runChecks(ev, { now: NOW, only: ['cert-key-file-permissions'] }).results;
     expect(results.map((r) => `${r.resource.path} ${r.outcome}`)).toEqual(['/etc/kubernetes/pki/apiserver.key pass', '/etc/kubernetes/pki/ca.key fail']);
-    expect(results[1]!.message).toContain('mode 0640: readable or writable by group');
+    expect(results[1].message).toContain('mode 0640: readable or writable by group');
     // Key material never reaches results.
     expect(JSON.stringify(results)).not.toContain('PRIVATE KEY');
   });
@@ -108,7 +108,7 @@ describe('cert-key-file-permissions on a real bundle folder', () => {
 describe('--at projections', () => {
   test('a kubeadm leaf moves from pass to warn to fail as --at moves; an AKS hybrid 4-day leaf keeps renewing', () => {
     const ev = evidence({ host: { '/etc/kubernetes/pki/apiserver.crt': { path: '/etc/kubernetes/pki/apiserver.crt', content: leaf.certPem } } });
-    const at = (iso: string) => runChecks(ev, { now: new Date(iso), only: ['cert-expiry'] }).results[0]!.outcome;
+    const at = (iso: string) => runChecks(ev, { now: new Date(iso), only: ['cert-expiry'] }).results[0].outcome;
     expect([at('2026-06-01T00:00:00Z'), at('2026-12-01T00:00:00Z'), at('2026-12-31T00:00:00Z'), at('2027-02-01T00:00:00Z')]).toEqual(['pass', 'warn', 'fail', 'fail']);
     const short = issue({ cn: 'kube-apiserver', issuer: ca, notBefore: '2026-05-31T00:00:00Z', notAfter: '2026-06-04T00:00:00Z' });
     const hci = evidence({ cluster: { name: 'hci', platform: 'aks-hci', role: 'workload' }, host: { '/etc/kubernetes/pki/apiserver.crt': { path: '/etc/kubernetes/pki/apiserver.crt', content: short.certPem } } });
