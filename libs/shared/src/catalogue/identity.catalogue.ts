@@ -1,9 +1,21 @@
 import type { CheckDefinition } from './types.js';
 
-const K8S_GMSA = { title: 'Kubernetes: Configure GMSA for Windows Pods and containers', url: 'https://kubernetes.io/docs/tasks/configure-pod-container/configure-gmsa/' };
-const WINDOWS_GMSA = { title: 'kubernetes-sigs/windows-gmsa (CRD and admission webhook)', url: 'https://github.com/kubernetes-sigs/windows-gmsa' };
-const AKS_HYBRID_GMSA = { title: 'AKS enabled by Azure Arc: gMSA for Windows containers', url: 'https://learn.microsoft.com/azure/aks/aksarc/prepare-windows-nodes-gmsa' };
-const CCG = { title: 'Windows containers: gMSA on non-domain-joined hosts (Container Credential Guard)', url: 'https://learn.microsoft.com/virtualization/windowscontainers/manage-containers/manage-serviceaccounts' };
+const K8S_GMSA = {
+  title: 'Kubernetes: Configure GMSA for Windows Pods and containers',
+  url: 'https://kubernetes.io/docs/tasks/configure-pod-container/configure-gmsa/',
+};
+const WINDOWS_GMSA = {
+  title: 'kubernetes-sigs/windows-gmsa (CRD and admission webhook)',
+  url: 'https://github.com/kubernetes-sigs/windows-gmsa',
+};
+const AKS_HYBRID_GMSA = {
+  title: 'AKS enabled by Azure Arc: gMSA for Windows containers',
+  url: 'https://learn.microsoft.com/azure/aks/aksarc/prepare-windows-nodes-gmsa',
+};
+const CCG = {
+  title: 'Windows containers: gMSA on non-domain-joined hosts (Container Credential Guard)',
+  url: 'https://learn.microsoft.com/virtualization/windowscontainers/manage-containers/manage-serviceaccounts',
+};
 
 /** Catalogue entries of the `identity` area, in display order. */
 export const IDENTITY_CHECKS: CheckDefinition[] = [
@@ -24,10 +36,17 @@ export const IDENTITY_CHECKS: CheckDefinition[] = [
     area: 'identity',
     defaultSeverity: 'critical',
     description:
-      'The validating webhook is what checks that a pod\'s service account may use the credential spec it names and that inline contents match it; the mutating webhook fills the contents in. With failurePolicy Ignore, an unreachable webhook silently lets any pod claim any gMSA identity, and without the validating webhook anyone who can create a pod can impersonate any service account in the domain.',
+      "The validating webhook is what checks that a pod's service account may use the credential spec it names and that inline contents match it; the mutating webhook fills the contents in. With failurePolicy Ignore, an unreachable webhook silently lets any pod claim any gMSA identity, and without the validating webhook anyone who can create a pod can impersonate any service account in the domain.",
     remediation:
       'kubectl get mutatingwebhookconfigurations,validatingwebhookconfigurations -o json | jq \'.items[] | select(.metadata.name | test("gmsa")) | {name: .metadata.name, hooks: [.webhooks[] | {name, failurePolicy}]}\'\n# re-deploy the webhook (Install-AksHciGmsaWebhook on AKS hybrid, or the windows-gmsa Helm chart) and keep failurePolicy: Fail:\nkubectl patch validatingwebhookconfiguration <name> --type=json -p \'[{"op":"replace","path":"/webhooks/0/failurePolicy","value":"Fail"}]\'',
-    references: [WINDOWS_GMSA, K8S_GMSA, { title: 'Kubernetes: admission webhook failure policy', url: 'https://kubernetes.io/docs/reference/access-authn-authz/extensible-admission-controllers/#failure-policy' }],
+    references: [
+      WINDOWS_GMSA,
+      K8S_GMSA,
+      {
+        title: 'Kubernetes: admission webhook failure policy',
+        url: 'https://kubernetes.io/docs/reference/access-authn-authz/extensible-admission-controllers/#failure-policy',
+      },
+    ],
   },
   {
     id: 'gmsa-webhook-endpoints',
@@ -46,10 +65,16 @@ export const IDENTITY_CHECKS: CheckDefinition[] = [
     area: 'identity',
     defaultSeverity: 'high',
     description:
-      'The API server calls the gMSA webhook over TLS and trusts only the caBundle in the webhook configuration. An expired CA or serving certificate, a serving certificate not issued by that CA, or one without the service\'s DNS name makes every call fail, which with failurePolicy Fail blocks pod admission.',
+      "The API server calls the gMSA webhook over TLS and trusts only the caBundle in the webhook configuration. An expired CA or serving certificate, a serving certificate not issued by that CA, or one without the service's DNS name makes every call fail, which with failurePolicy Fail blocks pod admission.",
     remediation:
       '# upstream deploy script regenerates the certificate and caBundle:\n./deploy-gmsa-webhook.sh --file gmsa-webhook.yml --name gmsa-webhook --namespace gmsa-webhook --overwrite\n# Helm chart with cert-manager: check the Certificate renews\nkubectl -n <webhook-namespace> get certificate,secret\n# AKS hybrid: Uninstall-AksHciGmsaWebhook / Install-AksHciGmsaWebhook -Name <workload-cluster>',
-    references: [WINDOWS_GMSA, { title: 'Kubernetes: contacting the webhook (service reference, caBundle)', url: 'https://kubernetes.io/docs/reference/access-authn-authz/extensible-admission-controllers/#contacting-the-webhook' }],
+    references: [
+      WINDOWS_GMSA,
+      {
+        title: 'Kubernetes: contacting the webhook (service reference, caBundle)',
+        url: 'https://kubernetes.io/docs/reference/access-authn-authz/extensible-admission-controllers/#contacting-the-webhook',
+      },
+    ],
   },
   {
     id: 'gmsa-namespace-opt-out',
@@ -57,7 +82,7 @@ export const IDENTITY_CHECKS: CheckDefinition[] = [
     area: 'identity',
     defaultSeverity: 'high',
     description:
-      'The gMSA webhooks skip namespaces their namespaceSelector excludes (upstream: label gmsa-webhook=disabled). In such a namespace no one checks that a pod may use the credential spec it names or inlines, so a pod there can run as any gMSA whose credential spec contents are known. Only the webhook\'s own namespace should be excluded.',
+      "The gMSA webhooks skip namespaces their namespaceSelector excludes (upstream: label gmsa-webhook=disabled). In such a namespace no one checks that a pod may use the credential spec it names or inlines, so a pod there can run as any gMSA whose credential spec contents are known. Only the webhook's own namespace should be excluded.",
     remediation:
       'kubectl get ns -L gmsa-webhook\n# remove the opt-out from namespaces that do not host the webhook itself:\nkubectl label namespace <ns> gmsa-webhook-',
     references: [WINDOWS_GMSA, K8S_GMSA],

@@ -5,4 +5,9 @@ import { rbacUserSubjects } from './rbac-user-subjects.check.js';
 import { rbacWildcardRules } from './rbac-wildcard-rules.check.js';
 
 /** Implementations of the `access` area, in catalogue order. */
-export const ACCESS_IMPLEMENTATIONS: Check[] = [rbacAnonymousBinding, rbacClusterAdminBinding, rbacWildcardRules, rbacUserSubjects];
+export const ACCESS_IMPLEMENTATIONS: Check[] = [
+  rbacAnonymousBinding,
+  rbacClusterAdminBinding,
+  rbacWildcardRules,
+  rbacUserSubjects,
+];

@@ -14,7 +14,8 @@ const READ_VERBS = new Set(['get', 'head']);
 function isPublicByDesign(rule: PolicyRule, namespace: string | undefined): boolean {
   const verbs = rule.verbs ?? [];
   if (!verbs.length || !verbs.every((v) => READ_VERBS.has(v))) return false;
-  if (rule.nonResourceURLs?.length) return rule.nonResourceURLs.every((u) => PUBLIC_PATHS.has(u)) && !rule.resources?.length;
+  if (rule.nonResourceURLs?.length)
+    return rule.nonResourceURLs.every((u) => PUBLIC_PATHS.has(u)) && !rule.resources?.length;
   return (
     namespace === 'kube-public' &&
     (rule.apiGroups ?? []).every((g) => g === '') &&
@@ -26,7 +27,9 @@ function isPublicByDesign(rule: PolicyRule, namespace: string | undefined): bool
 }
 
 function describeRule(rule: PolicyRule): string {
-  const what = rule.nonResourceURLs?.length ? rule.nonResourceURLs.join(',') : `${(rule.resources ?? []).join(',')}${rule.resourceNames?.length ? `[${rule.resourceNames.join(',')}]` : ''}`;
+  const what = rule.nonResourceURLs?.length
+    ? rule.nonResourceURLs.join(',')
+    : `${(rule.resources ?? []).join(',')}${rule.resourceNames?.length ? `[${rule.resourceNames.join(',')}]` : ''}`;
   return `${(rule.verbs ?? []).join(',')} ${what}`;
 }
 
@@ -34,13 +37,22 @@ export const rbacAnonymousBinding: Check = {
   id: 'rbac-anonymous-binding',
   run({ evidence }) {
     const built = RbacModel.fromEvidence(evidence);
-    if (!built.ok) return [{ outcome: 'error', resource: { kind: 'Cluster', name: evidence.cluster.name }, message: built.reason }];
+    if (!built.ok)
+      return [
+        {
+          outcome: 'error',
+          resource: { kind: 'Cluster', name: evidence.cluster.name },
+          message: built.reason,
+        },
+      ];
     const rbac = built.model;
     const findings: CheckFinding[] = [];
     for (const b of rbac.allBindings()) {
       const anonymous = b.subjects.filter((s) => classifySubject(b, s).cls === 'anonymous');
       if (!anonymous.length) continue;
-      const resource = b.namespace ? { kind: b.kind, namespace: b.namespace, name: b.name } : { kind: b.kind, name: b.name };
+      const resource = b.namespace
+        ? { kind: b.kind, namespace: b.namespace, name: b.name }
+        : { kind: b.kind, name: b.name };
       const who = anonymous.map((s) => describeSubject(s, b.namespace)).join(', ');
       const role = rbac.roleFor(b);
       if (!role) {
@@ -53,14 +65,22 @@ export const rbacAnonymousBinding: Check = {
       }
       const granted = role.rules.filter((r) => !isPublicByDesign(r, b.namespace));
       if (!granted.length) {
-        findings.push({ outcome: 'pass', resource, message: `${bindingRef(b)} gives ${who} only public-by-design access (${role.rules.map(describeRule).join('; ') || 'no rules'})` });
+        findings.push({
+          outcome: 'pass',
+          resource,
+          message: `${bindingRef(b)} gives ${who} only public-by-design access (${role.rules.map(describeRule).join('; ') || 'no rules'})`,
+        });
         continue;
       }
       findings.push({
         outcome: 'fail',
         resource,
         message: `${bindingRef(b)} gives ${who} ${roleRefName(b)}: ${granted.map(describeRule).join('; ')}; anyone who can reach the API server has these rights`,
-        evidence: { subjects: anonymous.map((s) => describeSubject(s, b.namespace)), role: roleRefName(b), rules: granted },
+        evidence: {
+          subjects: anonymous.map((s) => describeSubject(s, b.namespace)),
+          role: roleRefName(b),
+          rules: granted,
+        },
       });
     }
     if (!findings.length) {

@@ -6,20 +6,35 @@ import { classifySubject, isAdminRole, type SubjectClass } from './subjects.js';
 const RANK: Record<Outcome, number> = { pass: 0, not_applicable: 0, warn: 1, error: 2, fail: 3 };
 
 /** What holding cluster-admin means for each class of subject (see subjects.ts for the classes). */
-function verdict(cls: SubjectClass, clusterWide: boolean): { outcome: Outcome; severity?: Severity; why: string } {
+function verdict(
+  cls: SubjectClass,
+  clusterWide: boolean,
+): { outcome: Outcome; severity?: Severity; why: string } {
   switch (cls) {
     case 'anonymous':
       return { outcome: 'fail', severity: 'critical', why: 'unauthenticated callers' };
     case 'everyone':
       return { outcome: 'fail', severity: 'critical', why: 'every authenticated caller or every pod' };
     case 'user':
-      return clusterWide ? { outcome: 'fail', why: 'an individual user' } : { outcome: 'warn', why: 'an individual user (namespace-wide)' };
+      return clusterWide
+        ? { outcome: 'fail', why: 'an individual user' }
+        : { outcome: 'warn', why: 'an individual user (namespace-wide)' };
     case 'service-account':
-      return clusterWide ? { outcome: 'fail', why: 'a workload service account' } : { outcome: 'warn', why: 'a workload service account (namespace-wide)' };
+      return clusterWide
+        ? { outcome: 'fail', why: 'a workload service account' }
+        : { outcome: 'warn', why: 'a workload service account (namespace-wide)' };
     case 'kube-system-sa':
-      return { outcome: 'warn', severity: 'medium', why: 'a kube-system service account: confirm this add-on needs full control' };
+      return {
+        outcome: 'warn',
+        severity: 'medium',
+        why: 'a kube-system service account: confirm this add-on needs full control',
+      };
     case 'group':
-      return { outcome: 'warn', severity: 'medium', why: 'a group: keep it to the admin / break-glass group and review its members' };
+      return {
+        outcome: 'warn',
+        severity: 'medium',
+        why: 'a group: keep it to the admin / break-glass group and review its members',
+      };
     case 'system':
     case 'platform':
       return { outcome: 'pass', why: cls === 'system' ? 'control-plane identity' : 'platform-managed' };
@@ -40,7 +55,14 @@ export const rbacClusterAdminBinding: Check = {
   id: 'rbac-cluster-admin-binding',
   run({ evidence }) {
     const built = RbacModel.fromEvidence(evidence);
-    if (!built.ok) return [{ outcome: 'error', resource: { kind: 'Cluster', name: evidence.cluster.name }, message: built.reason }];
+    if (!built.ok)
+      return [
+        {
+          outcome: 'error',
+          resource: { kind: 'Cluster', name: evidence.cluster.name },
+          message: built.reason,
+        },
+      ];
     const rbac = built.model;
     const findings: CheckFinding[] = [];
     for (const b of rbac.allBindings()) {
@@ -49,12 +71,24 @@ export const rbacClusterAdminBinding: Check = {
       const clusterWide = b.kind === 'ClusterRoleBinding';
       const judged = b.subjects.map((s) => {
         const c = classifySubject(b, s);
-        return { subject: describeSubject(s, b.namespace), ...verdict(c.cls, clusterWide), ...(c.note ? { note: c.note } : {}) };
+        return {
+          subject: describeSubject(s, b.namespace),
+          ...verdict(c.cls, clusterWide),
+          ...(c.note ? { note: c.note } : {}),
+        };
       });
-      const worst = judged.reduce<(typeof judged)[number] | undefined>((w, j) => (!w || RANK[j.outcome] > RANK[w.outcome] ? j : w), undefined);
-      const resource = b.namespace ? { kind: b.kind, namespace: b.namespace, name: b.name } : { kind: b.kind, name: b.name };
+      const worst = judged.reduce<(typeof judged)[number] | undefined>(
+        (w, j) => (!w || RANK[j.outcome] > RANK[w.outcome] ? j : w),
+        undefined,
+      );
+      const resource = b.namespace
+        ? { kind: b.kind, namespace: b.namespace, name: b.name }
+        : { kind: b.kind, name: b.name };
       const scope = clusterWide ? 'the whole cluster' : `namespace ${b.namespace ?? ''}`;
-      const roleName = role.name === 'cluster-admin' ? 'cluster-admin' : `${roleRefName(b)} (every verb on every resource, equivalent to cluster-admin)`;
+      const roleName =
+        role.name === 'cluster-admin'
+          ? 'cluster-admin'
+          : `${roleRefName(b)} (every verb on every resource, equivalent to cluster-admin)`;
       const flagged = judged.filter((j) => j.outcome !== 'pass');
       const finding: CheckFinding = {
         outcome: worst?.outcome ?? 'pass',
@@ -72,7 +106,11 @@ export const rbacClusterAdminBinding: Check = {
       findings.push(finding);
     }
     if (!findings.length) {
-      findings.push({ outcome: 'pass', resource: { kind: 'Cluster', name: evidence.cluster.name }, message: 'no binding grants cluster-admin or an equivalent role' });
+      findings.push({
+        outcome: 'pass',
+        resource: { kind: 'Cluster', name: evidence.cluster.name },
+        message: 'no binding grants cluster-admin or an equivalent role',
+      });
     }
     return findings;
   },

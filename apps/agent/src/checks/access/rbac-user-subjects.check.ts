@@ -6,7 +6,14 @@ export const rbacUserSubjects: Check = {
   id: 'rbac-user-subjects',
   run({ evidence }) {
     const built = RbacModel.fromEvidence(evidence);
-    if (!built.ok) return [{ outcome: 'error', resource: { kind: 'Cluster', name: evidence.cluster.name }, message: built.reason }];
+    if (!built.ok)
+      return [
+        {
+          outcome: 'error',
+          resource: { kind: 'Cluster', name: evidence.cluster.name },
+          message: built.reason,
+        },
+      ];
     const rbac = built.model;
     const findings: CheckFinding[] = [];
     const platformNotes = new Map<string, string[]>();
@@ -16,12 +23,15 @@ export const rbacUserSubjects: Check = {
         if (s.kind !== 'User') continue;
         const c = classifySubject(b, s);
         if (c.cls === 'user') users.push(s.name);
-        else if (c.cls === 'platform') platformNotes.set(bindingRef(b), [...(platformNotes.get(bindingRef(b)) ?? []), s.name]);
+        else if (c.cls === 'platform')
+          platformNotes.set(bindingRef(b), [...(platformNotes.get(bindingRef(b)) ?? []), s.name]);
       }
       if (!users.length) continue;
       findings.push({
         outcome: 'warn',
-        resource: b.namespace ? { kind: b.kind, namespace: b.namespace, name: b.name } : { kind: b.kind, name: b.name },
+        resource: b.namespace
+          ? { kind: b.kind, namespace: b.namespace, name: b.name }
+          : { kind: b.kind, name: b.name },
         message: `${bindingRef(b)} binds individual user${users.length > 1 ? 's' : ''} ${users.join(', ')} to ${roleRefName(b)}; bind a group instead`,
         evidence: { users, role: roleRefName(b) },
       });

@@ -21,7 +21,14 @@ export const rbacWildcardRules: Check = {
   id: 'rbac-wildcard-rules',
   run({ evidence }) {
     const built = RbacModel.fromEvidence(evidence);
-    if (!built.ok) return [{ outcome: 'error', resource: { kind: 'Cluster', name: evidence.cluster.name }, message: built.reason }];
+    if (!built.ok)
+      return [
+        {
+          outcome: 'error',
+          resource: { kind: 'Cluster', name: evidence.cluster.name },
+          message: built.reason,
+        },
+      ];
     const rbac = built.model;
     const findings: CheckFinding[] = [];
     let examined = 0;
@@ -35,8 +42,11 @@ export const rbacWildcardRules: Check = {
         .allBindings()
         .filter((b) => rbac.roleFor(b) === role)
         .map(bindingRef);
-      const name = role.kind === 'Role' ? `Role/${role.namespace ?? ''}/${role.name}` : `ClusterRole/${role.name}`;
-      const resource = role.namespace ? { kind: role.kind, namespace: role.namespace, name: role.name } : { kind: role.kind, name: role.name };
+      const name =
+        role.kind === 'Role' ? `Role/${role.namespace ?? ''}/${role.name}` : `ClusterRole/${role.name}`;
+      const resource = role.namespace
+        ? { kind: role.kind, namespace: role.namespace, name: role.name }
+        : { kind: role.kind, name: role.name };
       findings.push({
         outcome: total ? 'fail' : 'warn',
         resource,

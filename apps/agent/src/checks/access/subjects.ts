@@ -13,7 +13,8 @@ import type { PolicyRule, RbacBinding, RbacRole, RbacSubject } from '../lib/rbac
  *   Helm 2's tiller and friends used to live, so judged more gently, not ignored.
  * - `user`, `group`, `service-account`: everything else.
  */
-export type SubjectClass = 'anonymous' | 'everyone' | 'system' | 'platform' | 'kube-system-sa' | 'user' | 'group' | 'service-account';
+export type SubjectClass =
+  'anonymous' | 'everyone' | 'system' | 'platform' | 'kube-system-sa' | 'user' | 'group' | 'service-account';
 
 /** A binding the platform itself creates: left alone by the access checks, but named in results. */
 export interface PlatformBinding {
@@ -59,17 +60,28 @@ export function classifySubject(b: RbacBinding, s: RbacSubject): { cls: SubjectC
   if (platform) return { cls: 'platform', note: platform.why };
   if (s.kind === 'ServiceAccount') {
     const ns = s.namespace || b.namespace || '';
-    if (PLATFORM_SA_NAMESPACES.includes(ns)) return { cls: 'platform', note: `Azure Arc agent service account (${ns})` };
+    if (PLATFORM_SA_NAMESPACES.includes(ns))
+      return { cls: 'platform', note: `Azure Arc agent service account (${ns})` };
     return { cls: ns === 'kube-system' ? 'kube-system-sa' : 'service-account' };
   }
-  if ((s.kind === 'User' && s.name === 'system:anonymous') || (s.kind === 'Group' && s.name === 'system:unauthenticated')) return { cls: 'anonymous' };
-  if (s.kind === 'Group' && (s.name === 'system:authenticated' || s.name === 'system:serviceaccounts' || s.name.startsWith('system:serviceaccounts:'))) {
+  if (
+    (s.kind === 'User' && s.name === 'system:anonymous') ||
+    (s.kind === 'Group' && s.name === 'system:unauthenticated')
+  )
+    return { cls: 'anonymous' };
+  if (
+    s.kind === 'Group' &&
+    (s.name === 'system:authenticated' ||
+      s.name === 'system:serviceaccounts' ||
+      s.name.startsWith('system:serviceaccounts:'))
+  ) {
     return { cls: 'everyone' };
   }
   if (s.kind === 'User' && s.name.startsWith('system:serviceaccount:')) {
     // A service account spelled as a User: judge it as the service account it is.
     const ns = s.name.split(':')[2] ?? '';
-    if (PLATFORM_SA_NAMESPACES.includes(ns)) return { cls: 'platform', note: `Azure Arc agent service account (${ns})` };
+    if (PLATFORM_SA_NAMESPACES.includes(ns))
+      return { cls: 'platform', note: `Azure Arc agent service account (${ns})` };
     return { cls: ns === 'kube-system' ? 'kube-system-sa' : 'service-account' };
   }
   if (s.name.startsWith('system:')) return { cls: 'system' };
@@ -79,7 +91,12 @@ export function classifySubject(b: RbacBinding, s: RbacSubject): { cls: SubjectC
 
 /** True for a rule that grants every verb on every resource of every group (cluster-admin's rule). */
 export function isAdminRule(rule: PolicyRule): boolean {
-  return !!rule.verbs?.includes('*') && !!rule.apiGroups?.includes('*') && !!rule.resources?.includes('*') && !(rule.resourceNames?.length);
+  return (
+    !!rule.verbs?.includes('*') &&
+    !!rule.apiGroups?.includes('*') &&
+    !!rule.resources?.includes('*') &&
+    !rule.resourceNames?.length
+  );
 }
 
 /** cluster-admin itself, or a role with a rule equivalent to it. */

@@ -19,23 +19,69 @@ export const gmsaCrdInstalled: Check = {
     if (crds.ok) {
       const crd = crds.items.find((c) => c.metadata.name === GMSA_CRD);
       if (!crd) {
-        return [{ outcome: 'fail', resource, message: `${GMSA_CRD} is not installed, but this cluster has ${scope.why}` }];
+        return [
+          {
+            outcome: 'fail',
+            resource,
+            message: `${GMSA_CRD} is not installed, but this cluster has ${scope.why}`,
+          },
+        ];
       }
       const spec = (crd['spec'] ?? {}) as { versions?: CrdVersion[] };
       const served = (spec.versions ?? []).filter((v) => v.served).map((v) => v.name ?? '?');
-      const conditions = ((crd['status'] as { conditions?: { type?: string; status?: string }[] } | undefined)?.conditions ?? []);
+      const conditions =
+        (crd['status'] as { conditions?: { type?: string; status?: string }[] } | undefined)?.conditions ??
+        [];
       const established = conditions.find((c) => c.type === 'Established');
       if (established && established.status !== 'True') {
-        return [{ outcome: 'fail', resource, message: `${GMSA_CRD} exists but is not Established (status ${established.status ?? '?'}): credential specs cannot be served` }];
+        return [
+          {
+            outcome: 'fail',
+            resource,
+            message: `${GMSA_CRD} exists but is not Established (status ${established.status ?? '?'}): credential specs cannot be served`,
+          },
+        ];
       }
       if (!served.includes('v1')) {
-        return [{ outcome: 'warn', resource, message: `${GMSA_CRD} serves ${served.join(', ') || 'no version'}, not windows.k8s.io/v1: upgrade the windows-gmsa release (v1alpha1 is gone upstream)` }];
+        return [
+          {
+            outcome: 'warn',
+            resource,
+            message: `${GMSA_CRD} serves ${served.join(', ') || 'no version'}, not windows.k8s.io/v1: upgrade the windows-gmsa release (v1alpha1 is gone upstream)`,
+          },
+        ];
       }
-      return [{ outcome: 'pass', resource, message: `${GMSA_CRD} installed and serving ${served.join(', ')} (${scope.why})` }];
+      return [
+        {
+          outcome: 'pass',
+          resource,
+          message: `${GMSA_CRD} installed and serving ${served.join(', ')} (${scope.why})`,
+        },
+      ];
     }
     // Without the CRD list, the credential-spec LIST itself tells: 404 = not installed, a list = installed.
-    if (specs.ok) return [{ outcome: 'pass', resource, message: `gmsacredentialspecs are served (${specs.items.length} listed; ${scope.why}); CRD details not collected: ${crds.reason}` }];
-    if (specs.notInstalled) return [{ outcome: 'fail', resource, message: `${GMSA_CRD} is not installed, but this cluster has ${scope.why}` }];
-    return [{ outcome: 'error', resource, message: `cannot tell whether ${GMSA_CRD} is installed: ${crds.reason}; ${specs.reason}` }];
+    if (specs.ok)
+      return [
+        {
+          outcome: 'pass',
+          resource,
+          message: `gmsacredentialspecs are served (${specs.items.length} listed; ${scope.why}); CRD details not collected: ${crds.reason}`,
+        },
+      ];
+    if (specs.notInstalled)
+      return [
+        {
+          outcome: 'fail',
+          resource,
+          message: `${GMSA_CRD} is not installed, but this cluster has ${scope.why}`,
+        },
+      ];
+    return [
+      {
+        outcome: 'error',
+        resource,
+        message: `cannot tell whether ${GMSA_CRD} is installed: ${crds.reason}; ${specs.reason}`,
+      },
+    ];
   },
 };

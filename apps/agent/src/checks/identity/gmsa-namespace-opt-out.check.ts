@@ -13,15 +13,40 @@ export const gmsaNamespaceOptOut: Check = {
     if (!scope.applicable) return scope.findings;
     const cluster = { kind: 'Cluster', name: evidence.cluster.name };
     const hooks = gmsaWebhooks(evidence);
-    if (!hooks.ok) return [{ outcome: 'error', resource: cluster, message: `cannot read admission webhook configurations: ${hooks.reason}` }];
+    if (!hooks.ok)
+      return [
+        {
+          outcome: 'error',
+          resource: cluster,
+          message: `cannot read admission webhook configurations: ${hooks.reason}`,
+        },
+      ];
     const namespaces = kubeItems(evidence, 'namespaces');
-    if (!namespaces.ok) return [{ outcome: 'error', resource: cluster, message: `cannot evaluate the gMSA webhooks' namespace selectors: ${namespaces.reason}` }];
+    if (!namespaces.ok)
+      return [
+        {
+          outcome: 'error',
+          resource: cluster,
+          message: `cannot evaluate the gMSA webhooks' namespace selectors: ${namespaces.reason}`,
+        },
+      ];
     // The validating webhook is the security boundary; fall back to the mutating one if it is all there is.
     const guards = hooks.validating.length ? hooks.validating : hooks.mutating;
-    if (!guards.length) return [{ outcome: 'fail', resource: cluster, message: `no gMSA webhook is configured, so every namespace is unguarded (see gmsa-webhook-config)` }];
+    if (!guards.length)
+      return [
+        {
+          outcome: 'fail',
+          resource: cluster,
+          message: `no gMSA webhook is configured, so every namespace is unguarded (see gmsa-webhook-config)`,
+        },
+      ];
     const own = new Set(guards.flatMap((h) => (h.service ? [h.service.namespace] : [])));
     const users = new Map<string, string[]>();
-    for (const u of gmsaPodSpecs(evidence).uses) users.set(u.source.namespace, [...(users.get(u.source.namespace) ?? []), `${u.source.kind}/${u.source.name}`]);
+    for (const u of gmsaPodSpecs(evidence).uses)
+      users.set(u.source.namespace, [
+        ...(users.get(u.source.namespace) ?? []),
+        `${u.source.kind}/${u.source.name}`,
+      ]);
     const findings: CheckFinding[] = [];
     const excludedOwn: string[] = [];
     for (const ns of namespaces.items) {
@@ -38,8 +63,18 @@ export const gmsaNamespaceOptOut: Check = {
       const podUsers = users.get(name);
       findings.push(
         podUsers
-          ? { outcome: 'fail', resource, message: `namespace ${name} is ${why}, and ${[...new Set(podUsers)].join(', ')} use gMSA there without the authorisation check`, evidence: { labels } }
-          : { outcome: 'warn', resource, message: `namespace ${name} is ${why}: a pod created there may claim any gMSA without the authorisation check`, evidence: { labels } },
+          ? {
+              outcome: 'fail',
+              resource,
+              message: `namespace ${name} is ${why}, and ${[...new Set(podUsers)].join(', ')} use gMSA there without the authorisation check`,
+              evidence: { labels },
+            }
+          : {
+              outcome: 'warn',
+              resource,
+              message: `namespace ${name} is ${why}: a pod created there may claim any gMSA without the authorisation check`,
+              evidence: { labels },
+            },
       );
     }
     if (!findings.length) {

@@ -1,7 +1,16 @@
 import { kubeItems, type KubeObject } from '@watchpost/shared';
 import type { Check, CheckFinding } from '../check.js';
 import type { PodSpecSource } from '../lib/pod-specs.js';
-import { GMSA_RESOURCES, gmsaPodSpecs, gmsaScope, jsonEqual, nodeOs, pinnedOs, sourceRef, type GmsaUse } from './gmsa.js';
+import {
+  GMSA_RESOURCES,
+  gmsaPodSpecs,
+  gmsaScope,
+  jsonEqual,
+  nodeOs,
+  pinnedOs,
+  sourceRef,
+  type GmsaUse,
+} from './gmsa.js';
 
 export const gmsaPodCredspec: Check = {
   id: 'gmsa-pod-credspec',
@@ -10,8 +19,18 @@ export const gmsaPodCredspec: Check = {
     if (!scope.applicable) return scope.findings;
     const cluster = { kind: 'Cluster', name: evidence.cluster.name };
     const { uses, missing } = gmsaPodSpecs(evidence);
-    if (missing.length) return [{ outcome: 'error', resource: cluster, message: `cannot list every pod spec: ${missing.join('; ')}` }];
-    if (!uses.length) return [{ outcome: 'pass', resource: cluster, message: `no pod or pod template names a credential spec (${scope.why})` }];
+    if (missing.length)
+      return [
+        { outcome: 'error', resource: cluster, message: `cannot list every pod spec: ${missing.join('; ')}` },
+      ];
+    if (!uses.length)
+      return [
+        {
+          outcome: 'pass',
+          resource: cluster,
+          message: `no pod or pod template names a credential spec (${scope.why})`,
+        },
+      ];
     const specs = kubeItems(evidence, GMSA_RESOURCES.credSpecs);
     const hasLinuxNodes = scope.nodes.some((n) => nodeOs(n) !== 'windows');
     const bySource = new Map<PodSpecSource, GmsaUse[]>();
@@ -24,7 +43,9 @@ export const gmsaPodCredspec: Check = {
       for (const u of list) {
         const at = u.where === 'pod' ? '' : ` (${u.where})`;
         if (!u.name) {
-          fails.push(`inline gmsaCredentialSpec without gmsaCredentialSpecName${at}: the webhook cannot authorise contents it cannot tie to a credential spec`);
+          fails.push(
+            `inline gmsaCredentialSpec without gmsaCredentialSpecName${at}: the webhook cannot authorise contents it cannot tie to a credential spec`,
+          );
           continue;
         }
         let spec: KubeObject | undefined;
@@ -32,9 +53,14 @@ export const gmsaPodCredspec: Check = {
           spec = specs.items.find((s) => s.metadata.name === u.name);
           if (!spec) {
             const near = specs.items.find((s) => s.metadata.name.toLowerCase() === u.name?.toLowerCase());
-            fails.push(`credential spec "${u.name}"${at} does not exist${near ? ` (there is "${near.metadata.name}": names are case-sensitive)` : ''}`);
+            fails.push(
+              `credential spec "${u.name}"${at} does not exist${near ? ` (there is "${near.metadata.name}": names are case-sensitive)` : ''}`,
+            );
           }
-        } else if (specs.notInstalled) fails.push(`credential spec "${u.name}"${at} cannot exist: the GMSACredentialSpec CRD is not installed`);
+        } else if (specs.notInstalled)
+          fails.push(
+            `credential spec "${u.name}"${at} cannot exist: the GMSACredentialSpec CRD is not installed`,
+          );
         else cannot = `cannot check credential spec "${u.name}": ${specs.reason}`;
         if (u.inline && spec) {
           let parsed: unknown;
@@ -44,18 +70,42 @@ export const gmsaPodCredspec: Check = {
             fails.push(`inline gmsaCredentialSpec${at} is not valid JSON`);
             continue;
           }
-          if (!jsonEqual(parsed, spec['credspec'])) fails.push(`inline gmsaCredentialSpec${at} does not match credential spec "${u.name}" (edited after the pod was admitted, or written by hand)`);
+          if (!jsonEqual(parsed, spec['credspec']))
+            fails.push(
+              `inline gmsaCredentialSpec${at} does not match credential spec "${u.name}" (edited after the pod was admitted, or written by hand)`,
+            );
         }
       }
       const os = pinnedOs(source.spec, scope.nodes);
-      if (os === 'linux') fails.push('it is pinned to Linux nodes (kubernetes.io/os), where gMSA does not exist');
-      else if (os === undefined && hasLinuxNodes) warns.push('it is not pinned to Windows nodes (no kubernetes.io/os=windows node selector or affinity) and may land on a Linux node');
+      if (os === 'linux')
+        fails.push('it is pinned to Linux nodes (kubernetes.io/os), where gMSA does not exist');
+      else if (os === undefined && hasLinuxNodes)
+        warns.push(
+          'it is not pinned to Windows nodes (no kubernetes.io/os=windows node selector or affinity) and may land on a Linux node',
+        );
       const names = [...new Set(list.map((u) => u.name).filter(Boolean))].join(', ');
       const what = `${source.kind} ${source.namespace}/${source.name}`;
-      if (fails.length) findings.push({ outcome: 'fail', resource: sourceRef(source), message: `${what}: ${[...fails, ...warns].join('; ')}` });
-      else if (cannot) findings.push({ outcome: 'error', resource: sourceRef(source), message: `${what}: ${cannot}` });
-      else if (warns.length) findings.push({ outcome: 'warn', resource: sourceRef(source), severity: 'medium', message: `${what}: ${warns.join('; ')}` });
-      else findings.push({ outcome: 'pass', resource: sourceRef(source), message: `${what} uses credential spec ${names}${os ? ` on ${os} nodes` : ''}` });
+      if (fails.length)
+        findings.push({
+          outcome: 'fail',
+          resource: sourceRef(source),
+          message: `${what}: ${[...fails, ...warns].join('; ')}`,
+        });
+      else if (cannot)
+        findings.push({ outcome: 'error', resource: sourceRef(source), message: `${what}: ${cannot}` });
+      else if (warns.length)
+        findings.push({
+          outcome: 'warn',
+          resource: sourceRef(source),
+          severity: 'medium',
+          message: `${what}: ${warns.join('; ')}`,
+        });
+      else
+        findings.push({
+          outcome: 'pass',
+          resource: sourceRef(source),
+          message: `${what} uses credential spec ${names}${os ? ` on ${os} nodes` : ''}`,
+        });
     }
     return findings;
   },

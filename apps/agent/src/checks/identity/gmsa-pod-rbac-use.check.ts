@@ -9,9 +9,19 @@ export const gmsaPodRbacUse: Check = {
     if (!scope.applicable) return scope.findings;
     const cluster = { kind: 'Cluster', name: evidence.cluster.name };
     const { uses, missing } = gmsaPodSpecs(evidence);
-    if (missing.length) return [{ outcome: 'error', resource: cluster, message: `cannot list every pod spec: ${missing.join('; ')}` }];
+    if (missing.length)
+      return [
+        { outcome: 'error', resource: cluster, message: `cannot list every pod spec: ${missing.join('; ')}` },
+      ];
     const named = uses.filter((u) => u.name);
-    if (!named.length) return [{ outcome: 'pass', resource: cluster, message: `no pod or pod template names a credential spec (${scope.why})` }];
+    if (!named.length)
+      return [
+        {
+          outcome: 'pass',
+          resource: cluster,
+          message: `no pod or pod template names a credential spec (${scope.why})`,
+        },
+      ];
     const built = RbacModel.fromEvidence(evidence);
     if (!built.ok) return [{ outcome: 'error', resource: cluster, message: built.reason }];
     const rbac = built.model;
@@ -24,11 +34,20 @@ export const gmsaPodRbacUse: Check = {
       if (done.has(key)) continue;
       done.add(key);
       const what = `${s.kind} ${s.namespace}/${s.name}: service account ${s.namespace}/${sa}`;
-      const req = { verb: 'use', apiGroup: 'windows.k8s.io', resource: 'gmsacredentialspecs', name: u.name ?? '', namespace: s.namespace };
+      const req = {
+        verb: 'use',
+        apiGroup: 'windows.k8s.io',
+        resource: 'gmsacredentialspecs',
+        name: u.name ?? '',
+        namespace: s.namespace,
+      };
       // The webhook's SubjectAccessReview names the service account's user and its two service-account
       // groups only (not system:authenticated), so that is what must grant `use`.
       const user = serviceAccountUser(s.namespace, sa);
-      const asWebhookSeesIt = { name: user.name, groups: user.groups.filter((g) => g !== 'system:authenticated') };
+      const asWebhookSeesIt = {
+        name: user.name,
+        groups: user.groups.filter((g) => g !== 'system:authenticated'),
+      };
       const d = rbac.authorize(asWebhookSeesIt, req);
       if (!d.allowed) {
         const viaAuthenticated = rbac.authorize(user, req).allowed;
@@ -45,8 +64,17 @@ export const gmsaPodRbacUse: Check = {
       const via = [...new Set(d.grants.map((g) => `${g.binding} -> ${g.role}`))].join(', ');
       findings.push(
         unrestricted.length === d.grants.length
-          ? { outcome: 'warn', severity: 'medium', resource: sourceRef(s), message: `${what} may use "${u.name ?? ''}" through ${via}, which grants use on every credential spec; restrict it with resourceNames` }
-          : { outcome: 'pass', resource: sourceRef(s), message: `${what} may use credential spec "${u.name ?? ''}" (${via})` },
+          ? {
+              outcome: 'warn',
+              severity: 'medium',
+              resource: sourceRef(s),
+              message: `${what} may use "${u.name ?? ''}" through ${via}, which grants use on every credential spec; restrict it with resourceNames`,
+            }
+          : {
+              outcome: 'pass',
+              resource: sourceRef(s),
+              message: `${what} may use credential spec "${u.name ?? ''}" (${via})`,
+            },
       );
     }
     return findings;

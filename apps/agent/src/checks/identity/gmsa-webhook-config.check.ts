@@ -23,7 +23,12 @@ function judge(h: GmsaWebhook): CheckFinding {
       message: `${label} has failurePolicy ${policy}: when the webhook is down, pods are admitted without the gMSA authorisation check`,
     };
   }
-  if (!coversPodCreate(h)) return { outcome: 'fail', resource, message: `${label} has no rule for CREATE on pods, so it never sees the pods it should check` };
+  if (!coversPodCreate(h))
+    return {
+      outcome: 'fail',
+      resource,
+      message: `${label} has no rule for CREATE on pods, so it never sees the pods it should check`,
+    };
   return { outcome: 'pass', resource, message: `${label} present, failurePolicy Fail, covers pod creation` };
 }
 
@@ -34,10 +39,21 @@ export const gmsaWebhookConfig: Check = {
     if (!scope.applicable) return scope.findings;
     const cluster = { kind: 'Cluster', name: evidence.cluster.name };
     const hooks = gmsaWebhooks(evidence);
-    if (!hooks.ok) return [{ outcome: 'error', resource: cluster, message: `cannot read admission webhook configurations: ${hooks.reason}` }];
+    if (!hooks.ok)
+      return [
+        {
+          outcome: 'error',
+          resource: cluster,
+          message: `cannot read admission webhook configurations: ${hooks.reason}`,
+        },
+      ];
     const findings: CheckFinding[] = [];
     if (!hooks.mutating.length) {
-      findings.push({ outcome: 'fail', resource: cluster, message: `no gMSA MutatingWebhookConfiguration, but this cluster has ${scope.why}: credential spec contents are never filled into pods` });
+      findings.push({
+        outcome: 'fail',
+        resource: cluster,
+        message: `no gMSA MutatingWebhookConfiguration, but this cluster has ${scope.why}: credential spec contents are never filled into pods`,
+      });
     }
     if (!hooks.validating.length) {
       findings.push({

@@ -12,7 +12,11 @@ interface SliceEndpoint {
  * Ready addresses behind a service: from EndpointSlices (label kubernetes.io/service-name; an endpoint
  * whose `ready` is unset counts as ready, as upstream says), else from the legacy Endpoints object.
  */
-function readyEndpoints(evidence: Evidence, ns: string, name: string): { ok: true; ready: string[]; notReady: string[]; via: string } | { ok: false; reason: string } {
+function readyEndpoints(
+  evidence: Evidence,
+  ns: string,
+  name: string,
+): { ok: true; ready: string[]; notReady: string[]; via: string } | { ok: false; reason: string } {
   const slices = kubeItems(evidence, GMSA_RESOURCES.endpointSlices);
   if (slices.ok) {
     const ready: string[] = [];
@@ -30,11 +34,19 @@ function readyEndpoints(evidence: Evidence, ns: string, name: string): { ok: tru
   const eps = kubeItems(evidence, 'endpoints');
   if (eps.ok) {
     const ep = eps.items.find((e) => e.metadata.namespace === ns && e.metadata.name === name);
-    const subsets = (ep?.['subsets'] as { addresses?: { ip?: string; targetRef?: { name?: string } }[]; notReadyAddresses?: { ip?: string; targetRef?: { name?: string } }[] }[] | undefined) ?? [];
+    const subsets =
+      (ep?.['subsets'] as
+        | {
+            addresses?: { ip?: string; targetRef?: { name?: string } }[];
+            notReadyAddresses?: { ip?: string; targetRef?: { name?: string } }[];
+          }[]
+        | undefined) ?? [];
     return {
       ok: true,
       ready: subsets.flatMap((s) => (s.addresses ?? []).map((a) => a.targetRef?.name ?? a.ip ?? '?')),
-      notReady: subsets.flatMap((s) => (s.notReadyAddresses ?? []).map((a) => a.targetRef?.name ?? a.ip ?? '?')),
+      notReady: subsets.flatMap((s) =>
+        (s.notReadyAddresses ?? []).map((a) => a.targetRef?.name ?? a.ip ?? '?'),
+      ),
       via: 'Endpoints',
     };
   }
@@ -48,9 +60,23 @@ export const gmsaWebhookEndpoints: Check = {
     if (!scope.applicable) return scope.findings;
     const cluster = { kind: 'Cluster', name: evidence.cluster.name };
     const hooks = gmsaWebhooks(evidence);
-    if (!hooks.ok) return [{ outcome: 'error', resource: cluster, message: `cannot read admission webhook configurations: ${hooks.reason}` }];
+    if (!hooks.ok)
+      return [
+        {
+          outcome: 'error',
+          resource: cluster,
+          message: `cannot read admission webhook configurations: ${hooks.reason}`,
+        },
+      ];
     const all = [...hooks.mutating, ...hooks.validating];
-    if (!all.length) return [{ outcome: 'fail', resource: cluster, message: `no gMSA webhook is configured, but this cluster has ${scope.why} (see gmsa-webhook-config)` }];
+    if (!all.length)
+      return [
+        {
+          outcome: 'fail',
+          resource: cluster,
+          message: `no gMSA webhook is configured, but this cluster has ${scope.why} (see gmsa-webhook-config)`,
+        },
+      ];
     const services = kubeItems(evidence, 'services');
     const findings: CheckFinding[] = [];
     const seen = new Set<string>();
@@ -68,18 +94,32 @@ export const gmsaWebhookEndpoints: Check = {
       if (seen.has(key)) continue;
       seen.add(key);
       const resource = { kind: 'Service', namespace, name };
-      const users = all.filter((x) => x.service?.namespace === namespace && x.service.name === name).map((x) => `${x.configKind}/${x.configName}`);
+      const users = all
+        .filter((x) => x.service?.namespace === namespace && x.service.name === name)
+        .map((x) => `${x.configKind}/${x.configName}`);
       if (!services.ok) {
-        findings.push({ outcome: 'error', resource, message: `cannot check service ${key}: ${services.reason}` });
+        findings.push({
+          outcome: 'error',
+          resource,
+          message: `cannot check service ${key}: ${services.reason}`,
+        });
         continue;
       }
       if (!services.items.some((s) => s.metadata.namespace === namespace && s.metadata.name === name)) {
-        findings.push({ outcome: 'fail', resource, message: `service ${key} used by ${users.join(', ')} does not exist: every call fails` });
+        findings.push({
+          outcome: 'fail',
+          resource,
+          message: `service ${key} used by ${users.join(', ')} does not exist: every call fails`,
+        });
         continue;
       }
       const eps = readyEndpoints(evidence, namespace, name);
       if (!eps.ok) {
-        findings.push({ outcome: 'error', resource, message: `cannot check endpoints of ${key}: ${eps.reason}` });
+        findings.push({
+          outcome: 'error',
+          resource,
+          message: `cannot check endpoints of ${key}: ${eps.reason}`,
+        });
         continue;
       }
       if (!eps.ready.length) {

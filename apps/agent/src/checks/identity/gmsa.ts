@@ -92,16 +92,25 @@ function readWebhooks(items: KubeObject[], configKind: GmsaWebhook['configKind']
       if (!isGmsa(cfg.metadata.name, name)) continue;
       const cc = (h['clientConfig'] ?? {}) as Record<string, unknown>;
       const svc = cc['service'] as Record<string, unknown> | undefined;
-      const hook: GmsaWebhook = { configKind, configName: cfg.metadata.name, name, rules: Array.isArray(h['rules']) ? (h['rules'] as GmsaWebhook['rules']) : [] };
+      const hook: GmsaWebhook = {
+        configKind,
+        configName: cfg.metadata.name,
+        name,
+        rules: Array.isArray(h['rules']) ? (h['rules'] as GmsaWebhook['rules']) : [],
+      };
       if (typeof h['failurePolicy'] === 'string') hook.failurePolicy = h['failurePolicy'];
       if (svc && typeof svc['name'] === 'string') {
-        hook.service = { namespace: typeof svc['namespace'] === 'string' ? svc['namespace'] : 'default', name: svc['name'] };
+        hook.service = {
+          namespace: typeof svc['namespace'] === 'string' ? svc['namespace'] : 'default',
+          name: svc['name'],
+        };
         if (typeof svc['port'] === 'number') hook.service.port = svc['port'];
         if (typeof svc['path'] === 'string') hook.service.path = svc['path'];
       }
       if (typeof cc['url'] === 'string') hook.url = cc['url'];
       if (typeof cc['caBundle'] === 'string' && cc['caBundle']) hook.caBundle = cc['caBundle'];
-      if (h['namespaceSelector'] && typeof h['namespaceSelector'] === 'object') hook.namespaceSelector = h['namespaceSelector'];
+      if (h['namespaceSelector'] && typeof h['namespaceSelector'] === 'object')
+        hook.namespaceSelector = h['namespaceSelector'];
       out.push(hook);
     }
   }
@@ -109,11 +118,18 @@ function readWebhooks(items: KubeObject[], configKind: GmsaWebhook['configKind']
 }
 
 /** gMSA webhooks of both kinds, or why they cannot be read. */
-export function gmsaWebhooks(evidence: Evidence): { ok: true; mutating: GmsaWebhook[]; validating: GmsaWebhook[] } | { ok: false; reason: string } {
+export function gmsaWebhooks(
+  evidence: Evidence,
+): { ok: true; mutating: GmsaWebhook[]; validating: GmsaWebhook[] } | { ok: false; reason: string } {
   const m = kubeItems(evidence, GMSA_RESOURCES.mutating);
   const v = kubeItems(evidence, GMSA_RESOURCES.validating);
-  if (!m.ok || !v.ok) return { ok: false, reason: [m, v].flatMap((x) => (x.ok ? [] : [x.reason])).join('; ') };
-  return { ok: true, mutating: readWebhooks(m.items, 'MutatingWebhookConfiguration'), validating: readWebhooks(v.items, 'ValidatingWebhookConfiguration') };
+  if (!m.ok || !v.ok)
+    return { ok: false, reason: [m, v].flatMap((x) => (x.ok ? [] : [x.reason])).join('; ') };
+  return {
+    ok: true,
+    mutating: readWebhooks(m.items, 'MutatingWebhookConfiguration'),
+    validating: readWebhooks(v.items, 'ValidatingWebhookConfiguration'),
+  };
 }
 
 /** A credential spec name or inline contents, at pod or container level. */
@@ -128,8 +144,10 @@ export interface GmsaUse {
 function windowsOptions(sc: Record<string, unknown> | undefined): { name?: string; inline?: string } {
   const wo = (sc?.['windowsOptions'] ?? {}) as Record<string, unknown>;
   const out: { name?: string; inline?: string } = {};
-  if (typeof wo['gmsaCredentialSpecName'] === 'string' && wo['gmsaCredentialSpecName']) out.name = wo['gmsaCredentialSpecName'];
-  if (typeof wo['gmsaCredentialSpec'] === 'string' && wo['gmsaCredentialSpec']) out.inline = wo['gmsaCredentialSpec'];
+  if (typeof wo['gmsaCredentialSpecName'] === 'string' && wo['gmsaCredentialSpecName'])
+    out.name = wo['gmsaCredentialSpecName'];
+  if (typeof wo['gmsaCredentialSpec'] === 'string' && wo['gmsaCredentialSpec'])
+    out.inline = wo['gmsaCredentialSpec'];
   return out;
 }
 
@@ -179,8 +197,12 @@ export function pinnedOs(spec: PodSpec, nodes: KubeObject[]): string | undefined
     if (v) return v;
   }
   const terms = (
-    (spec.affinity?.['nodeAffinity'] as Record<string, unknown> | undefined)?.['requiredDuringSchedulingIgnoredDuringExecution'] as
-      | { nodeSelectorTerms?: { matchExpressions?: { key: string; operator: string; values?: string[] }[] }[] }
+    (spec.affinity?.['nodeAffinity'] as Record<string, unknown> | undefined)?.[
+      'requiredDuringSchedulingIgnoredDuringExecution'
+    ] as
+      | {
+          nodeSelectorTerms?: { matchExpressions?: { key: string; operator: string; values?: string[] }[] }[];
+        }
       | undefined
   )?.nodeSelectorTerms;
   if (terms?.length) {
@@ -204,7 +226,13 @@ export function pinnedOs(spec: PodSpec, nodes: KubeObject[]): string | undefined
 
 /** Scope of the identity area on this cluster. */
 export type GmsaScope =
-  | { applicable: true; windowsNodes: string[]; nodes: KubeObject[]; credSpecs: KubeObject[] | undefined; why: string }
+  | {
+      applicable: true;
+      windowsNodes: string[];
+      nodes: KubeObject[];
+      credSpecs: KubeObject[] | undefined;
+      why: string;
+    }
   | { applicable: false; findings: CheckFinding[] };
 
 /**
@@ -215,7 +243,13 @@ export type GmsaScope =
 export function gmsaScope(evidence: Evidence): GmsaScope {
   const cluster = { kind: 'Cluster', name: evidence.cluster.name };
   const nodes = kubeItems(evidence, 'nodes');
-  if (!nodes.ok) return { applicable: false, findings: [{ outcome: 'error', resource: cluster, message: `cannot tell whether gMSA applies: ${nodes.reason}` }] };
+  if (!nodes.ok)
+    return {
+      applicable: false,
+      findings: [
+        { outcome: 'error', resource: cluster, message: `cannot tell whether gMSA applies: ${nodes.reason}` },
+      ],
+    };
   const windowsNodes = nodes.items.filter((n) => nodeOs(n) === 'windows').map((n) => n.metadata.name);
   const specs = kubeItems(evidence, GMSA_RESOURCES.credSpecs);
   const credSpecs = specs.ok ? specs.items : undefined;
@@ -229,7 +263,16 @@ export function gmsaScope(evidence: Evidence): GmsaScope {
     podUses ? `${podUses} pod spec(s) naming a credential spec` : '',
   ].filter(Boolean);
   if (!why.length) {
-    return { applicable: false, findings: [{ outcome: 'not_applicable', resource: cluster, message: 'no Windows nodes and no gMSA objects on this cluster' }] };
+    return {
+      applicable: false,
+      findings: [
+        {
+          outcome: 'not_applicable',
+          resource: cluster,
+          message: 'no Windows nodes and no gMSA objects on this cluster',
+        },
+      ],
+    };
   }
   return { applicable: true, windowsNodes, nodes: nodes.items, credSpecs, why: why.join(', ') };
 }
@@ -259,8 +302,15 @@ export function jsonEqual(a: unknown, b: unknown): boolean {
   if (a === b) return true;
   if (typeof a !== typeof b || a === null || b === null || typeof a !== 'object') return false;
   if (Array.isArray(a) !== Array.isArray(b)) return false;
-  if (Array.isArray(a) && Array.isArray(b)) return a.length === b.length && a.every((x, i) => jsonEqual(x, b[i]));
+  if (Array.isArray(a) && Array.isArray(b))
+    return a.length === b.length && a.every((x, i) => jsonEqual(x, b[i]));
   const ka = Object.keys(a).sort();
   const kb = Object.keys(b as object).sort();
-  return ka.length === kb.length && ka.every((k, i) => k === kb[i] && jsonEqual((a as Record<string, unknown>)[k], (b as Record<string, unknown>)[k]));
+  return (
+    ka.length === kb.length &&
+    ka.every(
+      (k, i) =>
+        k === kb[i] && jsonEqual((a as Record<string, unknown>)[k], (b as Record<string, unknown>)[k]),
+    )
+  );
 }

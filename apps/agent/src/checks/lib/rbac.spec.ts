@@ -1,8 +1,18 @@
 import { describe, expect, it } from '@jest/globals';
 import type { Evidence, KubeObject } from '@watchpost/shared';
-import { RBAC_RESOURCES, RbacModel, parseServiceAccountUser, ruleAllows, ruleAllowsPath, serviceAccountUser, toBinding, toRole } from './rbac.js';
+import {
+  RBAC_RESOURCES,
+  RbacModel,
+  parseServiceAccountUser,
+  ruleAllows,
+  ruleAllowsPath,
+  serviceAccountUser,
+  toBinding,
+  toRole,
+} from './rbac.js';
 
-const meta = (name: string, namespace?: string): KubeObject['metadata'] => (namespace ? { name, namespace } : { name });
+const meta = (name: string, namespace?: string): KubeObject['metadata'] =>
+  namespace ? { name, namespace } : { name };
 
 function clusterRole(name: string, rules: unknown[]): KubeObject {
   return { apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'ClusterRole', metadata: meta(name), rules };
@@ -10,7 +20,13 @@ function clusterRole(name: string, rules: unknown[]): KubeObject {
 function role(ns: string, name: string, rules: unknown[]): KubeObject {
   return { apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'Role', metadata: meta(name, ns), rules };
 }
-function binding(kind: 'RoleBinding' | 'ClusterRoleBinding', name: string, ns: string | undefined, roleRef: { kind: string; name: string }, subjects: unknown[]): KubeObject {
+function binding(
+  kind: 'RoleBinding' | 'ClusterRoleBinding',
+  name: string,
+  ns: string | undefined,
+  roleRef: { kind: string; name: string },
+  subjects: unknown[],
+): KubeObject {
   return {
     apiVersion: 'rbac.authorization.k8s.io/v1',
     kind,
@@ -20,7 +36,12 @@ function binding(kind: 'RoleBinding' | 'ClusterRoleBinding', name: string, ns: s
   };
 }
 
-function model(parts: { roles?: KubeObject[]; clusterRoles?: KubeObject[]; roleBindings?: KubeObject[]; clusterRoleBindings?: KubeObject[] }): RbacModel {
+function model(parts: {
+  roles?: KubeObject[];
+  clusterRoles?: KubeObject[];
+  roleBindings?: KubeObject[];
+  clusterRoleBindings?: KubeObject[];
+}): RbacModel {
   return new RbacModel({
     roles: (parts.roles ?? []).map((o) => toRole(o, 'Role')),
     clusterRoles: (parts.clusterRoles ?? []).map((o) => toRole(o, 'ClusterRole')),
@@ -29,7 +50,12 @@ function model(parts: { roles?: KubeObject[]; clusterRoles?: KubeObject[]; roleB
   });
 }
 
-const gmsaUse = (name: string) => ({ verb: 'use', apiGroup: 'windows.k8s.io', resource: 'gmsacredentialspecs', name });
+const gmsaUse = (name: string) => ({
+  verb: 'use',
+  apiGroup: 'windows.k8s.io',
+  resource: 'gmsacredentialspecs',
+  name,
+});
 
 describe('rule matching', () => {
   it('matches verbs, groups, resources and wildcards', () => {
@@ -38,39 +64,86 @@ describe('rule matching', () => {
     expect(ruleAllows(rule, { verb: 'delete', apiGroup: '', resource: 'pods' })).toBe(false);
     expect(ruleAllows(rule, { verb: 'get', apiGroup: 'apps', resource: 'pods' })).toBe(false);
     expect(ruleAllows(rule, { verb: 'get', apiGroup: '', resource: 'pods', subresource: 'log' })).toBe(false);
-    expect(ruleAllows({ verbs: ['*'], apiGroups: ['*'], resources: ['*'] }, { verb: 'escalate', apiGroup: 'x.io', resource: 'y', subresource: 'z' })).toBe(true);
+    expect(
+      ruleAllows(
+        { verbs: ['*'], apiGroups: ['*'], resources: ['*'] },
+        { verb: 'escalate', apiGroup: 'x.io', resource: 'y', subresource: 'z' },
+      ),
+    ).toBe(true);
   });
 
   it('matches subresources as res/sub and */sub only', () => {
-    expect(ruleAllows({ verbs: ['get'], apiGroups: [''], resources: ['pods/log'] }, { verb: 'get', apiGroup: '', resource: 'pods', subresource: 'log' })).toBe(true);
-    expect(ruleAllows({ verbs: ['get'], apiGroups: ['apps'], resources: ['*/scale'] }, { verb: 'get', apiGroup: 'apps', resource: 'deployments', subresource: 'scale' })).toBe(true);
-    expect(ruleAllows({ verbs: ['get'], apiGroups: ['apps'], resources: ['*/scale'] }, { verb: 'get', apiGroup: 'apps', resource: 'deployments' })).toBe(false);
+    expect(
+      ruleAllows(
+        { verbs: ['get'], apiGroups: [''], resources: ['pods/log'] },
+        { verb: 'get', apiGroup: '', resource: 'pods', subresource: 'log' },
+      ),
+    ).toBe(true);
+    expect(
+      ruleAllows(
+        { verbs: ['get'], apiGroups: ['apps'], resources: ['*/scale'] },
+        { verb: 'get', apiGroup: 'apps', resource: 'deployments', subresource: 'scale' },
+      ),
+    ).toBe(true);
+    expect(
+      ruleAllows(
+        { verbs: ['get'], apiGroups: ['apps'], resources: ['*/scale'] },
+        { verb: 'get', apiGroup: 'apps', resource: 'deployments' },
+      ),
+    ).toBe(false);
     // `pods/*` is not a wildcard in upstream RBAC.
-    expect(ruleAllows({ verbs: ['get'], apiGroups: [''], resources: ['pods/*'] }, { verb: 'get', apiGroup: '', resource: 'pods', subresource: 'log' })).toBe(false);
+    expect(
+      ruleAllows(
+        { verbs: ['get'], apiGroups: [''], resources: ['pods/*'] },
+        { verb: 'get', apiGroup: '', resource: 'pods', subresource: 'log' },
+      ),
+    ).toBe(false);
   });
 
   it('restricts to resourceNames when present (case-sensitive), and a request without a name does not match', () => {
-    const rule = { verbs: ['use'], apiGroups: ['windows.k8s.io'], resources: ['gmsacredentialspecs'], resourceNames: ['webapp1'] };
+    const rule = {
+      verbs: ['use'],
+      apiGroups: ['windows.k8s.io'],
+      resources: ['gmsacredentialspecs'],
+      resourceNames: ['webapp1'],
+    };
     expect(ruleAllows(rule, gmsaUse('webapp1'))).toBe(true);
     expect(ruleAllows(rule, gmsaUse('WebApp1'))).toBe(false);
-    expect(ruleAllows(rule, { verb: 'use', apiGroup: 'windows.k8s.io', resource: 'gmsacredentialspecs' })).toBe(false);
+    expect(
+      ruleAllows(rule, { verb: 'use', apiGroup: 'windows.k8s.io', resource: 'gmsacredentialspecs' }),
+    ).toBe(false);
   });
 
   it('matches non-resource URLs with a trailing * as a prefix', () => {
-    expect(ruleAllowsPath({ verbs: ['get'], nonResourceURLs: ['/healthz', '/version/*'] }, 'get', '/version/x')).toBe(true);
+    expect(
+      ruleAllowsPath({ verbs: ['get'], nonResourceURLs: ['/healthz', '/version/*'] }, 'get', '/version/x'),
+    ).toBe(true);
     expect(ruleAllowsPath({ verbs: ['get'], nonResourceURLs: ['/healthz'] }, 'get', '/metrics')).toBe(false);
   });
 });
 
 describe('RbacModel.authorize', () => {
   const useSpec = clusterRole('gmsa-webapp1-user', [
-    { apiGroups: ['windows.k8s.io'], resources: ['gmsacredentialspecs'], verbs: ['use'], resourceNames: ['webapp1'] },
+    {
+      apiGroups: ['windows.k8s.io'],
+      resources: ['gmsacredentialspecs'],
+      verbs: ['use'],
+      resourceNames: ['webapp1'],
+    },
   ]);
 
   it('grants a service account through a RoleBinding in its namespace only', () => {
     const m = model({
       clusterRoles: [useSpec],
-      roleBindings: [binding('RoleBinding', 'allow-default-svc-account-read-on-webapp1', 'web', { kind: 'ClusterRole', name: 'gmsa-webapp1-user' }, [{ kind: 'ServiceAccount', name: 'default', namespace: 'web' }])],
+      roleBindings: [
+        binding(
+          'RoleBinding',
+          'allow-default-svc-account-read-on-webapp1',
+          'web',
+          { kind: 'ClusterRole', name: 'gmsa-webapp1-user' },
+          [{ kind: 'ServiceAccount', name: 'default', namespace: 'web' }],
+        ),
+      ],
     });
     const sa = serviceAccountUser('web', 'default');
     const d = m.authorize(sa, { ...gmsaUse('webapp1'), namespace: 'web' });
@@ -79,57 +152,102 @@ describe('RbacModel.authorize', () => {
     // The RoleBinding does not reach other namespaces or cluster-scoped requests.
     expect(m.authorize(sa, { ...gmsaUse('webapp1'), namespace: 'other' }).allowed).toBe(false);
     expect(m.authorize(sa, gmsaUse('webapp1')).allowed).toBe(false);
-    expect(m.authorize(serviceAccountUser('web', 'builder'), { ...gmsaUse('webapp1'), namespace: 'web' }).allowed).toBe(false);
+    expect(
+      m.authorize(serviceAccountUser('web', 'builder'), { ...gmsaUse('webapp1'), namespace: 'web' }).allowed,
+    ).toBe(false);
   });
 
   it('defaults a ServiceAccount subject without namespace to the RoleBinding namespace', () => {
     const m = model({
       clusterRoles: [useSpec],
-      roleBindings: [binding('RoleBinding', 'b', 'web', { kind: 'ClusterRole', name: 'gmsa-webapp1-user' }, [{ kind: 'ServiceAccount', name: 'default' }])],
+      roleBindings: [
+        binding('RoleBinding', 'b', 'web', { kind: 'ClusterRole', name: 'gmsa-webapp1-user' }, [
+          { kind: 'ServiceAccount', name: 'default' },
+        ]),
+      ],
     });
-    expect(m.authorize(serviceAccountUser('web', 'default'), { ...gmsaUse('webapp1'), namespace: 'web' }).allowed).toBe(true);
+    expect(
+      m.authorize(serviceAccountUser('web', 'default'), { ...gmsaUse('webapp1'), namespace: 'web' }).allowed,
+    ).toBe(true);
   });
 
   it('grants through the service-account groups and system:authenticated', () => {
     for (const group of ['system:serviceaccounts', 'system:serviceaccounts:web', 'system:authenticated']) {
       const m = model({
         clusterRoles: [useSpec],
-        clusterRoleBindings: [binding('ClusterRoleBinding', 'b', undefined, { kind: 'ClusterRole', name: 'gmsa-webapp1-user' }, [{ kind: 'Group', apiGroup: 'rbac.authorization.k8s.io', name: group }])],
+        clusterRoleBindings: [
+          binding('ClusterRoleBinding', 'b', undefined, { kind: 'ClusterRole', name: 'gmsa-webapp1-user' }, [
+            { kind: 'Group', apiGroup: 'rbac.authorization.k8s.io', name: group },
+          ]),
+        ],
       });
-      expect(m.authorize(serviceAccountUser('web', 'default'), { ...gmsaUse('webapp1'), namespace: 'web' }).allowed).toBe(true);
+      expect(
+        m.authorize(serviceAccountUser('web', 'default'), { ...gmsaUse('webapp1'), namespace: 'web' })
+          .allowed,
+      ).toBe(true);
       expect(m.authorize(serviceAccountUser('web', 'default'), gmsaUse('webapp1')).allowed).toBe(true);
     }
     const m = model({
       clusterRoles: [useSpec],
-      clusterRoleBindings: [binding('ClusterRoleBinding', 'b', undefined, { kind: 'ClusterRole', name: 'gmsa-webapp1-user' }, [{ kind: 'Group', name: 'system:serviceaccounts:other' }])],
+      clusterRoleBindings: [
+        binding('ClusterRoleBinding', 'b', undefined, { kind: 'ClusterRole', name: 'gmsa-webapp1-user' }, [
+          { kind: 'Group', name: 'system:serviceaccounts:other' },
+        ]),
+      ],
     });
-    expect(m.authorize(serviceAccountUser('web', 'default'), { ...gmsaUse('webapp1'), namespace: 'web' }).allowed).toBe(false);
+    expect(
+      m.authorize(serviceAccountUser('web', 'default'), { ...gmsaUse('webapp1'), namespace: 'web' }).allowed,
+    ).toBe(false);
   });
 
   it('matches a User subject that spells out a service-account user name', () => {
     const m = model({
       clusterRoles: [useSpec],
-      clusterRoleBindings: [binding('ClusterRoleBinding', 'b', undefined, { kind: 'ClusterRole', name: 'gmsa-webapp1-user' }, [{ kind: 'User', name: 'system:serviceaccount:web:default' }])],
+      clusterRoleBindings: [
+        binding('ClusterRoleBinding', 'b', undefined, { kind: 'ClusterRole', name: 'gmsa-webapp1-user' }, [
+          { kind: 'User', name: 'system:serviceaccount:web:default' },
+        ]),
+      ],
     });
-    expect(m.authorize(serviceAccountUser('web', 'default'), { ...gmsaUse('webapp1'), namespace: 'web' }).allowed).toBe(true);
+    expect(
+      m.authorize(serviceAccountUser('web', 'default'), { ...gmsaUse('webapp1'), namespace: 'web' }).allowed,
+    ).toBe(true);
   });
 
   it('uses namespaced Roles only from RoleBindings in the same namespace and reports dangling bindings', () => {
     const m = model({
-      roles: [role('web', 'gmsa-use', [{ apiGroups: ['windows.k8s.io'], resources: ['gmsacredentialspecs'], verbs: ['use'] }])],
-      roleBindings: [
-        binding('RoleBinding', 'ok', 'web', { kind: 'Role', name: 'gmsa-use' }, [{ kind: 'ServiceAccount', name: 'a', namespace: 'web' }]),
-        binding('RoleBinding', 'dangling', 'web', { kind: 'Role', name: 'gone' }, [{ kind: 'ServiceAccount', name: 'b', namespace: 'web' }]),
-        // A Role from another namespace is not found through this binding.
-        binding('RoleBinding', 'cross', 'api', { kind: 'Role', name: 'gmsa-use' }, [{ kind: 'ServiceAccount', name: 'c', namespace: 'api' }]),
+      roles: [
+        role('web', 'gmsa-use', [
+          { apiGroups: ['windows.k8s.io'], resources: ['gmsacredentialspecs'], verbs: ['use'] },
+        ]),
       ],
-      clusterRoleBindings: [binding('ClusterRoleBinding', 'bad', undefined, { kind: 'Role', name: 'gmsa-use' }, [{ kind: 'ServiceAccount', name: 'a', namespace: 'web' }])],
+      roleBindings: [
+        binding('RoleBinding', 'ok', 'web', { kind: 'Role', name: 'gmsa-use' }, [
+          { kind: 'ServiceAccount', name: 'a', namespace: 'web' },
+        ]),
+        binding('RoleBinding', 'dangling', 'web', { kind: 'Role', name: 'gone' }, [
+          { kind: 'ServiceAccount', name: 'b', namespace: 'web' },
+        ]),
+        // A Role from another namespace is not found through this binding.
+        binding('RoleBinding', 'cross', 'api', { kind: 'Role', name: 'gmsa-use' }, [
+          { kind: 'ServiceAccount', name: 'c', namespace: 'api' },
+        ]),
+      ],
+      clusterRoleBindings: [
+        binding('ClusterRoleBinding', 'bad', undefined, { kind: 'Role', name: 'gmsa-use' }, [
+          { kind: 'ServiceAccount', name: 'a', namespace: 'web' },
+        ]),
+      ],
     });
-    expect(m.authorize(serviceAccountUser('web', 'a'), { ...gmsaUse('anything'), namespace: 'web' }).allowed).toBe(true);
+    expect(
+      m.authorize(serviceAccountUser('web', 'a'), { ...gmsaUse('anything'), namespace: 'web' }).allowed,
+    ).toBe(true);
     const b = m.authorize(serviceAccountUser('web', 'b'), { ...gmsaUse('anything'), namespace: 'web' });
     expect(b.allowed).toBe(false);
     expect(b.danglingBindings).toEqual(['RoleBinding/web/dangling']);
-    expect(m.authorize(serviceAccountUser('api', 'c'), { ...gmsaUse('anything'), namespace: 'api' }).allowed).toBe(false);
+    expect(
+      m.authorize(serviceAccountUser('api', 'c'), { ...gmsaUse('anything'), namespace: 'api' }).allowed,
+    ).toBe(false);
   });
 
   it('evaluates aggregated ClusterRoles by the rules the controller wrote, not by the aggregation rule', () => {
@@ -137,19 +255,31 @@ describe('RbacModel.authorize', () => {
       ...clusterRole('gmsa-users', []),
       aggregationRule: { clusterRoleSelectors: [{ matchLabels: { 'gmsa.example/aggregate': 'true' } }] },
     };
-    const part: KubeObject = { ...useSpec, metadata: { name: 'gmsa-webapp1-user', labels: { 'gmsa.example/aggregate': 'true' } } };
+    const part: KubeObject = {
+      ...useSpec,
+      metadata: { name: 'gmsa-webapp1-user', labels: { 'gmsa.example/aggregate': 'true' } },
+    };
     const m = model({
       clusterRoles: [aggregated, part],
-      clusterRoleBindings: [binding('ClusterRoleBinding', 'b', undefined, { kind: 'ClusterRole', name: 'gmsa-users' }, [{ kind: 'Group', name: 'system:serviceaccounts' }])],
+      clusterRoleBindings: [
+        binding('ClusterRoleBinding', 'b', undefined, { kind: 'ClusterRole', name: 'gmsa-users' }, [
+          { kind: 'Group', name: 'system:serviceaccounts' },
+        ]),
+      ],
     });
     expect(m.clusterRole('gmsa-users')?.aggregated).toBe(true);
-    expect(m.authorize(serviceAccountUser('web', 'default'), { ...gmsaUse('webapp1'), namespace: 'web' }).allowed).toBe(false);
+    expect(
+      m.authorize(serviceAccountUser('web', 'default'), { ...gmsaUse('webapp1'), namespace: 'web' }).allowed,
+    ).toBe(false);
   });
 });
 
 describe('evidence plumbing', () => {
   it('parses service-account user names', () => {
-    expect(parseServiceAccountUser('system:serviceaccount:kube-system:tiller')).toEqual({ namespace: 'kube-system', name: 'tiller' });
+    expect(parseServiceAccountUser('system:serviceaccount:kube-system:tiller')).toEqual({
+      namespace: 'kube-system',
+      name: 'tiller',
+    });
     expect(parseServiceAccountUser('system:anonymous')).toBeUndefined();
   });
 
@@ -162,7 +292,13 @@ describe('evidence plumbing', () => {
       kube: {
         [RBAC_RESOURCES.roles]: list,
         [RBAC_RESOURCES.clusterRoles]: list,
-        [RBAC_RESOURCES.roleBindings]: { status: 'forbidden', error: { source: 'kube/rolebindings.rbac.authorization.k8s.io', message: 'rolebindings is forbidden: cannot list' } },
+        [RBAC_RESOURCES.roleBindings]: {
+          status: 'forbidden',
+          error: {
+            source: 'kube/rolebindings.rbac.authorization.k8s.io',
+            message: 'rolebindings is forbidden: cannot list',
+          },
+        },
       },
       host: {},
       probes: {},

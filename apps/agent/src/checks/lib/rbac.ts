@@ -110,12 +110,15 @@ export function bindingRef(b: RbacBinding): string {
 
 /** `ClusterRole/x` or `Role/ns/x`. */
 export function roleRefName(b: RbacBinding): string {
-  return b.roleRef.kind === 'Role' ? `Role/${b.namespace ?? ''}/${b.roleRef.name}` : `ClusterRole/${b.roleRef.name}`;
+  return b.roleRef.kind === 'Role'
+    ? `Role/${b.namespace ?? ''}/${b.roleRef.name}`
+    : `ClusterRole/${b.roleRef.name}`;
 }
 
 /** Human form of a subject: `User alice`, `ServiceAccount ns/name`. */
 export function describeSubject(s: RbacSubject, bindingNamespace?: string): string {
-  if (s.kind === 'ServiceAccount') return `ServiceAccount ${s.namespace ?? bindingNamespace ?? '?'}/${s.name}`;
+  if (s.kind === 'ServiceAccount')
+    return `ServiceAccount ${s.namespace ?? bindingNamespace ?? '?'}/${s.name}`;
   return `${s.kind} ${s.name}`;
 }
 
@@ -165,7 +168,9 @@ export function ruleAllows(rule: PolicyRule, req: ResourceRequest): boolean {
 /** Does one rule allow a non-resource URL (`/healthz`, prefix match with a trailing `*`)? */
 export function ruleAllowsPath(rule: PolicyRule, verb: string, path: string): boolean {
   if (!has(rule.verbs, verb)) return false;
-  return (rule.nonResourceURLs ?? []).some((u) => u === '*' || u === path || (u.endsWith('*') && path.startsWith(u.slice(0, -1))));
+  return (rule.nonResourceURLs ?? []).some(
+    (u) => u === '*' || u === path || (u.endsWith('*') && path.startsWith(u.slice(0, -1))),
+  );
 }
 
 function str(v: unknown): string {
@@ -190,7 +195,13 @@ function toRule(raw: unknown): PolicyRule {
 /** Reads a Role/ClusterRole object from `kubectl get -o json`. */
 export function toRole(obj: KubeObject, kind: 'Role' | 'ClusterRole'): RbacRole {
   const rules = Array.isArray(obj['rules']) ? (obj['rules'] as unknown[]).map(toRule) : [];
-  const role: RbacRole = { kind, name: obj.metadata.name, rules, labels: obj.metadata.labels ?? {}, aggregated: !!obj['aggregationRule'] };
+  const role: RbacRole = {
+    kind,
+    name: obj.metadata.name,
+    rules,
+    labels: obj.metadata.labels ?? {},
+    aggregated: !!obj['aggregationRule'],
+  };
   if (kind === 'Role' && obj.metadata.namespace) role.namespace = obj.metadata.namespace;
   return role;
 }
@@ -226,7 +237,12 @@ export class RbacModel {
   private readonly clusterRoleByName = new Map<string, RbacRole>();
   private readonly roleByKey = new Map<string, RbacRole>();
 
-  constructor(parts: { roles: RbacRole[]; clusterRoles: RbacRole[]; roleBindings: RbacBinding[]; clusterRoleBindings: RbacBinding[] }) {
+  constructor(parts: {
+    roles: RbacRole[];
+    clusterRoles: RbacRole[];
+    roleBindings: RbacBinding[];
+    clusterRoleBindings: RbacBinding[];
+  }) {
     this.roles = parts.roles;
     this.clusterRoles = parts.clusterRoles;
     this.roleBindings = parts.roleBindings;
@@ -247,7 +263,13 @@ export class RbacModel {
       clusterRoleBindings: kubeItems(evidence, RBAC_RESOURCES.clusterRoleBindings),
     };
     const missing = Object.values(lists).flatMap((l) => (l.ok ? [] : [l.reason]));
-    if (missing.length > 0 || !lists.roles.ok || !lists.clusterRoles.ok || !lists.roleBindings.ok || !lists.clusterRoleBindings.ok) {
+    if (
+      missing.length > 0 ||
+      !lists.roles.ok ||
+      !lists.clusterRoles.ok ||
+      !lists.roleBindings.ok ||
+      !lists.clusterRoleBindings.ok
+    ) {
       return { ok: false, reason: `cannot evaluate RBAC: ${missing.join('; ')}` };
     }
     return {
@@ -269,7 +291,8 @@ export class RbacModel {
   /** The role a binding points at, or undefined when it does not exist (or a ClusterRoleBinding names a Role). */
   roleFor(b: RbacBinding): RbacRole | undefined {
     if (b.roleRef.kind === 'ClusterRole') return this.clusterRoleByName.get(b.roleRef.name);
-    if (b.roleRef.kind === 'Role' && b.kind === 'RoleBinding') return this.roleByKey.get(`${b.namespace ?? ''}/${b.roleRef.name}`);
+    if (b.roleRef.kind === 'Role' && b.kind === 'RoleBinding')
+      return this.roleByKey.get(`${b.namespace ?? ''}/${b.roleRef.name}`);
     return undefined;
   }
 
@@ -297,7 +320,8 @@ export class RbacModel {
         continue;
       }
       for (const rule of role.rules) {
-        if (ruleAllows(rule, req)) decision.grants.push({ binding: bindingRef(b), role: roleRefName(b), rule });
+        if (ruleAllows(rule, req))
+          decision.grants.push({ binding: bindingRef(b), role: roleRefName(b), rule });
       }
     }
     decision.allowed = decision.grants.length > 0;
