@@ -50,13 +50,13 @@ spec:
     };
     const { setups } = encryptionSetups(evidence(host));
     expect(setups).toHaveLength(1);
-    expect(setups[0]!.flag).toEqual({
+    expect(setups[0].flag).toEqual({
       name: '--encryption-provider-config',
       value: '/etc/enc/config.yaml',
       legacy: false,
     });
-    expect(setups[0]!.hostPath).toBe('/srv/k8s/encryption/config.yaml');
-    expect(setups[0]!.parsed).toMatchObject({ ok: false });
+    expect(setups[0].hostPath).toBe('/srv/k8s/encryption/config.yaml');
+    expect(setups[0].parsed).toMatchObject({ ok: false });
   });
 
   test('the longest mount wins, and a path outside every mount stays as it is', () => {
@@ -113,7 +113,7 @@ spec:
       ['pod kube-system/kube-apiserver-a', '/e/1.yaml'],
       ['pod kube-system/kube-apiserver-c', undefined],
     ]);
-    expect(setups[0]!.unreadable).toContain(
+    expect(setups[0].unreadable).toContain(
       '/e/1.yaml (named by --encryption-provider-config in pod kube-system/kube-apiserver-a) is not in the evidence',
     );
   });
