@@ -312,3 +312,14 @@ describe('endpoints Calico does not police', () => {
     expect(e.canReach(e.syntheticPod('ops'), '169.254.169.254', TCP(80)).allowed).toBe(true);
   });
 });
+
+describe('host-network peers', () => {
+  test('traffic from a host-network pod is seen as its node address, not by its labels', () => {
+    const e = new PolicyEngine({
+      namespaces: [namespace('shop'), namespace('kube-system')],
+      pods: [pod('kube-system', 'agent-x', { app: 'agent' }, '10.20.2.21', { hostNetwork: true }), pod('shop', 'web', { app: 'web' }, '10.244.1.10')],
+      networkPolicies: [k8sPolicy('shop', 'from-agent', { podSelector: {}, ingress: [{ from: [{ namespaceSelector: {}, podSelector: { matchLabels: { app: 'agent' } } }] }] })],
+    });
+    expect(e.canReach('kube-system/agent-x', 'shop/web', TCP(80)).allowed).toBe(false);
+  });
+});

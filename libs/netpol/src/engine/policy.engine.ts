@@ -57,6 +57,8 @@ export interface Decider {
   rule?: number;
   ruleText?: string;
   action: 'Allow' | 'Deny' | 'Pass' | 'Log' | 'end-of-tier deny';
+  /** For an end-of-tier deny: the policies of that tier that selected the endpoint. */
+  tierPolicies?: string[];
 }
 
 /** Verdict of one direction at one endpoint. */
@@ -487,8 +489,8 @@ export class PolicyEngine {
         }
       }
       if (!passed) {
-        const d: Decider = { policy: lastPolicy.ref, policyId: lastPolicy.id, action: 'end-of-tier deny' };
         const names = policies.slice(i, end).map((p) => p.id);
+        const d: Decider = { policy: lastPolicy.ref, policyId: lastPolicy.id, action: 'end-of-tier deny', tierPolicies: names };
         return {
           ...base,
           path,
@@ -503,6 +505,12 @@ export class PolicyEngine {
     return { ...base, path, allowed: true, enforced: true, reason: `every tier passed ${direction} on to the namespace profile, which allows` };
   }
 
+  private asSeenByPeer(p: Peer): Peer {
+    if (p.kind !== 'pod' || !p.hostNetwork || !p.ips[0]) return p;
+    const ip = p.ips[0];
+    return { kind: 'ip', key: p.key, ip, sets: this.networkSets.filter((s) => s.nets.some((n) => containsIp(n, ip))) };
+  }
+
   /** May traffic go from `from` to `to` on the connection, with egress at the source and ingress at the destination? */
   canReach(from: Peer | string, to: Peer | string, conn: Connection): ReachVerdict {
     const src = typeof from === 'string' ? this.resolve(from) : from;
@@ -511,8 +519,9 @@ export class PolicyEngine {
     if (src.kind === 'pod' && dst.kind === 'pod' && src.key === dst.key && !src.synthetic) {
       return { ...head, allowed: true, egress: null, ingress: null, reason: 'same pod: traffic to itself does not leave the pod, so policy does not apply' };
     }
-    const egress = src.kind === 'pod' ? this.evaluate('egress', src, dst, conn) : null;
-    const ingress = dst.kind === 'pod' ? this.evaluate('ingress', dst, src, conn) : null;
+    // A host-network pod is seen by the other end as its node's address, not as a labelled endpoint.
+    const egress = src.kind === 'pod' ? this.evaluate('egress', src, this.asSeenByPeer(dst), conn) : null;
+    const ingress = dst.kind === 'pod' ? this.evaluate('ingress', dst, this.asSeenByPeer(src), conn) : null;
     const allowed = (egress?.allowed ?? true) && (ingress?.allowed ?? true);
     const reasons: string[] = [];
     if (egress) reasons.push(`egress at ${src.key}: ${egress.reason}`);

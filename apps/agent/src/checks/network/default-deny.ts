@@ -23,7 +23,7 @@ export function defaultDenyFindings(ctx: CheckContext, direction: Direction): Ch
     for (const { label, peer } of unrelatedPeers(engine)) {
       const v = direction === 'ingress' ? engine.evaluate('ingress', fresh, peer, ANY_PORT) : engine.evaluate('egress', fresh, peer, ANY_PORT);
       if (v.allowed) open.push(`${direction === 'ingress' ? 'from' : 'to'} ${label}: ${v.reason}`);
-      else if (v.decidedBy) deciders.push(v.decidedBy.action === 'end-of-tier deny' ? v.policies.join(', ') : v.decidedBy.policyId);
+      else if (v.decidedBy) deciders.push(v.decidedBy.action === 'end-of-tier deny' ? (v.decidedBy.tierPolicies ?? v.policies).join(', ') : v.decidedBy.policyId);
     }
     deciders = [...new Set(deciders.flatMap((d) => d.split(', ')))];
     const resource = { kind: 'Namespace', name: ns };

@@ -7,7 +7,7 @@ function decider(v: DirectionVerdict | null): string {
   if (!v) return 'no policy';
   if (!v.decidedBy) return v.reason;
   const d = v.decidedBy;
-  return d.action === 'end-of-tier deny' ? `default deny at the end of tier ${d.policy.tier} (${v.policies.join(', ')})` : `${d.policyId} ${v.direction} rule ${d.rule ?? ''}`.trim();
+  return d.action === 'end-of-tier deny' ? `default deny at the end of tier ${d.policy.tier} (${(d.tierPolicies ?? v.policies).join(', ')})` : `${d.policyId} ${v.direction} rule ${d.rule ?? ''}`.trim();
 }
 
 function summary(v: ReachVerdict): Record<string, unknown> {
