@@ -100,7 +100,7 @@ describe('kube collector against the fixture API server', () => {
     expect(res.version).toBe('v1.31.5');
     expect(res.kube['nodes']?.status).toBe('ok');
     expect(res.kube['secrets']?.status).toBe('forbidden');
-    expect(res.kube['tiers.crd.projectcalico.org']).toEqual({ status: 'not-installed' });
+    expect(res.kube['tiers.projectcalico.org']).toEqual({ status: 'not-installed' });
     expect(res.errors.map((e) => e.source)).toEqual(
       expect.arrayContaining(['kube/secrets', 'kube/clusterrolebindings.rbac.authorization.k8s.io']),
     );
