@@ -58,7 +58,7 @@ describe('kube collector against the fixture API server', () => {
 
   test('404 on an optional CRD means not installed; on a core resource it is an error', async () => {
     const kc = loadKubeConfig({ kubeconfig });
-    expect(await listResource(kc, spec('gmsacredentialspecs.windows.k8s.io'))).toEqual({
+    expect(await listResource(kc, spec('globalnetworksets.projectcalico.org'))).toEqual({
       status: 'not-installed',
     });
     const core = await listResource(kc, spec('endpoints'));
