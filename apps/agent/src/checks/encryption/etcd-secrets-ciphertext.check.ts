@@ -1,5 +1,5 @@
 import type { Check, CheckContext, CheckFinding } from '../check.js';
-import { firstValidConfig, encryptionSetups } from './lib/apiserver.js';
+import { firstValidConfig } from './lib/apiserver.js';
 import { cannotCheck, managedControlPlane } from './lib/common.js';
 import { describeProvider, ruleFor, storageClass } from './lib/encryption-config.js';
 import {
@@ -23,14 +23,10 @@ export const etcdSecretsCiphertext: Check = {
   id: 'etcd-secrets-ciphertext',
   run(ctx: CheckContext): CheckFinding[] {
     const { evidence } = ctx;
+    const managed = managedControlPlane(evidence, 'etcd');
+    if (managed) return [managed];
     const probe = parseProbe(etcdSecretsProbeResult, 'etcd-secrets', evidence);
-    if (!probe.ok) {
-      const inView = encryptionSetups(evidence).sawApiServer;
-      return [
-        (inView ? undefined : managedControlPlane(evidence, 'etcd')) ??
-          cannotCheck(evidence, `could not sample secrets in etcd: ${probe.reason}`),
-      ];
-    }
+    if (!probe.ok) return [cannotCheck(evidence, `could not sample secrets in etcd: ${probe.reason}`)];
     const r = probe.value;
     const resource = { kind: 'EtcdKeyspace', path: r.prefix };
     if (r.total === 0 || r.sampled === 0) {

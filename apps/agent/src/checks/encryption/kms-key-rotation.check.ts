@@ -19,6 +19,8 @@ export const kmsKeyRotation: Check = {
   id: 'kms-key-rotation',
   run(ctx: CheckContext): CheckFinding[] {
     const { evidence, now, options } = ctx;
+    const managed = managedControlPlane(evidence, 'the KMS plugin and its key');
+    if (managed) return [managed];
     const configured = configuredKms(evidence);
     if (configured?.none) {
       return [
@@ -31,10 +33,7 @@ export const kmsKeyRotation: Check = {
     }
     const probe = parseProbe(kmsProbeResult, 'kms', evidence);
     if (!probe.ok) {
-      return [
-        (configured ? undefined : managedControlPlane(evidence, 'the KMS plugin and its key')) ??
-          cannotCheck(evidence, `could not check KMS key rotation: ${probe.reason}`),
-      ];
+      return [cannotCheck(evidence, `could not check KMS key rotation: ${probe.reason}`)];
     }
     if (!probe.value.providers.length) {
       const message = `no KMS key to track: ${probe.value.note ?? 'the KMS probe called no plugin'}`;

@@ -81,6 +81,8 @@ export const kmsPluginHealth: Check = {
   id: 'kms-plugin-health',
   run(ctx: CheckContext): CheckFinding[] {
     const { evidence } = ctx;
+    const managed = managedControlPlane(evidence, 'the KMS plugin');
+    if (managed) return [managed];
     const configured = configuredKms(evidence);
     if (configured?.none) {
       return [
@@ -93,10 +95,6 @@ export const kmsPluginHealth: Check = {
     }
     const probe = parseProbe(kmsProbeResult, 'kms', evidence);
     if (!probe.ok) {
-      if (!configured) {
-        const managed = managedControlPlane(evidence, 'the KMS plugin');
-        if (managed) return [managed];
-      }
       return [cannotCheck(evidence, `could not check the KMS plugin: ${probe.reason}`)];
     }
     if (!probe.value.providers.length) {

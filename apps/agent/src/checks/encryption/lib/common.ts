@@ -11,7 +11,7 @@ import { kmsProviders } from './encryption-config.js';
  * an API server in view is an `error`: there the agent should see it.
  */
 export function managedControlPlane(evidence: Evidence, what: string): CheckFinding | undefined {
-  if (evidence.cluster.platform !== 'aks') return undefined;
+  if (evidence.cluster.platform !== 'aks' || encryptionSetups(evidence).sawApiServer) return undefined;
   return {
     outcome: 'not_applicable',
     resource: { kind: 'Cluster', name: evidence.cluster.name },
