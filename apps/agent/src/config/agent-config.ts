@@ -1,0 +1,201 @@
+import { readFileSync } from 'node:fs';
+import { parse as parseYaml } from 'yaml';
+import { z } from 'zod';
+import { AGENT_ID_PATTERN, CLUSTER_ROLES, PLATFORMS } from '@watchpost/shared';
+import { DEFAULT_CHECK_OPTIONS } from '../checks/check.js';
+
+/**
+ * The agent's configuration: one YAML file (`--config`, `WATCHPOST_CONFIG`, default `/etc/watchpost/agent.yaml`)
+ * plus `WATCHPOST_*` environment overrides, validated at start-up. Every setting is declared once in SETTINGS
+ * with its description; docs/agent.md's table is generated from `describeSettings()`.
+ */
+
+/** Default config file location. */
+export const DEFAULT_CONFIG_PATH = '/etc/watchpost/agent.yaml';
+
+interface SettingDef {
+  /** Dotted path in the YAML file. */
+  key: string;
+  description: string;
+  schema: z.ZodType;
+  /** Shown in the docs; the schema's own default is what applies. */
+  default?: string;
+}
+
+const seconds = (min: number) => z.coerce.number().int().min(min);
+const checkOptionKeys = Object.keys(DEFAULT_CHECK_OPTIONS) as [string, ...string[]];
+
+const SETTINGS: SettingDef[] = [
+  { key: 'agentId', description: 'This agent\'s id: the CN of its client certificate and its MQTT client id ([a-z0-9.-]). Written by `enroll`.', schema: z.string().regex(AGENT_ID_PATTERN, 'use lower-case letters, digits, dots and dashes (the CN of the agent certificate)') },
+  { key: 'storePath', description: 'SQLite file holding reports, the outbox, observation history and agent state. Put it on storage that survives restarts (DaemonSet: a hostPath).', schema: z.string().min(1).default('/var/lib/watchpost/agent.sqlite'), default: '/var/lib/watchpost/agent.sqlite' },
+  { key: 'tls.cert', description: 'PEM client certificate (CN = agentId). Replaced in place on renewal.', schema: z.string().min(1) },
+  { key: 'tls.key', description: 'PEM private key of the client certificate; must be mode 0600.', schema: z.string().min(1) },
+  { key: 'tls.ca', description: 'PEM CA certificate(s) the broker and the hub are verified against (the hub CA pinned at enrollment).', schema: z.string().min(1) },
+  { key: 'broker.url', description: 'MQTT broker, `mqtts://host:port` (TLS only).', schema: z.string().regex(/^mqtts:\/\/[^/]+$/, 'use mqtts://host:port (plain mqtt:// is refused)') },
+  { key: 'broker.protocolVersion', description: 'MQTT protocol: 5 (external brokers; PUBACK reason codes drive the outbox) or 4 (3.1.1, the hub\'s embedded broker).', schema: z.coerce.number().pipe(z.union([z.literal(4), z.literal(5)])).default(5), default: '5' },
+  { key: 'broker.servername', description: 'TLS server name to verify on the broker certificate (default: the URL host).', schema: z.string().min(1).optional() },
+  { key: 'hubUrl', description: 'Hub HTTPS base URL, used to renew this agent\'s certificate over mTLS (no renewal when unset).', schema: z.string().regex(/^https:\/\//, 'use an https:// URL').optional() },
+  { key: 'intervalSeconds', description: 'Time between scans.', schema: seconds(1).default(300), default: '300' },
+  { key: 'jitter', description: 'Share of the interval each wait varies by (0.1 = ±10 %), so a fleet does not scan and publish in lockstep.', schema: z.coerce.number().min(0).max(0.5).default(0.1), default: '0.1' },
+  { key: 'retention.maxRows', description: 'Most reports kept in the store; past it the oldest go (unacked ones are counted as dropped and reported).', schema: seconds(1).default(4032), default: '4032 (14 days at 5 min)' },
+  { key: 'retention.maxBytes', description: 'Most compressed report bytes kept in the store; same rule as maxRows.', schema: seconds(1024).default(256 * 1024 * 1024), default: '268435456' },
+  { key: 'ackTimeoutSeconds', description: 'A report sent but not acked by the hub within this time is sent again (the hub ingests idempotently).', schema: seconds(1).default(60), default: '60' },
+  { key: 'inFlightWindow', description: 'Most reports published and awaiting the hub\'s ack at once.', schema: seconds(1).default(64), default: '64' },
+  { key: 'renewAtLifetimeShare', description: 'Renew the agent certificate once this share of its lifetime has passed.', schema: z.coerce.number().gt(0).lt(1).default(2 / 3), default: '0.667' },
+  { key: 'evidence.bundle', description: 'Scan this bundle folder instead of the live cluster (demo, air-gapped hosts).', schema: z.string().min(1).optional() },
+  { key: 'evidence.kubeconfig', description: 'kubeconfig for live scans (default: KUBECONFIG, ~/.kube/config, in-cluster service account).', schema: z.string().min(1).optional() },
+  { key: 'evidence.hostRoot', description: 'Where the host\'s / is mounted (DaemonSet: /host).', schema: z.string().min(1).optional() },
+  { key: 'evidence.apiOnly', description: 'Skip host files and host probes (AKS in Azure).', schema: z.stringbool().or(z.boolean()).optional() },
+  { key: 'cluster.name', description: 'Cluster name (from enrollment); detected when unset.', schema: z.string().min(1).max(253).optional() },
+  { key: 'cluster.platform', description: `Cluster platform: ${PLATFORMS.join(' | ')}.`, schema: z.enum(PLATFORMS as [string, ...string[]]).optional() },
+  { key: 'cluster.role', description: `Cluster role: ${CLUSTER_ROLES.join(' | ')}.`, schema: z.enum(CLUSTER_ROLES as [string, ...string[]]).optional() },
+  { key: 'cluster.location', description: 'Cluster location (site, region).', schema: z.string().max(128).optional() },
+  { key: 'checks', description: `Check option overrides (YAML map, or JSON in the env var): ${checkOptionKeys.join(', ')}.`, schema: z.partialRecord(z.enum(checkOptionKeys), z.number()).optional() },
+];
+
+/** The validated configuration the daemon runs with. */
+export interface AgentConfig {
+  agentId: string;
+  storePath: string;
+  tls: { cert: string; key: string; ca: string };
+  broker: { url: string; protocolVersion: 4 | 5; servername?: string };
+  hubUrl?: string;
+  intervalSeconds: number;
+  jitter: number;
+  retention: { maxRows: number; maxBytes: number };
+  ackTimeoutSeconds: number;
+  inFlightWindow: number;
+  renewAtLifetimeShare: number;
+  evidence: { bundle?: string; kubeconfig?: string; hostRoot?: string; apiOnly?: boolean };
+  cluster: { name?: string; platform?: string; role?: string; location?: string };
+  checks?: Record<string, number>;
+  /** The file the config was read from (renewal and enrollment write next to it). */
+  source: string;
+}
+
+/** A configuration problem, naming the setting (file key and env var) and what to do. */
+export class ConfigError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'ConfigError';
+  }
+}
+
+/** `tls.cert` -> `WATCHPOST_TLS_CERT`, `broker.protocolVersion` -> `WATCHPOST_BROKER_PROTOCOL_VERSION`. */
+export function envName(key: string): string {
+  return `WATCHPOST_${key.replace(/\./g, '_').replace(/([a-z0-9])([A-Z])/g, '$1_$2').toUpperCase()}`;
+}
+
+/** One row of the settings table (docs/agent.md). */
+export interface SettingDescription {
+  key: string;
+  env: string;
+  description: string;
+  default: string;
+  required: boolean;
+}
+
+/** Every setting with its env var, description and default: the source of the docs table. */
+export function describeSettings(): SettingDescription[] {
+  return SETTINGS.map((s) => ({
+    key: s.key,
+    env: envName(s.key),
+    description: s.description,
+    default: s.default ?? '',
+    required: !s.schema.safeParse(undefined).success,
+  }));
+}
+
+/** Which config file to read: `--config`, then `WATCHPOST_CONFIG`, then the default. */
+export function configPath(flag: string | undefined, env: NodeJS.ProcessEnv = process.env): string {
+  return flag ?? env['WATCHPOST_CONFIG'] ?? DEFAULT_CONFIG_PATH;
+}
+
+/** Reads, overlays and validates the configuration. Throws ConfigError with every problem listed. */
+export function loadConfig(path: string, env: NodeJS.ProcessEnv = process.env): AgentConfig {
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    throw new ConfigError(
+      `cannot read config file ${path} (${code ?? String(err)}): pass --config FILE, set WATCHPOST_CONFIG, or run \`watchpost-agent enroll\` to write one`,
+    );
+  }
+  let raw: unknown;
+  try {
+    raw = parseYaml(text) ?? {};
+  } catch (err) {
+    throw new ConfigError(`config file ${path} is not valid YAML: ${err instanceof Error ? err.message : String(err)}`);
+  }
+  if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) throw new ConfigError(`config file ${path} must be a YAML map of settings`);
+  return resolveConfig(raw as Record<string, unknown>, env, path);
+}
+
+/** Validates a settings object (already parsed) with env overrides; exported for tests and `enroll`. */
+export function resolveConfig(raw: Record<string, unknown>, env: NodeJS.ProcessEnv, source: string): AgentConfig {
+  const known = new Set(SETTINGS.map((s) => s.key));
+  const problems: string[] = [];
+  for (const key of flattenKeys(raw)) {
+    if (!known.has(key) && ![...known].some((k) => key.startsWith(`${k}.`))) {
+      problems.push(`${key}: unknown setting in ${source} (known: ${[...known].join(', ')})`);
+    }
+  }
+  const out: Record<string, unknown> = {};
+  for (const s of SETTINGS) {
+    const envVar = envName(s.key);
+    let value: unknown = getPath(raw, s.key);
+    let from = `${s.key} in ${source}`;
+    const envValue = env[envVar];
+    if (envValue !== undefined && envValue !== '') {
+      from = `${envVar}`;
+      value = envValue;
+      if (s.key === 'checks') {
+        try {
+          value = JSON.parse(envValue);
+        } catch {
+          problems.push(`${envVar}: must be a JSON object of check options`);
+          continue;
+        }
+      }
+    }
+    const parsed = s.schema.safeParse(value ?? undefined);
+    if (!parsed.success) {
+      const what = value === undefined ? 'is required' : parsed.error.issues.map((i) => i.message).join('; ');
+      problems.push(`${s.key} (${from}${value === undefined ? ` or ${envVar}` : ''}): ${what}`);
+      continue;
+    }
+    if (parsed.data !== undefined) setPath(out, s.key, parsed.data);
+  }
+  if (problems.length > 0) throw new ConfigError(`invalid agent configuration:\n  - ${problems.join('\n  - ')}`);
+  out['evidence'] ??= {};
+  out['cluster'] ??= {};
+  out['source'] = source;
+  return out as unknown as AgentConfig;
+}
+
+function flattenKeys(obj: Record<string, unknown>, prefix = ''): string[] {
+  const keys: string[] = [];
+  for (const [k, v] of Object.entries(obj)) {
+    const key = prefix ? `${prefix}.${k}` : k;
+    if (v && typeof v === 'object' && !Array.isArray(v) && key !== 'checks') keys.push(...flattenKeys(v as Record<string, unknown>, key));
+    else keys.push(key);
+  }
+  return keys;
+}
+
+function getPath(obj: Record<string, unknown>, key: string): unknown {
+  let cur: unknown = obj;
+  for (const part of key.split('.')) {
+    if (!cur || typeof cur !== 'object') return undefined;
+    cur = (cur as Record<string, unknown>)[part];
+  }
+  return cur === null ? undefined : cur;
+}
+
+function setPath(obj: Record<string, unknown>, key: string, value: unknown): void {
+  const parts = key.split('.');
+  let cur = obj;
+  for (const part of parts.slice(0, -1)) cur = (cur[part] ??= {}) as Record<string, unknown>;
+  cur[parts.at(-1)!] = value;
+}
