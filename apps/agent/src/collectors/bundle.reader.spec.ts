@@ -96,6 +96,21 @@ describe('bundle reader', () => {
     expect(ev.collectorErrors.some((e) => e.source === 'bundle/cluster.json')).toBe(true);
   });
 
+  test('encryption configs lose their local keys on read; names and the rest stay', async () => {
+    const d = tmp();
+    mkdirSync(join(d, 'host/etc/kubernetes/enc'), { recursive: true });
+    const key = Buffer.alloc(32, 7).toString('base64');
+    writeFileSync(
+      join(d, 'host/etc/kubernetes/enc/encryption-config.yaml'),
+      `apiVersion: apiserver.config.k8s.io/v1\nkind: EncryptionConfiguration\nresources:\n  - resources: [secrets]\n    providers:\n      - aescbc:\n          keys:\n            - name: key1\n              secret: ${key}\n      - identity: {}\n`,
+    );
+    const ev = await readBundle(d);
+    const content = ev.host['/etc/kubernetes/enc/encryption-config.yaml']?.content ?? '';
+    expect(content).toContain('key1');
+    expect(content).toContain('aescbc');
+    expect(content).not.toContain(key);
+  });
+
   test('collect → bundle → read gives back the same evidence (minus private keys)', async () => {
     const ev = await readBundle(SAMPLE);
     const out = tmp();

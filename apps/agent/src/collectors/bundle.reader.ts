@@ -236,5 +236,11 @@ export function kubernetesVersionFromNodes(nodes: KubeResource | undefined): str
         (n['status'] as { nodeInfo?: { kubeletVersion?: string } } | undefined)?.nodeInfo?.kubeletVersion,
     )
     .filter((v): v is string => typeof v === 'string');
-  return versions.sort().at(-1);
+  const minorPatch = (v: string) => (/^v?(\d+)\.(\d+)\.(\d+)/.exec(v) ?? []).slice(1, 4).map(Number);
+  const cmp = (a: string, b: string) => {
+    const [x, y] = [minorPatch(a), minorPatch(b)];
+    return (x[0] ?? 0) - (y[0] ?? 0) || (x[1] ?? 0) - (y[1] ?? 0) || (x[2] ?? 0) - (y[2] ?? 0);
+  };
+  // Numeric order: as text, v1.9 would sort above v1.31.
+  return versions.sort(cmp).at(-1);
 }

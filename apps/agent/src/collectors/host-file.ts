@@ -1,5 +1,6 @@
 import { readFile, stat } from 'node:fs/promises';
 import type { HostFile } from '@watchpost/shared';
+import { redactEncryptionSecrets } from '../checks/encryption/lib/encryption-config.js';
 import { looksLikePrivateKey, privateKeyFacts } from './private-key.js';
 
 /** Files bigger than this are recorded with an error instead of their content (no config file is this big). */
@@ -7,7 +8,8 @@ export const MAX_HOST_FILE_BYTES = 2 * 1024 * 1024;
 
 /**
  * Reads one host file into Evidence form: mode, size and UTF-8 content, except private keys, which are
- * reduced to `PrivateKeyFacts` right here so key material never travels further.
+ * reduced to `PrivateKeyFacts` and encryption configs have their `keys[].secret` redacted right here, so key
+ * material never travels further.
  * `realPath` is where it is on disk (a bundle, or under a host root mount); `path` is its host path.
  */
 export async function readHostFile(realPath: string, path: string): Promise<HostFile> {
@@ -26,7 +28,8 @@ export async function readHostFile(realPath: string, path: string): Promise<Host
     }
     const content = await readFile(realPath, 'utf8');
     if (looksLikePrivateKey(content)) file.privateKey = privateKeyFacts(content);
-    else file.content = content;
+    // EncryptionConfiguration files hold aescbc/aesgcm/secretbox keys: keep names and lengths, never the keys.
+    else file.content = redactEncryptionSecrets(content);
   } catch (err) {
     const e = err as NodeJS.ErrnoException;
     file.error = e.code ? `${e.code}: ${e.message.replace(realPath, path)}` : String(err);

@@ -27,6 +27,7 @@ const COMMON: string[] = [
   '/var/lib/kubelet/kubeadm-flags.env',
   '/etc/default/kubelet',
   '/etc/sysconfig/kubelet',
+  '/etc/os-release',
   '/var/run/reboot-required',
   '/var/run/reboot-required.pkgs',
 ];
