@@ -24,6 +24,7 @@ if $for_tests; then
   command -v etcd >/dev/null || missing+=(etcd-server etcd-client)
   [[ -x /usr/bin/chromium ]] || missing+=(chromium)
   command -v pg_ctlcluster >/dev/null || missing+=(postgresql)
+  command -v openssl >/dev/null || missing+=(openssl)
   if ((${#missing[@]})); then
     echo "setup: installing ${missing[*]}"
     as_root apt-get update -qq
