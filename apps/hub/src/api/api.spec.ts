@@ -434,7 +434,8 @@ describe.each(['sqlite', 'postgres'] as const)('hub REST API on %s', (kind) => {
         outcome: 'fail',
       });
       expect(body.staleClusters.map((c: Body) => c.name)).toEqual(['new-cluster', 'arc-edge']);
-      expect(body.kmsKeys.map((k: Body) => [k.cluster, k.keyId, k.ageDays])).toEqual([
+      expect(body.kmsKeys).toMatchObject({ clusters: 2, withKnownAge: 2, medianAgeDays: 67.5 });
+      expect(body.kmsKeys.oldest.map((k: Body) => [k.cluster, k.keyId, k.ageDays])).toEqual([
         ['arc-edge', 'edge-key-1', 95],
         ['hci-mgmt', 'kms-key-2', 40],
       ]);

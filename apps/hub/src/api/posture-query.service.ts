@@ -183,7 +183,8 @@ export interface FleetSummary {
     lastReceivedAt: string | null;
     reportAgeSeconds: number | null;
   }[];
-  kmsKeys: KmsKeyAge[];
+  /** KMS keys across the fleet: how many clusters report one, the median age, and the oldest ones. */
+  kmsKeys: { clusters: number; withKnownAge: number; medianAgeDays: number | null; oldest: KmsKeyAge[] };
 }
 
 const SEVERITY_LIST: Severity[] = ['critical', 'high', 'medium', 'low', 'info'];
@@ -817,65 +818,103 @@ export class PostureQueryService {
       groups,
       expiringCertificates: await this.expiringCertificates(platformOf, now, opts.certLimit, opts.withinDays),
       staleClusters,
-      kmsKeys: await this.kmsKeys(platformOf, now),
+      kmsKeys: await this.kmsKeySummary(platformOf, now, opts.certLimit),
     };
   }
 
-  /** Soonest-expiring certificates across the fleet, from the evidence (`notAfter`) of the expiry check's results. */
+  /**
+   * A text field of the JSON evidence column, in the database's own dialect, so sorting and filtering happen
+   * in SQL instead of parsing thousands of evidence documents in the hub.
+   */
+  private evidenceText(key: string): string {
+    if (!/^[A-Za-z]+$/.test(key)) throw new Error(`evidence key ${key} is not a plain name`);
+    return this.ds.options.type === 'postgres'
+      ? `(CAST(f.evidence AS jsonb) ->> '${key}')`
+      : `(CASE WHEN json_valid(f.evidence) THEN json_extract(f.evidence, '$.${key}') END)`;
+  }
+
+  /** Soonest-expiring certificates across the fleet, from the evidence (`notAfter`) of the expiry checks' results. */
   async expiringCertificates(
     platformOf: Map<string, Platform> | null,
     now: number,
     limit: number,
     withinDays?: number,
   ): Promise<ExpiringCertificate[]> {
-    const rows = await this.findingsQb('f')
-      .select([
-        'f.clusterName',
-        'f.checkId',
-        'f.outcome',
-        'f.severity',
-        'f.resource',
-        'f.evidence',
-        'f.message',
-      ])
+    const notAfterSql = this.evidenceText('notAfter');
+    const qb = this.findingsQb('f')
+      .select('f.clusterName', 'cluster')
+      .addSelect('f.checkId', 'checkId')
+      .addSelect('f.outcome', 'outcome')
+      .addSelect('f.severity', 'severity')
+      .addSelect('f.resource', 'resource')
+      .addSelect('f.message', 'message')
+      .addSelect(notAfterSql, 'notAfter')
+      .addSelect(this.evidenceText('subject'), 'subject')
       .where('f.checkId IN (:...certChecks)', { certChecks: CERT_EXPIRY_CHECK_IDS })
       .andWhere('f.resolvedAt IS NULL')
-      .andWhere('f.evidence IS NOT NULL')
-      .getMany();
-    const horizon = withinDays === undefined ? Infinity : now + withinDays * 86_400_000;
-    const found: (ExpiringCertificate & { t: number })[] = [];
-    for (const r of rows) {
-      const ev = r.evidence ?? {};
-      const notAfter = typeof ev['notAfter'] === 'string' ? ev['notAfter'] : null;
-      const t = notAfter ? Date.parse(notAfter) : NaN;
-      if (!notAfter || Number.isNaN(t) || t > horizon) continue;
-      const subject =
-        typeof ev['subject'] === 'string'
-          ? ev['subject']
-          : typeof ev['commonName'] === 'string'
-            ? ev['commonName']
-            : null;
-      found.push({
-        t,
-        cluster: r.clusterName,
-        platform: platformOf?.get(r.clusterName) ?? null,
-        checkId: r.checkId,
-        outcome: r.outcome,
-        severity: r.severity,
-        resource: r.resource,
-        notAfter: new Date(t).toISOString(),
-        expiresInDays: daysBetween(t, now),
-        subject,
-        message: r.message,
+      // ISO-8601 text sorts in time order; anything else is not a date and is left out.
+      .andWhere(`${notAfterSql} LIKE '____-__-__T%'`);
+    if (withinDays !== undefined) {
+      qb.andWhere(`${notAfterSql} <= :horizon`, {
+        horizon: new Date(now + withinDays * 86_400_000).toISOString(),
       });
     }
-    found.sort((a, b) => a.t - b.t || a.cluster.localeCompare(b.cluster));
-    const top = found.slice(0, limit);
-    if (!platformOf) {
-      const p = await this.platformsOf(top.map((x) => x.cluster));
-      for (const x of top) x.platform = p.get(x.cluster) ?? null;
-    }
-    return top.map(({ t: _t, ...rest }) => rest);
+    // Twice the limit, then an exact sort on parsed times: offsets or missing milliseconds can shuffle text order
+    // slightly, never by more than a few neighbours.
+    const rows = await qb
+      .orderBy(notAfterSql, 'ASC')
+      .addOrderBy('f.id', 'ASC')
+      .limit(limit * 2 + 10)
+      .getRawMany<{
+        cluster: string;
+        checkId: string;
+        outcome: Outcome;
+        severity: Severity;
+        resource: string | ResourceRef;
+        message: string;
+        notAfter: string;
+        subject: string | null;
+      }>();
+    const found = rows
+      .map((r) => ({ r, t: Date.parse(r.notAfter) }))
+      .filter((x) => !Number.isNaN(x.t))
+      .sort((a, b) => a.t - b.t || a.r.cluster.localeCompare(b.r.cluster))
+      .slice(0, limit);
+    const platforms = platformOf ?? (await this.platformsOf(found.map((x) => x.r.cluster)));
+    return found.map(({ r, t }) => ({
+      cluster: r.cluster,
+      platform: platforms.get(r.cluster) ?? null,
+      checkId: r.checkId,
+      outcome: r.outcome,
+      severity: r.severity,
+      resource: parseJson<ResourceRef>(r.resource) ?? { kind: 'unknown' },
+      notAfter: new Date(t).toISOString(),
+      expiresInDays: daysBetween(t, now),
+      subject: typeof r.subject === 'string' ? r.subject : null,
+      message: r.message,
+    }));
+  }
+
+  private async kmsKeySummary(
+    platformOf: Map<string, Platform>,
+    now: number,
+    limit: number,
+  ): Promise<FleetSummary['kmsKeys']> {
+    const all = await this.kmsKeys(platformOf, now);
+    const ages = all.flatMap((k) => (k.ageDays === null ? [] : [k.ageDays])).sort((a, b) => a - b);
+    const mid = ages.length >> 1;
+    const median =
+      ages.length === 0
+        ? null
+        : ages.length % 2
+          ? ages[mid]
+          : Math.round(((ages[mid - 1] + ages[mid]) / 2) * 10) / 10;
+    return {
+      clusters: new Set(all.map((k) => k.cluster)).size,
+      withKnownAge: ages.length,
+      medianAgeDays: median,
+      oldest: all.slice(0, limit),
+    };
   }
 
   /**

@@ -9,6 +9,7 @@ import { FindingEntity } from './finding.entity.js';
 import { IssuedCertificateEntity } from './issued-certificate.entity.js';
 import { CreatedHubCore1795447000000 } from './migrations/1795447000000-CreatedHubCore.js';
 import { CreatedApiTokens1795447201829 } from './migrations/1795447201829-CreatedApiTokens.js';
+import { AddedFleetSummaryIndexes1795448581214 } from './migrations/1795448581214-AddedFleetSummaryIndexes.js';
 import { QuarantineEntity } from './quarantine.entity.js';
 import { ReportEntity } from './report.entity.js';
 
@@ -31,7 +32,11 @@ export const HUB_ENTITIES = [
 ];
 
 /** Every migration, oldest first. Add new ones at the end. */
-export const HUB_MIGRATIONS = [CreatedHubCore1795447000000, CreatedApiTokens1795447201829];
+export const HUB_MIGRATIONS = [
+  CreatedHubCore1795447000000,
+  CreatedApiTokens1795447201829,
+  AddedFleetSummaryIndexes1795448581214,
+];
 
 /** Where the hub keeps its data: PostgreSQL when `url` is set, else the SQLite file at `path`. */
 export interface HubDatabaseOptions {

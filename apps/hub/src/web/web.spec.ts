@@ -58,7 +58,7 @@ describe('web page in headless Chromium', () => {
   // The hub's type-check has no DOM library: page-side code goes in as strings, text comes out via locators.
   const texts = async (page: Page, sel: string): Promise<string[]> =>
     (await page.locator(sel).allTextContents()).map((x) => x.trim());
-  const inPage = async <T>(page: Page, expr: string): Promise<T> => (await page.evaluate(expr));
+  const inPage = async <T>(page: Page, expr: string): Promise<T> => await page.evaluate(expr);
   const attrs = (page: Page, sel: string, name: string) =>
     inPage<string[]>(
       page,

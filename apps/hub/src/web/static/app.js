@@ -23,7 +23,14 @@ function wrapTd(node) {
 }
 
 function scoreCell(score) {
-  const cls = score === null || score === undefined ? 'score' : score < 60 ? 'score bad' : score < 85 ? 'score mid' : 'score good';
+  const cls =
+    score === null || score === undefined
+      ? 'score'
+      : score < 60
+        ? 'score bad'
+        : score < 85
+          ? 'score mid'
+          : 'score good';
   return el('span', score === null || score === undefined ? '–' : `${score}`, cls);
 }
 
@@ -31,7 +38,9 @@ class AuthError extends Error {}
 
 async function api(path) {
   const token = sessionStorage.getItem(TOKEN_KEY);
-  const res = await fetch(path, { headers: { Authorization: `Bearer ${token}`, Accept: 'application/json' } });
+  const res = await fetch(path, {
+    headers: { Authorization: `Bearer ${token}`, Accept: 'application/json' },
+  });
   const body = await res.json().catch(() => null);
   if (res.status === 401) throw new AuthError(body?.error?.message ?? 'token refused');
   if (!res.ok) throw new Error(body?.error?.message ?? `${res.status} ${res.statusText}`);
@@ -59,16 +68,25 @@ function renderFleet(s) {
   $('#fleet-counts').textContent =
     `${c.total} clusters: ${c.online} online, ${c.offline} offline, ${c.unknown} unknown; ${c.stale} stale ` +
     `(no report for ${Math.round(s.staleAfterSeconds / 3600)}h). On-prem ${s.groups.onPrem.clusters}, Azure ${s.groups.azure.clusters}` +
-    (s.groups.other.clusters ? `, other ${s.groups.other.clusters}` : '') + '.';
+    (s.groups.other.clusters ? `, other ${s.groups.other.clusters}` : '') +
+    '.';
   const body = $('#fleet-areas tbody');
   body.replaceChildren();
   const areas = Object.keys(s.groups.onPrem.byArea);
   for (const a of areas) {
-    const tr = row([a, scoreCell(s.groups.onPrem.byArea[a].score), scoreCell(s.groups.azure.byArea[a].score)]);
+    const tr = row([
+      a,
+      scoreCell(s.groups.onPrem.byArea[a].score),
+      scoreCell(s.groups.azure.byArea[a].score),
+    ]);
     tr.dataset.area = a;
     body.append(tr);
   }
-  const overall = row([el('strong', 'overall'), scoreCell(s.groups.onPrem.score), scoreCell(s.groups.azure.score)]);
+  const overall = row([
+    el('strong', 'overall'),
+    scoreCell(s.groups.onPrem.score),
+    scoreCell(s.groups.azure.score),
+  ]);
   overall.dataset.area = 'overall';
   body.append(overall);
 
@@ -78,11 +96,13 @@ function renderFleet(s) {
     const name = x.subject ?? x.resource.path ?? x.resource.name ?? x.resource.kind;
     certs.append(row([x.notAfter, x.expiresInDays, x.cluster, name, x.outcome]));
   }
-  if (!s.expiringCertificates.length) certs.append(row(['no certificate expiry results yet', '', '', '', '']));
+  if (!s.expiringCertificates.length)
+    certs.append(row(['no certificate expiry results yet', '', '', '', '']));
 
   const stale = $('#stale-list');
   stale.replaceChildren();
-  for (const x of s.staleClusters) stale.append(el('li', `${x.name} (${x.platform}): last report ${age(x.reportAgeSeconds)}`));
+  for (const x of s.staleClusters)
+    stale.append(el('li', `${x.name} (${x.platform}): last report ${age(x.reportAgeSeconds)}`));
   if (!s.staleClusters.length) stale.append(el('li', 'none'));
 }
 
@@ -90,12 +110,24 @@ function renderClusters(page) {
   const body = $('#clusters-table tbody');
   body.replaceChildren();
   for (const c of page.items) {
-    const areas = Object.entries(c.scores).map(([a, v]) => `${a} ${v}`).join(', ');
+    const areas = Object.entries(c.scores)
+      .map(([a, v]) => `${a} ${v}`)
+      .join(', ');
     const live = el('span', c.liveness.state, `pill ${c.liveness.state}`);
     const liveWrap = document.createElement('span');
     liveWrap.append(live);
     if (c.liveness.stale) liveWrap.append(' ', el('span', 'stale', 'pill stale'));
-    const tr = row([c.name, c.platform, c.role, c.location ?? '', c.kubernetesVersion ?? '', scoreCell(c.score), areas, liveWrap, age(c.liveness.reportAgeSeconds)]);
+    const tr = row([
+      c.name,
+      c.platform,
+      c.role,
+      c.location ?? '',
+      c.kubernetesVersion ?? '',
+      scoreCell(c.score),
+      areas,
+      liveWrap,
+      age(c.liveness.reportAgeSeconds),
+    ]);
     tr.dataset.cluster = c.name;
     body.append(tr);
   }
@@ -121,7 +153,9 @@ async function loadFindings(append) {
     shown = 0;
   }
   for (const f of page.items) {
-    const res = [f.resource.kind, f.resource.namespace, f.resource.name ?? f.resource.path].filter(Boolean).join('/');
+    const res = [f.resource.kind, f.resource.namespace, f.resource.name ?? f.resource.path]
+      .filter(Boolean)
+      .join('/');
     const tr = row([f.cluster, f.checkId, f.severity, f.outcome, res, f.message]);
     tr.dataset.outcome = f.outcome;
     body.append(tr);

@@ -1,0 +1,58 @@
+import { performance } from 'node:perf_hooks';
+import { generatedFleet, seedClusters } from '../api/testing/posture-seed.js';
+import { startApiTestApp } from '../api/testing/api-test-app.js';
+
+/** REST latency of the fleet summary with 1,000 clusters x 100 checks stored (SQLite, the default store). */
+export const name = 'hub-fleet-summary';
+
+const CLUSTERS = 1000;
+const CHECKS = 100;
+const WARMUP = 5;
+const RUNS = 60;
+
+function percentile(sorted: readonly number[], p: number): number {
+  const i = Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1);
+  return Math.round(sorted[Math.max(0, i)] * 10) / 10;
+}
+
+export async function run(): Promise<Record<string, unknown>[]> {
+  const now = new Date('2026-11-23T12:00:00.000Z');
+  const seedStart = performance.now();
+  const app = await startApiTestApp({
+    kind: 'sqlite',
+    now,
+    seed: (ds) => seedClusters(ds, generatedFleet(CLUSTERS, CHECKS, now), '2026-10-01T00:00:00.000Z'),
+  });
+  const seedMs = Math.round(performance.now() - seedStart);
+  try {
+    const url = `${app.url}/api/v1/fleet/summary`;
+    const headers = { Authorization: `Bearer ${app.tokens.viewer}` };
+    const times: number[] = [];
+    let bytes = 0;
+    for (let i = 0; i < WARMUP + RUNS; i++) {
+      const t0 = performance.now();
+      const res = await fetch(url, { headers });
+      const body = await res.text();
+      const ms = performance.now() - t0;
+      if (res.status !== 200) throw new Error(`fleet summary answered ${res.status}: ${body.slice(0, 200)}`);
+      if (i >= WARMUP) times.push(ms);
+      bytes = body.length;
+    }
+    times.sort((a, b) => a - b);
+    return [
+      {
+        name,
+        clusters: CLUSTERS,
+        checks: CHECKS,
+        findings: CLUSTERS * CHECKS,
+        runs: RUNS,
+        p50Ms: percentile(times, 50),
+        p99Ms: percentile(times, 99),
+        responseBytes: bytes,
+        seedMs,
+      },
+    ];
+  } finally {
+    await app.close();
+  }
+}
