@@ -345,7 +345,7 @@ bundle('cert-key-mismatch', 'fail.key-from-another-renewal', {
 });
 bundle('cert-key-mismatch', 'error.key-not-collected', {
   host: { [`${PKI}/ca.crt`]: ca.certPem, [`${PKI}/apiserver.crt`]: apiserver.certPem, '/etc/kubernetes/manifests/kube-apiserver.yaml': apiManifest },
-  expect: { messageIncludes: [`${PKI}/apiserver.key was not collected`] },
+  expect: { messageIncludes: [`was not collected, so its certificate could not be matched: ${PKI}/apiserver.key`] },
 });
 
 // ---------- cert-key-file-permissions ----------
