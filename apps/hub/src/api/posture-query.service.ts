@@ -641,8 +641,7 @@ export class PostureQueryService {
         .select('f.checkId', 'checkId')
         .addSelect('c.platform', 'platform')
         .addSelect('f.outcome', 'outcome')
-        .addSelect('COUNT(*)', 'n')
-        .addSelect('COUNT(DISTINCT f.clusterName)', 'clusters'),
+        .addSelect('COUNT(*)', 'n'),
     )
       .groupBy('f.checkId')
       .addGroupBy('c.platform')
@@ -652,7 +651,6 @@ export class PostureQueryService {
         platform: Platform;
         outcome: Outcome;
         n: string | number;
-        clusters: string | number;
       }>();
     const stats = new Map<string, { all: OutcomeCounts; byPlatform: Map<Platform, OutcomeCounts> }>();
     for (const r of rows) {

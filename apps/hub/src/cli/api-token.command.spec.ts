@@ -1,0 +1,48 @@
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import type { DataSource } from 'typeorm';
+import { ApiTokensService, hashApiToken } from '../auth/api-tokens.service.js';
+import { ApiTokenEntity } from '../auth/api-token.entity.js';
+import { createHubDataSource, openAndMigrate } from '../persistence/data-source.js';
+import { createThrowawayDatabase, type ThrowawayDatabase } from '../persistence/throwaway-database.js';
+import { createApiToken, parseTtl, printCreatedApiToken } from './api-token.command.js';
+
+describe('token create --role (API tokens)', () => {
+  let db: ThrowawayDatabase;
+  let ds: DataSource;
+  const now = new Date('2026-11-23T12:00:00.000Z');
+
+  beforeAll(async () => {
+    db = await createThrowawayDatabase('sqlite');
+    ds = createHubDataSource(db.options);
+    await openAndMigrate(ds);
+  });
+  afterAll(async () => {
+    await ds.destroy();
+    await db.drop();
+  });
+
+  it('stores only the hash, prints the token alone on stdout, and the token verifies with its role', async () => {
+    const created = await createApiToken(ds, { role: 'operator', name: 'ops-laptop', ttl: '90d', now });
+    const row = await ds.getRepository(ApiTokenEntity).findOneByOrFail({ id: created.id });
+    expect(row.tokenHash).toBe(hashApiToken(created.token));
+    expect(JSON.stringify(row)).not.toContain(created.token.slice(4));
+    expect(row.expiresAt).toBe('2027-02-21T12:00:00.000Z');
+    const out = printCreatedApiToken(created);
+    expect(out.stdout).toBe(`${created.token}\n`);
+    expect(out.stderr).toContain('shown only once');
+    expect(out.stderr).not.toContain(created.token);
+    const svc = new ApiTokensService(ds);
+    expect(await svc.verify(created.token, now)).toMatchObject({ role: 'operator', name: 'ops-laptop' });
+    expect(await svc.verify(created.token, new Date('2027-02-22T00:00:00Z'))).toBeNull();
+    expect(await svc.verify(created.token.slice(0, -1) + 'x', now)).toBeNull();
+  });
+
+  it('refuses a cluster role or a bad ttl with a message saying what to use', async () => {
+    await expect(createApiToken(ds, { role: 'workload' })).rejects.toThrow(
+      /--role must be one of viewer, operator, admin .*--enroll/,
+    );
+    await expect(createApiToken(ds, {})).rejects.toThrow(/--role must be one of/);
+    expect(() => parseTtl('soon')).toThrow(/--ttl must look like 90d/);
+    expect(parseTtl('12h')).toBe(12 * 3_600_000);
+  });
+});
