@@ -89,9 +89,7 @@ export async function startHub(
       cert: pki.client.certPem,
       key: pki.client.keyPem,
       // One session per replica on an external broker; the embedded broker has only this hub.
-      clientId: config.mqttUrl
-        ? `${HUB_IDENTITY}-${process.pid}-${Math.random().toString(36).slice(2, 8)}`
-        : HUB_IDENTITY,
+      clientId: config.mqttUrl ? config.mqttClientId : HUB_IDENTITY,
       shareGroup: config.mqttShareGroup,
       sessionExpirySec: config.mqttSessionExpirySec,
       batchSize: config.ingestBatchSize,

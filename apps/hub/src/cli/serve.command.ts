@@ -23,6 +23,7 @@ export const register: RegisterCommand = (program: Command) => {
         ? `external broker ${config.mqttUrl}`
         : `embedded broker on port ${hub.mqttPort}`;
       console.log(`watchpost-hub listening on ${hub.url} (${broker}); CA hash ${hub.pki.caHash}`);
+      void hub.ready.then(() => console.log('ingest ready: subscribed to agent reports'));
       await new Promise<void>((resolve) => {
         process.once('SIGINT', resolve);
         process.once('SIGTERM', resolve);

@@ -23,6 +23,8 @@ export interface HubConfig {
   mqttPublicUrl: string;
   /** CA file that signed the external broker's server certificate (default: the hub CA). */
   mqttCaFile: string | undefined;
+  /** MQTT client id of this hub on an external broker; stable across restarts so its persistent session is found again. */
+  mqttClientId: string;
   /** Shared-subscription group on an external MQTT 5 broker. */
   mqttShareGroup: string;
   /** MQTT 5 session expiry of the hub's persistent session, seconds. */
@@ -182,6 +184,14 @@ export const HUB_SETTINGS: HubSetting[] = [
     parse: optionalText,
   },
   {
+    env: 'WATCHPOST_MQTT_CLIENT_ID',
+    key: 'mqttClientId',
+    default: 'watchpost-hub-<hostname>',
+    description:
+      'Client id on an external broker. Must stay the same across restarts of one replica (its persistent session holds the reports that arrived while it was down) and differ between replicas; must start with watchpost-hub.',
+    parse: text,
+  },
+  {
     env: 'WATCHPOST_MQTT_SHARE_GROUP',
     key: 'mqttShareGroup',
     default: 'watchpost-hub',
@@ -298,6 +308,7 @@ export function loadHubConfig(env: Env = process.env, overrides: Partial<HubConf
     mqttUrl: undefined,
     mqttPublicUrl: '',
     mqttCaFile: undefined,
+    mqttClientId: `watchpost-hub-${hostname()}`.toLowerCase().replace(/[^a-z0-9.-]/g, '-'),
     mqttShareGroup: 'watchpost-hub',
     mqttSessionExpirySec: 7 * 86_400,
     dbUrl: undefined,
@@ -328,6 +339,8 @@ export function loadHubConfig(env: Env = process.env, overrides: Partial<HubConf
   if (c.mqttUrl !== undefined && !/^(mqtts|mqtt|wss|ws):\/\//.test(c.mqttUrl)) {
     problems.push(`WATCHPOST_MQTT_URL must be an mqtts:// (or mqtt://) URL (got "${c.mqttUrl}")`);
   }
+  if (!c.mqttClientId.startsWith('watchpost-hub'))
+    problems.push('WATCHPOST_MQTT_CLIENT_ID must start with watchpost-hub');
   if (/[/+#]/.test(c.mqttShareGroup)) problems.push('WATCHPOST_MQTT_SHARE_GROUP must not contain /, + or #');
   if (c.tlsSans.length === 0) problems.push('WATCHPOST_TLS_SANS must name at least one DNS name or IP');
   if (c.maxDecompressedBytes < c.maxReportBytes) {

@@ -91,10 +91,15 @@ export class MqttIngestTransport extends Server implements CustomTransportStrate
       reconnectPeriod: 1000,
       connectTimeout: 10_000,
       ...(o.verifyHostname === false ? { checkServerIdentity: () => undefined } : {}),
-      customHandleAcks: (topic, message, packet: IPublishPacket, done) => {
-        this.enqueue(topic, message, packet);
-        done(new DeferredAck());
-      },
+    };
+    const deferAck: NonNullable<IClientOptions['customHandleAcks']> = (
+      topic,
+      message,
+      packet: IPublishPacket,
+      done,
+    ) => {
+      this.enqueue(topic, message, packet);
+      done(new DeferredAck());
     };
     if (o.protocolVersion === 5) {
       // Receive maximum bounds how many unacknowledged reports the broker sends us: two batches' worth.
@@ -104,6 +109,9 @@ export class MqttIngestTransport extends Server implements CustomTransportStrate
       };
     }
     const client = mqtt.connect(o.url, opts);
+    // mqtt.js honours the customHandleAcks option only for MQTT 5 and replaces it with an immediate ack for
+    // 3.1.1; its publish handler reads the hook from client.options at delivery time, so set it there.
+    client.options.customHandleAcks = deferAck;
     this.client = client;
     client.on('connect', (connack) => {
       this.connection++;
