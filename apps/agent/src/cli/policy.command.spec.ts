@@ -68,10 +68,10 @@ describe('watchpost-agent policy', () => {
     const r = agent(['policy', 'matrix', '--bundle', WORKLOAD, '--port', '8443/tcp', '--json']);
     expect(r.code).toBe(0);
     const m = JSON.parse(r.stdout) as Record<string, Record<string, boolean>>;
-    expect(m['web/storefront-5b7f9c6d8-k2v9x']!['payments/payments-api-6c9d7b8f4-9fz2k']).toBe(true);
-    expect(m['gmsa-webhook/gmsa-webhook-6b8d9f7c5-4xk2p']!['payments/payments-api-6c9d7b8f4-9fz2k']).toBe(false);
+    expect(m['web/storefront-5b7f9c6d8-k2v9x']['payments/payments-api-6c9d7b8f4-9fz2k']).toBe(true);
+    expect(m['gmsa-webhook/gmsa-webhook-6b8d9f7c5-4xk2p']['payments/payments-api-6c9d7b8f4-9fz2k']).toBe(false);
     const keys = Object.keys(m);
-    for (const k of keys) expect(Object.keys(m[k]!)).toEqual(keys);
+    for (const k of keys) expect(Object.keys(m[k])).toEqual(keys);
   });
 
   test('match with --labels, with stdin lines, and a selector that does not parse', () => {

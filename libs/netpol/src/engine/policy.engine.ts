@@ -138,12 +138,18 @@ export class PolicyEngine {
   private readonly podsByKey = new Map<string, PodEndpoint>();
   private readonly podsByNs = new Map<string, PodEndpoint[]>();
   private readonly podsByIp = new Map<string, PodEndpoint>();
-  private readonly termIndex = new Map<string, PodEndpoint[]>();
+  // Selection depends only on an endpoint's interned label set (it carries namespace and service account),
+  // so indexes and verdicts are kept per label set: ten replicas cost one evaluation.
+  private readonly setsByNs = new Map<string, LabelSet[]>();
+  private readonly allSets: LabelSet[] = [];
+  private readonly podsBySet = new Map<LabelSet, PodEndpoint[]>();
+  private readonly termIndex = new Map<string, LabelSet[]>();
   private readonly tierOrder = new Map<string, number>();
   private readonly policiesByNs = new Map<string, Policy[]>();
   private readonly globalPolicies: Policy[] = [];
-  private readonly selected = new Map<Policy, PodEndpoint[]>();
-  private readonly applying = new Map<PodEndpoint, Policy[]>();
+  private readonly selected = new Map<Policy, LabelSet[]>();
+  private readonly selectedPodsCache = new Map<Policy, PodEndpoint[]>();
+  private readonly applying = new Map<LabelSet, Policy[]>();
   private readonly saLabels = new Map<string, LabelSet>();
   private readonly nodeOs = new Map<string, string>();
   private readonly emptyLabels: LabelSet;
@@ -177,11 +183,21 @@ export class PolicyEngine {
       list.push(ep);
       // Host-networked pods share the node's address; that address is not the pod's own endpoint.
       if (!ep.hostNetwork) for (const ip of ep.ips) this.podsByIp.set(ip.text, ep);
+      const same = this.podsBySet.get(ep.labels);
+      if (same) {
+        same.push(ep);
+        continue;
+      }
+      this.podsBySet.set(ep.labels, [ep]);
+      this.allSets.push(ep.labels);
+      let nsSets = this.setsByNs.get(ep.namespace);
+      if (!nsSets) this.setsByNs.set(ep.namespace, (nsSets = []));
+      nsSets.push(ep.labels);
       for (const [k, v] of ep.labels.labels) {
         for (const term of [`${k}=${v}`, k]) {
           let posting = this.termIndex.get(term);
           if (!posting) this.termIndex.set(term, (posting = []));
-          posting.push(ep);
+          posting.push(ep.labels);
         }
       }
     }
@@ -201,15 +217,12 @@ export class PolicyEngine {
         list.push(p);
       }
     }
-    // Invert policy -> selected pods into pod -> policies (already in evaluation order).
+    // Invert policy -> selected label sets into label set -> policies (already in evaluation order).
+    for (const set of this.allSets) this.applying.set(set, []);
     for (const p of this.policies) {
-      const pods = this.computeSelected(p);
-      this.selected.set(p, pods);
-      for (const ep of pods) {
-        let list = this.applying.get(ep);
-        if (!list) this.applying.set(ep, (list = []));
-        list.push(p);
-      }
+      const sets = this.computeSelected(p);
+      this.selected.set(p, sets);
+      for (const set of sets) this.applying.get(set)!.push(p);
     }
   }
 
@@ -341,20 +354,20 @@ export class PolicyEngine {
     return p.selector.matches(ep.labels);
   }
 
-  private computeSelected(p: Policy): PodEndpoint[] {
+  private computeSelected(p: Policy): LabelSet[] {
     if (p.inert) return [];
-    let base: PodEndpoint[];
-    if (p.namespace !== undefined) base = this.podsByNs.get(p.namespace) ?? [];
+    let base: LabelSet[];
+    if (p.namespace !== undefined) base = this.setsByNs.get(p.namespace) ?? [];
     else if (p.namespaceSelector && !p.namespaceSelector.matchesAll) {
       base = [];
-      for (const ns of this.namespaces.values()) if (p.namespaceSelector.matches(ns.labels)) base.push(...(this.podsByNs.get(ns.name) ?? []));
-    } else base = this.pods;
+      for (const ns of this.namespaces.values()) if (p.namespaceSelector.matches(ns.labels)) base.push(...(this.setsByNs.get(ns.name) ?? []));
+    } else base = this.allSets;
     let candidates = base;
     for (const t of p.selector.terms) {
       const posting = this.termIndex.get(t.value === undefined ? t.key : `${t.key}=${t.value}`) ?? [];
       if (posting.length < candidates.length) candidates = posting;
     }
-    return candidates.filter((ep) => this.policySelects(p, ep));
+    return candidates.filter((set) => this.policySelects(p, this.podsBySet.get(set)![0]));
   }
 
   // ------------------------------------------------------------------------------------------- queries
@@ -371,17 +384,23 @@ export class PolicyEngine {
 
   /** Pods the policy selects (whatever directions it has). */
   selectedPods(p: Policy): readonly PodEndpoint[] {
-    return this.selected.get(p) ?? [];
+    let pods = this.selectedPodsCache.get(p);
+    if (!pods) {
+      pods = (this.selected.get(p) ?? []).flatMap((set) => this.podsBySet.get(set) ?? []);
+      this.selectedPodsCache.set(p, pods);
+    }
+    return pods;
   }
 
   /** Policies that select the pod, in evaluation order; only those applying to `direction` when given. */
   policiesFor(ep: PodEndpoint, direction?: Direction): Policy[] {
-    let list = this.applying.get(ep);
+    let list = this.applying.get(ep.labels);
     if (!list) {
       // Synthetic or foreign endpoints: evaluate the candidates directly (namespaced + global policies).
       const candidates = [...(this.policiesByNs.get(ep.namespace) ?? []), ...this.globalPolicies].sort((a, b) => this.comparePolicies(a, b));
       list = candidates.filter((p) => this.policySelects(p, ep));
-      if (!ep.synthetic) this.applying.set(ep, list);
+      // Valid for anything with this label set: selection depends on nothing else.
+      this.applying.set(ep.labels, list);
     }
     return direction ? list.filter((p) => p.types.has(direction)) : list;
   }
@@ -523,12 +542,18 @@ export class PolicyEngine {
     const egress = src.kind === 'pod' ? this.evaluate('egress', src, this.asSeenByPeer(dst), conn) : null;
     const ingress = dst.kind === 'pod' ? this.evaluate('ingress', dst, this.asSeenByPeer(src), conn) : null;
     const allowed = (egress?.allowed ?? true) && (ingress?.allowed ?? true);
-    const reasons: string[] = [];
-    if (egress) reasons.push(`egress at ${src.key}: ${egress.reason}`);
-    else reasons.push(`${src.key} is not a pod: no egress policy applies at the source`);
-    if (ingress) reasons.push(`ingress at ${dst.key}: ${ingress.reason}`);
-    else reasons.push(`${dst.key} is not a pod: no ingress policy applies at the destination`);
-    return { ...head, allowed, egress, ingress, reason: reasons.join('; ') };
+    return {
+      ...head,
+      allowed,
+      egress,
+      ingress,
+      // Built on demand (an enumerable getter, so JSON still has it): checks ask for millions of verdicts.
+      get reason(): string {
+        const egressPart = egress ? `egress at ${src.key}: ${egress.reason}` : `${src.key} is not a pod: no egress policy applies at the source`;
+        const ingressPart = ingress ? `ingress at ${dst.key}: ${ingress.reason}` : `${dst.key} is not a pod: no ingress policy applies at the destination`;
+        return `${egressPart}; ${ingressPart}`;
+      },
+    };
   }
 
   /** The pod-to-pod truth table for a connection (egress and ingress applied), keyed `ns/pod` -> `ns/pod`. */

@@ -28,7 +28,9 @@ export class LabelInterner {
       (e): e is [string, string] => typeof e[1] === 'string',
     );
     entries.sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0));
-    const key = JSON.stringify(entries);
+    // NUL and SOH cannot occur in label keys or values, so this joins unambiguously (and cheaper than JSON).
+    let key = '';
+    for (const [k, v] of entries) key += `${k}\u0000${v}\u0001`;
     let set = this.byKey.get(key);
     if (!set) {
       set = new LabelSet(this.byKey.size, new Map(entries), key);
