@@ -6,6 +6,7 @@ export enum AuthErrorCode {
   MalformedAuthorization = 'malformed_authorization',
   InvalidToken = 'invalid_token',
   InsufficientRole = 'insufficient_role',
+  RateLimited = 'rate_limited',
 }
 
 /** An HTTP error with the hub's JSON error body. */

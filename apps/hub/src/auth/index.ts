@@ -9,5 +9,5 @@ export {
   type ApiPrincipal,
   type CreatedApiToken,
 } from './api-tokens.service.js';
-export { type AuthenticatedRequest } from './auth.guard.js';
+export { API_RATE_LIMITS, type ApiRateLimits, type AuthenticatedRequest } from './auth.guard.js';
 export { API_ROLES, type ApiRole, parseRole, roleSatisfies } from './roles.js';

@@ -4,6 +4,7 @@ import type { AddressInfo } from 'node:net';
 import type { DataSource } from 'typeorm';
 import { DataSource as DataSourceToken } from 'typeorm';
 import { ApiTokensService } from '../../auth/api-tokens.service.js';
+import { API_RATE_LIMITS, type ApiRateLimits } from '../../auth/auth.guard.js';
 import { MetricsModule } from '../../metrics/metrics.module.js';
 import { createHubDataSource, openAndMigrate } from '../../persistence/data-source.js';
 import { createThrowawayDatabase, type ThrowawayDatabase } from '../../persistence/throwaway-database.js';
@@ -25,14 +26,15 @@ export interface ApiTestApp {
 @Global()
 @Module({})
 class TestInfraModule {
-  static with(ds: DataSource, clock: HubClock): DynamicModule {
+  static with(ds: DataSource, clock: HubClock, limits: ApiRateLimits | undefined): DynamicModule {
     return {
       module: TestInfraModule,
       providers: [
         { provide: DataSourceToken, useValue: ds },
         { provide: HUB_CLOCK, useValue: clock },
+        { provide: API_RATE_LIMITS, useValue: limits ?? null },
       ],
-      exports: [DataSourceToken, HUB_CLOCK],
+      exports: [DataSourceToken, HUB_CLOCK, API_RATE_LIMITS],
     };
   }
 }
@@ -45,6 +47,7 @@ export async function startApiTestApp(opts: {
   kind: 'sqlite' | 'postgres';
   now: Date;
   seed?: (ds: DataSource) => Promise<void>;
+  rateLimits?: ApiRateLimits;
 }): Promise<ApiTestApp> {
   const db = await createThrowawayDatabase(opts.kind);
   const ds = createHubDataSource(db.options);
@@ -58,7 +61,12 @@ export async function startApiTestApp(opts: {
     const tokens = { viewer: await mk('viewer'), operator: await mk('operator'), admin: await mk('admin') };
 
     @Module({
-      imports: [TestInfraModule.with(ds, { now: () => opts.now }), MetricsModule, ApiModule, WebModule],
+      imports: [
+        TestInfraModule.with(ds, { now: () => opts.now }, opts.rateLimits),
+        MetricsModule,
+        ApiModule,
+        WebModule,
+      ],
     })
     class TestRootModule {}
 
