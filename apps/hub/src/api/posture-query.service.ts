@@ -916,8 +916,9 @@ export class PostureQueryService {
   }
 
   /**
-   * KMS key id and age per cluster from `kms-key-rotation` evidence: `keyId`, and `keyAgeDays` or one of
-   * `keyFirstSeenAt` / `rotatedAt` (ISO). Oldest key first.
+   * KMS key id and age per cluster from `kms-key-rotation` evidence: `keyId`, and `inUseSince` (ISO; also read:
+   * `rotatedAt`, `keyFirstSeenAt`) or else `ageDays` / `keyAgeDays` (as of the scan). A start time wins: the age
+   * is then counted to the hub's now, not to the scan. Oldest key first.
    */
   async kmsKeys(platformOf: Map<string, Platform>, now: number): Promise<KmsKeyAge[]> {
     const rows = await this.findingsQb('f')
@@ -927,15 +928,11 @@ export class PostureQueryService {
       .getMany();
     const out = rows.map((r): KmsKeyAge => {
       const ev = parseJson<Record<string, unknown>>(r.evidence) ?? {};
-      const since = [ev['rotatedAt'], ev['keyFirstSeenAt'], ev['firstSeenAt']].find(
+      const since = [ev['inUseSince'], ev['rotatedAt'], ev['keyFirstSeenAt']].find(
         (v): v is string => typeof v === 'string' && !Number.isNaN(Date.parse(v)),
       );
-      const ageDays =
-        typeof ev['keyAgeDays'] === 'number'
-          ? ev['keyAgeDays']
-          : since
-            ? daysBetween(now, Date.parse(since))
-            : null;
+      const scanAge = [ev['ageDays'], ev['keyAgeDays']].find((v): v is number => typeof v === 'number');
+      const ageDays = since ? daysBetween(now, Date.parse(since)) : (scanAge ?? null);
       return {
         cluster: r.clusterName,
         platform: platformOf.get(r.clusterName) ?? null,

@@ -82,7 +82,13 @@ export const FIXTURE_CLUSTERS: SeedCluster[] = [
         outcome: 'pass',
         resource: { kind: 'KMSProvider', name: 'mock-kms-provider' },
         message: 'key rotated within 30 days',
-        evidence: { keyId: 'kms-key-2', keyFirstSeenAt: at(-40 * DAY) },
+        evidence: {
+          keyId: 'kms-key-2',
+          inUseSince: at(-40 * DAY),
+          ageDays: 39,
+          maxAgeDays: 30,
+          rotationSeen: true,
+        },
       },
       {
         checkId: 'rbac-wildcard-rules',
@@ -171,7 +177,7 @@ export const FIXTURE_CLUSTERS: SeedCluster[] = [
         outcome: 'warn',
         resource: { kind: 'KMSProvider', name: 'kms' },
         message: 'key not rotated for 95 days',
-        evidence: { keyId: 'edge-key-1', keyAgeDays: 95 },
+        evidence: { keyId: 'edge-key-1', ageDays: 95 },
       },
     ],
   },

@@ -271,7 +271,7 @@ export function generatedFleet(clusters: number, checks: number, now: Date): See
           message: 'KMS key rotation observed',
           evidence: {
             keyId: `key-${i}`,
-            keyFirstSeenAt: new Date(now.getTime() - ((i % 60) + 1) * 86_400_000).toISOString(),
+            inUseSince: new Date(now.getTime() - ((i % 60) + 1) * 86_400_000).toISOString(),
           },
         });
         continue;
