@@ -111,6 +111,38 @@ describe('bundle reader', () => {
     expect(content).not.toContain(key);
   });
 
+  test('a file holding key and certificate keeps the certificate only; kubeconfig keys and tokens become facts', async () => {
+    const d = tmp();
+    const ca = createCa({ commonName: 'kubernetes', validDays: 3650 });
+    const leaf = issueCertificate({ ca, commonName: 'system:node:moc-x', usage: 'client', validDays: 365 });
+    mkdirSync(join(d, 'host/var/lib/kubelet/pki'), { recursive: true });
+    mkdirSync(join(d, 'host/etc/kubernetes'), { recursive: true });
+    writeFileSync(join(d, 'host/var/lib/kubelet/pki/kubelet-client-current.pem'), leaf.certPem + leaf.keyPem);
+    const keyB64 = Buffer.from(leaf.keyPem).toString('base64');
+    writeFileSync(
+      join(d, 'host/etc/kubernetes/admin.conf'),
+      `apiVersion: v1\nkind: Config\nusers:\n- name: kubernetes-admin\n  user:\n    client-certificate-data: ${Buffer.from(leaf.certPem).toString('base64')}\n    client-key-data: ${keyB64}\n- name: robot\n  user:\n    token: abc.def-very-secret\n`,
+    );
+    const ev = await readBundle(d);
+    const pem = ev.host['/var/lib/kubelet/pki/kubelet-client-current.pem'];
+    expect(pem.content).toContain('BEGIN CERTIFICATE');
+    expect(pem.privateKey?.publicKeySha256).toMatch(/^[0-9a-f]{64}$/);
+    const text = JSON.stringify(ev);
+    expect(text).not.toContain('PRIVATE KEY');
+    expect(text).not.toContain(keyB64);
+    expect(text).not.toContain('very-secret');
+    const conf = ev.host['/etc/kubernetes/admin.conf'].content!;
+    expect(conf).toContain(
+      `client-key-data: watchpost-redacted:publicKeySha256=${pem.privateKey!.publicKeySha256},type=rsa`,
+    );
+    // collect keeps the facts (collection.json) and reading the bundle back restores them
+    const out = tmp();
+    await writeBundle(ev, out);
+    const again = await readBundle(out);
+    expect(again.host['/var/lib/kubelet/pki/kubelet-client-current.pem']?.privateKey).toEqual(pem.privateKey);
+    expect(JSON.stringify(again)).not.toContain('very-secret');
+  });
+
   test('collect → bundle → read gives back the same evidence (minus private keys)', async () => {
     const ev = await readBundle(SAMPLE);
     const out = tmp();

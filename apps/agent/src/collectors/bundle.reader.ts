@@ -5,6 +5,7 @@ import {
   PLATFORMS,
   type ClusterInfo,
   type ClusterRole,
+  type HostFile,
   type CollectorError,
   type Evidence,
   type KubeObject,
@@ -184,6 +185,27 @@ export async function readBundle(dir: string): Promise<Evidence> {
     const hf = await readHostFile(file, path);
     host[path] = hf;
     if (hf.error) errors.push({ source: `bundle/host${path}`, message: hf.error });
+  }
+
+  // `collect` never copies private keys; it records their facts in collection.json. Read them back so a
+  // collected bundle judges key/cert pairs and key permissions like the live scan did.
+  const collectionFile = join(dir, 'collection.json');
+  const collection = await stat(collectionFile).then(
+    () => readJson(collectionFile, 'collection.json', errors),
+    () => undefined,
+  );
+  if (isRecord(collection) && Array.isArray(collection['privateKeysOmitted'])) {
+    for (const k of collection['privateKeysOmitted'] as unknown[]) {
+      if (!isRecord(k) || typeof k['path'] !== 'string' || host[k['path']]?.privateKey) continue;
+      const facts: HostFile['privateKey'] = {};
+      if (typeof k['type'] === 'string') facts.type = k['type'];
+      if (typeof k['publicKeySha256'] === 'string') facts.publicKeySha256 = k['publicKeySha256'];
+      if (typeof k['error'] === 'string') facts.error = k['error'];
+      // A file that held key and certificate was written with its certificate blocks only: join them again.
+      const entry: HostFile = { ...(host[k['path']] ?? { path: k['path'] }), privateKey: facts };
+      if (typeof k['mode'] === 'number') entry.mode = k['mode'];
+      host[k['path']] = entry;
+    }
   }
 
   const probes: Record<string, unknown> = {};

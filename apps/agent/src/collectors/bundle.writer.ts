@@ -32,7 +32,9 @@ export async function writeBundle(evidence: Evidence, out: string): Promise<{ fi
     );
   }
   for (const file of Object.values(evidence.host)) {
-    if (file.content !== undefined) await put(`host${file.path}`, file.content, file.mode);
+    // Files that held a key keep only their certificate blocks; the key's facts go to collection.json.
+    if (file.content !== undefined)
+      await put(`host${file.path}`, file.content, file.privateKey ? 0o600 : file.mode);
   }
   for (const [name, value] of Object.entries(evidence.probes))
     await put(`probes/${name}.json`, JSON.stringify(value, null, 2) + '\n');

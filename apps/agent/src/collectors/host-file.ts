@@ -1,7 +1,7 @@
 import { readFile, stat } from 'node:fs/promises';
 import type { HostFile } from '@watchpost/shared';
 import { redactEncryptionSecrets } from '../checks/encryption/lib/encryption-config.js';
-import { looksLikePrivateKey, privateKeyFacts } from './private-key.js';
+import { looksLikePrivateKey, redactKubeconfigSecrets, splitKeyMaterial } from './private-key.js';
 
 /** Files bigger than this are recorded with an error instead of their content (no config file is this big). */
 export const MAX_HOST_FILE_BYTES = 2 * 1024 * 1024;
@@ -27,9 +27,15 @@ export async function readHostFile(realPath: string, path: string): Promise<Host
       return file;
     }
     const content = await readFile(realPath, 'utf8');
-    if (looksLikePrivateKey(content)) file.privateKey = privateKeyFacts(content);
-    // EncryptionConfiguration files hold aescbc/aesgcm/secretbox keys: keep names and lengths, never the keys.
-    else file.content = redactEncryptionSecrets(content);
+    if (looksLikePrivateKey(content)) {
+      const split = splitKeyMaterial(content);
+      file.privateKey = split.privateKey;
+      if (split.content !== undefined) file.content = split.content;
+    } else {
+      // EncryptionConfiguration files hold aescbc/aesgcm/secretbox keys (names and lengths stay); kubeconfigs
+      // hold client keys, tokens and passwords (facts stay). Neither ever enters Evidence.
+      file.content = redactKubeconfigSecrets(redactEncryptionSecrets(content));
+    }
   } catch (err) {
     const e = err as NodeJS.ErrnoException;
     file.error = e.code ? `${e.code}: ${e.message.replace(realPath, path)}` : String(err);

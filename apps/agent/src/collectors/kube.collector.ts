@@ -174,9 +174,7 @@ export async function serverVersion(kc: KubeConfig, timeoutMs = 10_000): Promise
 }
 
 /** LISTs every resource the checks need, a few at a time, reporting progress. */
-export async function collectKube(
-  opts: KubeCollectorOptions = {},
-): Promise<{
+export async function collectKube(opts: KubeCollectorOptions = {}): Promise<{
   kube: Record<string, KubeResource>;
   errors: CollectorError[];
   version?: string;

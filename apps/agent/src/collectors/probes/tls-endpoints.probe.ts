@@ -2,7 +2,12 @@ import { isIP } from 'node:net';
 import { connect, type DetailedPeerCertificate } from 'node:tls';
 import type { Evidence } from '@watchpost/shared';
 import { hostConfig, staticPod } from '../../checks/certificates/lib/host-config.js';
-import { endpointAddress, TLS_ENDPOINTS_PROBE, type TlsEndpointObservation, type TlsEndpointsEvidence } from '../../checks/certificates/lib/tls-endpoints.js';
+import {
+  endpointAddress,
+  TLS_ENDPOINTS_PROBE,
+  type TlsEndpointObservation,
+  type TlsEndpointsEvidence,
+} from '../../checks/certificates/lib/tls-endpoints.js';
 import type { Probe, ProbeContext } from './probe.js';
 
 /** Where to knock: an address and why we think the component listens there. */
@@ -18,7 +23,10 @@ export const MAX_ENDPOINT_TIMEOUT_MS = 3000;
 const MAX_TARGETS = 6;
 
 function derToPem(der: Buffer): string {
-  const b64 = der.toString('base64').replace(/(.{64})/g, '$1\n').replace(/\n$/, '');
+  const b64 = der
+    .toString('base64')
+    .replace(/(.{64})/g, '$1\n')
+    .replace(/\n$/, '');
   return `-----BEGIN CERTIFICATE-----\n${b64}\n-----END CERTIFICATE-----\n`;
 }
 
@@ -41,7 +49,12 @@ function servedChain(peer: DetailedPeerCertificate): string[] {
  * byte of application data is written.
  */
 export function probeEndpoint(target: TlsTarget, timeoutMs: number): Promise<TlsEndpointObservation> {
-  const base: TlsEndpointObservation = { name: target.name, host: target.host, port: target.port, from: target.from };
+  const base: TlsEndpointObservation = {
+    name: target.name,
+    host: target.host,
+    port: target.port,
+    from: target.from,
+  };
   return new Promise((resolve) => {
     let done = false;
     const finish = (obs: TlsEndpointObservation) => {
@@ -51,14 +64,28 @@ export function probeEndpoint(target: TlsTarget, timeoutMs: number): Promise<Tls
       socket.destroy();
       resolve(obs);
     };
-    const socket = connect({ host: target.host, port: target.port, rejectUnauthorized: false, ...(isIP(target.host) ? {} : { servername: target.host }) });
-    const timer = setTimeout(() => finish({ ...base, error: `timeout after ${timeoutMs} ms (no TLS handshake)` }), timeoutMs);
+    const socket = connect({
+      host: target.host,
+      port: target.port,
+      rejectUnauthorized: false,
+      ...(isIP(target.host) ? {} : { servername: target.host }),
+    });
+    const timer = setTimeout(
+      () => finish({ ...base, error: `timeout after ${timeoutMs} ms (no TLS handshake)` }),
+      timeoutMs,
+    );
     socket.once('secureConnect', () => {
       const chain = servedChain(socket.getPeerCertificate(true));
       const protocol = socket.getProtocol();
-      finish(chain.length ? { ...base, chainPem: chain, ...(protocol ? { protocol } : {}) } : { ...base, error: 'handshake completed but no certificate was presented' });
+      finish(
+        chain.length
+          ? { ...base, chainPem: chain, ...(protocol ? { protocol } : {}) }
+          : { ...base, error: 'handshake completed but no certificate was presented' },
+      );
     });
-    socket.once('error', (err: NodeJS.ErrnoException) => finish({ ...base, error: err.code ? `${err.code}: ${err.message}` : err.message }));
+    socket.once('error', (err: NodeJS.ErrnoException) =>
+      finish({ ...base, error: err.code ? `${err.code}: ${err.message}` : err.message }),
+    );
   });
 }
 
@@ -77,13 +104,23 @@ function fromServerUrl(server: string): { host: string; port: number } | undefin
  * 127.0.0.1:6443), and the kubelet on 127.0.0.1:10250. Deduplicated, bounded.
  */
 export function tlsTargets(ctx: Pick<ProbeContext, 'host' | 'kube'>): TlsTarget[] {
-  const evidence: Evidence = { schemaVersion: 1, collectedAt: '', cluster: { name: '', platform: 'other', role: 'workload' }, kube: ctx.kube, host: ctx.host, probes: {}, collectorErrors: [], source: 'live' };
+  const evidence: Evidence = {
+    schemaVersion: 1,
+    collectedAt: '',
+    cluster: { name: '', platform: 'other', role: 'workload' },
+    kube: ctx.kube,
+    host: ctx.host,
+    probes: {},
+    collectorErrors: [],
+    source: 'live',
+  };
   const targets: TlsTarget[] = [];
   const api = staticPod(evidence, 'kube-apiserver');
   if (api) {
     const port = Number(api.flags['secure-port'] ?? 6443);
     const bind = api.flags['bind-address'];
-    const host = bind && bind !== '0.0.0.0' && bind !== '::' ? bind : (api.flags['advertise-address'] ?? '127.0.0.1');
+    const host =
+      bind && bind !== '0.0.0.0' && bind !== '::' ? bind : (api.flags['advertise-address'] ?? '127.0.0.1');
     targets.push({ name: 'kube-apiserver', host, port, from: `manifest ${api.path}` });
   }
   for (const kc of hostConfig(evidence).kubeconfigs) {
@@ -92,19 +129,26 @@ export function tlsTargets(ctx: Pick<ProbeContext, 'host' | 'kube'>): TlsTarget[
       if (addr) targets.push({ name: 'kube-apiserver', ...addr, from: `kubeconfig ${kc.path}` });
     }
   }
-  if (!targets.length) targets.push({ name: 'kube-apiserver', host: '127.0.0.1', port: 6443, from: 'default' });
+  if (!targets.length)
+    targets.push({ name: 'kube-apiserver', host: '127.0.0.1', port: 6443, from: 'default' });
   targets.push({ name: 'kubelet', host: '127.0.0.1', port: 10250, from: 'default' });
   const seen = new Set<string>();
-  return targets.filter((t) => {
-    const key = endpointAddress(t.host, t.port);
-    if (seen.has(key)) return false;
-    seen.add(key);
-    return true;
-  }).slice(0, MAX_TARGETS);
+  return targets
+    .filter((t) => {
+      const key = endpointAddress(t.host, t.port);
+      if (seen.has(key)) return false;
+      seen.add(key);
+      return true;
+    })
+    .slice(0, MAX_TARGETS);
 }
 
 /** Probes targets in parallel; every endpoint gets an observation, failures included. */
-export async function probeTargets(targets: readonly TlsTarget[], timeoutMs: number, now: () => Date = () => new Date()): Promise<TlsEndpointsEvidence> {
+export async function probeTargets(
+  targets: readonly TlsTarget[],
+  timeoutMs: number,
+  now: () => Date = () => new Date(),
+): Promise<TlsEndpointsEvidence> {
   const perEndpoint = Math.max(1, Math.min(timeoutMs, MAX_ENDPOINT_TIMEOUT_MS));
   const endpoints = await Promise.all(targets.map((t) => probeEndpoint(t, perEndpoint)));
   return { probedAt: now().toISOString(), endpoints };

@@ -1,6 +1,6 @@
 import { createHash, createPrivateKey, createPublicKey } from 'node:crypto';
 import { posix } from 'node:path';
-import type { Evidence, PrivateKeyFacts, ResourceRef } from '@watchpost/shared';
+import { factsFromRedactedKey, type Evidence, type PrivateKeyFacts, type ResourceRef } from '@watchpost/shared';
 import { hostConfig, staticPod } from './host-config.js';
 import type { CertInventory, CertEntry } from './inventory.js';
 
@@ -37,6 +37,9 @@ export interface KeyPairing {
 
 /** Facts of an embedded `client-key-data`: computed here, the decoded key goes out of scope at once. */
 export function embeddedKeyFacts(base64: string): PrivateKeyFacts {
+  // Collected kubeconfigs carry a redaction marker with the facts instead of the key (collectors/private-key.ts).
+  const redacted = factsFromRedactedKey(base64);
+  if (redacted) return redacted;
   try {
     const key = createPrivateKey(Buffer.from(base64, 'base64'));
     const spki = createPublicKey(key).export({ type: 'spki', format: 'der' });
