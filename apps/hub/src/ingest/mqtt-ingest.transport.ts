@@ -141,7 +141,11 @@ export class MqttIngestTransport extends Server implements CustomTransportStrate
         ? `$share/${this.options.shareGroup}/${reports}`
         : reports;
     try {
-      const granted = await client.subscribeAsync({ [reportFilter]: { qos: 1 }, [status]: { qos: 1 } });
+      // Subscribe on every connect, even with a session present: a broker restored from its persistence file may
+      // report the session but not route to it (seen with Mosquitto 2.0.11). `resubscribe` makes mqtt.js send the
+      // SUBSCRIBE although it remembers the topics from the first connection.
+      const topics = { [reportFilter]: { qos: 1 as const }, [status]: { qos: 1 as const } };
+      const granted = await client.subscribeAsync(Object.assign(topics, { resubscribe: true }));
       const refused = granted.filter((g) => g.qos > 2);
       if (refused.length > 0) {
         this.log.error(
