@@ -1,65 +1,24 @@
-import { CATALOGUE, type CheckResult, type Report } from '@watchpost/shared';
-
-/** SARIF 2.1.0 level of a result (pass and not_applicable are not reported). */
-function level(r: CheckResult): 'error' | 'warning' | 'note' | undefined {
-  if (r.outcome === 'fail') return r.severity === 'critical' || r.severity === 'high' ? 'error' : 'warning';
-  if (r.outcome === 'warn') return 'warning';
-  if (r.outcome === 'error') return 'note';
-  return undefined;
-}
-
-function logicalName(r: CheckResult): string {
-  return [r.resource.kind, r.resource.namespace, r.resource.name ?? r.resource.path]
-    .filter(Boolean)
-    .join('/');
-}
+import { CATALOGUE, sarifKind, sarifLevel, sarifLocation, sarifRule, type Report } from '@watchpost/shared';
 
 /**
- * Renders a report as a SARIF 2.1.0 log: one rule per catalogue entry, one result per fail / warn / error.
- * Host files become physical locations (`file:///etc/...`), Kubernetes objects logical locations.
+ * Renders a report as a SARIF 2.1.0 log: one rule per check that produced a result, one result per
+ * fail / warn / error (passes and not-applicable results are not findings).
  */
 export function toSarif(report: Report, toolVersion: string): Record<string, unknown> {
   const used = new Set(report.results.map((r) => r.checkId));
-  const rules = CATALOGUE.filter((c) => used.has(c.id)).map((c) => ({
-    id: c.id,
-    name: c.id.replace(/(^|-)([a-z0-9])/g, (_m, _d: string, ch: string) => ch.toUpperCase()),
-    shortDescription: { text: c.title },
-    fullDescription: { text: c.description },
-    help: { text: c.remediation },
-    helpUri: c.references.find((r) => r.url)?.url,
-    properties: {
-      area: c.area,
-      severity: c.defaultSeverity,
-      tags: [c.area, ...c.references.flatMap((r) => (r.cis ? [`CIS ${r.cis}`] : []))],
-    },
-  }));
-  const ruleIndex = new Map(rules.map((r, i) => [r.id, i]));
-  const results = report.results.flatMap((r) => {
-    const lvl = level(r);
-    if (!lvl) return [];
-    const location: Record<string, unknown> = {
-      logicalLocations: [
-        {
-          name: logicalName(r),
-          kind: 'resource',
-          fullyQualifiedName: `${report.cluster.name}/${logicalName(r)}`,
-        },
-      ],
-    };
-    if (r.resource.path?.startsWith('/'))
-      location['physicalLocation'] = { artifactLocation: { uri: `file://${r.resource.path}` } };
-    return [
-      {
-        ruleId: r.checkId,
-        ruleIndex: ruleIndex.get(r.checkId),
-        level: lvl,
-        kind: r.outcome === 'error' ? 'review' : 'fail',
-        message: { text: r.message },
-        locations: [location],
-        properties: { outcome: r.outcome, severity: r.severity, area: r.area, cluster: report.cluster.name },
-      },
-    ];
-  });
+  const defs = CATALOGUE.filter((c) => used.has(c.id));
+  const ruleIndex = new Map(defs.map((c, i) => [c.id, i]));
+  const results = report.results
+    .filter((r) => r.outcome === 'fail' || r.outcome === 'warn' || r.outcome === 'error')
+    .map((r) => ({
+      ruleId: r.checkId,
+      ruleIndex: ruleIndex.get(r.checkId),
+      kind: sarifKind(r),
+      level: sarifLevel(r),
+      message: { text: r.message },
+      locations: [sarifLocation(r.resource, report.cluster.name)],
+      properties: { outcome: r.outcome, severity: r.severity, area: r.area, cluster: report.cluster.name },
+    }));
   return {
     $schema: 'https://json.schemastore.org/sarif-2.1.0.json',
     version: '2.1.0',
@@ -70,7 +29,7 @@ export function toSarif(report: Report, toolVersion: string): Record<string, unk
             name: 'watchpost-agent',
             version: toolVersion,
             informationUri: 'https://github.com/watchpost/watchpost',
-            rules,
+            rules: defs.map(sarifRule),
           },
         },
         invocations: [

@@ -1,71 +1,12 @@
 import { createHash } from 'node:crypto';
-import { CATALOGUE, type CheckDefinition } from '@watchpost/shared';
+import { CATALOGUE, sarifKind, sarifLevel, sarifLocation, sarifRule } from '@watchpost/shared';
 import type { FindingView } from '../api/posture-query.service.js';
 
-// The same rule and location mapping as the agent's SARIF printer (apps/agent/src/report/sarif.ts), so a
-// finding looks the same whether it came from `watchpost-agent scan --format sarif` or the hub's export. Apps
-// may not import each other: the shared part belongs in libs/shared once both settle.
-
-/** SARIF 2.1.0 `level` of a finding; only `kind: fail` results carry a level other than `none` (SARIF 3.27.9). */
-export function sarifLevel(
-  f: Pick<FindingView, 'outcome' | 'severity'>,
-): 'error' | 'warning' | 'note' | 'none' {
-  if (f.outcome === 'fail')
-    return f.severity === 'critical' || f.severity === 'high'
-      ? 'error'
-      : f.severity === 'info'
-        ? 'note'
-        : 'warning';
-  if (f.outcome === 'warn') return 'warning';
-  return 'none';
-}
-
-/** SARIF `kind`: warn is a soft fail; error = the check could not decide (`open`). */
-export function sarifKind(f: Pick<FindingView, 'outcome'>): 'fail' | 'pass' | 'open' | 'notApplicable' {
-  switch (f.outcome) {
-    case 'fail':
-    case 'warn':
-      return 'fail';
-    case 'error':
-      return 'open';
-    case 'pass':
-      return 'pass';
-    default:
-      return 'notApplicable';
-  }
-}
-
-function ruleName(id: string): string {
-  return id.replace(/(^|-)([a-z0-9])/g, (_m, _d: string, ch: string) => ch.toUpperCase());
-}
-
-function rule(c: CheckDefinition) {
-  const helpUri = c.references.find((r) => r.url)?.url;
-  return {
-    id: c.id,
-    name: ruleName(c.id),
-    shortDescription: { text: c.title },
-    fullDescription: { text: c.description },
-    help: { text: c.remediation },
-    ...(helpUri ? { helpUri } : {}),
-    defaultConfiguration: { level: sarifLevel({ outcome: 'fail', severity: c.defaultSeverity }) },
-    properties: {
-      area: c.area,
-      severity: c.defaultSeverity,
-      tags: [c.area, ...c.references.flatMap((r) => (r.cis ? [`CIS ${r.cis}`] : []))],
-    },
-  };
-}
-
-function logicalName(f: FindingView): string {
-  return [f.resource.kind, f.resource.namespace, f.resource.name ?? f.resource.path]
-    .filter(Boolean)
-    .join('/');
-}
+// Rule, level, kind and location mapping live in libs/shared (report/sarif.ts), shared with the agent's printer.
 
 /** Builds SARIF incrementally so an export of the whole fleet can stream result by result. */
 export class SarifBuilder {
-  private readonly rules: ReturnType<typeof rule>[] = [];
+  private readonly rules: Record<string, unknown>[] = [];
   private readonly ruleIndex = new Map<string, number>();
 
   constructor(private readonly toolVersion: string) {}
@@ -77,17 +18,11 @@ export class SarifBuilder {
       const def = CATALOGUE.find((c) => c.id === f.checkId);
       if (def) {
         index = this.rules.length;
-        this.rules.push(rule(def));
+        this.rules.push(sarifRule(def));
         this.ruleIndex.set(f.checkId, index);
       }
     }
-    const location: Record<string, unknown> = {
-      logicalLocations: [
-        { name: logicalName(f), kind: 'resource', fullyQualifiedName: `${f.cluster}/${logicalName(f)}` },
-      ],
-    };
-    if (f.resource.path?.startsWith('/'))
-      location['physicalLocation'] = { artifactLocation: { uri: `file://${f.resource.path}` } };
+    const location = sarifLocation(f.resource, f.cluster);
     return {
       ruleId: f.checkId,
       ...(index !== undefined ? { ruleIndex: index } : {}),
