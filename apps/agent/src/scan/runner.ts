@@ -30,7 +30,7 @@ function summarisePasses(passes: CheckResult[]): CheckResult[] {
   }
   const out: CheckResult[] = [];
   for (const group of groups.values()) {
-    const first = group[0]!;
+    const first = group[0];
     if (group.length === 1) {
       out.push(first);
       continue;
