@@ -35,6 +35,18 @@ export type Verdict = Omit<CheckFinding, 'resource'>;
  * workload resource that could not be read, so a check never passes on evidence it did not have.
  */
 export function workloads(ctx: CheckContext): { items: WorkloadItem[]; errors: CheckFinding[] } {
+  // Ten checks ask the same question of the same evidence: answer it once per scan (results are read-only).
+  const cached = workloadCache.get(ctx.evidence);
+  if (cached) return cached;
+  const computed = computeWorkloads(ctx);
+  workloadCache.set(ctx.evidence, computed);
+  return computed;
+}
+
+const workloadCache = new WeakMap<CheckContext['evidence'], { items: WorkloadItem[]; errors: CheckFinding[] }>();
+const containerCache = new WeakMap<readonly WorkloadItem[], ContainerItem[]>();
+
+function computeWorkloads(ctx: CheckContext): { items: WorkloadItem[]; errors: CheckFinding[] } {
   const { sources, missing } = topLevelPodSpecs(ctx.evidence);
   const nodes = new Map<string, KubeObject>();
   const nodeList = kubeItems(ctx.evidence, 'nodes');
@@ -55,7 +67,10 @@ export function workloads(ctx: CheckContext): { items: WorkloadItem[]; errors: C
 
 /** Every container (init, regular, ephemeral) of every workload. */
 export function containers(items: readonly WorkloadItem[]): ContainerItem[] {
+  const cached = containerCache.get(items);
+  if (cached) return cached;
   const out: ContainerItem[] = [];
+  containerCache.set(items, out);
   for (const item of items) {
     for (const { container, role } of allContainers(item.src.spec)) {
       const prefix = role === 'container' ? 'container' : `${role} container`;
