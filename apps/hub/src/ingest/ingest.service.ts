@@ -34,6 +34,7 @@ const INT32 = 2_147_483_647;
 @Injectable()
 export class IngestService {
   private readonly logger = new Logger('Ingest');
+  private readonly skewed = new Set<string>();
   readonly stats: IngestStats = {
     stored: 0,
     duplicate: 0,
@@ -266,6 +267,7 @@ export class IngestService {
         .insert()
         .into(ReportEntity)
         .values(reportRows.slice(i, i + 50))
+        .updateEntity(false)
         .execute();
     }
 
@@ -280,9 +282,15 @@ export class IngestService {
         lastReceivedAt: w.receivedAt,
         clockSkewMs: skew,
       });
-      if (Math.abs(skew) > this.config.clockSkewToleranceMs) {
+      // Said once when an agent's clock goes wrong and once when it is right again, not for every report.
+      const wrong = Math.abs(skew) > this.config.clockSkewToleranceMs;
+      if (wrong !== this.skewed.has(w.agent.id)) {
+        if (wrong) this.skewed.add(w.agent.id);
+        else this.skewed.delete(w.agent.id);
         this.logger.warn(
-          `agent "${w.agent.id}": clock off by ${Math.round(skew / 1000)}s (scan time vs hub receive time)`,
+          wrong
+            ? `agent "${w.agent.id}": clock off by ${Math.round(skew / 1000)} s (scan time vs hub receive time)`
+            : `agent "${w.agent.id}": clock within tolerance again`,
         );
       }
       await this.upsertCluster(m, w.agent, env, scannedAt, w.receivedAt, skew);
@@ -299,6 +307,7 @@ export class IngestService {
           .insert()
           .into(QuarantineEntity)
           .values(quarantine.slice(i, i + 50))
+          .updateEntity(false)
           .execute();
       }
     }
@@ -369,9 +378,8 @@ export class IngestService {
       summary: env.summary,
       updatedAt: receivedAt,
     };
-    if (await repo.existsBy({ name: agent.clusterName })) {
-      await repo.update({ name: agent.clusterName }, fields);
-    } else {
+    const updated = await repo.update({ name: agent.clusterName }, fields);
+    if (!updated.affected) {
       // Normally created at enrollment; the report's own description fills in when it was not.
       await repo.insert({
         name: agent.clusterName,

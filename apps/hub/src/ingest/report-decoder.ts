@@ -1,5 +1,5 @@
 import { promisify } from 'node:util';
-import { gunzip } from 'node:zlib';
+import { gunzip, gunzipSync } from 'node:zlib';
 import { reportEnvelopeV1Schema, type ReportEnvelopeV1 } from '@watchpost/shared';
 
 const gunzipAsync = promisify(gunzip);
@@ -39,6 +39,7 @@ export type DecodedReport =
 export const MAX_SEQ = 2_147_483_647;
 
 const GZIP_MAGIC = [0x1f, 0x8b];
+const SYNC_GUNZIP_BYTES = 64 * 1024;
 
 /**
  * Turns a report payload into a validated envelope. Order matters: size before decompression, decompression
@@ -59,7 +60,11 @@ export async function decodeReport(
   let text: string;
   if (payload.length >= 2 && payload[0] === GZIP_MAGIC[0] && payload[1] === GZIP_MAGIC[1]) {
     try {
-      text = (await gunzipAsync(payload, { maxOutputLength: limits.maxDecompressedBytes })).toString('utf8');
+      // Small payloads inflate faster inline than through the thread pool; large ones must not block the loop.
+      const opts = { maxOutputLength: limits.maxDecompressedBytes };
+      const inflated =
+        payload.length <= SYNC_GUNZIP_BYTES ? gunzipSync(payload, opts) : await gunzipAsync(payload, opts);
+      text = inflated.toString('utf8');
     } catch (err) {
       const code = (err as NodeJS.ErrnoException).code;
       if (code === 'ERR_BUFFER_TOO_LARGE' || err instanceof RangeError) {

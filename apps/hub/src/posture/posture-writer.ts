@@ -22,27 +22,42 @@ export function resourceKey(resource: ResourceRef, agentId: string): string {
 
 /** What applying one report did to the current posture. */
 export interface PostureDelta {
-  inserted: number;
-  changed: number;
-  touched: number;
+  /** Rows written from the report (new or updated). */
+  upserted: number;
+  /** Problems that turned pass/not_applicable or vanished from this agent's report. */
   resolved: number;
+  /** Passing rows that vanished (resource gone). */
   removed: number;
 }
-
-type Result = ReportEnvelopeV1['results'][number];
 
 type FindingValues = QueryDeepPartialEntity<FindingEntity>;
 // TypeORM's deep-partial type cannot express `unknown` JSON members; a simple-json column takes any JSON value.
 const json = (v: Record<string, unknown> | null | undefined): FindingValues['evidence'] =>
   (v ?? null) as unknown as FindingValues['evidence'];
 
-const sameJson = (a: unknown, b: unknown): boolean => JSON.stringify(a ?? null) === JSON.stringify(b ?? null);
+/** Columns a newer report overwrites; `first_seen_at` is kept from the first report that carried the row. */
+const OVERWRITE = [
+  'agent_id',
+  'resource',
+  'area',
+  'severity',
+  'outcome',
+  'message',
+  'evidence',
+  'last_seen_at',
+  'outcome_since',
+  'resolved_at',
+  'last_seq',
+];
+const CONFLICT = ['cluster_name', 'check_id', 'resource_key'];
+const CHUNK = 100;
 
 /**
  * Makes the current posture of `clusterName` reflect the newest report of `agentId` (called only for a report
- * newer than every stored one of that agent). Rows the report carries are inserted or updated; rows this agent
- * reported before and no longer carries are resolved (problems, kept with `resolvedAt`) or removed (passes,
- * so pass rates do not count deleted resources). Rows owned by the cluster's other agents are left alone.
+ * newer than every stored one of that agent). Every row the report carries is written with one multi-row
+ * upsert per hundred rows (SQLite and PostgreSQL both speak `ON CONFLICT DO UPDATE`); rows this agent reported
+ * before and no longer carries are resolved (problems, kept with `resolvedAt`) or removed (passes, so pass rates
+ * do not count deleted resources). Rows owned by the cluster's other agents are left alone.
  */
 export async function applyReportToPosture(
   m: EntityManager,
@@ -52,100 +67,79 @@ export async function applyReportToPosture(
 ): Promise<PostureDelta> {
   const agentId = envelope.agentId;
   const repo = m.getRepository(FindingEntity);
-  const existing = new Map<string, FindingEntity>();
-  for (const row of await repo.find({ where: { clusterName } }))
-    existing.set(`${row.checkId}\u0000${row.resourceKey}`, row);
+  const existing = new Map<
+    string,
+    Pick<FindingEntity, 'id' | 'agentId' | 'outcome' | 'outcomeSince' | 'resolvedAt'>
+  >();
+  const rows = await repo.find({
+    select: {
+      id: true,
+      checkId: true,
+      resourceKey: true,
+      agentId: true,
+      outcome: true,
+      outcomeSince: true,
+      resolvedAt: true,
+    },
+    where: { clusterName },
+  });
+  for (const row of rows) existing.set(`${row.checkId}\u0000${row.resourceKey}`, row);
 
-  const current = new Map<string, { result: Result; key: string }>();
-  for (const result of envelope.results) {
-    const key = resourceKey(result.resource, agentId);
-    current.set(`${result.checkId}\u0000${key}`, { result, key });
-  }
-
-  const delta: PostureDelta = { inserted: 0, changed: 0, touched: 0, resolved: 0, removed: 0 };
-  const inserts: FindingValues[] = [];
-  const touchIds: number[] = [];
-  for (const [k, { result: r, key }] of current) {
+  const values = new Map<string, FindingValues>();
+  let resolved = 0;
+  for (const r of envelope.results) {
+    const key = resourceKey(r.resource, agentId);
+    const k = `${r.checkId}\u0000${key}`;
     const row = existing.get(k);
-    if (!row) {
-      inserts.push({
-        clusterName,
-        agentId,
-        checkId: r.checkId,
-        resourceKey: key,
-        resource: r.resource,
-        area: r.area,
-        severity: r.severity,
-        outcome: r.outcome,
-        message: r.message,
-        evidence: json(r.evidence),
-        firstSeenAt: receivedAt,
-        lastSeenAt: receivedAt,
-        outcomeSince: receivedAt,
-        resolvedAt: null,
-        lastSeq: envelope.seq,
-      });
-      continue;
+    let resolvedAt: string | null = null;
+    let outcomeSince = receivedAt;
+    if (row) {
+      if (row.outcome === r.outcome) outcomeSince = row.outcomeSince;
+      if (isProblem(r.outcome)) resolvedAt = null;
+      else if (isProblem(row.outcome)) resolvedAt = row.resolvedAt ?? receivedAt;
+      if (resolvedAt !== null && row.resolvedAt === null) resolved++;
     }
-    const outcomeChanged = row.outcome !== r.outcome;
-    let resolvedAt = row.resolvedAt;
-    if (isProblem(r.outcome)) resolvedAt = null;
-    else if (isProblem(row.outcome) && row.resolvedAt === null) resolvedAt = receivedAt;
-    const unchanged =
-      !outcomeChanged &&
-      resolvedAt === row.resolvedAt &&
-      row.agentId === agentId &&
-      row.message === r.message &&
-      row.severity === r.severity &&
-      row.area === r.area &&
-      sameJson(row.evidence, r.evidence) &&
-      sameJson(row.resource, r.resource);
-    if (unchanged) {
-      touchIds.push(row.id);
-      continue;
-    }
-    if (resolvedAt !== null && row.resolvedAt === null) delta.resolved++;
-    await repo.update(
-      { id: row.id },
-      {
-        agentId,
-        resource: r.resource,
-        area: r.area,
-        severity: r.severity,
-        outcome: r.outcome,
-        message: r.message,
-        evidence: json(r.evidence),
-        lastSeenAt: receivedAt,
-        outcomeSince: outcomeChanged ? receivedAt : row.outcomeSince,
-        resolvedAt,
-        lastSeq: envelope.seq,
-      },
-    );
-    delta.changed++;
+    values.set(k, {
+      clusterName,
+      agentId,
+      checkId: r.checkId,
+      resourceKey: key,
+      resource: r.resource,
+      area: r.area,
+      severity: r.severity,
+      outcome: r.outcome,
+      message: r.message,
+      evidence: json(r.evidence),
+      firstSeenAt: receivedAt,
+      lastSeenAt: receivedAt,
+      outcomeSince,
+      resolvedAt,
+      lastSeq: envelope.seq,
+    });
   }
 
   const resolveIds: number[] = [];
   const removeIds: number[] = [];
   for (const [k, row] of existing) {
-    if (current.has(k) || row.agentId !== agentId) continue;
+    if (values.has(k) || row.agentId !== agentId) continue;
     if (!isProblem(row.outcome)) removeIds.push(row.id);
     else if (row.resolvedAt === null) resolveIds.push(row.id);
   }
 
-  for (const chunk of chunks(inserts, 100)) {
-    await m.createQueryBuilder().insert().into(FindingEntity).values(chunk).execute();
-  }
-  for (const ids of chunks(touchIds, 500)) {
-    await repo.update({ id: In(ids) }, { lastSeenAt: receivedAt, lastSeq: envelope.seq });
+  for (const chunk of chunks([...values.values()], CHUNK)) {
+    await m
+      .createQueryBuilder()
+      .insert()
+      .into(FindingEntity)
+      .values(chunk)
+      .orUpdate(OVERWRITE, CONFLICT)
+      .updateEntity(false)
+      .execute();
   }
   for (const ids of chunks(resolveIds, 500)) await repo.update({ id: In(ids) }, { resolvedAt: receivedAt });
   for (const ids of chunks(removeIds, 500)) await repo.delete({ id: In(ids) });
 
-  delta.inserted = inserts.length;
-  delta.touched = touchIds.length;
-  delta.resolved += resolveIds.length;
-  delta.removed = removeIds.length;
-  return delta;
+  return { upserted: values.size, resolved: resolved + resolveIds.length, removed: removeIds.length };
 }
 
 function chunks<T>(items: T[], size: number): T[][] {
