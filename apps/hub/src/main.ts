@@ -79,6 +79,9 @@ export async function startHub(
       });
       const b = broker;
       enrollment.onRevoked((agentId) => b.disconnect(agentId));
+      // Port 0 (tests) picks a free port: agents must be told the real one.
+      if (/:0$/.test(config.mqttPublicUrl))
+        config.mqttPublicUrl = config.mqttPublicUrl.replace(/:0$/, `:${b.port}`);
     }
     const loopback =
       config.mqttHost === '0.0.0.0' || config.mqttHost === '::' ? '127.0.0.1' : config.mqttHost;

@@ -1,0 +1,132 @@
+/* eslint-disable @nx/enforce-module-boundaries -- e2e code starts the hub in-process (startHub) and runs the built agent CLI against it; the hub app has no package entry point to import instead. */
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { EnrollmentService } from '../apps/hub/src/pki/enrollment.service.js';
+import { startTestHub, type TestHub } from './support/hub.js';
+
+const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
+const AGENT = join(ROOT, 'apps', 'agent', 'bin', 'watchpost-agent.js');
+const BUNDLE = join(ROOT, 'test', 'fixtures', 'bundles', 'aks-hci-management');
+
+/** Resolves when `check` returns a value (polled: the hub gives no event for "a report from that agent is stored"). */
+async function until<T>(
+  check: () => Promise<T | undefined>,
+  timeoutMs: number,
+  what: () => string,
+): Promise<T> {
+  const end = Date.now() + timeoutMs;
+  for (;;) {
+    const v = await check();
+    if (v !== undefined) return v;
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what()}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+/** The real agent CLI end to end: enroll -> run (scan of a sample bundle) -> publish -> hub ingest -> REST. */
+describe('watchpost-agent enroll and run against the hub (embedded broker)', () => {
+  let t: TestHub;
+  let dir: string;
+  let agent: ChildProcess | undefined;
+
+  beforeAll(async () => {
+    if (!existsSync(join(ROOT, 'apps', 'agent', 'dist', 'src', 'cli', 'main.js'))) {
+      throw new Error('apps/agent/dist is missing: run `npm run build` before the e2e tests');
+    }
+    dir = mkdtempSync(join(tmpdir(), 'watchpost-agent-e2e-'));
+    t = await startTestHub();
+  });
+  afterAll(async () => {
+    if (agent && agent.exitCode === null) {
+      const exited = new Promise((r) => agent!.once('exit', r));
+      agent.kill('SIGTERM');
+      await exited;
+    }
+    await t?.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('enrolls with a token, scans, and its report reaches the REST API', async () => {
+    const cluster = JSON.parse(readFileSync(join(BUNDLE, 'cluster.json'), 'utf8')) as {
+      name: string;
+      platform: 'aks-hci';
+      role: 'management';
+    };
+    const { token, caHash } = await t.hub.app
+      .get(EnrollmentService)
+      .createToken({ name: cluster.name, platform: cluster.platform, role: cluster.role });
+    // Asynchronously: the hub answering the enrollment runs in this very process.
+    const enroll = await new Promise<{ stdout: string; stderr: string; code: number | null }>((resolve) => {
+      const p = spawn(
+        process.execPath,
+        [
+          AGENT,
+          'enroll',
+          '--hub',
+          t.url,
+          '--token',
+          token,
+          '--ca-hash',
+          caHash,
+          '--dir',
+          dir,
+          '--store-path',
+          join(dir, 'agent.sqlite'),
+        ],
+        { env: { ...process.env, TZ: 'UTC' } },
+      );
+      let stdout = '';
+      let stderr = '';
+      p.stdout.on('data', (c: Buffer) => (stdout += c.toString()));
+      p.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
+      p.once('exit', (code) => resolve({ stdout, stderr, code }));
+    });
+    expect(enroll.code).toBe(0);
+    expect(enroll.stderr).toBe('');
+    expect(enroll.stdout).toContain(`enrolled as ${cluster.name}`);
+
+    agent = spawn(process.execPath, [AGENT, 'run', '--config', join(dir, 'agent.yaml')], {
+      env: {
+        ...process.env,
+        TZ: 'UTC',
+        WATCHPOST_EVIDENCE_BUNDLE: BUNDLE,
+        WATCHPOST_INTERVAL_SECONDS: '3600',
+      },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let log = '';
+    agent.stderr!.on('data', (c: Buffer) => (log += c.toString()));
+
+    const detail = await until(
+      async () => {
+        const res = await t.api<{ name: string; lastReport?: { seq: number | null } }>(
+          'GET',
+          `/api/v1/clusters/${cluster.name}`,
+          { token: t.viewerToken },
+        );
+        return res.status === 200 && res.body.lastReport?.seq ? res.body : undefined;
+      },
+      30_000,
+      () => `a stored report from the agent (agent log:\n${log})`,
+    );
+    expect(detail.lastReport?.seq).toBe(1);
+    const findings = await t.api<{ items: { checkId: string; outcome: string }[] }>(
+      'GET',
+      `/api/v1/findings?cluster=${cluster.name}&limit=200`,
+      { token: t.viewerToken },
+    );
+    expect(findings.body.items.length).toBeGreaterThan(10);
+    expect(findings.body.items.some((f) => f.outcome === 'fail')).toBe(true);
+    const agents = await t.api<{ items: { id: string; status: string }[] }>('GET', '/api/v1/agents', {
+      token: t.viewerToken,
+    });
+    expect(agents.body.items.find((a) => a.id === cluster.name)?.status).toBe('online');
+    expect(
+      t.hub.app.get((await import('../apps/hub/src/ingest/ingest.service.js')).IngestService).stats.rejected,
+    ).toBe(0);
+  });
+});
