@@ -1,0 +1,73 @@
+import { describe, expect, it } from '@jest/globals';
+import { X509Certificate } from 'node:crypto';
+import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { certificateFingerprint } from '@watchpost/shared';
+import { agentIdFor, validateBinding } from './enrollment.service.js';
+import { loadOrCreateHubPki } from './hub-pki.js';
+import { TokenBucketLimiter } from './rate-limiter.js';
+
+describe('hub PKI files', () => {
+  it('creates the CA once with 0600 keys, keeps it across starts, and reissues the server certificate when the SANs change', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'watchpost-pki-'));
+    try {
+      const dataDir = join(dir, 'hub');
+      const first = loadOrCreateHubPki({ dataDir, tlsSans: ['localhost', '127.0.0.1'] });
+      for (const key of ['ca.key', 'server.key', 'hub-client.key'])
+        expect(statSync(join(dataDir, key)).mode & 0o777).toBe(0o600);
+      expect(statSync(dataDir).mode & 0o777).toBe(0o700);
+      expect(first.caHash).toBe(certificateFingerprint(readFileSync(join(dataDir, 'ca.crt'), 'utf8')));
+      expect(new X509Certificate(first.client.certPem).subject).toContain('CN=watchpost-hub');
+
+      const again = loadOrCreateHubPki({ dataDir, tlsSans: ['localhost', '127.0.0.1'] });
+      expect(again.caHash).toBe(first.caHash);
+      expect(again.server.certPem).toBe(first.server.certPem);
+
+      const moved = loadOrCreateHubPki({ dataDir, tlsSans: ['hub.example.internal', '10.0.0.5'] });
+      expect(moved.caHash).toBe(first.caHash);
+      expect(new X509Certificate(moved.server.certPem).subjectAltName).toBe(
+        'DNS:hub.example.internal, IP Address:10.0.0.5',
+      );
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
+
+describe('agent ids and cluster bindings', () => {
+  it('derives lower-case [a-z0-9.-] ids from cluster and node', () => {
+    expect(agentIdFor('HCI-Mgmt-01')).toBe('hci-mgmt-01');
+    expect(agentIdFor('hci wl/retail', 'MOC_Node 1')).toBe('hci-wl-retail.moc-node-1');
+    expect(agentIdFor('-edge-', '.n.')).toBe('edge.n');
+  });
+
+  it('validates token bindings naming the flag at fault', () => {
+    expect(validateBinding({ name: 'hci-1', platform: 'aks-hci', role: 'workload' })).toEqual({
+      name: 'hci-1',
+      platform: 'aks-hci',
+      role: 'workload',
+      location: undefined,
+    });
+    expect(() => validateBinding({ name: 'hci-1', platform: 'vmware', role: 'workload' })).toThrow(
+      /--platform/,
+    );
+    expect(() => validateBinding({ name: 'hci-1', platform: 'aks', role: 'admin' })).toThrow(/--role/);
+    expect(() => validateBinding({ name: '///', platform: 'aks', role: 'hub' })).toThrow(/--cluster/);
+    expect(() => validateBinding({ name: 'watchpost-hub', platform: 'aks', role: 'hub' })).toThrow(
+      /--cluster/,
+    );
+  });
+});
+
+describe('enrollment rate limit', () => {
+  it('allows a burst of perMinute, then one request per refill interval, per address', () => {
+    const l = new TokenBucketLimiter(3);
+    const t0 = 1_000_000;
+    expect([l.take('a', t0), l.take('a', t0), l.take('a', t0)]).toEqual([0, 0, 0]);
+    expect(l.take('a', t0)).toBe(20_000);
+    expect(l.take('b', t0)).toBe(0);
+    expect(l.take('a', t0 + 20_000)).toBe(0);
+    expect(l.take('a', t0 + 20_000)).toBeGreaterThan(0);
+  });
+});
