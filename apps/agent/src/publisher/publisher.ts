@@ -138,7 +138,8 @@ export class Publisher {
         }
       }
       client.removeAllListeners('close');
-      await client.endAsync().catch(() => undefined);
+      // Forced: a graceful end waits for every in-flight QoS 1 publish, which may never complete when the broker is away.
+      await client.endAsync(true).catch(() => undefined);
     }
     this.connected = false;
     await this.flushAcks();
@@ -172,7 +173,13 @@ export class Publisher {
     this.client = client;
     client.on('connect', () => void this.onConnect(client));
     client.on('close', () => this.onClose(client));
-    client.on('error', (err) => this.emit({ type: 'problem', message: `mqtt: ${err.message}` }));
+    client.on('error', (err: Error & { code?: unknown }) => {
+      // A numeric code is a CONNACK refusal (3.1.1: 2 identifier rejected, 5 not authorised; 5.0: 0x85, 0x87...):
+      // worth keeping for `status`, unlike the connection errors of an unreachable broker.
+      if (typeof err.code === 'number') {
+        void this.problem(`broker refused the connection: ${err.message} (code ${err.code}); the client id must be the certificate CN "${this.opts.agentId}" and the certificate must be valid and not revoked`);
+      } else this.emit({ type: 'problem', message: `mqtt: ${err.message}` });
+    });
     client.on('message', (topic, payload) => this.onMessage(topic, payload));
     client.on('packetsend', (packet: Packet) => {
       if (packet.cmd === 'publish' && packet.messageId !== undefined && Buffer.isBuffer(packet.payload)) {
