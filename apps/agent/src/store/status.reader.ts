@@ -143,7 +143,8 @@ function fill(db: Database.Database, status: AgentStatus, now: Date): void {
     cluster?: AgentStatus['cluster'];
     results?: { checkId: string; area: string; severity: string; outcome: string; resource: { kind: string; namespace?: string; name?: string; path?: string }; message: string }[];
   };
-  if (!status.cluster && envelope.cluster) status.cluster = envelope.cluster;
+  // Configured identity wins; the last report fills in what the config left to detection.
+  if (envelope.cluster) status.cluster = { ...envelope.cluster, ...status.cluster };
   status.failing = (envelope.results ?? [])
     .filter((r) => r.outcome in OUTCOME_RANK)
     .sort(
