@@ -57,7 +57,9 @@ function connect(url: string, opts: mqtt.IClientOptions): Promise<MqttClient> {
 /** `watchpost-hub serve` as its own process, as in production; resolves once its ingest has subscribed. */
 async function spawnHub(env: Record<string, string>): Promise<{ proc: ChildProcess; output: () => string }> {
   const bin = join(dirname(fileURLToPath(import.meta.url)), '..', '..', '..', 'bin', 'watchpost-hub.js');
-  const proc = spawn(process.execPath, [bin, 'serve'], {
+  // BENCH_HUB_NODE_ARGS (e.g. `--cpu-prof --cpu-prof-dir=/tmp/prof`) profiles the hub process.
+  const nodeArgs = (process.env['BENCH_HUB_NODE_ARGS'] ?? '').split(' ').filter(Boolean);
+  const proc = spawn(process.execPath, [...nodeArgs, bin, 'serve'], {
     env: { PATH: process.env['PATH'] ?? '', NO_COLOR: '1', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });

@@ -126,20 +126,53 @@ export async function applyReportToPosture(
     else if (row.resolvedAt === null) resolveIds.push(row.id);
   }
 
-  for (const chunk of chunks([...values.values()], CHUNK)) {
-    await m
-      .createQueryBuilder()
-      .insert()
-      .into(FindingEntity)
-      .values(chunk)
-      .orUpdate(OVERWRITE, CONFLICT)
-      .updateEntity(false)
-      .execute();
-  }
+  for (const chunk of chunks([...values.values()], CHUNK)) await upsertFindings(m, chunk);
   for (const ids of chunks(resolveIds, 500)) await repo.update({ id: In(ids) }, { resolvedAt: receivedAt });
   for (const ids of chunks(removeIds, 500)) await repo.delete({ id: In(ids) });
 
   return { upserted: values.size, resolved: resolved + resolveIds.length, removed: removeIds.length };
+}
+
+const COLUMNS: [string, keyof FindingEntity][] = [
+  ['cluster_name', 'clusterName'],
+  ['agent_id', 'agentId'],
+  ['check_id', 'checkId'],
+  ['resource_key', 'resourceKey'],
+  ['resource', 'resource'],
+  ['area', 'area'],
+  ['severity', 'severity'],
+  ['outcome', 'outcome'],
+  ['message', 'message'],
+  ['evidence', 'evidence'],
+  ['first_seen_at', 'firstSeenAt'],
+  ['last_seen_at', 'lastSeenAt'],
+  ['outcome_since', 'outcomeSince'],
+  ['resolved_at', 'resolvedAt'],
+  ['last_seq', 'lastSeq'],
+];
+const JSON_COLUMNS = new Set(['resource', 'evidence']);
+
+/**
+ * One multi-row `INSERT ... ON CONFLICT DO UPDATE` (SQLite and PostgreSQL share the syntax). Plain SQL because
+ * TypeORM's query builder spent more time on its parameter bookkeeping than the database spent on the rows.
+ */
+async function upsertFindings(m: EntityManager, rows: FindingValues[]): Promise<void> {
+  const pg = m.connection.options.type === 'postgres';
+  const params: unknown[] = [];
+  const tuples = rows.map((row) => {
+    const marks = COLUMNS.map(([col, prop]) => {
+      const v = (row as Record<string, unknown>)[prop] ?? null;
+      params.push(JSON_COLUMNS.has(col) && v !== null ? JSON.stringify(v) : v);
+      return pg ? `$${params.length}` : '?';
+    });
+    return `(${marks.join(', ')})`;
+  });
+  const cols = COLUMNS.map(([c]) => `"${c}"`).join(', ');
+  const set = OVERWRITE.map((c) => `"${c}" = excluded."${c}"`).join(', ');
+  await m.query(
+    `INSERT INTO "findings" (${cols}) VALUES ${tuples.join(', ')} ON CONFLICT (${CONFLICT.map((c) => `"${c}"`).join(', ')}) DO UPDATE SET ${set}`,
+    params,
+  );
 }
 
 function chunks<T>(items: T[], size: number): T[][] {
