@@ -20,7 +20,7 @@ import {
   type TestHub,
 } from './support/hub.js';
 import { spawnHub, type HubProcess } from './support/hub-process.js';
-import { startMosquitto, type TestMosquitto } from './support/mosquitto.js';
+import { freePort, startMosquitto, type TestMosquitto } from './support/mosquitto.js';
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
 
@@ -234,6 +234,57 @@ c.on('connect', async () => {
       expect(back.acks.get(1)?.[0]?.status).toBe('duplicate');
     } finally {
       await t.close();
+    }
+  });
+});
+
+describe('hub faults with the embedded broker', () => {
+  it('SIGKILL of the hub takes the broker with it; agents reconnect, resend what was not acked, and each report is stored once', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'watchpost-hub-embedded-kill-'));
+    const [httpPort, mqttPort] = [await freePort(), await freePort()];
+    const env = {
+      WATCHPOST_HTTP_PORT: String(httpPort),
+      WATCHPOST_HTTP_HOST: '127.0.0.1',
+      WATCHPOST_MQTT_PORT: String(mqttPort),
+      WATCHPOST_MQTT_HOST: '127.0.0.1',
+      WATCHPOST_TLS_SANS: 'localhost,127.0.0.1',
+      WATCHPOST_DATA_DIR: join(dir, 'data'),
+      WATCHPOST_DB_PATH: join(dir, 'hub.sqlite'),
+      WATCHPOST_INGEST_BATCH_SIZE: '5',
+    };
+    let hub: HubProcess = spawnHub(env);
+    const agents: TestAgent[] = [];
+    const cfg = testHubConfig(dir, env);
+    const ds = createHubDataSource({ path: cfg.dbPath });
+    try {
+      await hub.ready;
+      await ds.initialize();
+      const pki = hubPkiFor(cfg);
+      const svc = new EnrollmentService(ds, cfg, pki);
+      const url = `mqtts://127.0.0.1:${mqttPort}`;
+      for (const n of ['hci-e1', 'hci-e2']) {
+        const { token } = await svc.createToken({ name: n, platform: 'aks-hci', role: 'workload' });
+        const e = await enrollOverHttps(`https://127.0.0.1:${httpPort}`, pki.ca.certPem, token);
+        agents.push(await TestAgent.connect(e, url, 4, { reconnect: true }));
+      }
+      const seqs = Array.from({ length: 30 }, (_, i) => i + 1);
+      const payload = (id: string) => (seq: number) => encodeEnvelope(sampleEnvelope(id, seq));
+      let acked = 0;
+      const someAcked = new Promise<void>((resolve) => {
+        for (const a of agents) a.client.on('message', () => ++acked === 15 && resolve());
+      });
+      const sending = Promise.all(agents.map((a) => deliverAll(a, seqs, payload(a.id), 3000, 15)));
+      await someAcked;
+      await hub.kill('SIGKILL');
+      hub = spawnHub(env);
+      await hub.ready;
+      await sending;
+      expectExactlyOnce(await storedCounts(ds), ['hci-e1', 'hci-e2'], seqs);
+    } finally {
+      await Promise.all(agents.map((a) => a.close()));
+      if (ds.isInitialized) await ds.destroy();
+      await hub.kill('SIGTERM');
+      rmSync(dir, { recursive: true, force: true });
     }
   });
 });
