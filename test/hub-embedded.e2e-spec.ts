@@ -1,8 +1,20 @@
 /* eslint-disable @nx/enforce-module-boundaries -- e2e code starts the hub in-process (startHub) against real brokers and databases; the hub app has no package entry point to import instead. */
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import mqtt from 'mqtt';
 import { createCsr, createKeyPair, issueCertificate } from '@watchpost/shared';
 import { encodeEnvelope, sampleEnvelope } from '../apps/hub/src/ingest/sample-envelope.js';
 import { httpsJson, startTestHub, TestAgent, type TestHub } from './support/hub.js';
+
+/** Resolves when `check` yields a value; polled, because the hub raises no event a test can await for this. */
+async function until<T>(check: () => Promise<T | undefined>, timeoutMs = 10_000): Promise<T> {
+  const end = Date.now() + timeoutMs;
+  for (;;) {
+    const v = await check();
+    if (v !== undefined) return v;
+    if (Date.now() > end) throw new Error('condition not met in time');
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
 
 /**
  * The default one-command system: hub with its embedded Aedes broker (MQTT 3.1.1, mTLS) and SQLite.
@@ -160,5 +172,37 @@ describe('hub with the embedded broker', () => {
     });
     expect(again.status).toBe(401);
     expect(again.body.error.code).toBe('enrollment_token_used');
+  });
+
+  it('tracks liveness from the retained online status and the last will', async () => {
+    const agent = await t.enroll('hci-live');
+    const statusTopic = 'watchpost/v1/agents/hci-live/status';
+    const client = mqtt.connect(`mqtts://127.0.0.1:${t.hub.mqttPort}`, {
+      clientId: agent.agentId,
+      protocolVersion: 4,
+      ca: agent.caPem,
+      cert: agent.certPem,
+      key: agent.keyPem,
+      servername: 'localhost',
+      reconnectPeriod: 0,
+      will: { topic: statusTopic, payload: Buffer.from('{"state":"offline"}'), qos: 1, retain: true },
+    });
+    await new Promise<void>((resolve, reject) => {
+      client.once('connect', () => resolve());
+      client.once('error', reject);
+    });
+    client.on('error', () => undefined);
+    await client.publishAsync(
+      statusTopic,
+      JSON.stringify({ state: 'online', at: new Date().toISOString(), agentVersion: '0.1.0' }),
+      { qos: 1, retain: true },
+    );
+    const status = async () =>
+      (await t.api<{ status: string }>('GET', '/api/v1/agents/hci-live', { token: t.viewerToken })).body
+        .status;
+    await until(async () => ((await status()) === 'online' ? true : undefined));
+    // the agent dies without DISCONNECT: the broker publishes its will
+    client.stream.destroy();
+    await until(async () => ((await status()) === 'offline' ? true : undefined));
   });
 });
