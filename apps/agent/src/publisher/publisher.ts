@@ -52,6 +52,9 @@ export interface PublisherOptions {
   now?: () => Date;
 }
 
+/** Longest delay before delivery bookkeeping is committed. */
+const FLUSH_MS = 50;
+
 interface InFlight {
   sentAt: number;
   attempt: number;
@@ -71,6 +74,8 @@ export class Publisher {
   private readonly messageIds = new Map<number, number>();
   private readonly payloadSeq = new WeakMap<Buffer, number>();
   private pendingAcks: AckMessage[] = [];
+  private pendingSent: number[] = [];
+  private flushTimer: NodeJS.Timeout | undefined;
   private ackFlush: Promise<void> = Promise.resolve();
   private ackFlushScheduled = false;
   private reconnectAttempt = 0;
@@ -142,8 +147,10 @@ export class Publisher {
       await client.endAsync(true).catch(() => undefined);
     }
     this.connected = false;
-    await this.flushAcks();
+    clearTimeout(this.flushTimer);
+    this.ackFlushScheduled = false;
     await this.ackFlush;
+    await this.flushAcks();
   }
 
   private connect(): void {
@@ -307,22 +314,31 @@ export class Publisher {
     this.pump();
   }
 
-  /** Acks are written in batches: one transaction (one fsync) for all that arrived meanwhile. */
+  /**
+   * Delivery bookkeeping (rows sent, acks) is written in batches at most every FLUSH_MS: each commit fsyncs
+   * (synchronous = FULL) and better-sqlite3 blocks the event loop while it does, so one commit per ack would cap
+   * the drain at a few hundred reports a second. Losing a batch to a crash only means a resend and a
+   * `duplicate` ack.
+   */
   private scheduleAckFlush(): void {
     if (this.ackFlushScheduled) return;
     this.ackFlushScheduled = true;
-    this.ackFlush = this.ackFlush.then(async () => {
-      this.ackFlushScheduled = false;
-      await this.flushAcks();
-    });
+    this.flushTimer = setTimeout(() => {
+      this.ackFlush = this.ackFlush.then(async () => {
+        this.ackFlushScheduled = false;
+        await this.flushAcks();
+      });
+    }, FLUSH_MS);
   }
 
   private async flushAcks(): Promise<void> {
+    const sent = this.pendingSent;
     const batch = this.pendingAcks;
-    if (batch.length === 0) return;
+    this.pendingSent = [];
     this.pendingAcks = [];
     try {
-      await this.opts.store.applyAcks(batch, this.now());
+      if (sent.length > 0) await this.opts.store.markSent(sent, this.now());
+      if (batch.length > 0) await this.opts.store.applyAcks(batch, this.now());
     } catch {
       // Store closed under us (shutdown): the rows stay undelivered, are resent next start and acked `duplicate`.
     }
@@ -359,7 +375,8 @@ export class Publisher {
       this.publish(client, row.seq, row.payload, row.attempts + 1);
       this.highestQueued = Math.max(this.highestQueued, row.seq);
     }
-    await this.opts.store.markSent(rows.map((r) => r.seq), this.now());
+    this.pendingSent.push(...rows.map((r) => r.seq));
+    this.scheduleAckFlush();
     if (rows.length === room) this.pumpAgain = true;
   }
 
@@ -395,7 +412,8 @@ export class Publisher {
         this.publish(client, seq, row.payload, row.attempts + 1);
         resent.push(seq);
       }
-      await this.opts.store.markSent(resent, this.now());
+      this.pendingSent.push(...resent);
+      this.scheduleAckFlush();
     })().catch((err: unknown) => this.emit({ type: 'problem', message: `resend: ${err instanceof Error ? err.message : String(err)}` }));
   }
 

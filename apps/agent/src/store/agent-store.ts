@@ -91,12 +91,18 @@ export class AgentStore {
     const file = resolve(opts.path);
     mkdirSync(dirname(file), { recursive: true });
     const ds = agentStoreDataSource(file);
-    await ds.initialize();
     try {
+      await ds.initialize();
+    } catch (err) {
+      throw new Error(`agent store ${file} cannot be opened (${err instanceof Error ? err.message : String(err)}): move it aside and restart; a new store is created`);
+    }
+    try {
+      // Touch the schema first so a corrupt file fails here with a clear message, not inside a migration.
+      await ds.query('SELECT count(*) FROM sqlite_master');
       await ds.runMigrations({ transaction: 'each' });
     } catch (err) {
       await ds.destroy();
-      throw err;
+      throw new Error(`agent store ${file} is not usable (${err instanceof Error ? err.message : String(err)}): move it aside and restart; a new store is created`);
     }
     const store = new AgentStore(ds, opts.retention, opts.now ?? (() => new Date()));
     await store.write(async (em) => {

@@ -1,0 +1,219 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer, type AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { createCa, HUB_IDENTITY, issueCertificate, type CaMaterial } from '@watchpost/shared';
+import { loadEvidence } from '../scan/evidence-source.js';
+import { runChecks } from '../scan/runner.js';
+import { Publisher } from '../publisher/publisher.js';
+import { AgentStore } from '../store/agent-store.js';
+
+/**
+ * Agent benchmarks: `agent-drain` (a week of reports buffered offline, then drained through Mosquitto to an
+ * acking consumer), `agent-status` (whole-process `status` on that store), `agent-idle-rss` (the daemon idle).
+ */
+export const name = 'agent';
+
+const REPORTS = 2016; // 7 days at one report per 5 minutes
+const AGENT_ID = 'bench-agent';
+
+function repoRoot(): string {
+  let dir = dirname(fileURLToPath(import.meta.url));
+  for (let i = 0; i < 8; i++) {
+    if (existsSync(join(dir, 'deploy', 'hci', 'mosquitto', 'mosquitto.conf'))) return dir;
+    dir = dirname(dir);
+  }
+  throw new Error('repository root (deploy/hci/mosquitto) not found above the benchmark');
+}
+
+async function freePort(): Promise<number> {
+  const s = createServer().listen(0, '127.0.0.1');
+  await new Promise((r) => s.once('listening', r));
+  const { port } = s.address() as AddressInfo;
+  await new Promise<void>((r) => s.close(() => r()));
+  return port;
+}
+
+/** Mosquitto from the shipped config (paths, port, user and logging rewritten). */
+async function startMosquitto(root: string, ca: CaMaterial, dir: string): Promise<{ url: string; proc: ChildProcess }> {
+  const src = join(root, 'deploy', 'hci', 'mosquitto');
+  const server = issueCertificate({ ca, commonName: 'localhost', usage: 'server', sans: ['localhost', '127.0.0.1'], validDays: 2 });
+  writeFileSync(join(dir, 'ca.crt'), ca.certPem);
+  writeFileSync(join(dir, 'server.crt'), server.certPem);
+  writeFileSync(join(dir, 'server.key'), server.keyPem, { mode: 0o600 });
+  writeFileSync(join(dir, 'acl'), readFileSync(join(src, 'acl')));
+  const port = await freePort();
+  const rewrites: Record<string, string> = {
+    listener: `listener ${port} 127.0.0.1`,
+    cafile: `cafile ${join(dir, 'ca.crt')}`,
+    certfile: `certfile ${join(dir, 'server.crt')}`,
+    keyfile: `keyfile ${join(dir, 'server.key')}`,
+    acl_file: `acl_file ${join(dir, 'acl')}`,
+    persistence_location: `persistence_location ${dir}/`,
+    user: 'user root',
+    log_dest: 'log_dest stderr',
+  };
+  const conf = readFileSync(join(src, 'mosquitto.conf'), 'utf8')
+    .split('\n')
+    .map((line) => {
+      const key = /^([a-z_]+)\s/.exec(line)?.[1];
+      return key && key in rewrites ? rewrites[key] : line;
+    })
+    .join('\n');
+  writeFileSync(join(dir, 'mosquitto.conf'), conf, { mode: 0o600 });
+  const proc = spawn('/usr/sbin/mosquitto', ['-c', join(dir, 'mosquitto.conf')], { stdio: ['ignore', 'pipe', 'pipe'] });
+  await new Promise<void>((resolve, reject) => {
+    let out = '';
+    const onData = (c: Buffer) => {
+      out += c.toString();
+      if (/mosquitto version \S+ running/.test(out)) resolve();
+    };
+    proc.stdout.on('data', onData);
+    proc.stderr.on('data', onData);
+    proc.once('exit', (code) => reject(new Error(`mosquitto exited ${code}: ${out}`)));
+  });
+  return { url: `mqtts://127.0.0.1:${port}`, proc };
+}
+
+/**
+ * The test hub: acks every report `stored` right away (reading only the seq from the envelope's head).
+ * It runs in its own process, as the hub does, so its decoding does not share the agent's event loop.
+ */
+const CONSUMER_SCRIPT = `
+const mqtt = require('mqtt');
+const { gunzipSync } = require('node:zlib');
+const c = mqtt.connect(process.env.URL, { protocolVersion: 5, clientId: process.env.CLIENT_ID, ca: process.env.CA, cert: process.env.CERT, key: process.env.KEY, servername: 'localhost', reconnectPeriod: 0 });
+c.on('message', (topic, payload) => {
+  const agentId = topic.split('/')[3];
+  // Only the head of the envelope (seq is its third key): this consumer stands in for the hub's ack path,
+  // whose full decoding cost the hub-ingest benchmark measures separately.
+  const head = gunzipSync(payload.subarray(0, 256), { finishFlush: require('node:zlib').constants.Z_SYNC_FLUSH }).toString('utf8');
+  const seq = Number(/"seq":(\\d+)/.exec(head)[1]);
+  c.publish('watchpost/v1/agents/' + agentId + '/ack', JSON.stringify({ seq, status: 'stored' }), { qos: 1 });
+});
+c.on('connect', () => c.subscribe('watchpost/v1/agents/+/report', { qos: 1 }, () => process.stdout.write('ready\\n')));
+c.on('error', (e) => { process.stderr.write(String(e)); process.exit(1); });
+`;
+
+async function startConsumer(url: string, ca: CaMaterial, root: string, clientId: string): Promise<ChildProcess> {
+  const id = issueCertificate({ ca, commonName: HUB_IDENTITY, usage: 'client', validDays: 1 });
+  const proc = spawn(process.execPath, ['-e', CONSUMER_SCRIPT], {
+    cwd: root,
+    env: { ...process.env, URL: url, CLIENT_ID: clientId, CA: ca.certPem, CERT: id.certPem, KEY: id.keyPem },
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  await new Promise<void>((resolve, reject) => {
+    proc.stdout.on('data', (c: Buffer) => {
+      if (c.toString().includes('ready')) resolve();
+    });
+    proc.once('exit', (code) => reject(new Error(`bench consumer exited ${code}`)));
+  });
+  return proc;
+}
+
+async function stopProc(proc: ChildProcess): Promise<void> {
+  if (proc.exitCode !== null || proc.signalCode !== null) return;
+  const exited = new Promise((r) => proc.once('exit', r));
+  proc.kill('SIGTERM');
+  const t = setTimeout(() => proc.kill('SIGKILL'), 3000);
+  await exited;
+  clearTimeout(t);
+}
+
+export async function run(): Promise<Record<string, unknown>[]> {
+  const root = repoRoot();
+  const dir = mkdtempSync(join(tmpdir(), 'watchpost-agent-bench-'));
+  const ca = createCa({ commonName: 'Bench CA', validDays: 2 });
+  const broker = await startMosquitto(root, ca, dir);
+  const results: Record<string, unknown>[] = [];
+  try {
+    // A realistic report: a real scan of the AKS-hybrid workload sample bundle.
+    const bundle = join(root, 'test', 'fixtures', 'bundles', 'aks-hci-workload');
+    const evidence = await loadEvidence({ bundle });
+    const report = runChecks(evidence, { now: new Date() });
+    const storePath = join(dir, 'agent.sqlite');
+    const store = await AgentStore.open({ path: storePath, retention: { maxRows: 4032, maxBytes: 256 * 1024 * 1024 } });
+    await store.recordIdentity({ agentId: AGENT_ID, brokerUrl: broker.url, intervalSeconds: 300 });
+    let bytes = 0;
+    for (let i = 0; i < REPORTS; i++) bytes += (await store.commitReport({ report, runId: `run-${i}`, agentId: AGENT_ID, agentVersion: 'bench' })).payloadBytes;
+
+    const consumer = await startConsumer(broker.url, ca, root, 'watchpost-hub-bench');
+    const id = issueCertificate({ ca, commonName: AGENT_ID, usage: 'client', validDays: 1 });
+    const acked = new Set<number>();
+    let done: () => void = () => undefined;
+    const allAcked = new Promise<void>((r) => (done = r));
+    const started = performance.now();
+    const publisher = new Publisher({
+      agentId: AGENT_ID,
+      agentVersion: 'bench',
+      brokerUrl: broker.url,
+      protocolVersion: 5,
+      servername: 'localhost',
+      tls: { cert: id.certPem, key: id.keyPem, ca: ca.certPem },
+      store,
+      inFlightWindow: 64,
+      ackTimeoutMs: 60_000,
+      onEvent: (e) => {
+        if (e.type === 'acked') acked.add(e.seq);
+        if (acked.size === REPORTS) done();
+      },
+    });
+    publisher.start();
+    await allAcked;
+    const drainMs = Math.round(performance.now() - started);
+    await publisher.stop();
+    const backlog = await store.backlog();
+    await store.close();
+    await stopProc(consumer);
+    results.push({ name: 'agent-drain', reports: REPORTS, drainMs, targetMs: 5000, avgPayloadBytes: Math.round(bytes / REPORTS), ackedInStore: backlog.byState.acked ?? 0 });
+
+    // `status` as a whole process on that store (median of 7).
+    const bin = join(root, 'apps', 'agent', 'bin', 'watchpost-agent.js');
+    const times: number[] = [];
+    for (let i = 0; i < 7; i++) {
+      const t0 = performance.now();
+      const child = spawn(process.execPath, [bin, 'status', '--store', storePath], { stdio: 'ignore' });
+      await new Promise((r) => child.once('exit', r));
+      times.push(performance.now() - t0);
+    }
+    times.sort((a, b) => a - b);
+    results.push({ name: 'agent-status', ms: Math.round(times[3]), targetMs: 300, reports: REPORTS });
+
+    // The daemon idle between scans: run with a bundle, wait for its first report to be acked, then measure.
+    const agentDir = join(dir, 'daemon');
+    const idleId = issueCertificate({ ca, commonName: 'bench-idle', usage: 'client', validDays: 1 });
+    const consumer2 = await startConsumer(broker.url, ca, root, 'watchpost-hub-bench-2');
+    await import('node:fs').then((fs) => fs.mkdirSync(agentDir, { recursive: true }));
+    writeFileSync(join(agentDir, 'agent.crt'), idleId.certPem);
+    writeFileSync(join(agentDir, 'agent.key'), idleId.keyPem, { mode: 0o600 });
+    writeFileSync(join(agentDir, 'ca.crt'), ca.certPem);
+    const config = join(agentDir, 'agent.yaml');
+    writeFileSync(
+      config,
+      `agentId: bench-idle\nstorePath: ${join(agentDir, 'agent.sqlite')}\ntls: { cert: ${join(agentDir, 'agent.crt')}, key: ${join(agentDir, 'agent.key')}, ca: ${join(agentDir, 'ca.crt')} }\n` +
+        `broker: { url: "${broker.url}", servername: localhost }\nintervalSeconds: 3600\nevidence: { bundle: ${bundle} }\n`,
+    );
+    const daemon = spawn(process.execPath, [bin, 'run', '--config', config], { stdio: ['ignore', 'ignore', 'pipe'] });
+    await new Promise<void>((resolve, reject) => {
+      let err = '';
+      daemon.stderr.on('data', (c: Buffer) => {
+        err += c.toString();
+        if (/report 1 stored/.test(err) && /connected to the broker/.test(err)) resolve();
+      });
+      daemon.once('exit', (code) => reject(new Error(`daemon exited ${code}: ${err}`)));
+    });
+    // Let the first publish/ack round trip and GC settle: this is the idle state between scans.
+    await new Promise((r) => setTimeout(r, 3000));
+    const statusFile = readFileSync(`/proc/${daemon.pid}/status`, 'utf8');
+    const rssKb = Number(/VmRSS:\s+(\d+)/.exec(statusFile)?.[1] ?? 0);
+    await stopProc(daemon);
+    await stopProc(consumer2);
+    results.push({ name: 'agent-idle-rss', rssMb: Math.round((rssKb / 1024) * 10) / 10 });
+  } finally {
+    await stopProc(broker.proc);
+    rmSync(dir, { recursive: true, force: true });
+  }
+  return results;
+}
