@@ -199,3 +199,12 @@ function setPath(obj: Record<string, unknown>, key: string, value: unknown): voi
   for (const part of parts.slice(0, -1)) cur = (cur[part] ??= {}) as Record<string, unknown>;
   cur[parts.at(-1)!] = value;
 }
+
+/** The settings as a Markdown table (docs/agent.md embeds it between `<!-- settings -->` markers; a spec keeps it current). */
+export function settingsMarkdownTable(): string {
+  const esc = (s: string) => s.replace(/\|/g, '\\|');
+  const rows = describeSettings().map(
+    (s) => `| \`${s.key}\` | \`${s.env}\` | ${s.required ? 'required' : esc(s.default) || '—'} | ${esc(s.description)} |`,
+  );
+  return ['| setting (YAML) | environment | default | what |', '| --- | --- | --- | --- |', ...rows].join('\n');
+}
