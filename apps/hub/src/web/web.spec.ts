@@ -65,7 +65,14 @@ describe('web page in headless Chromium', () => {
       `[...document.querySelectorAll(${JSON.stringify(sel)})].map((e) => e.getAttribute(${JSON.stringify(name)}))`,
     );
   const TOKEN_IN_STORAGE = "sessionStorage.getItem('watchpost.apiToken')";
-  const rowCount = (n: number) => `document.querySelectorAll('#findings-table tbody tr').length === ${n}`;
+  // Locator waits, not waitForFunction: the page's CSP (script-src 'self') forbids the eval that string
+  // predicates need, which fails whenever the first check is not already true.
+  const rowCount = async (page: Page, n: number) => {
+    const rows = page.locator('#findings-table tbody tr');
+    await rows.nth(n - 1).waitFor({ state: 'attached' });
+    await rows.nth(n).waitFor({ state: 'detached' });
+    await rows.nth(n - 1).waitFor({ state: 'attached' }); // not a table caught empty mid-render
+  };
 
   it('asks for a token, then shows the fleet on-prem vs Azure, clusters, certificates and findings', async () => {
     const page = await signedIn(t.tokens.viewer);
@@ -102,7 +109,7 @@ describe('web page in headless Chromium', () => {
 
     await page.selectOption('#filters select[name=severity]', 'critical');
     await page.click('#filters button[type=submit]');
-    await page.waitForFunction(rowCount(2));
+    await rowCount(page, 2);
     expect(await texts(page, '#findings-table tbody tr td:nth-child(2)')).toEqual([
       'cert-expiry',
       'pod-privileged',
@@ -114,7 +121,7 @@ describe('web page in headless Chromium', () => {
     await page.waitForSelector('#more:not([hidden])');
     expect(await page.locator('#findings-table tbody tr').count()).toBe(50);
     await page.click('#more');
-    await page.waitForFunction(rowCount(76));
+    await rowCount(page, 76);
     expect(await page.isHidden('#more')).toBe(true);
 
     expect((page as Page & { errors?: string[] }).errors).toEqual([]);
@@ -124,7 +131,7 @@ describe('web page in headless Chromium', () => {
   it('puts a refused token back to the sign-in form with the reason', async () => {
     const page = await signedIn('wpt_this-token-does-not-exist');
     await page.waitForSelector('#login:not([hidden])');
-    await page.waitForFunction("(document.querySelector('#login-error')?.textContent ?? '').length > 0");
+    await page.locator('#login-error:not(:empty)').waitFor();
     expect(await page.textContent('#login-error')).toContain('unknown, revoked or expired');
     expect(await inPage(page, TOKEN_IN_STORAGE)).toBeNull();
     await page.close();
