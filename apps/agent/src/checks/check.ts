@@ -56,6 +56,11 @@ export interface CheckFinding {
   evidence?: Record<string, unknown>;
 }
 
+/** The one finding a check returns when the evidence it needs is missing: `error` on the cluster, naming why. */
+export function clusterError(evidence: Evidence, message: string): CheckFinding[] {
+  return [{ outcome: 'error', resource: { kind: 'Cluster', name: evidence.cluster.name }, message }];
+}
+
 /** A check implementation: a pure function of the context. Never does I/O, never throws. */
 export interface Check {
   id: string;

@@ -1,4 +1,4 @@
-import type { Check, CheckFinding } from '../check.js';
+import { clusterError, type Check, type CheckFinding } from '../check.js';
 import { RbacModel, bindingRef, describeSubject, roleRefName, type PolicyRule } from '../lib/rbac.js';
 import { classifySubject } from './subjects.js';
 
@@ -37,14 +37,7 @@ export const rbacAnonymousBinding: Check = {
   id: 'rbac-anonymous-binding',
   run({ evidence }) {
     const built = RbacModel.fromEvidence(evidence);
-    if (!built.ok)
-      return [
-        {
-          outcome: 'error',
-          resource: { kind: 'Cluster', name: evidence.cluster.name },
-          message: built.reason,
-        },
-      ];
+    if (!built.ok) return clusterError(evidence, built.reason);
     const rbac = built.model;
     const findings: CheckFinding[] = [];
     for (const b of rbac.allBindings()) {

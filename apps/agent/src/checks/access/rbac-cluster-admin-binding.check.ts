@@ -1,5 +1,5 @@
 import type { Outcome, Severity } from '@watchpost/shared';
-import type { Check, CheckFinding } from '../check.js';
+import { clusterError, type Check, type CheckFinding } from '../check.js';
 import { RbacModel, bindingRef, describeSubject, roleRefName } from '../lib/rbac.js';
 import { classifySubject, isAdminRole, type SubjectClass } from './subjects.js';
 
@@ -55,14 +55,7 @@ export const rbacClusterAdminBinding: Check = {
   id: 'rbac-cluster-admin-binding',
   run({ evidence }) {
     const built = RbacModel.fromEvidence(evidence);
-    if (!built.ok)
-      return [
-        {
-          outcome: 'error',
-          resource: { kind: 'Cluster', name: evidence.cluster.name },
-          message: built.reason,
-        },
-      ];
+    if (!built.ok) return clusterError(evidence, built.reason);
     const rbac = built.model;
     const findings: CheckFinding[] = [];
     for (const b of rbac.allBindings()) {

@@ -1,4 +1,4 @@
-import type { Check, CheckFinding } from '../check.js';
+import { clusterError, type Check, type CheckFinding } from '../check.js';
 import { RbacModel, bindingRef, roleRefName } from '../lib/rbac.js';
 import { classifySubject } from './subjects.js';
 
@@ -6,14 +6,7 @@ export const rbacUserSubjects: Check = {
   id: 'rbac-user-subjects',
   run({ evidence }) {
     const built = RbacModel.fromEvidence(evidence);
-    if (!built.ok)
-      return [
-        {
-          outcome: 'error',
-          resource: { kind: 'Cluster', name: evidence.cluster.name },
-          message: built.reason,
-        },
-      ];
+    if (!built.ok) return clusterError(evidence, built.reason);
     const rbac = built.model;
     const findings: CheckFinding[] = [];
     const platformNotes = new Map<string, string[]>();

@@ -1,4 +1,4 @@
-import type { Check, CheckFinding } from '../check.js';
+import { clusterError, type Check, type CheckFinding } from '../check.js';
 import { RbacModel, bindingRef, type PolicyRule, type RbacRole } from '../lib/rbac.js';
 import { isUpstreamDefault } from './subjects.js';
 
@@ -21,14 +21,7 @@ export const rbacWildcardRules: Check = {
   id: 'rbac-wildcard-rules',
   run({ evidence }) {
     const built = RbacModel.fromEvidence(evidence);
-    if (!built.ok)
-      return [
-        {
-          outcome: 'error',
-          resource: { kind: 'Cluster', name: evidence.cluster.name },
-          message: built.reason,
-        },
-      ];
+    if (!built.ok) return clusterError(evidence, built.reason);
     const rbac = built.model;
     const findings: CheckFinding[] = [];
     let examined = 0;
