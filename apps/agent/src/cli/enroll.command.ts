@@ -14,7 +14,9 @@ interface EnrollFlags {
 export const register: RegisterCommand = (program: Command) => {
   program
     .command('enroll')
-    .description('create a key pair and CSR, get a certificate from the hub with a one-time token, pin the hub CA by hash, write the config `run` uses')
+    .description(
+      'create a key pair and CSR, get a certificate from the hub with a one-time token, pin the hub CA by hash, write the config `run` uses',
+    )
     .requiredOption('--hub <url>', 'hub base URL, https://host:port')
     .requiredOption('--token <token>', 'one-time enrollment token (watchpost-hub token create --enroll)')
     .requiredOption('--ca-hash <sha256:hex>', 'fingerprint of the hub CA, printed with the token')

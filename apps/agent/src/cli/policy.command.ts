@@ -1,11 +1,18 @@
 import { createInterface } from 'node:readline';
 import type { Command } from 'commander';
-import { parseConnection, SelectorSyntaxError, trySelector, type DirectionVerdict, type PolicyEngine, type ReachVerdict } from '@watchpost/netpol';
+import {
+  parseConnection,
+  SelectorSyntaxError,
+  trySelector,
+  type DirectionVerdict,
+  type PolicyEngine,
+  type ReachVerdict,
+} from '@watchpost/netpol';
 import { BundleError } from '../collectors/bundle.reader.js';
 import { IMDS, networkModel } from '../checks/network/network-model.js';
 import { loadEvidence } from '../scan/evidence-source.js';
 import type { RegisterCommand } from './commands.js';
-import { evidenceOptions } from './scan.command.js';
+import { evidenceOptions, evidenceSource } from './scan.command.js';
 
 interface SourceFlags {
   bundle?: string;
@@ -24,15 +31,8 @@ class UsageError extends Error {}
 async function engineFrom(flags: SourceFlags): Promise<PolicyEngine> {
   let evidence;
   try {
-    evidence = await loadEvidence({
-      ...(flags.bundle ? { bundle: flags.bundle } : {}),
-      ...(flags.kubeconfig ? { kubeconfig: flags.kubeconfig } : {}),
-      ...(flags.context ? { context: flags.context } : {}),
-      ...(flags.hostRoot ? { hostRoot: flags.hostRoot } : {}),
-      // Policy questions need the API only: no host files, no probes.
-      apiOnly: true,
-      ...(!flags.bundle ? { progress: (m: string) => process.stderr.write(`watchpost: ${m}\n`) } : {}),
-    });
+    // Policy questions need the API only: no host files, no probes.
+    evidence = await loadEvidence(evidenceSource({ ...flags, apiOnly: true }));
   } catch (err) {
     if (err instanceof BundleError) throw new UsageError(err.message);
     throw err;
@@ -53,9 +53,16 @@ function connectionOf(text: string): ReturnType<typeof parseConnection> {
 
 function directionLines(label: string, v: DirectionVerdict | null, peer: string): string[] {
   if (!v) return [`  ${label}: ${peer} is not a pod: nothing to evaluate`];
-  const lines = [`  ${label} at ${v.endpoint}: ${v.allowed ? 'allowed' : 'DENIED'}${v.enforced ? '' : ' (not enforced)'}`, `    ${v.reason}`];
-  for (const step of v.path) lines.push(`    ${step.action.toLowerCase()}: ${step.policyId} rule ${step.rule ?? '-'}: ${step.ruleText ?? ''}`);
-  if (v.policies.length) lines.push(`    policies selecting it for ${v.direction}, in order: ${v.policies.join(', ')}`);
+  const lines = [
+    `  ${label} at ${v.endpoint}: ${v.allowed ? 'allowed' : 'DENIED'}${v.enforced ? '' : ' (not enforced)'}`,
+    `    ${v.reason}`,
+  ];
+  for (const step of v.path)
+    lines.push(
+      `    ${step.action.toLowerCase()}: ${step.policyId} rule ${step.rule ?? '-'}: ${step.ruleText ?? ''}`,
+    );
+  if (v.policies.length)
+    lines.push(`    policies selecting it for ${v.direction}, in order: ${v.policies.join(', ')}`);
   return lines;
 }
 
@@ -98,26 +105,45 @@ function explain(engine: PolicyEngine, ref: string, json: boolean): void {
     ...(pod.notEnforcedReason ? { notEnforcedReason: pod.notEnforcedReason } : {}),
     isolation: { ingress: iso.ingress, egress: iso.egress },
     policies,
-    imds: { target: `${IMDS.address}:${IMDS.connection.port}/TCP`, allowed: imds.allowed, reason: imds.egress?.reason ?? imds.reason, decidedBy: imds.egress?.decidedBy ?? null },
+    imds: {
+      target: `${IMDS.address}:${IMDS.connection.port}/TCP`,
+      allowed: imds.allowed,
+      reason: imds.egress?.reason ?? imds.reason,
+      decidedBy: imds.egress?.decidedBy ?? null,
+    },
   };
   if (json) {
     process.stdout.write(JSON.stringify(out, null, 2) + '\n');
     return;
   }
   const l: string[] = [];
-  l.push(`pod ${pod.key} (${pod.os}${pod.hostNetwork ? ', host network' : ''}) service account ${pod.serviceAccount}, IPs ${out.ips.join(', ') || 'none'}`);
-  l.push(`labels as Calico sees them: ${Object.entries(out.labels).map(([k, v]) => `${k}=${v}`).join(', ')}`);
+  l.push(
+    `pod ${pod.key} (${pod.os}${pod.hostNetwork ? ', host network' : ''}) service account ${pod.serviceAccount}, IPs ${out.ips.join(', ') || 'none'}`,
+  );
+  l.push(
+    `labels as Calico sees them: ${Object.entries(out.labels)
+      .map(([k, v]) => `${k}=${v}`)
+      .join(', ')}`,
+  );
   if (!pod.enforced) l.push(`NOT ENFORCED: ${pod.notEnforcedReason ?? ''}`);
-  l.push(`isolated for ingress: ${iso.ingress ? 'yes' : 'no'}${iso.ingressPolicies.length ? ` (${iso.ingressPolicies.join(', ')})` : ''}`);
-  l.push(`isolated for egress:  ${iso.egress ? 'yes' : 'no'}${iso.egressPolicies.length ? ` (${iso.egressPolicies.join(', ')})` : ''}`);
+  l.push(
+    `isolated for ingress: ${iso.ingress ? 'yes' : 'no'}${iso.ingressPolicies.length ? ` (${iso.ingressPolicies.join(', ')})` : ''}`,
+  );
+  l.push(
+    `isolated for egress:  ${iso.egress ? 'yes' : 'no'}${iso.egressPolicies.length ? ` (${iso.egressPolicies.join(', ')})` : ''}`,
+  );
   if (!policies.length) l.push('no policy selects this pod');
   for (const p of policies) {
-    l.push(`- ${p.id}  tier ${p.tier} order ${p.order ?? 'unset'}  types ${p.types.join('/')}  selector ${p.selector}${p.namespaceSelector ? ` namespaceSelector ${p.namespaceSelector}` : ''}`);
+    l.push(
+      `- ${p.id}  tier ${p.tier} order ${p.order ?? 'unset'}  types ${p.types.join('/')}  selector ${p.selector}${p.namespaceSelector ? ` namespaceSelector ${p.namespaceSelector}` : ''}`,
+    );
     for (const r of p.ingress) l.push(`    ingress ${r}`);
     for (const r of p.egress) l.push(`    egress  ${r}`);
     for (const c of p.caveats) l.push(`    note: ${c}`);
   }
-  l.push(`instance metadata ${out.imds.target}: ${imds.allowed ? 'REACHABLE' : 'blocked'}: ${out.imds.reason}`);
+  l.push(
+    `instance metadata ${out.imds.target}: ${imds.allowed ? 'REACHABLE' : 'blocked'}: ${out.imds.reason}`,
+  );
   process.stdout.write(l.join('\n') + '\n');
 }
 
@@ -129,10 +155,14 @@ function matrix(engine: PolicyEngine, portText: string, json: boolean): void {
     return;
   }
   const keys = Object.keys(m);
-  const l = [`pod-to-pod on ${conn.protocol}/${conn.port} (rows: from, columns: to; egress and ingress applied)`];
+  const l = [
+    `pod-to-pod on ${conn.protocol}/${conn.port} (rows: from, columns: to; egress and ingress applied)`,
+  ];
   keys.forEach((k, i) => l.push(`${String(i + 1).padStart(3)} ${k}`));
   l.push('    ' + keys.map((_, i) => String(i + 1).padStart(3)).join(''));
-  keys.forEach((from, i) => l.push(String(i + 1).padStart(3) + ' ' + keys.map((to) => (m[from][to] ? '  Y' : '  .')).join('')));
+  keys.forEach((from, i) =>
+    l.push(String(i + 1).padStart(3) + ' ' + keys.map((to) => (m[from][to] ? '  Y' : '  .')).join('')),
+  );
   process.stdout.write(l.join('\n') + '\n');
 }
 
@@ -141,17 +171,23 @@ function parseLabels(text: string, where: string): Record<string, string> {
   try {
     v = JSON.parse(text);
   } catch (err) {
-    throw new UsageError(`${where} is not JSON (${(err as Error).message}); give a label map such as {"app":"web"}`);
+    throw new UsageError(
+      `${where} is not JSON (${(err as Error).message}); give a label map such as {"app":"web"}`,
+    );
   }
-  if (typeof v !== 'object' || v === null || Array.isArray(v)) throw new UsageError(`${where} must be a JSON object of label: value`);
-  for (const [k, val] of Object.entries(v)) if (typeof val !== 'string') throw new UsageError(`${where}: label "${k}" must have a string value`);
+  if (typeof v !== 'object' || v === null || Array.isArray(v))
+    throw new UsageError(`${where} must be a JSON object of label: value`);
+  for (const [k, val] of Object.entries(v))
+    if (typeof val !== 'string') throw new UsageError(`${where}: label "${k}" must have a string value`);
   return v as Record<string, string>;
 }
 
 async function match(selectorText: string, labels: string | undefined): Promise<void> {
   const sel = trySelector(selectorText);
   if (sel instanceof SelectorSyntaxError) {
-    process.stderr.write(`watchpost-agent: ${sel.message}\n  ${selectorText}\n  ${' '.repeat(sel.position)}^\n`);
+    process.stderr.write(
+      `watchpost-agent: ${sel.message}\n  ${selectorText}\n  ${' '.repeat(sel.position)}^\n`,
+    );
     process.exitCode = EXIT_USAGE;
     return;
   }
@@ -186,13 +222,22 @@ function guarded<A extends unknown[]>(fn: (...args: A) => Promise<void>): (...ar
 }
 
 export const register: RegisterCommand = (program) => {
-  const policy = program.command('policy').description('ask the network policy engine (Calico and Kubernetes NetworkPolicy) about pods and connections');
-  const sub = (name: string, description: string): Command => evidenceOptions(policy.command(name).description(description));
+  const policy = program
+    .command('policy')
+    .description(
+      'ask the network policy engine (Calico and Kubernetes NetworkPolicy) about pods and connections',
+    );
+  const sub = (name: string, description: string): Command =>
+    evidenceOptions(policy.command(name).description(description));
 
   sub('explain', 'which policies select a pod, its isolation, its instance-metadata verdict, and why')
     .requiredOption('--pod <ns/name>', 'the pod, NAMESPACE/NAME')
     .option('--json', 'print JSON')
-    .action(guarded(async (flags: SourceFlags & { pod: string }) => explain(await engineFrom(flags), flags.pod, flags.json ?? false)));
+    .action(
+      guarded(async (flags: SourceFlags & { pod: string }) =>
+        explain(await engineFrom(flags), flags.pod, flags.json ?? false),
+      ),
+    );
 
   sub('can-reach', 'may one connection go through (egress of the source and ingress of the destination)?')
     .requiredOption('--from <ns/pod|ip>', 'source pod NAMESPACE/NAME or IP address')
@@ -225,7 +270,11 @@ export const register: RegisterCommand = (program) => {
     );
 
   sub('match', 'evaluate a Calico selector on labels (--labels JSON, or one JSON label map per stdin line)')
-    .requiredOption('--selector <s>', "Calico selector, e.g. \"app == 'web' && !has(canary)\"")
+    .requiredOption('--selector <s>', 'Calico selector, e.g. "app == \'web\' && !has(canary)"')
     .option('--labels <json>', 'label map as JSON; without it, read one JSON map per line from stdin')
-    .action(guarded(async (flags: SourceFlags & { selector: string; labels?: string }) => match(flags.selector, flags.labels)));
+    .action(
+      guarded(async (flags: SourceFlags & { selector: string; labels?: string }) =>
+        match(flags.selector, flags.labels),
+      ),
+    );
 };

@@ -9,7 +9,9 @@ interface RunFlags {
 export const register: RegisterCommand = (program: Command) => {
   program
     .command('run')
-    .description('the daemon: scan on an interval, store, publish to the hub over MQTT with mTLS, renew the agent certificate')
+    .description(
+      'the daemon: scan on an interval, store, publish to the hub over MQTT with mTLS, renew the agent certificate',
+    )
     .option('--config <file>', 'agent config (default WATCHPOST_CONFIG or /etc/watchpost/agent.yaml)')
     .action(async (flags: RunFlags) => {
       const { configPath, loadConfig } = await import('../config/agent-config.js');
@@ -24,8 +26,16 @@ export const register: RegisterCommand = (program: Command) => {
       };
       process.once('SIGTERM', () => stop('SIGTERM'));
       process.once('SIGINT', () => stop('SIGINT'));
-      log(`starting agent ${config.agentId} (broker ${config.broker.url}, MQTT ${config.broker.protocolVersion === 5 ? '5' : '3.1.1'}, store ${config.storePath})`);
-      await runDaemon({ config, agentVersion: agentVersion(), signal: controller.signal, log, ...backoffFromEnv() });
+      log(
+        `starting agent ${config.agentId} (broker ${config.broker.url}, MQTT ${config.broker.protocolVersion === 5 ? '5' : '3.1.1'}, store ${config.storePath})`,
+      );
+      await runDaemon({
+        config,
+        agentVersion: agentVersion(),
+        signal: controller.signal,
+        log,
+        ...backoffFromEnv(),
+      });
       log('stopped');
     });
 };

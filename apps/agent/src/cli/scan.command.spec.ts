@@ -133,7 +133,9 @@ describe('watchpost-agent scan', () => {
 /** Async spawn: the fixture API server lives in this process, so the CLI child must not block it. */
 function agentAsync(...args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
-    const child = spawn(process.execPath, [BIN, ...args], { env: { ...process.env, TZ: 'UTC', KUBECONFIG: '' } });
+    const child = spawn(process.execPath, [BIN, ...args], {
+      env: { ...process.env, TZ: 'UTC', KUBECONFIG: '' },
+    });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
@@ -144,11 +146,24 @@ function agentAsync(...args: string[]): Promise<{ code: number | null; stdout: s
 
 describe('live scan through a kubeconfig (fixture API server)', () => {
   test('scan --kubeconfig and collect --out give the same verdicts as the bundle they came from', async () => {
-    const server = await startKubeApiServer({ fixtures: join(BUNDLES, 'aks-azure'), forbidden: ['secrets'], gitVersion: 'v1.31.7' });
+    const server = await startKubeApiServer({
+      fixtures: join(BUNDLES, 'aks-azure'),
+      forbidden: ['secrets'],
+      gitVersion: 'v1.31.7',
+    });
     const d = mkdtempSync(join(tmpdir(), 'wp-live-'));
     try {
       const kubeconfig = server.writeKubeconfig(d);
-      const live = await agentAsync('scan', '--kubeconfig', kubeconfig, '--api-only', '--format', 'json', '--fail-on', 'none');
+      const live = await agentAsync(
+        'scan',
+        '--kubeconfig',
+        kubeconfig,
+        '--api-only',
+        '--format',
+        'json',
+        '--fail-on',
+        'none',
+      );
       expect(live.code).toBe(0);
       expect(live.stderr).toContain('watchpost: listed pods');
       const report = JSON.parse(live.stdout) as Report;
@@ -160,8 +175,26 @@ describe('live scan through a kubeconfig (fixture API server)', () => {
       expect(collected.code).toBe(0);
       expect(existsSync(join(out, 'kube/pods.json'))).toBe(true);
       expect(existsSync(join(out, 'kube/secrets.json'))).toBe(false);
-      const again = JSON.parse((await agentAsync('scan', '--bundle', out, '--format', 'json', '--fail-on', 'none', '--at', report.evaluatedAt)).stdout) as Report;
-      const verdicts = (r: Report) => r.results.filter((x) => x.area === 'workload').map((x) => `${x.checkId} ${x.outcome} ${JSON.stringify(x.resource)}`).sort();
+      const again = JSON.parse(
+        (
+          await agentAsync(
+            'scan',
+            '--bundle',
+            out,
+            '--format',
+            'json',
+            '--fail-on',
+            'none',
+            '--at',
+            report.evaluatedAt,
+          )
+        ).stdout,
+      ) as Report;
+      const verdicts = (r: Report) =>
+        r.results
+          .filter((x) => x.area === 'workload')
+          .map((x) => `${x.checkId} ${x.outcome} ${JSON.stringify(x.resource)}`)
+          .sort();
       expect(verdicts(again)).toEqual(verdicts(report));
     } finally {
       await server.close();

@@ -4,7 +4,7 @@ import { BundleError } from '../collectors/bundle.reader.js';
 import { parseAt } from '../report/at-time.js';
 import { toSarif } from '../report/sarif.js';
 import { hasFindingsAtOrAbove, renderTable } from '../report/table.printer.js';
-import { loadEvidence } from '../scan/evidence-source.js';
+import { loadEvidence, type EvidenceSourceOptions } from '../scan/evidence-source.js';
 import { runChecks } from '../scan/runner.js';
 import type { RegisterCommand } from './commands.js';
 import { agentVersion } from './version.js';
@@ -20,6 +20,27 @@ interface ScanFlags {
   failOn: Severity | 'none';
   verbose?: boolean;
   check?: string[];
+}
+
+/** The evidence-source flags shared by `scan`, `collect` and `policy`. */
+export interface EvidenceFlags {
+  bundle?: string;
+  kubeconfig?: string;
+  context?: string;
+  hostRoot?: string;
+  apiOnly?: boolean;
+}
+
+/** `loadEvidence` options from the flags; live collection reports progress on stderr. */
+export function evidenceSource(flags: EvidenceFlags): EvidenceSourceOptions {
+  return {
+    ...(flags.bundle ? { bundle: flags.bundle } : {}),
+    ...(flags.kubeconfig ? { kubeconfig: flags.kubeconfig } : {}),
+    ...(flags.context ? { context: flags.context } : {}),
+    ...(flags.hostRoot ? { hostRoot: flags.hostRoot } : {}),
+    ...(flags.apiOnly ? { apiOnly: true } : {}),
+    ...(!flags.bundle ? { progress: (m: string) => process.stderr.write(`watchpost: ${m}\n`) } : {}),
+  };
 }
 
 /** Adds the evidence-source options shared by `scan`, `collect` and `policy`. */
@@ -51,17 +72,9 @@ export const register: RegisterCommand = (program) => {
     .action(async (flags: ScanFlags) => {
       const startedAt = new Date();
       const at = flags.at ? parseAt(flags.at, startedAt) : startedAt;
-      const live = !flags.bundle;
       let evidence;
       try {
-        evidence = await loadEvidence({
-          ...(flags.bundle ? { bundle: flags.bundle } : {}),
-          ...(flags.kubeconfig ? { kubeconfig: flags.kubeconfig } : {}),
-          ...(flags.context ? { context: flags.context } : {}),
-          ...(flags.hostRoot ? { hostRoot: flags.hostRoot } : {}),
-          ...(flags.apiOnly ? { apiOnly: true } : {}),
-          ...(live ? { progress: (m: string) => process.stderr.write(`watchpost: ${m}\n`) } : {}),
-        });
+        evidence = await loadEvidence(evidenceSource(flags));
       } catch (err) {
         if (err instanceof BundleError) throw new Error(err.message);
         throw err;

@@ -14,9 +14,14 @@ interface StatusFlags {
 export const register: RegisterCommand = (program: Command) => {
   program
     .command('status')
-    .description('offline status from the local store: last scan, failing checks, outbox, acks, certificate (exit 0 healthy, 1 degraded, 3 no data)')
+    .description(
+      'offline status from the local store: last scan, failing checks, outbox, acks, certificate (exit 0 healthy, 1 degraded, 3 no data)',
+    )
     .option('--json', 'print JSON')
-    .option('--config <file>', 'agent config (default WATCHPOST_CONFIG or /etc/watchpost/agent.yaml); only storePath is read')
+    .option(
+      '--config <file>',
+      'agent config (default WATCHPOST_CONFIG or /etc/watchpost/agent.yaml); only storePath is read',
+    )
     .option('--store <file>', 'store file (overrides the config)')
     .action(async (flags: StatusFlags) => {
       const { statusCommand } = await import('./status.printer.js');

@@ -7,7 +7,9 @@ const flags: { json?: boolean; config?: string; store?: string } = {};
 let usage: string | undefined;
 for (let i = 0; i < args.length; i++) {
   const a = args[i];
-  const [name, inline] = a.includes('=') ? [a.slice(0, a.indexOf('=')), a.slice(a.indexOf('=') + 1)] : [a, undefined];
+  const [name, inline] = a.includes('=')
+    ? [a.slice(0, a.indexOf('=')), a.slice(a.indexOf('=') + 1)]
+    : [a, undefined];
   if (name === '--json') flags.json = true;
   else if (name === '--config' || name === '--store') {
     const value = inline ?? args[++i];
@@ -19,7 +21,9 @@ for (let i = 0; i < args.length; i++) {
 }
 if (usage !== undefined) {
   if (usage) console.error(`watchpost-agent status: ${usage}`);
-  console.error('usage: watchpost-agent status [--json] [--config FILE] [--store FILE]\nexit codes: 0 healthy, 1 degraded, 3 no data, 2 usage');
+  console.error(
+    'usage: watchpost-agent status [--json] [--config FILE] [--store FILE]\nexit codes: 0 healthy, 1 degraded, 3 no data, 2 usage',
+  );
   process.exitCode = usage ? 2 : 0;
 } else {
   process.exitCode = await statusCommand(flags);

@@ -25,7 +25,11 @@ async function storePathFrom(flags: { config?: string; store?: string }): Promis
 }
 
 /** Runs `status`; returns the exit code. */
-export async function statusCommand(flags: { json?: boolean; config?: string; store?: string }): Promise<number> {
+export async function statusCommand(flags: {
+  json?: boolean;
+  config?: string;
+  store?: string;
+}): Promise<number> {
   const path = await storePathFrom(flags);
   const now = new Date();
   const status = readAgentStatus(path, now);
@@ -45,18 +49,28 @@ export function render(s: AgentStatus): string {
   lines.push(`watchpost-agent status: ${verdict}`);
   for (const p of s.problems) lines.push(`  ! ${p}`);
   lines.push(`agent:        ${s.agentId ?? 'unknown'}`);
-  if (s.cluster) lines.push(`cluster:      ${[s.cluster.name, s.cluster.platform, s.cluster.role, s.cluster.location].filter(Boolean).join(' / ')}`);
+  if (s.cluster)
+    lines.push(
+      `cluster:      ${[s.cluster.name, s.cluster.platform, s.cluster.role, s.cluster.location].filter(Boolean).join(' / ')}`,
+    );
   lines.push(`store:        ${s.storePath}`);
   if (s.lastScan) {
     const sum = s.lastScan.summary;
-    lines.push(`last scan:    #${s.lastScan.seq} at ${when(s.lastScan.scannedAt)}: ${sum.fail} fail, ${sum.warn} warn, ${sum.error} error, ${sum.pass} pass`);
+    lines.push(
+      `last scan:    #${s.lastScan.seq} at ${when(s.lastScan.scannedAt)}: ${sum.fail} fail, ${sum.warn} warn, ${sum.error} error, ${sum.pass} pass`,
+    );
     for (const [area, c] of Object.entries(sum.byArea).sort(([a], [b]) => a.localeCompare(b))) {
-      lines.push(`  ${area.padEnd(14)} ${String(c.fail).padStart(4)} fail ${String(c.warn).padStart(4)} warn ${String(c.error).padStart(4)} error ${String(c.pass).padStart(4)} pass`);
+      lines.push(
+        `  ${area.padEnd(14)} ${String(c.fail).padStart(4)} fail ${String(c.warn).padStart(4)} warn ${String(c.error).padStart(4)} error ${String(c.pass).padStart(4)} pass`,
+      );
     }
   }
   if (s.failing.length > 0) {
     lines.push(`failing (worst first, ${s.failing.length}):`);
-    for (const f of s.failing.slice(0, 15)) lines.push(`  ${f.severity.padEnd(8)} ${f.outcome.padEnd(5)} ${f.checkId}  ${f.resource}: ${f.message}`);
+    for (const f of s.failing.slice(0, 15))
+      lines.push(
+        `  ${f.severity.padEnd(8)} ${f.outcome.padEnd(5)} ${f.checkId}  ${f.resource}: ${f.message}`,
+      );
     if (s.failing.length > 15) lines.push(`  ... ${s.failing.length - 15} more (status --json lists all)`);
   }
   const o = s.outbox;
@@ -65,7 +79,9 @@ export function render(s: AgentStatus): string {
   );
   lines.push(`broker:       ${s.brokerUrl ?? 'unknown'}; last connect ${when(s.lastConnectAt)}`);
   lines.push(`last ack:     ${when(s.lastAckAt)}`);
-  lines.push(`rejected:     ${s.rejectedTotal}${s.lastRejectionReason ? ` (last: ${s.lastRejectionReason})` : ''}`);
+  lines.push(
+    `rejected:     ${s.rejectedTotal}${s.lastRejectionReason ? ` (last: ${s.lastRejectionReason})` : ''}`,
+  );
   lines.push(`dropped:      ${s.droppedTotal} (${s.droppedUnreported} not yet reported to the hub)`);
   if (s.lastError) lines.push(`last problem: ${s.lastError.message} (${when(s.lastError.at)})`);
   lines.push(`certificate:  ${s.certificateNotAfter ? `expires ${s.certificateNotAfter}` : 'unknown'}`);
