@@ -1,7 +1,8 @@
 /* eslint-disable @nx/enforce-module-boundaries -- e2e code starts the hub in-process (startHub) and runs the built agent CLI against it; the hub app has no package entry point to import instead. */
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { X509Certificate } from 'node:crypto';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -128,5 +129,83 @@ describe('watchpost-agent enroll and run against the hub (embedded broker)', () 
     expect(
       t.hub.app.get((await import('../apps/hub/src/ingest/ingest.service.js')).IngestService).stats.rejected,
     ).toBe(0);
+  });
+
+  it('renews its own certificate over mTLS and keeps publishing with the new one', async () => {
+    const name = 'renewing-cluster';
+    const { token, caHash } = await t.hub.app
+      .get(EnrollmentService)
+      .createToken({ name, platform: 'aks-hci', role: 'workload' });
+    const d = join(dir, 'renew');
+    mkdirSync(d, { recursive: true });
+    const enrolled = await new Promise<number | null>((resolve) => {
+      const p = spawn(
+        process.execPath,
+        [
+          AGENT,
+          'enroll',
+          '--hub',
+          t.url,
+          '--token',
+          token,
+          '--ca-hash',
+          caHash,
+          '--dir',
+          d,
+          '--store-path',
+          join(d, 'agent.sqlite'),
+        ],
+        {
+          env: { ...process.env, TZ: 'UTC' },
+          stdio: 'ignore',
+        },
+      );
+      p.once('exit', resolve);
+    });
+    expect(enrolled).toBe(0);
+    const before = new X509Certificate(readFileSync(join(d, 'agent.crt')));
+
+    // Renew after the first scan (any share of the lifetime has passed), then scan again soon after.
+    const renewing = spawn(process.execPath, [AGENT, 'run', '--config', join(d, 'agent.yaml')], {
+      env: {
+        ...process.env,
+        TZ: 'UTC',
+        WATCHPOST_EVIDENCE_BUNDLE: BUNDLE,
+        WATCHPOST_INTERVAL_SECONDS: '2',
+        WATCHPOST_RENEW_AT_LIFETIME_SHARE: '0.0001',
+      },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let log = '';
+    renewing.stderr!.on('data', (c: Buffer) => (log += c.toString()));
+    try {
+      await until(
+        async () => (log.includes('renewed: new certificate valid until') ? true : undefined),
+        30_000,
+        () => `a renewal (agent log:\n${log})`,
+      );
+      const after = new X509Certificate(readFileSync(join(d, 'agent.crt')));
+      expect(after.serialNumber).not.toBe(before.serialNumber);
+      expect(after.subject).toBe(before.subject);
+      expect(after.verify(new X509Certificate(readFileSync(join(d, 'ca.crt'))).publicKey)).toBe(true);
+      // A report sent after the renewal (seq >= 2) reached the hub: the new certificate is accepted.
+      await until(
+        async () => {
+          const res = await t.api<{ lastReport?: { seq: number | null } }>(
+            'GET',
+            `/api/v1/clusters/${name}`,
+            { token: t.viewerToken },
+          );
+          return (res.body.lastReport?.seq ?? 0) >= 2 ? true : undefined;
+        },
+        30_000,
+        () => `a report after the renewal (agent log:\n${log})`,
+      );
+      expect(log).not.toContain('renewal failed');
+    } finally {
+      const exited = new Promise((r) => renewing.once('exit', r));
+      renewing.kill('SIGTERM');
+      await exited;
+    }
   });
 });
