@@ -177,7 +177,7 @@ describe('watchpost-agent enroll and run against the hub (embedded broker)', () 
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     let log = '';
-    renewing.stderr!.on('data', (c: Buffer) => (log += c.toString()));
+    renewing.stderr.on('data', (c: Buffer) => (log += c.toString()));
     try {
       await until(
         async () => (log.includes('renewed: new certificate valid until') ? true : undefined),
