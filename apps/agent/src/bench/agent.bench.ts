@@ -1,10 +1,10 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer, type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createCa, HUB_IDENTITY, issueCertificate, type CaMaterial } from '@watchpost/shared';
+import { startShippedMosquitto } from '@watchpost/shared/testing';
 import { loadEvidence } from '../scan/evidence-source.js';
 import { runChecks } from '../scan/runner.js';
 import { Publisher } from '../publisher/publisher.js';
@@ -28,55 +28,6 @@ function repoRoot(): string {
   throw new Error('repository root (deploy/hci/mosquitto) not found above the benchmark');
 }
 
-async function freePort(): Promise<number> {
-  const s = createServer().listen(0, '127.0.0.1');
-  await new Promise((r) => s.once('listening', r));
-  const { port } = s.address() as AddressInfo;
-  await new Promise<void>((r) => s.close(() => r()));
-  return port;
-}
-
-/** Mosquitto from the shipped config (paths, port, user and logging rewritten). */
-async function startMosquitto(root: string, ca: CaMaterial, dir: string): Promise<{ url: string; proc: ChildProcess }> {
-  const src = join(root, 'deploy', 'hci', 'mosquitto');
-  const server = issueCertificate({ ca, commonName: 'localhost', usage: 'server', sans: ['localhost', '127.0.0.1'], validDays: 2 });
-  writeFileSync(join(dir, 'ca.crt'), ca.certPem);
-  writeFileSync(join(dir, 'server.crt'), server.certPem);
-  writeFileSync(join(dir, 'server.key'), server.keyPem, { mode: 0o600 });
-  writeFileSync(join(dir, 'acl'), readFileSync(join(src, 'acl')));
-  const port = await freePort();
-  const rewrites: Record<string, string> = {
-    listener: `listener ${port} 127.0.0.1`,
-    cafile: `cafile ${join(dir, 'ca.crt')}`,
-    certfile: `certfile ${join(dir, 'server.crt')}`,
-    keyfile: `keyfile ${join(dir, 'server.key')}`,
-    acl_file: `acl_file ${join(dir, 'acl')}`,
-    persistence_location: `persistence_location ${dir}/`,
-    user: 'user root',
-    log_dest: 'log_dest stderr',
-  };
-  const conf = readFileSync(join(src, 'mosquitto.conf'), 'utf8')
-    .split('\n')
-    .map((line) => {
-      const key = /^([a-z_]+)\s/.exec(line)?.[1];
-      return key && key in rewrites ? rewrites[key] : line;
-    })
-    .join('\n');
-  writeFileSync(join(dir, 'mosquitto.conf'), conf, { mode: 0o600 });
-  const proc = spawn('/usr/sbin/mosquitto', ['-c', join(dir, 'mosquitto.conf')], { stdio: ['ignore', 'pipe', 'pipe'] });
-  await new Promise<void>((resolve, reject) => {
-    let out = '';
-    const onData = (c: Buffer) => {
-      out += c.toString();
-      if (/mosquitto version \S+ running/.test(out)) resolve();
-    };
-    proc.stdout.on('data', onData);
-    proc.stderr.on('data', onData);
-    proc.once('exit', (code) => reject(new Error(`mosquitto exited ${code}: ${out}`)));
-  });
-  return { url: `mqtts://127.0.0.1:${port}`, proc };
-}
-
 /**
  * The test hub: acks every report `stored` right away (reading only the seq from the envelope's head).
  * It runs in its own process, as the hub does, so its decoding does not share the agent's event loop.
@@ -97,7 +48,12 @@ c.on('connect', () => c.subscribe('watchpost/v1/agents/+/report', { qos: 1 }, ()
 c.on('error', (e) => { process.stderr.write(String(e)); process.exit(1); });
 `;
 
-async function startConsumer(url: string, ca: CaMaterial, root: string, clientId: string): Promise<ChildProcess> {
+async function startConsumer(
+  url: string,
+  ca: CaMaterial,
+  root: string,
+  clientId: string,
+): Promise<ChildProcess> {
   const id = issueCertificate({ ca, commonName: HUB_IDENTITY, usage: 'client', validDays: 1 });
   const proc = spawn(process.execPath, ['-e', CONSUMER_SCRIPT], {
     cwd: root,
@@ -126,7 +82,7 @@ export async function run(): Promise<Record<string, unknown>[]> {
   const root = repoRoot();
   const dir = mkdtempSync(join(tmpdir(), 'watchpost-agent-bench-'));
   const ca = createCa({ commonName: 'Bench CA', validDays: 2 });
-  const broker = await startMosquitto(root, ca, dir);
+  const broker = await startShippedMosquitto(ca);
   const results: Record<string, unknown>[] = [];
   try {
     // A realistic report: a real scan of the AKS-hybrid workload sample bundle.
@@ -134,10 +90,16 @@ export async function run(): Promise<Record<string, unknown>[]> {
     const evidence = await loadEvidence({ bundle });
     const report = runChecks(evidence, { now: new Date() });
     const storePath = join(dir, 'agent.sqlite');
-    const store = await AgentStore.open({ path: storePath, retention: { maxRows: 4032, maxBytes: 256 * 1024 * 1024 } });
+    const store = await AgentStore.open({
+      path: storePath,
+      retention: { maxRows: 4032, maxBytes: 256 * 1024 * 1024 },
+    });
     await store.recordIdentity({ agentId: AGENT_ID, brokerUrl: broker.url, intervalSeconds: 300 });
     let bytes = 0;
-    for (let i = 0; i < REPORTS; i++) bytes += (await store.commitReport({ report, runId: `run-${i}`, agentId: AGENT_ID, agentVersion: 'bench' })).payloadBytes;
+    for (let i = 0; i < REPORTS; i++)
+      bytes += (
+        await store.commitReport({ report, runId: `run-${i}`, agentId: AGENT_ID, agentVersion: 'bench' })
+      ).payloadBytes;
 
     const consumer = await startConsumer(broker.url, ca, root, 'watchpost-hub-bench');
     const id = issueCertificate({ ca, commonName: AGENT_ID, usage: 'client', validDays: 1 });
@@ -167,7 +129,14 @@ export async function run(): Promise<Record<string, unknown>[]> {
     const backlog = await store.backlog();
     await store.close();
     await stopProc(consumer);
-    results.push({ name: 'agent-drain', reports: REPORTS, drainMs, targetMs: 5000, avgPayloadBytes: Math.round(bytes / REPORTS), ackedInStore: backlog.byState.acked ?? 0 });
+    results.push({
+      name: 'agent-drain',
+      reports: REPORTS,
+      drainMs,
+      targetMs: 5000,
+      avgPayloadBytes: Math.round(bytes / REPORTS),
+      ackedInStore: backlog.byState.acked ?? 0,
+    });
 
     // `status` as a whole process on that store (median of 7).
     const bin = join(root, 'apps', 'agent', 'bin', 'watchpost-agent.js');
@@ -195,7 +164,9 @@ export async function run(): Promise<Record<string, unknown>[]> {
       `agentId: bench-idle\nstorePath: ${join(agentDir, 'agent.sqlite')}\ntls: { cert: ${join(agentDir, 'agent.crt')}, key: ${join(agentDir, 'agent.key')}, ca: ${join(agentDir, 'ca.crt')} }\n` +
         `broker: { url: "${broker.url}", servername: localhost }\nintervalSeconds: 3600\nevidence: { bundle: ${bundle} }\n`,
     );
-    const daemon = spawn(process.execPath, [bin, 'run', '--config', config], { stdio: ['ignore', 'ignore', 'pipe'] });
+    const daemon = spawn(process.execPath, [bin, 'run', '--config', config], {
+      stdio: ['ignore', 'ignore', 'pipe'],
+    });
     await new Promise<void>((resolve, reject) => {
       let err = '';
       daemon.stderr.on('data', (c: Buffer) => {
@@ -212,7 +183,7 @@ export async function run(): Promise<Record<string, unknown>[]> {
     await stopProc(consumer2);
     results.push({ name: 'agent-idle-rss', rssMb: Math.round((rssKb / 1024) * 10) / 10 });
   } finally {
-    await stopProc(broker.proc);
+    await broker.close();
     rmSync(dir, { recursive: true, force: true });
   }
   return results;

@@ -23,7 +23,10 @@ const BIN = fileURLToPath(new URL('../../../bin/watchpost-agent.js', import.meta
 const GNU_TIME = '/usr/bin/time';
 
 function parseAll(dir: string): number {
-  const files = [join(dir, 'cluster.json'), ...readdirSync(join(dir, 'kube')).map((f) => join(dir, 'kube', f))];
+  const files = [
+    join(dir, 'cluster.json'),
+    ...readdirSync(join(dir, 'kube')).map((f) => join(dir, 'kube', f)),
+  ];
   const t0 = performance.now();
   let items = 0;
   for (const f of files) {
@@ -35,11 +38,15 @@ function parseAll(dir: string): number {
   return ms;
 }
 
-async function runScan(dir: string): Promise<{ ms: number; peakKb: number; source: string; code: number | null }> {
+async function runScan(
+  dir: string,
+): Promise<{ ms: number; peakKb: number; source: string; code: number | null }> {
   const args = [BIN, 'scan', '--bundle', dir, '--format', 'json', '--fail-on', 'none'];
   const useTime = existsSync(GNU_TIME);
   const t0 = performance.now();
-  const child = useTime ? spawn(GNU_TIME, ['-f', '%M', process.execPath, ...args], { stdio: ['ignore', 'ignore', 'pipe'] }) : spawn(process.execPath, args, { stdio: ['ignore', 'ignore', 'pipe'] });
+  const child = useTime
+    ? spawn(GNU_TIME, ['-f', '%M', process.execPath, ...args], { stdio: ['ignore', 'ignore', 'pipe'] })
+    : spawn(process.execPath, args, { stdio: ['ignore', 'ignore', 'pipe'] });
   let stderr = '';
   child.stderr.setEncoding('utf8');
   child.stderr.on('data', (d: string) => (stderr += d));

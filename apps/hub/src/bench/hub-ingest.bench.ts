@@ -11,7 +11,7 @@ import { encodeEnvelope, sampleEnvelope } from '../ingest/sample-envelope.js';
 import { createHubDataSource, openAndMigrate } from '../persistence/data-source.js';
 import { EnrollmentService } from '../pki/enrollment.service.js';
 import { loadOrCreateHubPki } from '../pki/hub-pki.js';
-import { startBenchMosquitto } from './bench-mosquitto.js';
+import { startShippedMosquitto } from '@watchpost/shared/testing';
 
 /**
  * Durable hub ingest rate against a raw mqtt.js subscriber on the same Mosquitto in the same run: many agent
@@ -97,7 +97,7 @@ export async function run(): Promise<Record<string, unknown>[]> {
   };
   const config = loadHubConfig(env);
   const pki = loadOrCreateHubPki(config);
-  const broker = await startBenchMosquitto(pki.ca);
+  const broker = await startShippedMosquitto(pki.ca);
   const clients: MqttClient[] = [];
   let hub: { proc: ChildProcess; output: () => string } | undefined;
   try {

@@ -1,1 +1,1 @@
-export const T = 1;
+export * from './shipped-mosquitto.js';

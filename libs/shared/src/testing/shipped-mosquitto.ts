@@ -4,13 +4,13 @@ import { createServer, type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { issueCertificate, type CaMaterial } from '@watchpost/shared';
+import { issueCertificate, type CaMaterial } from '../pki/index.js';
 
 /**
- * Mosquitto for the ingest benchmark, configured from the shipped deploy/hci/mosquitto files (only paths, port,
- * run-as user and logging rewritten), so the benchmark measures the broker configuration that ships.
+ * Mosquitto for the benchmarks, configured from the shipped deploy/hci/mosquitto files (only paths, port,
+ * run-as user and logging rewritten), so they measure the broker configuration that ships.
  */
-export interface BenchMosquitto {
+export interface ShippedMosquitto {
   url: string;
   close(): Promise<void>;
 }
@@ -22,7 +22,7 @@ function deployDir(): string {
     if (existsSync(join(candidate, 'mosquitto.conf'))) return candidate;
     dir = dirname(dir);
   }
-  throw new Error('deploy/hci/mosquitto/mosquitto.conf not found above the benchmark module');
+  throw new Error('deploy/hci/mosquitto/mosquitto.conf not found above this module');
 }
 
 async function freePort(): Promise<number> {
@@ -34,7 +34,7 @@ async function freePort(): Promise<number> {
 }
 
 /** Starts Mosquitto with `ca` as its client and server CA; resolves when it accepts connections. */
-export async function startBenchMosquitto(ca: CaMaterial): Promise<BenchMosquitto> {
+export async function startShippedMosquitto(ca: CaMaterial): Promise<ShippedMosquitto> {
   const src = deployDir();
   const dir = mkdtempSync(join(tmpdir(), 'watchpost-bench-mosquitto-'));
   const server = issueCertificate({
@@ -84,9 +84,14 @@ export async function startBenchMosquitto(ca: CaMaterial): Promise<BenchMosquitt
   return {
     url: `mqtts://127.0.0.1:${port}`,
     close: async () => {
-      const exited = new Promise((r) => proc.once('exit', r));
-      proc.kill('SIGTERM');
-      await exited;
+      if (proc.exitCode === null && proc.signalCode === null) {
+        const exited = new Promise((r) => proc.once('exit', r));
+        proc.kill('SIGTERM');
+        // Mosquitto 2.0.11 sometimes misses a SIGTERM sent soon after start.
+        const t = setTimeout(() => proc.kill('SIGKILL'), 3000);
+        await exited;
+        clearTimeout(t);
+      }
       rmSync(dir, { recursive: true, force: true });
     },
   };
