@@ -1,6 +1,6 @@
 import { kubeItems } from '@watchpost/shared';
 import type { Check, CheckFinding } from '../check.js';
-import { gmsaPodSpecs, gmsaScope, gmsaWebhooks, selectorMatches } from './gmsa.js';
+import { gmsaPodSpecs, gmsaWebhooksInScope, selectorMatches } from './gmsa.js';
 
 /**
  * Namespaces the gMSA webhooks do not see. The label is read from the webhooks' own namespaceSelector
@@ -9,18 +9,9 @@ import { gmsaPodSpecs, gmsaScope, gmsaWebhooks, selectorMatches } from './gmsa.j
 export const gmsaNamespaceOptOut: Check = {
   id: 'gmsa-namespace-opt-out',
   run({ evidence }) {
-    const scope = gmsaScope(evidence);
-    if (!scope.applicable) return scope.findings;
+    const hooks = gmsaWebhooksInScope(evidence);
+    if (!hooks.ok) return hooks.findings;
     const cluster = { kind: 'Cluster', name: evidence.cluster.name };
-    const hooks = gmsaWebhooks(evidence);
-    if (!hooks.ok)
-      return [
-        {
-          outcome: 'error',
-          resource: cluster,
-          message: `cannot read admission webhook configurations: ${hooks.reason}`,
-        },
-      ];
     const namespaces = kubeItems(evidence, 'namespaces');
     if (!namespaces.ok)
       return [

@@ -4,8 +4,7 @@ import type { Check, CheckContext, CheckFinding } from '../check.js';
 import { podSpecs } from '../lib/pod-specs.js';
 import {
   fromBase64,
-  gmsaScope,
-  gmsaWebhooks,
+  gmsaWebhooksInScope,
   parsePemBundle,
   selectorMatches,
   type GmsaWebhook,
@@ -103,18 +102,10 @@ export const gmsaWebhookCertificate: Check = {
   id: 'gmsa-webhook-certificate',
   run(ctx) {
     const { evidence } = ctx;
-    const scope = gmsaScope(evidence);
-    if (!scope.applicable) return scope.findings;
+    const hooks = gmsaWebhooksInScope(evidence);
+    if (!hooks.ok) return hooks.findings;
+    const { scope } = hooks;
     const cluster = { kind: 'Cluster', name: evidence.cluster.name };
-    const hooks = gmsaWebhooks(evidence);
-    if (!hooks.ok)
-      return [
-        {
-          outcome: 'error',
-          resource: cluster,
-          message: `cannot read admission webhook configurations: ${hooks.reason}`,
-        },
-      ];
     const all = [...hooks.mutating, ...hooks.validating];
     if (!all.length)
       return [

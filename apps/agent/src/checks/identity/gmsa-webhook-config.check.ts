@@ -1,5 +1,5 @@
 import type { Check, CheckFinding } from '../check.js';
-import { gmsaScope, gmsaWebhooks, type GmsaWebhook } from './gmsa.js';
+import { gmsaWebhooksInScope, type GmsaWebhook } from './gmsa.js';
 
 /** Does the webhook see pod creation? (rules: core group, `pods`, CREATE, each possibly `*`.) */
 function coversPodCreate(h: GmsaWebhook): boolean {
@@ -35,18 +35,10 @@ function judge(h: GmsaWebhook): CheckFinding {
 export const gmsaWebhookConfig: Check = {
   id: 'gmsa-webhook-config',
   run({ evidence }) {
-    const scope = gmsaScope(evidence);
-    if (!scope.applicable) return scope.findings;
+    const hooks = gmsaWebhooksInScope(evidence);
+    if (!hooks.ok) return hooks.findings;
+    const { scope } = hooks;
     const cluster = { kind: 'Cluster', name: evidence.cluster.name };
-    const hooks = gmsaWebhooks(evidence);
-    if (!hooks.ok)
-      return [
-        {
-          outcome: 'error',
-          resource: cluster,
-          message: `cannot read admission webhook configurations: ${hooks.reason}`,
-        },
-      ];
     const findings: CheckFinding[] = [];
     if (!hooks.mutating.length) {
       findings.push({

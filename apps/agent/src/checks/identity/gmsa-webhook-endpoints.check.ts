@@ -1,6 +1,6 @@
 import { kubeItems, type Evidence } from '@watchpost/shared';
 import type { Check, CheckFinding } from '../check.js';
-import { GMSA_RESOURCES, gmsaScope, gmsaWebhooks } from './gmsa.js';
+import { GMSA_RESOURCES, gmsaWebhooksInScope } from './gmsa.js';
 
 interface SliceEndpoint {
   addresses?: string[];
@@ -56,18 +56,10 @@ function readyEndpoints(
 export const gmsaWebhookEndpoints: Check = {
   id: 'gmsa-webhook-endpoints',
   run({ evidence }) {
-    const scope = gmsaScope(evidence);
-    if (!scope.applicable) return scope.findings;
+    const hooks = gmsaWebhooksInScope(evidence);
+    if (!hooks.ok) return hooks.findings;
+    const { scope } = hooks;
     const cluster = { kind: 'Cluster', name: evidence.cluster.name };
-    const hooks = gmsaWebhooks(evidence);
-    if (!hooks.ok)
-      return [
-        {
-          outcome: 'error',
-          resource: cluster,
-          message: `cannot read admission webhook configurations: ${hooks.reason}`,
-        },
-      ];
     const all = [...hooks.mutating, ...hooks.validating];
     if (!all.length)
       return [

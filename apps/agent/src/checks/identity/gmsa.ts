@@ -314,3 +314,34 @@ export function jsonEqual(a: unknown, b: unknown): boolean {
     )
   );
 }
+
+/**
+ * What the webhook checks start with: the cluster is in gMSA scope and its webhook configurations are readable.
+ * Otherwise `findings` is what the check returns (not applicable, or `error` naming what could not be read).
+ */
+export function gmsaWebhooksInScope(
+  evidence: Evidence,
+):
+  | {
+      ok: true;
+      scope: Extract<GmsaScope, { applicable: true }>;
+      mutating: GmsaWebhook[];
+      validating: GmsaWebhook[];
+    }
+  | { ok: false; findings: CheckFinding[] } {
+  const scope = gmsaScope(evidence);
+  if (!scope.applicable) return { ok: false, findings: scope.findings };
+  const hooks = gmsaWebhooks(evidence);
+  if (!hooks.ok)
+    return {
+      ok: false,
+      findings: [
+        {
+          outcome: 'error',
+          resource: { kind: 'Cluster', name: evidence.cluster.name },
+          message: `cannot read admission webhook configurations: ${hooks.reason}`,
+        },
+      ],
+    };
+  return { ok: true, scope, mutating: hooks.mutating, validating: hooks.validating };
+}
