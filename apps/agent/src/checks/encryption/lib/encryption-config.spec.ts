@@ -176,6 +176,16 @@ describe('parseEncryptionConfig: what the API server refuses', () => {
       ),
       'resource "secrets" is masked by earlier rule "*.*"',
     ],
+    [
+      'events.k8s.io group by name',
+      cfg(`  - resources: [secrets, events.events.k8s.io]\n    providers: [{identity: {}}]\n`),
+      `"events.events.k8s.io": '*.events.k8s.io' objects are stored using the 'events' API group`,
+    ],
+    [
+      'events.k8s.io group wildcard',
+      cfg(`  - resources: ["*.events.k8s.io"]\n    providers: [{identity: {}}]\n`),
+      `resources[0].resources[0]: "*.events.k8s.io": '*.events.k8s.io' objects are stored`,
+    ],
     ['bare star', cfg(`  - resources: ["*"]\n    providers: [{identity: {}}]\n`), "use '*.'"],
     [
       'two providers in one element',

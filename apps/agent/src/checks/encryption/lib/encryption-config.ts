@@ -124,6 +124,13 @@ function validateResourceNames(names: unknown, path: string, errors: string[]): 
       errors.push(`${p}: "${raw}": resources which do not have REST APIs cannot be encrypted`);
     if (g === 'extensions')
       errors.push(`${p}: "${raw}": the 'extensions' API group has been removed and cannot be encrypted`);
+    // events.k8s.io Events are stored under the core `events` resource in etcd, so the API server refuses
+    // the group name (for `events.events.k8s.io` and `*.events.k8s.io` alike) instead of silently not
+    // encrypting anything.
+    if (g === 'events.k8s.io')
+      errors.push(
+        `${p}: "${raw}": '*.events.k8s.io' objects are stored using the 'events' API group in etcd; use 'events' instead`,
+      );
     const canonical = `${r}.${g}`;
     if (seen.has(canonical)) errors.push(`${p}: duplicate resource name "${raw}"`);
     seen.add(canonical);
