@@ -60,7 +60,10 @@ export const rbacClusterAdminBinding: Check = {
     const findings: CheckFinding[] = [];
     for (const b of rbac.allBindings()) {
       const role = rbac.roleFor(b);
-      if (!role || !isAdminRole(role)) continue;
+      // The API server reconciles the ClusterRole named cluster-admin to every verb on every resource at each
+      // start, so a binding to that name is full control whatever rules (or absence) the evidence shows.
+      const namedClusterAdmin = b.roleRef.kind === 'ClusterRole' && b.roleRef.name === 'cluster-admin';
+      if (!namedClusterAdmin && (!role || !isAdminRole(role))) continue;
       const clusterWide = b.kind === 'ClusterRoleBinding';
       const judged = b.subjects.map((s) => {
         const c = classifySubject(b, s);
@@ -78,10 +81,14 @@ export const rbacClusterAdminBinding: Check = {
         ? { kind: b.kind, namespace: b.namespace, name: b.name }
         : { kind: b.kind, name: b.name };
       const scope = clusterWide ? 'the whole cluster' : `namespace ${b.namespace ?? ''}`;
-      const roleName =
-        role.name === 'cluster-admin'
-          ? 'cluster-admin'
-          : `${roleRefName(b)} (every verb on every resource, equivalent to cluster-admin)`;
+      const reconciled = !role
+        ? ' (the role object is absent from the evidence; the API server recreates it at start)'
+        : !isAdminRole(role)
+          ? ' (the evidence shows it with narrower rules; the API server restores full rules at start)'
+          : '';
+      const roleName = namedClusterAdmin
+        ? `cluster-admin${reconciled}`
+        : `${roleRefName(b)} (every verb on every resource, equivalent to cluster-admin)`;
       const flagged = judged.filter((j) => j.outcome !== 'pass');
       const finding: CheckFinding = {
         outcome: worst?.outcome ?? 'pass',
@@ -89,7 +96,11 @@ export const rbacClusterAdminBinding: Check = {
         message: flagged.length
           ? `${bindingRef(b)} gives ${roleName} over ${scope} to ${flagged.map((j) => `${j.subject} (${j.why})`).join(', ')}`
           : `${bindingRef(b)} gives ${roleName} only to ${explainGrouped(judged) || 'no subjects'}`,
-        evidence: { role: roleRefName(b), subjects: judged },
+        evidence: {
+          role: roleRefName(b),
+          subjects: judged,
+          ...(reconciled ? { roleAsSeen: role ? 'narrower rules' : 'absent' } : {}),
+        },
       };
       // Severity follows the worst outcome: critical when everyone/anonymous holds it, the catalogue's
       // default for other failures, medium when only groups or kube-system add-ons are in question.
