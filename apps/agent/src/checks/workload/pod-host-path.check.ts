@@ -24,6 +24,9 @@ export const SENSITIVE_HOST_PATHS: readonly string[] = [
   '/var/run/containerd',
   '/run/crio',
   '/var/run/crio',
+  // Docker's runtime directory holds its socket and per-container state: as dangerous as the socket itself.
+  '/run/docker',
+  '/var/run/docker',
   '/run/docker.sock',
   '/var/run/docker.sock',
   '/run/cri-dockerd.sock',
