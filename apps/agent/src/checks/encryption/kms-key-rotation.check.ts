@@ -15,6 +15,34 @@ function days(ms: number): number {
   return Math.floor(ms / DAY_MS);
 }
 
+/**
+ * A key seen for the first time (a new agent store, a bundle without history.json, or a provider that just
+ * appeared). Nothing is wrong with it: what is known is the key id and that it is in use now; its age is not.
+ * It becomes known when the plugin reports a new key id (the new key's age counts from that scan); until then
+ * the agent counts from this first sighting and warns once that alone exceeds the limit.
+ */
+function firstSighting(
+  p: KmsProviderStatus,
+  keyId: string,
+  now: Date,
+  maxDays: number,
+  hasHistory: boolean,
+): CheckFinding {
+  const warnFrom = new Date(now.getTime() + maxDays * DAY_MS).toISOString();
+  const why = hasHistory
+    ? 'no earlier scan saw this provider'
+    : 'this evidence carries no key history (a bundle without history.json)';
+  return {
+    outcome: 'pass',
+    resource: { kind: 'KmsProvider', name: p.name, path: p.endpoint },
+    evidence: { keyId, firstSeen: now.toISOString(), ageKnown: false, maxAgeDays: maxDays, warnFrom },
+    message:
+      `first sighting of KMS ${p.apiVersion} key ${keyId} of "${p.name}" (${why}): the key is in use now, its age is not known yet; ` +
+      `it becomes known when the plugin reports a new key id, and if this key is still in use on ${warnFrom.slice(0, 10)} ` +
+      `(${maxDays} days from now) the check warns`,
+  };
+}
+
 export const kmsKeyRotation: Check = {
   id: 'kms-key-rotation',
   run(ctx: CheckContext): CheckFinding[] {
@@ -62,25 +90,10 @@ export const kmsKeyRotation: Check = {
           resource,
           message: `KMS v2 plugin "${p.name}" did not report a key id (${p.error ?? 'empty key_id'}); see kms-plugin-health`,
         };
-      if (!evidence.history) {
-        return {
-          outcome: 'error',
-          resource,
-          evidence: { keyId },
-          message: `no key history in this evidence (a bundle without history.json, or the agent's store is new): key ${keyId} of "${p.name}" is seen now, its age becomes known from the next scans`,
-        };
-      }
-      const seen: KmsKeyObservation[] = [...(evidence.history.kmsKeys[p.name] ?? [])].sort((a, b) =>
+      const seen: KmsKeyObservation[] = [...(evidence.history?.kmsKeys[p.name] ?? [])].sort((a, b) =>
         a.firstSeen.localeCompare(b.firstSeen),
       );
-      if (!seen.length) {
-        return {
-          outcome: 'error',
-          resource,
-          evidence: { keyId },
-          message: `first sighting of KMS provider "${p.name}" (key ${keyId}): no earlier observation, so its age is not known yet; the next scans track it`,
-        };
-      }
+      if (!seen.length) return firstSighting(p, keyId, now, maxDays, evidence.history !== undefined);
       const same = seen.filter((o) => o.keyId === keyId);
       if (!same.length) {
         const previous = seen[seen.length - 1];
