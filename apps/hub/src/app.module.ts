@@ -1,6 +1,6 @@
 import { Global, Module, type DynamicModule } from '@nestjs/common';
 import { DataSource } from 'typeorm';
-import { HUB_CLOCK, systemClock, type HubClock } from './api/clock.js';
+import { HUB_CLOCK, systemClock, type HubClock } from './clock.js';
 import { HUB_CONFIG, type HubConfig } from './config/hub-config.js';
 import { IngestModule } from './ingest/ingest.module.js';
 import { HUB_PKI } from './pki/enrollment.service.js';

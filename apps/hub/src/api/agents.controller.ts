@@ -2,7 +2,7 @@ import { Controller, Get, Param, Query } from '@nestjs/common';
 import { ApiBearerAuth, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { z } from 'zod';
 import { ApiQueries } from './api-docs.js';
-import { PostureQueryService } from './posture-query.service.js';
+import { AgentsQueryService } from '../posture/index.js';
 import { boolParam, csvEnum, csvStrings, limitParam, notFound, parseQuery } from './validation.js';
 
 const agentsQuery = z.object({
@@ -18,7 +18,7 @@ const agentsQuery = z.object({
 @ApiBearerAuth()
 @Controller('api/v1/agents')
 export class AgentsController {
-  constructor(private readonly posture: PostureQueryService) {}
+  constructor(private readonly agents: AgentsQueryService) {}
 
   @Get()
   @ApiOperation({ summary: 'Agents: liveness, clock skew, certificate expiry, revocation' })
@@ -31,7 +31,7 @@ export class AgentsController {
   })
   async list(@Query() query: unknown) {
     const q = parseQuery(agentsQuery, query);
-    return this.posture.agents(
+    return this.agents.agents(
       { cluster: q.cluster, status: q.status, revoked: q.revoked },
       q.limit,
       q.cursor,
@@ -41,7 +41,7 @@ export class AgentsController {
   @Get(':id')
   @ApiOperation({ summary: 'One agent with the certificates issued to it' })
   async detail(@Param('id') id: string) {
-    const a = await this.posture.agent(id);
+    const a = await this.agents.agent(id);
     if (!a) throw notFound(`agent "${id}"`);
     return a;
   }

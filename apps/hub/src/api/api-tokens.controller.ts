@@ -1,10 +1,10 @@
-import { Body, Controller, Delete, Get, HttpCode, Param, Post } from '@nestjs/common';
+import { Body, Controller, Delete, Get, HttpCode, Inject, Optional, Param, Post } from '@nestjs/common';
 import { ApiBearerAuth, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { z } from 'zod';
 import { Roles } from '../auth/auth.decorators.js';
 import { ApiTokensService } from '../auth/api-tokens.service.js';
 import { API_ROLES } from '../auth/roles.js';
-import { PostureQueryService } from './posture-query.service.js';
+import { HUB_CLOCK, type HubClock, systemClock } from '../clock.js';
 import { notFound, parseBody } from './validation.js';
 
 const createBody = z.strictObject({
@@ -19,10 +19,14 @@ const createBody = z.strictObject({
 @Roles('admin')
 @Controller('api/v1/api-tokens')
 export class ApiTokensController {
+  private readonly clock: HubClock;
+
   constructor(
     private readonly tokens: ApiTokensService,
-    private readonly posture: PostureQueryService,
-  ) {}
+    @Optional() @Inject(HUB_CLOCK) clock?: HubClock,
+  ) {
+    this.clock = clock ?? systemClock;
+  }
 
   @Get()
   @ApiOperation({ summary: 'API tokens (never the secret; admin role)' })
@@ -36,7 +40,7 @@ export class ApiTokensController {
   })
   async create(@Body() body: unknown) {
     const b = parseBody(createBody, body);
-    const now = this.posture.now();
+    const now = this.clock.now();
     const expiresAt = b.ttlDays ? new Date(now.getTime() + b.ttlDays * 86_400_000) : undefined;
     return this.tokens.create({ role: b.role, name: b.name, expiresAt, now });
   }
@@ -45,6 +49,6 @@ export class ApiTokensController {
   @HttpCode(204)
   @ApiOperation({ summary: 'Revoke an API token (admin role)' })
   async revoke(@Param('id') id: string): Promise<void> {
-    if (!(await this.tokens.revoke(id, this.posture.now()))) throw notFound(`unrevoked API token "${id}"`);
+    if (!(await this.tokens.revoke(id, this.clock.now()))) throw notFound(`unrevoked API token "${id}"`);
   }
 }

@@ -11,15 +11,16 @@ import { FindingsController } from './findings.controller.js';
 import { FleetController } from './fleet.controller.js';
 import { HealthController } from './health.controller.js';
 import { OpenApiController, OpenApiDocument } from './openapi.js';
-import { PostureQueryService } from './posture-query.service.js';
 import { QuarantineController } from './quarantine.controller.js';
+import { QuarantineQueryService } from './quarantine-query.service.js';
+import { PostureModule } from '../posture/posture.module.js';
 
 /**
  * The read side of the hub under /api/v1 plus /healthz and /readyz. Needs a global `DataSource` (persistence)
  * and `MetricsService` (MetricsModule); imports AuthModule, which installs the global bearer guard.
  */
 @Module({
-  imports: [AuthModule],
+  imports: [AuthModule, PostureModule],
   controllers: [
     HealthController,
     ClustersController,
@@ -32,7 +33,6 @@ import { QuarantineController } from './quarantine.controller.js';
     ApiTokensController,
     OpenApiController,
   ],
-  providers: [PostureQueryService, OpenApiDocument, { provide: APP_FILTER, useClass: ApiErrorFilter }],
-  exports: [PostureQueryService],
+  providers: [QuarantineQueryService, OpenApiDocument, { provide: APP_FILTER, useClass: ApiErrorFilter }],
 })
 export class ApiModule {}

@@ -4,7 +4,7 @@ import { CLUSTER_ROLES, PLATFORMS } from '@watchpost/shared';
 import { z } from 'zod';
 import { ApiQueries } from './api-docs.js';
 import { clustersQuery, staleAfterQuery } from './params.js';
-import { PostureQueryService } from './posture-query.service.js';
+import { ClustersQueryService } from '../posture/index.js';
 import { limitParam, notFound, parseQuery, timeParam } from './validation.js';
 
 const historyQuery = z.object({ from: timeParam, to: timeParam, limit: limitParam(200, 2000) });
@@ -13,7 +13,7 @@ const historyQuery = z.object({ from: timeParam, to: timeParam, limit: limitPara
 @ApiBearerAuth()
 @Controller('api/v1/clusters')
 export class ClustersController {
-  constructor(private readonly posture: PostureQueryService) {}
+  constructor(private readonly clusters: ClustersQueryService) {}
 
   @Get()
   @ApiOperation({
@@ -33,7 +33,7 @@ export class ClustersController {
   })
   async list(@Query() query: unknown) {
     const q = parseQuery(clustersQuery, query);
-    return this.posture.clusters(
+    return this.clusters.clusters(
       { platform: q.platform, role: q.role, stale: q.stale },
       q.limit,
       q.cursor,
@@ -48,7 +48,7 @@ export class ClustersController {
   @ApiQueries({ staleAfter: { description: 'staleness threshold (default 6h)' } })
   async detail(@Param('name') name: string, @Query() query: unknown) {
     const q = parseQuery(staleAfterQuery, query);
-    const c = await this.posture.cluster(name, q.staleAfter);
+    const c = await this.clusters.cluster(name, q.staleAfter);
     if (!c) throw notFound(`cluster "${name}"`);
     return c;
   }
@@ -62,7 +62,7 @@ export class ClustersController {
   })
   async history(@Param('name') name: string, @Query() query: unknown) {
     const q = parseQuery(historyQuery, query);
-    if (!(await this.posture.clusterExists(name))) throw notFound(`cluster "${name}"`);
-    return { cluster: name, points: await this.posture.history(name, q) };
+    if (!(await this.clusters.clusterExists(name))) throw notFound(`cluster "${name}"`);
+    return { cluster: name, points: await this.clusters.history(name, q) };
   }
 }

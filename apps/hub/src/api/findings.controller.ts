@@ -2,14 +2,14 @@ import { Controller, Get, Query } from '@nestjs/common';
 import { ApiBearerAuth, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { ApiQueries } from './api-docs.js';
 import { findingFilterDocs, findingsQuery, toFindingFilters } from './params.js';
-import { PostureQueryService } from './posture-query.service.js';
+import { FindingsQueryService } from '../posture/index.js';
 import { parseQuery } from './validation.js';
 
 @ApiTags('findings')
 @ApiBearerAuth()
 @Controller('api/v1/findings')
 export class FindingsController {
-  constructor(private readonly posture: PostureQueryService) {}
+  constructor(private readonly findings: FindingsQueryService) {}
 
   @Get()
   @ApiOperation({
@@ -23,6 +23,6 @@ export class FindingsController {
   })
   async list(@Query() query: unknown) {
     const q = parseQuery(findingsQuery, query);
-    return this.posture.findings(toFindingFilters(q), q.limit, q.cursor);
+    return this.findings.findings(toFindingFilters(q), q.limit, q.cursor);
   }
 }

@@ -2,7 +2,7 @@ import { Controller, Get, Query } from '@nestjs/common';
 import { ApiBearerAuth, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { z } from 'zod';
 import { ApiQueries } from './api-docs.js';
-import { DEFAULT_STALE_AFTER_MS, PostureQueryService } from './posture-query.service.js';
+import { DEFAULT_STALE_AFTER_MS, FleetSummaryService } from '../posture/index.js';
 import { durationParam, limitParam, parseQuery } from './validation.js';
 
 const summaryQuery = z.object({
@@ -15,7 +15,7 @@ const summaryQuery = z.object({
 @ApiBearerAuth()
 @Controller('api/v1/fleet')
 export class FleetController {
-  constructor(private readonly posture: PostureQueryService) {}
+  constructor(private readonly fleet: FleetSummaryService) {}
 
   @Get('summary')
   @ApiOperation({
@@ -31,7 +31,7 @@ export class FleetController {
   })
   async summary(@Query() query: unknown) {
     const q = parseQuery(summaryQuery, query);
-    return this.posture.fleetSummary({
+    return this.fleet.fleetSummary({
       staleAfterMs: q.staleAfter,
       certLimit: q.certificates,
       withinDays: q.withinDays,

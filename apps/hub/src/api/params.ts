@@ -1,7 +1,7 @@
 import { AREAS, CLUSTER_ROLES, OUTCOMES, PLATFORMS, SEVERITIES } from '@watchpost/shared';
 import { z } from 'zod';
 import { boolParam, csvEnum, csvStrings, durationParam, limitParam } from './validation.js';
-import { DEFAULT_STALE_AFTER_MS, type FindingFilters } from './posture-query.service.js';
+import { DEFAULT_STALE_AFTER_MS, type FindingFilters } from '../posture/index.js';
 
 /** Filters shared by the findings list and the exports. */
 export const findingFilterShape = {

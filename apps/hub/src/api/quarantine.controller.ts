@@ -3,7 +3,7 @@ import { ApiBearerAuth, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { z } from 'zod';
 import { Roles } from '../auth/auth.decorators.js';
 import { ApiQueries } from './api-docs.js';
-import { PostureQueryService } from './posture-query.service.js';
+import { QuarantineQueryService } from './quarantine-query.service.js';
 import { csvStrings, limitParam, parseQuery } from './validation.js';
 
 const quarantineQuery = z.object({
@@ -19,7 +19,7 @@ const quarantineQuery = z.object({
 @Roles('operator')
 @Controller('api/v1/quarantine')
 export class QuarantineController {
-  constructor(private readonly posture: PostureQueryService) {}
+  constructor(private readonly quarantine: QuarantineQueryService) {}
 
   @Get()
   @ApiOperation({ summary: 'Messages the ingest refused, newest first, with the reason (operator role)' })
@@ -31,6 +31,6 @@ export class QuarantineController {
   })
   async list(@Query() query: unknown) {
     const q = parseQuery(quarantineQuery, query);
-    return this.posture.quarantine({ agent: q.agent, reason: q.reason }, q.limit, q.cursor);
+    return this.quarantine.quarantine({ agent: q.agent, reason: q.reason }, q.limit, q.cursor);
   }
 }

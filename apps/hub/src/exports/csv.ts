@@ -1,4 +1,4 @@
-import type { FindingView } from '../api/posture-query.service.js';
+import type { FindingView } from '../posture/index.js';
 
 /** CSV columns of the findings export, in order. */
 export const FINDINGS_CSV_COLUMNS = [

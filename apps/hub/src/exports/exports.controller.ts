@@ -1,11 +1,12 @@
 import { once } from 'node:events';
 import type { ServerResponse } from 'node:http';
-import { Controller, Get, Query, Res } from '@nestjs/common';
+import { Controller, Get, Inject, Optional, Query, Res } from '@nestjs/common';
 import { ApiBearerAuth, ApiOperation, ApiProduces, ApiTags } from '@nestjs/swagger';
 import { z } from 'zod';
 import { ApiQueries, HUB_VERSION } from '../api/api-docs.js';
 import { findingFilterDocs, findingFilterShape, toFindingFilters } from '../api/params.js';
-import { PostureQueryService } from '../api/posture-query.service.js';
+import { HUB_CLOCK, type HubClock, systemClock } from '../clock.js';
+import { FindingsQueryService } from '../posture/index.js';
 import { parseQuery } from '../api/validation.js';
 import { findingCsvRow, findingsCsvHeader } from './csv.js';
 import { SarifBuilder } from './sarif.js';
@@ -32,7 +33,14 @@ const CONTENT_TYPES = {
 @ApiBearerAuth()
 @Controller('api/v1/exports')
 export class ExportsController {
-  constructor(private readonly posture: PostureQueryService) {}
+  private readonly clock: HubClock;
+
+  constructor(
+    private readonly findingsQuery: FindingsQueryService,
+    @Optional() @Inject(HUB_CLOCK) clock?: HubClock,
+  ) {
+    this.clock = clock ?? systemClock;
+  }
 
   @Get('findings')
   @ApiOperation({ summary: 'All findings matching the filters as JSON, CSV (RFC 4180) or SARIF 2.1.0' })
@@ -44,7 +52,7 @@ export class ExportsController {
   async findings(@Query() query: unknown, @Res() res: ServerResponse): Promise<void> {
     const { format, ...rest } = parseQuery(exportQuery, query);
     const filters = toFindingFilters(rest);
-    const generatedAt = this.posture.now().toISOString();
+    const generatedAt = this.clock.now().toISOString();
     const stamp = generatedAt.replace(/[-:]/g, '').slice(0, 15);
     res.statusCode = 200;
     res.setHeader('Content-Type', CONTENT_TYPES[format]);
@@ -64,7 +72,7 @@ export class ExportsController {
         `{"generatedAt":${JSON.stringify(generatedAt)},"filters":${JSON.stringify(filters)},"findings":[`,
       );
     else await write(sarif.head());
-    for await (const batch of this.posture.allFindings(filters)) {
+    for await (const batch of this.findingsQuery.allFindings(filters)) {
       if (res.destroyed) return;
       let chunk = '';
       for (const f of batch) {

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { CATALOGUE, sarifKind, sarifLevel, sarifLocation, sarifRule } from '@watchpost/shared';
-import type { FindingView } from '../api/posture-query.service.js';
+import type { FindingView } from '../posture/index.js';
 
 // Rule, level, kind and location mapping live in libs/shared (report/sarif.ts), shared with the agent's printer.
 

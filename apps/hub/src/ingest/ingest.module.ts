@@ -1,9 +1,11 @@
 import { Module } from '@nestjs/common';
+import { PostureModule } from '../posture/posture.module.js';
 import { IngestController } from './ingest.controller.js';
 import { IngestService } from './ingest.service.js';
 
 /** Durable report ingest. The MQTT transport itself is attached in main.ts (`connectMicroservice`). */
 @Module({
+  imports: [PostureModule],
   controllers: [IngestController],
   providers: [IngestService],
   exports: [IngestService],

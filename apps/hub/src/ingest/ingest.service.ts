@@ -4,10 +4,11 @@ import { DataSource, In, type EntityManager } from 'typeorm';
 import { agentStatusSchema, parseAgentTopic, type ReportEnvelopeV1 } from '@watchpost/shared';
 import { HUB_CONFIG, type HubConfig } from '../config/hub-config.js';
 import { AgentEntity } from '../persistence/agent.entity.js';
-import { ClusterEntity, scoreOf } from '../persistence/cluster.entity.js';
+import { ClusterEntity } from '../persistence/cluster.entity.js';
 import { QuarantineEntity } from '../persistence/quarantine.entity.js';
 import { ReportEntity } from '../persistence/report.entity.js';
-import { applyReportToPosture } from '../posture/posture-writer.js';
+import { PostureWriter } from '../posture/posture-writer.js';
+import { areaScores, scoreOf } from '../posture/scoring.js';
 import { decodeReport, IngestRejection, type DecodedReport } from './report-decoder.js';
 import type { IngestMessage, IngestOutcome, IngestStats } from './ingest.types.js';
 
@@ -35,6 +36,7 @@ const INT32 = 2_147_483_647;
 export class IngestService {
   private readonly logger = new Logger('Ingest');
   private readonly skewed = new Set<string>();
+  private readonly posture: PostureWriter;
   readonly stats: IngestStats = {
     stored: 0,
     duplicate: 0,
@@ -49,7 +51,10 @@ export class IngestService {
     private readonly dataSource: DataSource,
     @Inject(HUB_CONFIG) private readonly config: HubConfig,
     @Optional() private readonly metrics?: MetricsService,
-  ) {}
+    @Optional() writer?: PostureWriter,
+  ) {
+    this.posture = writer ?? new PostureWriter();
+  }
 
   /**
    * Ingests a batch. If the batch transaction fails, each message is retried in its own transaction, and a
@@ -231,7 +236,7 @@ export class IngestService {
       const env = a.envelope;
       const applied = winners.get(a.agent.id) === a;
       const skew = clampInt(Date.parse(a.receivedAt) - Date.parse(env.scannedAt));
-      const scores = areaScores(env);
+      const scores = areaScores(env.summary);
       reportRows.push({
         agentId: env.agentId,
         clusterName: a.agent.clusterName,
@@ -273,7 +278,7 @@ export class IngestService {
 
     for (const w of winners.values()) {
       const env = w.envelope;
-      await applyReportToPosture(m, w.agent.clusterName, env, w.receivedAt);
+      await this.posture.applyReport(m, w.agent.clusterName, env, w.receivedAt);
       const skew = clampInt(Date.parse(w.receivedAt) - Date.parse(env.scannedAt));
       const scannedAt = new Date(env.scannedAt).toISOString();
       Object.assign(w.agent, {
@@ -373,7 +378,7 @@ export class IngestService {
       lastScannedAt: scannedAt,
       lastReceivedAt: receivedAt,
       clockSkewMs: skew,
-      scores: areaScores(env),
+      scores: areaScores(env.summary),
       score: scoreOf(env.summary),
       summary: env.summary,
       updatedAt: receivedAt,
@@ -429,15 +434,6 @@ export class IngestService {
       }
     }
   }
-}
-
-function areaScores(env: ReportEnvelopeV1): Partial<Record<string, number>> {
-  const out: Record<string, number> = {};
-  for (const [area, counts] of Object.entries(env.summary.byArea)) {
-    const s = counts ? scoreOf(counts) : null;
-    if (s !== null) out[area] = s;
-  }
-  return out;
 }
 
 function clampInt(n: number): number {

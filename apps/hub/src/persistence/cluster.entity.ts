@@ -1,5 +1,5 @@
 import { Column, Entity, Index, PrimaryColumn } from 'typeorm';
-import type { Area, ClusterRole, OutcomeCounts, Platform, ReportSummary } from '@watchpost/shared';
+import type { Area, ClusterRole, Platform, ReportSummary } from '@watchpost/shared';
 
 /**
  * One cluster of the fleet, as its newest report describes it. Times are ISO-8601 UTC strings
@@ -44,7 +44,7 @@ export class ClusterEntity {
   @Column({ name: 'clock_skew_ms', type: 'integer', nullable: true })
   clockSkewMs!: number | null;
 
-  /** 0-100 per area: passed / (passed + failed + warned + errored); areas with nothing applicable are absent. */
+  /** 0-100 per area (`posture/scoring.ts`: passed / (passed + failed + warned + errored)); areas with nothing applicable are absent. */
   @Column({ type: 'simple-json', nullable: true })
   scores!: Partial<Record<Area, number>> | null;
 
@@ -60,10 +60,4 @@ export class ClusterEntity {
 
   @Column({ name: 'updated_at', type: 'varchar', length: 32 })
   updatedAt!: string;
-}
-
-/** Score of one outcome count: share of evaluated results that passed, 0-100, or null when nothing was evaluated. */
-export function scoreOf(c: OutcomeCounts): number | null {
-  const evaluated = c.pass + c.fail + c.warn + c.error;
-  return evaluated === 0 ? null : Math.round((100 * c.pass) / evaluated);
 }

@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { Injectable } from '@nestjs/common';
 import { In, type EntityManager, type QueryDeepPartialEntity } from 'typeorm';
 import type { Outcome, ReportEnvelopeV1, ResourceRef } from '@watchpost/shared';
 import { FindingEntity } from '../persistence/finding.entity.js';
@@ -18,6 +19,23 @@ export function resourceKey(resource: ResourceRef, agentId: string): string {
     `${resource.kind}|${resource.namespace ?? ''}|${resource.name ?? ''}|${resource.path ?? ''}` +
     (resource.path ? `@${agentId}` : '');
   return key.length <= MAX_KEY ? key : `sha256:${createHash('sha256').update(key).digest('hex')}`;
+}
+
+/**
+ * The write side of posture, used by ingest inside its batch transaction: everything a stored report changes in
+ * the posture tables goes through here (roll-ups kept at ingest belong here too).
+ */
+@Injectable()
+export class PostureWriter {
+  /** See `applyReportToPosture`. */
+  applyReport(
+    m: EntityManager,
+    clusterName: string,
+    envelope: ReportEnvelopeV1,
+    receivedAt: string,
+  ): Promise<PostureDelta> {
+    return applyReportToPosture(m, clusterName, envelope, receivedAt);
+  }
 }
 
 /** What applying one report did to the current posture. */

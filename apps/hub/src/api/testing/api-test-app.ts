@@ -10,7 +10,7 @@ import { createHubDataSource, openAndMigrate } from '../../persistence/data-sour
 import { createThrowawayDatabase, type ThrowawayDatabase } from '../../persistence/throwaway-database.js';
 import { WebModule } from '../../web/web.module.js';
 import { ApiModule } from '../api.module.js';
-import { HUB_CLOCK, type HubClock } from '../clock.js';
+import { HUB_CLOCK, type HubClock } from '../../clock.js';
 import { configureHubHttp } from '../openapi.js';
 
 /** A running hub HTTP side (API, metrics, web page) on a throwaway database, for tests and the benchmark. */
