@@ -1,12 +1,13 @@
-import { existsSync, readFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { dirname, extname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Injectable } from '@nestjs/common';
 
-const FILES: Record<string, string> = {
-  'index.html': 'text/html; charset=utf-8',
-  'app.js': 'text/javascript; charset=utf-8',
-  'app.css': 'text/css; charset=utf-8',
+const TYPES: Record<string, string> = {
+  '.html': 'text/html; charset=utf-8',
+  '.js': 'text/javascript; charset=utf-8',
+  '.css': 'text/css; charset=utf-8',
+  '.svg': 'image/svg+xml',
 };
 
 /** The static files live in src/web/static (no build step): found from src (tests, tsx) and from dist. */
@@ -18,18 +19,27 @@ function staticDir(): string {
   return found;
 }
 
-/** The page's files, read once at start-up. */
+/**
+ * The page's files (HTML, ES modules, stylesheet, icon), read once at start-up: the set of names is fixed then,
+ * so a request can only ever name one of them.
+ */
 @Injectable()
 export class WebAssets {
   private readonly files = new Map<string, { body: Buffer; contentType: string }>();
 
   constructor() {
     const dir = staticDir();
-    for (const [name, contentType] of Object.entries(FILES))
-      this.files.set(name, { body: readFileSync(join(dir, name)), contentType });
+    for (const name of readdirSync(dir).sort()) {
+      const contentType = TYPES[extname(name)];
+      if (contentType) this.files.set(name, { body: readFileSync(join(dir, name)), contentType });
+    }
   }
 
   get(name: string): { body: Buffer; contentType: string } | undefined {
     return this.files.get(name);
+  }
+
+  names(): string[] {
+    return [...this.files.keys()];
   }
 }

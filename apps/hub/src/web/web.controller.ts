@@ -19,7 +19,9 @@ const CSP =
 export class WebController {
   constructor(private readonly assets: WebAssets) {}
 
-  @Get()
+  // The app's views are real paths, so a cluster, a check or a filtered findings list is a link an operator can
+  // share; each serves the same page, which reads the path.
+  @Get(['', 'clusters/:name', 'findings', 'checks', 'checks/:id'])
   index(@Res() res: ServerResponse): void {
     this.send(res, 'index.html');
   }

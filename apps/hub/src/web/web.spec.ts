@@ -1,149 +1,388 @@
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { chromium, type BrowserContext, type Page } from 'playwright-core';
-import { FIXTURE_NOW, seedFixture } from '../api/testing/api-fixture.js';
+import { CATALOGUE } from '@watchpost/shared';
+import { FIXTURE_CLUSTERS, FIXTURE_NOW } from '../api/testing/api-fixture.js';
 import { startApiTestApp, type ApiTestApp } from '../api/testing/api-test-app.js';
+import { seedWebFixture } from './testing/web-fixture.js';
 
 const CHROMIUM = process.env['WATCHPOST_CHROMIUM'] ?? '/usr/bin/chromium';
+const ROOT = fileURLToPath(new URL('../../../../', import.meta.url));
+/** Screenshots for people to look at (gitignored). */
+const ARTIFACTS = join(ROOT, '.artifacts', 'web');
+const AREA_COLUMNS = [
+  'certificates',
+  'encryption',
+  'network',
+  'identity',
+  'access',
+  'workload',
+  'platform',
+  'overall',
+];
+const SEVERITY_ORDER = ['critical', 'high', 'medium', 'low', 'info'];
+const GOLDEN_CLUSTER = 'hci-wl-retail';
+const ALL_CLUSTERS = [...FIXTURE_CLUSTERS.map((c) => c.name), GOLDEN_CLUSTER];
 
-describe('web page in headless Chromium', () => {
+// Collected per page: uncaught errors, console errors (Chromium logs CSP refusals there too) and every
+// securitypolicyviolation event, recorded by a listener installed before the page's own script runs.
+type WatchedPage = Page & { problems: string[] };
+const CSP_LISTENER = `document.addEventListener('securitypolicyviolation', (e) =>
+  console.error('CSP violation: ' + e.violatedDirective + ' ' + e.blockedURI));`;
+
+let browser: BrowserContext;
+let profile: string;
+
+beforeAll(async () => {
+  if (!existsSync(CHROMIUM))
+    throw new Error(`${CHROMIUM} not found: apt-get install -y chromium (scripts/setup.sh does)`);
+  mkdirSync(ARTIFACTS, { recursive: true });
+  profile = mkdtempSync(join(tmpdir(), 'watchpost-chromium-'));
+  // A fresh profile per run (launchPersistentContext owns --user-data-dir).
+  browser = await chromium.launchPersistentContext(profile, {
+    executablePath: CHROMIUM,
+    headless: true,
+    viewport: { width: 1440, height: 900 },
+    acceptDownloads: true,
+    args: [
+      '--headless',
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-quic',
+      '--no-first-run',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+    ],
+  });
+});
+afterAll(async () => {
+  await browser?.close();
+  if (profile) rmSync(profile, { recursive: true, force: true });
+});
+
+// The hub's type-check has no DOM library: page-side code goes in as strings, text comes out via locators.
+const texts = async (page: Page, sel: string): Promise<string[]> =>
+  (await page.locator(sel).allTextContents()).map((x) => x.trim());
+const attrs = (page: Page, sel: string, name: string): Promise<(string | null)[]> =>
+  page
+    .locator(sel)
+    .evaluateAll(
+      (els, n) =>
+        els.map((e) => (e as unknown as { getAttribute(a: string): string | null }).getAttribute(n)),
+      name,
+    );
+const TOKEN_IN_STORAGE = "sessionStorage.getItem('watchpost.apiToken')";
+
+async function watched(): Promise<WatchedPage> {
+  const page = (await browser.newPage()) as WatchedPage;
+  page.problems = [];
+  await page.addInitScript({ content: CSP_LISTENER });
+  page.on('pageerror', (e) => page.problems.push(`pageerror: ${e.message}`));
+  page.on('console', (m) => {
+    if (m.type() === 'error') page.problems.push(`console: ${m.text()}`);
+  });
+  return page;
+}
+
+async function signIn(page: Page, url: string, token: string): Promise<void> {
+  await page.goto(url);
+  await page.waitForSelector('#login:not([hidden])');
+  await page.fill('#token', token);
+  await page.click('#login-form button[type=submit]');
+}
+
+function isSeverityOrdered(list: (string | null)[]): boolean {
+  const ranks = list.map((s) => SEVERITY_ORDER.indexOf(s ?? ''));
+  return ranks.every((r, i) => r >= 0 && (i === 0 || r >= ranks[i - 1]));
+}
+
+describe.each(['sqlite', 'postgres'] as const)('web app in headless Chromium on %s', (kind) => {
   let t: ApiTestApp;
-  let browser: BrowserContext;
-  let profile: string;
 
   beforeAll(async () => {
-    if (!existsSync(CHROMIUM))
-      throw new Error(`${CHROMIUM} not found: apt-get install -y chromium (scripts/setup.sh does)`);
-    t = await startApiTestApp({ kind: 'sqlite', now: FIXTURE_NOW, seed: seedFixture });
-    profile = mkdtempSync(join(tmpdir(), 'watchpost-chromium-'));
-    // A fresh profile per run (launchPersistentContext owns --user-data-dir).
-    browser = await chromium.launchPersistentContext(profile, {
-      executablePath: CHROMIUM,
-      headless: true,
-      args: [
-        '--headless',
-        '--no-sandbox',
-        '--disable-gpu',
-        '--disable-quic',
-        '--no-first-run',
-        '--disable-background-networking',
-        '--disable-component-update',
-        '--disable-sync',
-      ],
-    });
+    t = await startApiTestApp({ kind, now: FIXTURE_NOW, seed: seedWebFixture });
   });
   afterAll(async () => {
-    await browser?.close();
     await t?.close();
-    if (profile) rmSync(profile, { recursive: true, force: true });
   });
 
-  async function signedIn(token: string): Promise<Page> {
-    const page = await browser.newPage();
-    const errors: string[] = [];
-    page.on('pageerror', (e) => errors.push(e.message));
-    page.on('console', (m) => {
-      if (m.type() === 'error') errors.push(m.text());
-    });
-    await page.goto(t.url + '/');
-    await page.waitForSelector('#login:not([hidden])');
-    await page.fill('#token', token);
-    await page.click('#login-form button[type=submit]');
-    (page as Page & { errors?: string[] }).errors = errors;
-    return page;
-  }
+  it('shows the heatmap with every cluster x area, grouped on-prem vs Azure, sortable and filterable', async () => {
+    const page = await watched();
+    await signIn(page, t.url + '/', t.tokens.viewer);
+    await page.waitForSelector('body[data-heatmap="rendered"]');
+    expect(await page.evaluate(TOKEN_IN_STORAGE)).toBe(t.tokens.viewer);
 
-  // The hub's type-check has no DOM library: page-side code goes in as strings, text comes out via locators.
-  const texts = async (page: Page, sel: string): Promise<string[]> =>
-    (await page.locator(sel).allTextContents()).map((x) => x.trim());
-  const inPage = async <T>(page: Page, expr: string): Promise<T> => await page.evaluate(expr);
-  const attrs = (page: Page, sel: string, name: string) =>
-    inPage<string[]>(
-      page,
-      `[...document.querySelectorAll(${JSON.stringify(sel)})].map((e) => e.getAttribute(${JSON.stringify(name)}))`,
+    // Every cluster has one row, and every row one cell per area plus overall.
+    expect((await attrs(page, '#heatmap tr[data-cluster]', 'data-cluster')).sort()).toEqual(
+      [...ALL_CLUSTERS].sort(),
     );
-  const TOKEN_IN_STORAGE = "sessionStorage.getItem('watchpost.apiToken')";
-  // Locator waits, not waitForFunction: the page's CSP (script-src 'self') forbids the eval that string
-  // predicates need, which fails whenever the first check is not already true.
-  const rowCount = async (page: Page, n: number) => {
-    const rows = page.locator('#findings-table tbody tr');
-    await rows.nth(n - 1).waitFor({ state: 'attached' });
-    await rows.nth(n).waitFor({ state: 'detached' });
-    await rows.nth(n - 1).waitFor({ state: 'attached' }); // not a table caught empty mid-render
-  };
-
-  it('asks for a token, then shows the fleet on-prem vs Azure, clusters, certificates and findings', async () => {
-    const page = await signedIn(t.tokens.viewer);
-    await page.waitForSelector('body[data-loaded="true"]');
-    expect(await inPage(page, TOKEN_IN_STORAGE)).toBe(t.tokens.viewer);
-
-    expect(await page.textContent('#fleet-counts')).toContain(
-      '5 clusters: 2 online, 1 offline, 2 unknown; 2 stale',
-    );
-    const certRow = await texts(page, '#fleet-areas tr[data-area="certificates"] td');
-    expect(certRow).toEqual(['certificates', '50', '100']);
-
-    expect(await texts(page, '#certs-table tbody tr:first-child td')).toEqual([
-      '2026-11-24T12:00:00.000Z',
-      '1',
+    for (const name of ALL_CLUSTERS) {
+      expect(await attrs(page, `#heatmap tr[data-cluster="${name}"] td.heat`, 'data-area')).toEqual(
+        AREA_COLUMNS,
+      );
+    }
+    expect((await attrs(page, '#heatmap-onPrem tr[data-cluster]', 'data-cluster')).sort()).toEqual([
+      'arc-edge',
       'hci-mgmt',
-      'CN=kube-apiserver',
-      'fail',
+      'hci-wl-retail',
+      'hci-wl1',
     ]);
-    expect(await texts(page, '#stale-list li')).toEqual([
-      'new-cluster (aks): last report never',
-      'arc-edge (arc): last report 2d ago',
+    expect((await attrs(page, '#heatmap-azure tr[data-cluster]', 'data-cluster')).sort()).toEqual([
+      'aks-prod',
+      'new-cluster',
     ]);
+    // Scores as text (colour is never the only signal); no results is a dash, not a zero.
+    const mgmt = '#heatmap tr[data-cluster="hci-mgmt"]';
+    expect(await page.textContent(`${mgmt} td[data-area="certificates"]`)).toContain('33');
+    expect(await page.textContent(`${mgmt} td[data-area="encryption"]`)).toContain('100');
+    expect(await page.textContent(`${mgmt} td[data-area="network"]`)).toContain('–');
+    expect(await page.getAttribute(`${mgmt} td[data-area="certificates"] a`, 'aria-label')).toContain(
+      'score 33 of 100',
+    );
+    // Liveness and the report age in words, the exact time on hover.
+    expect(await page.textContent('#heatmap tr[data-cluster="arc-edge"]')).toContain('stale');
+    expect(await page.textContent('#heatmap tr[data-cluster="new-cluster"]')).toContain('never');
+    expect(await page.textContent('#heatmap tr[data-cluster="hci-mgmt"] td.age')).toBe('10 min ago');
+    expect(await page.getAttribute('#heatmap tr[data-cluster="hci-mgmt"] td.age time', 'title')).toBe(
+      '2026-11-23 11:50:00 UTC',
+    );
+    expect(await page.textContent('#fleet-counts')).toContain('6 clusters');
 
-    const clusters = await attrs(page, '#clusters-table tbody tr', 'data-cluster');
-    expect(clusters).toEqual(['aks-prod', 'arc-edge', 'hci-mgmt', 'hci-wl1', 'new-cluster']);
-    expect(await page.textContent('#clusters-table tr[data-cluster="arc-edge"]')).toContain('stale');
+    await page.screenshot({ path: join(ARTIFACTS, `heatmap-${kind}.png`), fullPage: true });
 
-    // Default filter: problems only (fail, warn, error), 50 a page with "load more".
-    const outcomes = await attrs(page, '#findings-table tbody tr', 'data-outcome');
-    expect(outcomes.length).toBe(29);
-    expect(new Set(outcomes)).toEqual(new Set(['fail', 'warn', 'error']));
-    expect(await page.isHidden('#more')).toBe(true);
-
-    await page.selectOption('#filters select[name=severity]', 'critical');
-    await page.click('#filters button[type=submit]');
-    await rowCount(page, 2);
-    expect(await texts(page, '#findings-table tbody tr td:nth-child(2)')).toEqual([
-      'cert-expiry',
-      'pod-privileged',
+    // Default order: overall score, worst first; by name descending after two clicks on the header.
+    expect(await attrs(page, '#heatmap-onPrem tr[data-cluster]', 'data-cluster')).toEqual([
+      'hci-wl1', // 25
+      'hci-wl-retail', // 30
+      'hci-mgmt', // 33
+      'arc-edge', // 50
     ]);
+    await page.click('#heatmap-onPrem button[data-sort="name"]');
+    await page.click('#heatmap-onPrem button[data-sort="name"]');
+    expect(await attrs(page, '#heatmap-onPrem tr[data-cluster]', 'data-cluster')).toEqual([
+      'hci-wl1',
+      'hci-wl-retail',
+      'hci-mgmt',
+      'arc-edge',
+    ]);
+    expect(await page.getAttribute('#heatmap-onPrem button[data-sort="name"] >> xpath=..', 'aria-sort')).toBe(
+      'descending',
+    );
+    // Filters narrow the rows and go into the URL, so a reload keeps them.
+    await page.selectOption('#heat-filters select[name=platform]', 'aks-hci');
+    await page.fill('#heat-filters input[name=location]', 'seattle');
+    await page.locator('#heatmap tr[data-cluster="hci-mgmt"]').waitFor({ state: 'detached' });
+    expect(await attrs(page, '#heatmap tr[data-cluster]', 'data-cluster')).toEqual([GOLDEN_CLUSTER]);
+    expect(page.url()).toContain('platform=aks-hci');
+    expect(page.url()).toContain('location=seattle');
+    await page.reload();
+    await page.waitForSelector('body[data-heatmap="rendered"]');
+    expect(await attrs(page, '#heatmap tr[data-cluster]', 'data-cluster')).toEqual([GOLDEN_CLUSTER]);
+    expect(await page.inputValue('#heat-filters select[name=platform]')).toBe('aks-hci');
 
-    await page.selectOption('#filters select[name=severity]', '');
-    await page.selectOption('#filters select[name=outcome]', '');
-    await page.click('#filters button[type=submit]');
-    await page.waitForSelector('#more:not([hidden])');
-    expect(await page.locator('#findings-table tbody tr').count()).toBe(50);
-    await page.click('#more');
-    await rowCount(page, 76);
-    expect(await page.isHidden('#more')).toBe(true);
-
-    expect((page as Page & { errors?: string[] }).errors).toEqual([]);
+    expect(page.problems).toEqual([]);
     await page.close();
   });
 
-  it('puts a refused token back to the sign-in form with the reason', async () => {
-    const page = await signedIn('wpt_this-token-does-not-exist');
+  it('clicks through to a cluster page: findings severity-first with remediation, certificates, agents, trend', async () => {
+    const page = await watched();
+    await signIn(page, t.url + '/', t.tokens.viewer);
+    await page.waitForSelector('body[data-heatmap="rendered"]');
+    await page.click('#heatmap tr[data-cluster="hci-mgmt"] th a');
+    await page.waitForSelector('body[data-cluster="hci-mgmt"]');
+    expect(new URL(page.url()).pathname).toBe('/clusters/hci-mgmt');
+    expect(await page.textContent('#cluster-name')).toBe('hci-mgmt');
+
+    const severities = await attrs(page, '#cluster-findings tbody tr', 'data-severity');
+    expect(severities).toEqual(['critical', 'high', 'high']);
+    expect(isSeverityOrdered(severities)).toBe(true);
+    // Same severity: area order (certificates before access).
+    expect(await attrs(page, '#cluster-findings tbody tr', 'data-area')).toEqual([
+      'certificates',
+      'certificates',
+      'access',
+    ]);
+    const remediation = await texts(page, '#cluster-findings tbody tr td.remediation pre');
+    const byId = new Map(CATALOGUE.map((c) => [c.id, c.remediation]));
+    expect(remediation).toEqual([
+      byId.get('cert-expiry'),
+      byId.get('cert-expiry'),
+      byId.get('rbac-wildcard-rules'),
+    ]);
+    // The resolved privileged pod is not an open finding.
+    expect(await page.textContent('#cluster-findings')).not.toContain('pod-privileged');
+
+    // Certificates: risk first (fail, warn, then passes).
+    expect(await attrs(page, '#cert-table tbody tr', 'data-outcome')).toEqual(['fail', 'warn', 'pass']);
+    expect(await page.textContent('#cert-table tbody tr:first-child')).toContain('CN=kube-apiserver');
+    expect(await page.textContent('#cert-table tbody tr:first-child')).toContain('in 1 day');
+    // KMS: provider and key age as the hub's clock counts it (in use since 40 days before "now").
+    expect(await page.textContent('#kms-table tbody tr[data-check="kms-key-rotation"]')).toContain(
+      'kms-key-2',
+    );
+    expect(await page.textContent('#kms-table tbody tr[data-check="kms-key-rotation"]')).toContain('40 days');
+    // Agents: identity, their own certificate, clock skew; the revoked one marked.
+    const agents = await texts(page, '#agents-table tbody tr');
+    expect(agents[0]).toContain('hci-mgmt.cp1');
+    expect(agents[0]).toContain('in 3 days');
+    expect(agents[0]).toContain('agent behind by 1.5 s');
+    expect(agents[1]).toContain('revoked');
+    expect(await page.textContent('.cluster-head')).toContain('agent behind by 1.5 s');
+    // The trend: three history reports plus the newest.
+    expect(await page.locator('#trend svg .ser-overall circle').count()).toBe(4);
+    await page.selectOption('#trend-area', 'certificates');
+    await page.locator('#trend svg .ser-area circle').first().waitFor();
+    expect(await page.locator('#trend svg .ser-area circle').count()).toBe(4);
+    await page.screenshot({ path: join(ARTIFACTS, `cluster-hci-mgmt-${kind}.png`), fullPage: true });
+
+    // A real scan (the golden wire sample): instance-metadata exposure per namespace, certificates with
+    // lifetimes, by deep link.
+    await page.goto(`${t.url}/clusters/${GOLDEN_CLUSTER}`);
+    await page.waitForSelector(`body[data-cluster="${GOLDEN_CLUSTER}"]`);
+    expect(await page.evaluate(TOKEN_IN_STORAGE)).toBe(t.tokens.viewer); // asked once per session
+    expect(await page.isHidden('#login')).toBe(true);
+    expect(await page.textContent('#imds-table tr[data-namespace="default"]')).toContain('reachable');
+    expect(await page.textContent('#imds-table tr[data-namespace="kube-public"]')).toContain(
+      'system namespace',
+    );
+    expect(await page.textContent('#cert-table')).toMatch(/of 365 days \(\d+ %\)/);
+    expect(isSeverityOrdered(await attrs(page, '#cluster-findings tbody tr', 'data-severity'))).toBe(true);
+    expect(await page.locator('#cluster-findings tbody tr td.remediation pre').count()).toBe(
+      await page.locator('#cluster-findings tbody tr').count(),
+    );
+    await page.screenshot({ path: join(ARTIFACTS, `cluster-${GOLDEN_CLUSTER}-${kind}.png`), fullPage: true });
+
+    expect(page.problems).toEqual([]);
+    await page.close();
+  });
+
+  it('follows a deep link to a filtered findings view, severity first, with exports of the same filter', async () => {
+    const page = await watched();
+    await signIn(page, `${t.url}/findings?severity=critical,high&outcome=fail`, t.tokens.viewer);
+    await page.waitForSelector('body[data-findings="loaded"]');
+    expect(await page.inputValue('#filters select[name=severity]')).toBe('critical,high');
+    expect(await page.inputValue('#filters select[name=outcome]')).toBe('fail');
+    const rows = await attrs(page, '#findings-table tbody tr', 'data-severity');
+    expect(rows).toEqual(['critical', 'high', 'high', 'high', 'high']);
+    expect(new Set(await attrs(page, '#findings-table tbody tr', 'data-outcome'))).toEqual(new Set(['fail']));
+    expect(await page.locator('#findings-table tbody tr td.remediation pre').count()).toBe(5);
+
+    const csvHref = await page.getAttribute('#view a.export[data-format="csv"]', 'href');
+    expect(csvHref).toBe(
+      '/api/v1/exports/findings?severity=critical%2Chigh&outcome=fail&resolved=false&format=csv',
+    );
+    expect(await page.getAttribute('#view a.export[data-format="sarif"]', 'href')).toContain('format=sarif');
+    const [download] = await Promise.all([
+      page.waitForEvent('download'),
+      page.click('#view a.export[data-format="csv"]'),
+    ]);
+    const csv = readFileSync(await download.path(), 'utf8').split('\r\n');
+    expect(csv[0]).toMatch(/^cluster,platform,check_id,/);
+    expect(csv.filter((l) => l.length).length - 1).toBe(5);
+
+    // Changing the filter changes the URL (a link to share) and the rows.
+    await page.selectOption('#filters select[name=severity]', 'medium');
+    await page.click('#filters button[type=submit]');
+    await page.waitForURL(/severity=medium/);
+    await page.locator('#findings-table tbody tr[data-severity="critical"]').waitFor({ state: 'detached' });
+    await page.locator('#findings-table tbody tr[data-severity="medium"]').first().waitFor();
+    expect(new Set(await attrs(page, '#findings-table tbody tr', 'data-severity'))).toEqual(
+      new Set(['medium']),
+    );
+
+    // Loading every open problem keeps severity order across pages of the API.
+    await page.goto(`${t.url}/findings`);
+    await page.waitForSelector('body[data-findings="loaded"]');
+    await page.locator('#findings-table tbody tr').first().waitFor();
+    expect(isSeverityOrdered(await attrs(page, '#findings-table tbody tr', 'data-severity'))).toBe(true);
+
+    expect(page.problems).toEqual([]);
+    await page.close();
+  });
+
+  it('shows one check: fleet pass rate, failing clusters, description and remediation', async () => {
+    const page = await watched();
+    await signIn(page, `${t.url}/checks/cert-expiry`, t.tokens.viewer);
+    await page.waitForSelector('body[data-check="cert-expiry"]');
+    const def = CATALOGUE.find((c) => c.id === 'cert-expiry')!;
+    expect(await page.textContent('#check-title')).toBe(def.title);
+    expect(await page.textContent('#check-description')).toBe(def.description);
+    expect(await page.textContent('#check-remediation')).toBe(def.remediation);
+    expect(await attrs(page, '#check-clusters tbody tr', 'data-cluster')).toEqual([
+      'hci-mgmt',
+      GOLDEN_CLUSTER,
+    ]);
+    expect(await page.textContent('#check-pass-rate')).toMatch(/\d+ %/);
+    await page.click('#check-clusters tr[data-cluster="hci-mgmt"] a[href^="/clusters/"]');
+    await page.waitForSelector('body[data-cluster="hci-mgmt"]');
+
+    await page.click('#nav a[data-nav="checks"]');
+    await page.waitForSelector('body[data-checks="loaded"]');
+    expect(await page.locator('#checks-table tbody tr').count()).toBe(CATALOGUE.length);
+    expect(page.problems).toEqual([]);
+    await page.close();
+  });
+
+  it('puts a refused token back to the sign-in form with the reason, and keeps the deep link', async () => {
+    const page = await watched();
+    await signIn(page, `${t.url}/clusters/hci-mgmt`, 'wpt_this-token-does-not-exist');
     await page.waitForSelector('#login:not([hidden])');
     await page.locator('#login-error:not(:empty)').waitFor();
     expect(await page.textContent('#login-error')).toContain('unknown, revoked or expired');
-    expect(await inPage(page, TOKEN_IN_STORAGE)).toBeNull();
+    expect(await page.evaluate(TOKEN_IN_STORAGE)).toBeNull();
+    await page.fill('#token', t.tokens.viewer);
+    await page.click('#login-form button[type=submit]');
+    await page.waitForSelector('body[data-cluster="hci-mgmt"]');
     await page.close();
   });
+});
 
-  it('serves the page with a strict content security policy and no data in it', async () => {
-    const res = await fetch(t.url + '/');
-    expect(res.status).toBe(200);
-    expect(res.headers.get('content-security-policy')).toContain("script-src 'self'");
-    const html = await res.text();
-    expect(html).not.toContain('hci-mgmt');
-    expect((await fetch(t.url + '/web/app.js')).headers.get('content-type')).toContain('text/javascript');
+describe('web page files', () => {
+  let t: ApiTestApp;
+  beforeAll(async () => {
+    t = await startApiTestApp({ kind: 'sqlite', now: FIXTURE_NOW });
+  });
+  afterAll(async () => {
+    await t?.close();
+  });
+
+  it('serves the page for every view path with a strict content security policy and no data in it', async () => {
+    for (const path of ['/', '/clusters/hci-mgmt', '/findings', '/checks', '/checks/cert-expiry']) {
+      const res = await fetch(t.url + path);
+      expect(res.status).toBe(200);
+      const csp = res.headers.get('content-security-policy') ?? '';
+      expect(csp).toContain("script-src 'self'");
+      expect(csp).toContain("style-src 'self'");
+      expect(csp).not.toContain('unsafe');
+      expect(await res.text()).toContain('<script src="/web/app.js" type="module">');
+    }
+    for (const file of [
+      'app.js',
+      'heatmap.js',
+      'cluster.js',
+      'findings.js',
+      'checks.js',
+      'chart.js',
+      'dom.js',
+      'api.js',
+    ]) {
+      const res = await fetch(`${t.url}/web/${file}`);
+      expect(res.headers.get('content-type')).toContain('text/javascript');
+      const body = await res.text();
+      // No eval and no markup from strings anywhere in the page's code.
+      expect(body).not.toMatch(/\beval\(|new Function|innerHTML|insertAdjacentHTML|document\.write/);
+    }
     expect((await fetch(t.url + '/web/secrets.txt')).status).toBe(404);
+    expect((await fetch(t.url + '/web/..%2Fweb.controller.ts')).status).toBe(404);
+    expect((await fetch(t.url + '/clusters')).status).toBe(404);
+  });
+
+  it('keeps the screenshots out of git', () => {
+    expect(readFileSync(join(ROOT, '.gitignore'), 'utf8')).toMatch(/^\/\.artifacts\/$/m);
+    expect(dirname(ARTIFACTS)).toBe(join(ROOT, '.artifacts'));
   });
 });

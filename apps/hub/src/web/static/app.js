@@ -1,211 +1,192 @@
-// Watchpost web page: plain ES module, no build step. Every value from the API is put in the page with
-// textContent (never innerHTML), so a hostile cluster name or message cannot inject markup.
-const TOKEN_KEY = 'watchpost.apiToken';
-const $ = (sel) => document.querySelector(sel);
+// Watchpost web app: plain ES modules, no build step, no inline script or style (the page's CSP forbids both).
+// Routes are real paths (/clusters/<name>, /findings?..., /checks/<id>) so every view is a deep link; the hub
+// serves this page for each of them.
+import { AuthError, forgetToken, setToken, token } from './api.js';
+import { checkView, checksView } from './checks.js';
+import { clusterView } from './cluster.js';
+import { $, exact, h, hubNow } from './dom.js';
+import { findingsView } from './findings.js';
+import { fleetView } from './heatmap.js';
 
-function el(tag, text, cls) {
-  const e = document.createElement(tag);
-  if (text !== undefined && text !== null) e.textContent = String(text);
-  if (cls) e.className = cls;
-  return e;
-}
+const REFRESH_MS = 60_000;
 
-function row(cells) {
-  const tr = document.createElement('tr');
-  for (const c of cells) tr.append(c instanceof Node ? wrapTd(c) : el('td', c));
-  return tr;
-}
+const ROUTES = [
+  { re: /^\/$/, view: fleetView, nav: 'fleet' },
+  { re: /^\/clusters\/[^/]+$/, view: clusterView, nav: 'fleet' },
+  { re: /^\/findings$/, view: findingsView, nav: 'findings' },
+  { re: /^\/checks$/, view: checksView, nav: 'checks' },
+  { re: /^\/checks\/[^/]+$/, view: checkView, nav: 'checks' },
+];
 
-function wrapTd(node) {
-  const td = document.createElement('td');
-  td.append(node);
-  return td;
-}
-
-function scoreCell(score) {
-  const cls =
-    score === null || score === undefined
-      ? 'score'
-      : score < 60
-        ? 'score bad'
-        : score < 85
-          ? 'score mid'
-          : 'score good';
-  return el('span', score === null || score === undefined ? '–' : `${score}`, cls);
-}
-
-class AuthError extends Error {}
-
-async function api(path) {
-  const token = sessionStorage.getItem(TOKEN_KEY);
-  const res = await fetch(path, {
-    headers: { Authorization: `Bearer ${token}`, Accept: 'application/json' },
-  });
-  const body = await res.json().catch(() => null);
-  if (res.status === 401) throw new AuthError(body?.error?.message ?? 'token refused');
-  if (!res.ok) throw new Error(body?.error?.message ?? `${res.status} ${res.statusText}`);
-  return body;
-}
+let current = null; // { view, url }
+let timer = null;
+let paused = false;
+let busy = false;
 
 function showLogin(message) {
   $('#app').hidden = true;
-  $('#sign-out').hidden = true;
+  $('#nav').hidden = true;
+  $('#session').hidden = true;
   $('#login').hidden = false;
   $('#login-error').textContent = message ?? '';
+  $('#token').focus();
 }
 
-function age(seconds) {
-  if (seconds === null || seconds === undefined) return 'never';
-  if (seconds < 120) return `${seconds}s ago`;
-  if (seconds < 7200) return `${Math.round(seconds / 60)}m ago`;
-  if (seconds < 172800) return `${Math.round(seconds / 3600)}h ago`;
-  return `${Math.round(seconds / 86400)}d ago`;
-}
-
-function renderFleet(s) {
-  $('#generated').textContent = `as of ${s.generatedAt}`;
-  const c = s.clusters;
-  $('#fleet-counts').textContent =
-    `${c.total} clusters: ${c.online} online, ${c.offline} offline, ${c.unknown} unknown; ${c.stale} stale ` +
-    `(no report for ${Math.round(s.staleAfterSeconds / 3600)}h). On-prem ${s.groups.onPrem.clusters}, Azure ${s.groups.azure.clusters}` +
-    (s.groups.other.clusters ? `, other ${s.groups.other.clusters}` : '') +
-    '.';
-  const body = $('#fleet-areas tbody');
-  body.replaceChildren();
-  const areas = Object.keys(s.groups.onPrem.byArea);
-  for (const a of areas) {
-    const tr = row([
-      a,
-      scoreCell(s.groups.onPrem.byArea[a].score),
-      scoreCell(s.groups.azure.byArea[a].score),
-    ]);
-    tr.dataset.area = a;
-    body.append(tr);
-  }
-  const overall = row([
-    el('strong', 'overall'),
-    scoreCell(s.groups.onPrem.score),
-    scoreCell(s.groups.azure.score),
-  ]);
-  overall.dataset.area = 'overall';
-  body.append(overall);
-
-  const certs = $('#certs-table tbody');
-  certs.replaceChildren();
-  for (const x of s.expiringCertificates) {
-    const name = x.subject ?? x.resource.path ?? x.resource.name ?? x.resource.kind;
-    certs.append(row([x.notAfter, x.expiresInDays, x.cluster, name, x.outcome]));
-  }
-  if (!s.expiringCertificates.length)
-    certs.append(row(['no certificate expiry results yet', '', '', '', '']));
-
-  const stale = $('#stale-list');
-  stale.replaceChildren();
-  for (const x of s.staleClusters)
-    stale.append(el('li', `${x.name} (${x.platform}): last report ${age(x.reportAgeSeconds)}`));
-  if (!s.staleClusters.length) stale.append(el('li', 'none'));
-}
-
-function renderClusters(page) {
-  const body = $('#clusters-table tbody');
-  body.replaceChildren();
-  for (const c of page.items) {
-    const areas = Object.entries(c.scores)
-      .map(([a, v]) => `${a} ${v}`)
-      .join(', ');
-    const live = el('span', c.liveness.state, `pill ${c.liveness.state}`);
-    const liveWrap = document.createElement('span');
-    liveWrap.append(live);
-    if (c.liveness.stale) liveWrap.append(' ', el('span', 'stale', 'pill stale'));
-    const tr = row([
-      c.name,
-      c.platform,
-      c.role,
-      c.location ?? '',
-      c.kubernetesVersion ?? '',
-      scoreCell(c.score),
-      areas,
-      liveWrap,
-      age(c.liveness.reportAgeSeconds),
-    ]);
-    tr.dataset.cluster = c.name;
-    body.append(tr);
-  }
-}
-
-let nextCursor = null;
-let shown = 0;
-
-function findingsQuery(cursor) {
-  const form = new FormData($('#filters'));
-  const q = new URLSearchParams();
-  for (const [k, v] of form) if (typeof v === 'string' && v.trim()) q.set(k, v.trim());
-  q.set('limit', '50');
-  if (cursor) q.set('cursor', cursor);
-  return `/api/v1/findings?${q}`;
-}
-
-async function loadFindings(append) {
-  const page = await api(findingsQuery(append ? nextCursor : null));
-  const body = $('#findings-table tbody');
-  if (!append) {
-    body.replaceChildren();
-    shown = 0;
-  }
-  for (const f of page.items) {
-    const res = [f.resource.kind, f.resource.namespace, f.resource.name ?? f.resource.path]
-      .filter(Boolean)
-      .join('/');
-    const tr = row([f.cluster, f.checkId, f.severity, f.outcome, res, f.message]);
-    tr.dataset.outcome = f.outcome;
-    body.append(tr);
-  }
-  shown += page.items.length;
-  nextCursor = page.nextCursor;
-  $('#more').hidden = !nextCursor;
-  $('#findings-count').textContent = `${shown} shown${nextCursor ? ', more available' : ''}`;
-}
-
-async function loadAll() {
+function showApp() {
   $('#login').hidden = true;
   $('#app').hidden = false;
-  $('#sign-out').hidden = false;
-  $('#app-error').textContent = '';
-  try {
-    const [summary, clusters] = await Promise.all([api('/api/v1/fleet/summary'), api('/api/v1/clusters')]);
-    renderFleet(summary);
-    renderClusters(clusters);
-    await loadFindings(false);
-    document.body.dataset.loaded = 'true';
-  } catch (e) {
-    if (e instanceof AuthError) {
-      sessionStorage.removeItem(TOKEN_KEY);
-      showLogin(`The hub refused the token: ${e.message}`);
-    } else {
-      $('#app-error').textContent = `Could not load: ${e.message}`;
-    }
+  $('#nav').hidden = false;
+  $('#session').hidden = false;
+}
+
+function fail(e) {
+  if (e instanceof AuthError) {
+    forgetToken();
+    stopTimer();
+    showLogin(`The hub refused the token: ${e.message}. Paste a valid token (viewer role is enough).`);
+  } else {
+    $('#app-error').textContent = `Could not load: ${e.message}`;
   }
 }
+
+function stamp() {
+  const now = new Date(hubNow()).toISOString();
+  const t = $('#updated');
+  t.textContent = `Updated ${now.slice(11, 19)} UTC`;
+  t.title = exact(now);
+}
+
+/** Enters the view for the current URL. */
+async function route() {
+  const url = new URL(location.href);
+  const r = ROUTES.find((x) => x.re.test(url.pathname));
+  for (const a of document.querySelectorAll('#nav a')) {
+    if (a.dataset.nav === r?.nav) a.setAttribute('aria-current', 'page');
+    else a.removeAttribute('aria-current');
+  }
+  $('#app-error').textContent = '';
+  // A fresh container per view: listeners of the previous view go with it.
+  const root = h('div', { id: 'view' });
+  $('#view').replaceWith(root);
+  if (!r) {
+    current = null;
+    root.append(
+      h('h2', {}, 'Not found'),
+      h('p', {}, 'No page here. ', h('a', { href: '/', 'data-route': '' }, 'Back to the fleet')),
+    );
+    return;
+  }
+  current = { view: r.view, url };
+  document.title = `Watchpost: ${r.view.title(url) || 'fleet posture'}`;
+  busy = true;
+  try {
+    await r.view.mount(root, url, navigate);
+    stamp();
+  } catch (e) {
+    fail(e);
+  } finally {
+    busy = false;
+  }
+}
+
+export function navigate(href, { replace = false } = {}) {
+  if (replace) history.replaceState(null, '', href);
+  else history.pushState(null, '', href);
+  window.scrollTo(0, 0);
+  void route().then(() => $('#main')?.focus({ preventScroll: true }));
+}
+
+/**
+ * Reloads the current view's data in place. The operator's place stays: scroll position, the focused control
+ * (matched by its data-key), open disclosures, filters and pages (the views keep those in their state).
+ */
+async function refresh(force = false) {
+  if (!current || busy || (!force && (paused || document.hidden)) || !token()) return;
+  const active = document.activeElement;
+  const key = active?.dataset?.key ?? (active?.id ? `#${active.id}` : null);
+  const openRows = [...document.querySelectorAll('#view tr:has(details[open])')].map((tr) => rowKey(tr));
+  const y = window.scrollY;
+  busy = true;
+  try {
+    await current.view.refresh();
+    stamp();
+    $('#app-error').textContent = '';
+  } catch (e) {
+    fail(e);
+  } finally {
+    busy = false;
+  }
+  for (const tr of document.querySelectorAll('#view tr'))
+    if (openRows.includes(rowKey(tr))) tr.querySelector('details')?.setAttribute('open', '');
+  window.scrollTo(0, y);
+  if (key && document.activeElement === document.body) {
+    const el = key.startsWith('#')
+      ? document.getElementById(key.slice(1))
+      : document.querySelector(`[data-key="${CSS.escape(key)}"]`);
+    el?.focus({ preventScroll: true });
+  }
+}
+
+function rowKey(tr) {
+  return (
+    Object.entries(tr.dataset)
+      .map(([k, v]) => `${k}=${v}`)
+      .join('&') + `#${tr.querySelector('td.mono')?.textContent ?? ''}`
+  );
+}
+
+function stopTimer() {
+  clearInterval(timer);
+  timer = null;
+}
+
+function startTimer() {
+  stopTimer();
+  timer = setInterval(() => void refresh(), REFRESH_MS);
+}
+
+function start() {
+  showApp();
+  startTimer();
+  void route();
+}
+
+// In-app links: plain clicks stay in the page; modified clicks (new tab, download) go to the browser.
+document.addEventListener('click', (ev) => {
+  const a = ev.target.closest?.('a[data-route]');
+  if (!a || ev.defaultPrevented || ev.button !== 0 || ev.metaKey || ev.ctrlKey || ev.shiftKey || ev.altKey)
+    return;
+  ev.preventDefault();
+  navigate(a.getAttribute('href'));
+});
+window.addEventListener('popstate', () => void route());
+document.addEventListener('visibilitychange', () => {
+  if (!document.hidden) void refresh();
+});
 
 $('#login-form').addEventListener('submit', (ev) => {
   ev.preventDefault();
-  const token = $('#token').value.trim();
-  if (!token) return;
-  sessionStorage.setItem(TOKEN_KEY, token);
+  const t = $('#token').value.trim();
+  if (!t) return;
+  setToken(t);
   $('#token').value = '';
-  void loadAll();
+  start();
 });
 $('#sign-out').addEventListener('click', () => {
-  sessionStorage.removeItem(TOKEN_KEY);
-  showLogin('');
+  forgetToken();
+  stopTimer();
+  showLogin('Token forgotten: paste one to continue.');
 });
-$('#filters').addEventListener('submit', (ev) => {
-  ev.preventDefault();
-  loadFindings(false).catch((e) => ($('#app-error').textContent = `Could not load findings: ${e.message}`));
+$('#pause').addEventListener('click', (ev) => {
+  paused = !paused;
+  ev.currentTarget.setAttribute('aria-pressed', String(paused));
+  ev.currentTarget.textContent = paused ? 'Resume auto-refresh' : 'Pause auto-refresh';
+  $('#refresh-state').textContent = paused
+    ? 'auto-refresh paused'
+    : `auto-refresh every ${REFRESH_MS / 1000} s`;
 });
-$('#more').addEventListener('click', () => {
-  loadFindings(true).catch((e) => ($('#app-error').textContent = `Could not load findings: ${e.message}`));
-});
+$('#refresh-now').addEventListener('click', () => void refresh(true));
+$('#refresh-state').textContent = `auto-refresh every ${REFRESH_MS / 1000} s`;
 
-if (sessionStorage.getItem(TOKEN_KEY)) void loadAll();
+if (token()) start();
 else showLogin('');
