@@ -1,11 +1,13 @@
 import { Command, CommanderError } from 'commander';
 import { COMMANDS } from './commands.js';
+import { agentVersion } from './version.js';
 
-/** Exit codes: 0 ok / nothing at or above --fail-on, 1 findings at or above it, 2 usage or fatal error. */
+/** Usage or fatal error. `scan`'s other codes are in report/gate.ts (SCAN_EXIT), `status`'s in status.command.ts. */
 export const EXIT_USAGE = 2;
 
 const program = new Command('watchpost-agent')
   .description('Watchpost agent: checks the security posture of this Kubernetes cluster')
+  .version(`watchpost-agent ${agentVersion()}`, '-V, --version', 'print the version and exit')
   .exitOverride()
   .showHelpAfterError();
 for (const register of COMMANDS) register(program);

@@ -93,6 +93,7 @@ describe('watchpost-agent policy', () => {
       '8080/tcp',
     ]);
     expect(denied.stdout).toMatch(/DENIED/);
+    expect(denied.code).toBe(1);
     expect(denied.stdout).toContain('end-of-tier');
     const imds = agent([
       'policy',
@@ -107,6 +108,7 @@ describe('watchpost-agent policy', () => {
       '80',
     ]);
     expect(imds.stdout).toMatch(/ALLOWED/);
+    expect(imds.code).toBe(0);
   });
 
   test('can-reach refuses an unknown pod and a bad port with exit 2', () => {

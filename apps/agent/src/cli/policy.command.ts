@@ -239,7 +239,10 @@ export const register: RegisterCommand = (program) => {
       ),
     );
 
-  sub('can-reach', 'may one connection go through (egress of the source and ingress of the destination)?')
+  sub(
+    'can-reach',
+    'may one connection go through (egress of the source and ingress of the destination)? exit 0 allowed, 1 denied (as kubectl auth can-i)',
+  )
     .requiredOption('--from <ns/pod|ip>', 'source pod NAMESPACE/NAME or IP address')
     .requiredOption('--to <ns/pod|ip>', 'destination pod NAMESPACE/NAME or IP address')
     .requiredOption('--port <n[/proto]>', 'destination port, optionally with protocol: 443, 53/udp')
@@ -256,6 +259,8 @@ export const register: RegisterCommand = (program) => {
         }
         if (flags.json) process.stdout.write(JSON.stringify(v, null, 2) + '\n');
         else printReach(v);
+        // A script can branch on the verdict without parsing output, as with `kubectl auth can-i`.
+        process.exitCode = v.allowed ? 0 : 1;
       }),
     );
 

@@ -7,6 +7,7 @@ import { fileURLToPath } from 'node:url';
 import { describe, expect, test } from '@jest/globals';
 import { Ajv } from 'ajv';
 import { CATALOGUE, type Report } from '@watchpost/shared';
+import { RESOURCES } from '../collectors/resources.js';
 import { startKubeApiServer } from '../testing/kube-api-server.js';
 
 const ROOT = fileURLToPath(new URL('../../../../', import.meta.url));
@@ -104,7 +105,9 @@ describe('watchpost-agent scan', () => {
       cpSync(join(BUNDLES, 'aks-azure'), d, { recursive: true });
       writeFileSync(join(d, 'kube/pods.json'), '{ "items": [ {');
       const r = agent('scan', '--bundle', d, '--format', 'json', '--fail-on', 'none');
-      expect(r.code).toBe(0);
+      // Without pods the workload, network and identity checks cannot decide: too much is unchecked to pass.
+      expect(r.code).toBe(3);
+      expect(r.stderr).toMatch(/scan incomplete, exit 3: \d+ of \d+ checks that apply erred/);
       const report = JSON.parse(r.stdout) as Report;
       expect(report.collectorErrors.map((e) => e.source)).toContain('bundle/kube/pods.json');
       expect(report.results.some((x) => x.outcome === 'error' && x.message.includes('pods'))).toBe(true);
@@ -122,6 +125,76 @@ describe('watchpost-agent scan', () => {
     expect(badAt.code).toBe(2);
     expect(badAt.stderr).toContain('--at "tomorrow" is not a time');
     expect(agent('scan', '--format', 'xml').code).toBe(2);
+  });
+
+  test('--fail-on can gate on warn and error outcomes too; a bad gate is a usage error', () => {
+    const bundle = join(BUNDLES, 'aks-hci-workload');
+    const report = JSON.parse(
+      agent('scan', '--bundle', bundle, '--format', 'json', '--fail-on', 'none').stdout,
+    ) as Report;
+    // The sample has an error result (private keys are not in bundles) and high-severity warnings.
+    expect(report.results.some((x) => x.outcome === 'error')).toBe(true);
+    expect(report.results.some((x) => x.outcome === 'warn' && x.severity === 'high')).toBe(true);
+    expect(agent('scan', '--bundle', bundle, '--fail-on', 'none').code).toBe(0);
+    expect(agent('scan', '--bundle', bundle, '--fail-on', 'none,error').code).toBe(1);
+    expect(agent('scan', '--bundle', bundle, '--fail-on', 'none,warn').code).toBe(0);
+    const onlyEncryption = ['--check', 'etcd-secrets-ciphertext'];
+    expect(agent('scan', '--bundle', bundle, ...onlyEncryption, '--fail-on', 'high').code).toBe(0);
+    expect(agent('scan', '--bundle', bundle, ...onlyEncryption, '--fail-on', 'high,warn').code).toBe(1);
+    expect(agent('scan', '--bundle', bundle, ...onlyEncryption, '--fail-on', 'critical,warn').code).toBe(0);
+    const bad = agent('scan', '--bundle', bundle, '--fail-on', 'hgh');
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toContain('"hgh" is not a severity (critical, high, medium, low, info) or none');
+  });
+
+  test('an unknown --check id is a usage error naming the known ids', () => {
+    const r = agent('scan', '--bundle', join(BUNDLES, 'aks-azure'), '--check', 'cert-expiry', 'no-such-id');
+    expect(r.code).toBe(2);
+    expect(r.stdout).toBe('');
+    expect(r.stderr).toContain('unknown check id "no-such-id"');
+    for (const c of CATALOGUE) expect(r.stderr).toContain(c.id);
+    const one = agent(
+      'scan',
+      '--bundle',
+      join(BUNDLES, 'aks-azure'),
+      '--check',
+      'cert-expiry',
+      '--format',
+      'json',
+    );
+    expect(new Set((JSON.parse(one.stdout) as Report).results.map((x) => x.checkId))).toEqual(
+      new Set(['cert-expiry']),
+    );
+  });
+
+  test('a bundle where most checks cannot decide is an incomplete scan (exit 3), not a clean one', () => {
+    const d = mkdtempSync(join(tmpdir(), 'wp-cli-'));
+    try {
+      // Only the cluster identity: no Kubernetes objects, no host files, no probes.
+      cpSync(join(BUNDLES, 'aks-hci-workload/cluster.json'), join(d, 'cluster.json'));
+      const r = agent('scan', '--bundle', d, '--fail-on', 'none');
+      expect(r.code).toBe(3);
+      expect(r.stderr).toMatch(
+        /scan incomplete, exit 3: \d+ of \d+ checks that apply erred \(more than 25 %\)/,
+      );
+      expect(r.stdout).toContain('Watchpost scan of hci-wl-retail');
+    } finally {
+      rmSync(d, { recursive: true, force: true });
+    }
+  });
+
+  test('--version on both binaries', () => {
+    const pkg = (p: string) =>
+      (JSON.parse(readFileSync(join(ROOT, p), 'utf8')) as { version: string }).version;
+    const a = agent('--version');
+    expect(a).toMatchObject({ code: 0, stdout: `watchpost-agent ${pkg('apps/agent/package.json')}\n` });
+    const h = spawnSync(process.execPath, [join(ROOT, 'apps/hub/bin/watchpost-hub.js'), '--version'], {
+      encoding: 'utf8',
+    });
+    expect({ code: h.status, stdout: h.stdout }).toEqual({
+      code: 0,
+      stdout: `watchpost-hub ${pkg('apps/hub/package.json')}\n`,
+    });
   });
 
   test('checks --json lists the catalogue', () => {
@@ -145,6 +218,41 @@ function agentAsync(...args: string[]): Promise<{ code: number | null; stdout: s
 }
 
 describe('live scan through a kubeconfig (fixture API server)', () => {
+  const everything = RESOURCES.map((r) => r.resource);
+
+  test.each([
+    ['unreachable', /cannot list pods: connect ECONNREFUSED/],
+    ['401 on everything', /refused the credentials \(401\)/],
+    ['403 on everything', /not allowed to list pods at cluster scope/],
+  ])('API server %s: exit 3, the scan is incomplete, never a green gate', async (mode, expected) => {
+    const server = await startKubeApiServer({
+      fixtures: join(BUNDLES, 'aks-azure'),
+      ...(mode.startsWith('403') ? { forbidden: everything } : {}),
+    });
+    const d = mkdtempSync(join(tmpdir(), 'wp-live-'));
+    try {
+      const kubeconfig = server.writeKubeconfig(d);
+      if (mode === 'unreachable') await server.close();
+      if (mode.startsWith('401'))
+        writeFileSync(
+          kubeconfig,
+          readFileSync(kubeconfig, 'utf8').replace(/token: .*/, 'token: revoked-token'),
+        );
+      const r = await agentAsync('scan', '--kubeconfig', kubeconfig, '--api-only', '--fail-on', 'none');
+      expect(r.code).toBe(3);
+      expect(r.stderr).toMatch(
+        new RegExp(
+          `scan incomplete, exit 3: the Kubernetes API could not be listed at all \\(${everything.length} of ${everything.length} resources failed; first: `,
+        ),
+      );
+      expect(r.stdout).toContain(`COLLECTOR ERRORS (${everything.length})`);
+      expect(r.stdout).toMatch(expected);
+    } finally {
+      if (mode !== 'unreachable') await server.close();
+      rmSync(d, { recursive: true, force: true });
+    }
+  });
+
   test('scan --kubeconfig and collect --out give the same verdicts as the bundle they came from', async () => {
     const server = await startKubeApiServer({
       fixtures: join(BUNDLES, 'aks-azure'),

@@ -1,9 +1,10 @@
-import { Option, type Command } from 'commander';
-import { SEVERITIES, type Severity } from '@watchpost/shared';
+import { InvalidArgumentError, Option, type Command } from 'commander';
+import { CATALOGUE } from '@watchpost/shared';
 import { BundleError } from '../collectors/bundle.reader.js';
 import { parseAt } from '../report/at-time.js';
+import { gatingResults, incompleteReason, parseFailOn, SCAN_EXIT, type FailOn } from '../report/gate.js';
 import { toSarif } from '../report/sarif.js';
-import { hasFindingsAtOrAbove, renderTable } from '../report/table.printer.js';
+import { renderTable } from '../report/table.printer.js';
 import { loadEvidence, type EvidenceSourceOptions } from '../scan/evidence-source.js';
 import { runChecks } from '../scan/runner.js';
 import type { RegisterCommand } from './commands.js';
@@ -17,7 +18,7 @@ interface ScanFlags {
   apiOnly?: boolean;
   at?: string;
   format: 'table' | 'json' | 'sarif';
-  failOn: Severity | 'none';
+  failOn: FailOn;
   verbose?: boolean;
   check?: string[];
 }
@@ -62,14 +63,30 @@ export const register: RegisterCommand = (program) => {
     .addOption(
       new Option('--format <format>', 'output format').choices(['table', 'json', 'sarif']).default('table'),
     )
-    .addOption(
-      new Option('--fail-on <severity>', 'exit 1 when a failing result has this severity or worse')
-        .choices([...SEVERITIES, 'none'])
-        .default('high'),
+    .option(
+      '--fail-on <gate>',
+      'exit 1 when a failing result has this severity or worse (critical, high, medium, low, info, none); ' +
+        'add ",warn" to count warnings at that severity too, ",error" to count checks that could not decide',
+      (v: string) => {
+        try {
+          return parseFailOn(v);
+        } catch (err) {
+          throw new InvalidArgumentError((err as Error).message);
+        }
+      },
+      parseFailOn('high'),
     )
-    .option('--check <id...>', 'run only these check ids')
+    .option('--check <id...>', 'run only these check ids (see `watchpost-agent checks`)')
     .option('-v, --verbose', 'table format: list passing results too')
     .action(async (flags: ScanFlags) => {
+      if (flags.check) {
+        const known = new Set(CATALOGUE.map((c) => c.id));
+        const unknown = flags.check.filter((id) => !known.has(id));
+        if (unknown.length)
+          throw new Error(
+            `unknown check id ${unknown.map((id) => `"${id}"`).join(', ')}; known ids: ${[...known].join(', ')}`,
+          );
+      }
       const startedAt = new Date();
       const at = flags.at ? parseAt(flags.at, startedAt) : startedAt;
       let evidence;
@@ -84,6 +101,15 @@ export const register: RegisterCommand = (program) => {
       else if (flags.format === 'sarif')
         process.stdout.write(JSON.stringify(toSarif(report, agentVersion()), null, 2) + '\n');
       else process.stdout.write(renderTable(report, { verbose: flags.verbose ?? false }));
-      process.exitCode = flags.failOn !== 'none' && hasFindingsAtOrAbove(report, flags.failOn) ? 1 : 0;
+      const incomplete = incompleteReason(evidence, report);
+      const gating = gatingResults(report, flags.failOn);
+      if (incomplete) {
+        process.stderr.write(
+          `watchpost-agent: scan incomplete, exit ${SCAN_EXIT.incomplete}: ${incomplete}` +
+            (gating.length ? ` (and ${gating.length} results at or above --fail-on)` : '') +
+            '\n',
+        );
+        process.exitCode = SCAN_EXIT.incomplete;
+      } else process.exitCode = gating.length ? SCAN_EXIT.findings : SCAN_EXIT.clean;
     });
 };
