@@ -216,4 +216,26 @@ export const WORKLOAD_CHECKS: CheckDefinition[] = [
       { title: 'AKS: use Pod Security Admission', url: 'https://learn.microsoft.com/azure/aks/use-psa' },
     ],
   },
+  {
+    id: 'pod-security-level',
+    title: 'Pod Security Standards level of each workload',
+    area: 'workload',
+    defaultSeverity: 'high',
+    description:
+      'Answers "which workloads would a `restricted` (or `baseline`) namespace reject?": every pod and pod template gets the highest Pod Security Standards level it satisfies, decided by every control of the upstream Pod Security Admission policy v1.35 (host namespaces, privileged, capabilities, hostPath, host ports, AppArmor, SELinux, /proc mount, seccomp, sysctls, HostProcess, probe hosts; and for restricted: volume types, privilege escalation, non-root, seccomp, dropped capabilities), with the failing controls named. A workload that its namespace\'s `enforce` level would reject fails (its next rollout or restart will not start); one that breaks the `warn` or `audit` level warns; a privileged-only workload in a namespace that enforces nothing warns.',
+    remediation:
+      'Fix the controls named in the finding (the restricted profile in one place):\n```yaml\nspec:\n  securityContext:\n    runAsNonRoot: true\n    seccompProfile:\n      type: RuntimeDefault\n  containers:\n    - name: app\n      securityContext:\n        allowPrivilegeEscalation: false\n        capabilities:\n          drop: ["ALL"]\n```\nThen see what a stricter level would refuse before enforcing it:\n```sh\nkubectl label --dry-run=server --overwrite namespace <ns> pod-security.kubernetes.io/enforce=restricted\n```',
+    references: [
+      PSS,
+      {
+        title: 'Kubernetes: Pod Security Admission',
+        url: 'https://kubernetes.io/docs/concepts/security/pod-security-admission/',
+      },
+      {
+        title: 'k8s.io/pod-security-admission policy checks (upstream source)',
+        url: 'https://github.com/kubernetes/kubernetes/tree/release-1.35/staging/src/k8s.io/pod-security-admission/policy',
+      },
+      { title: 'AKS: use Pod Security Admission', url: 'https://learn.microsoft.com/azure/aks/use-psa' },
+    ],
+  },
 ];

@@ -43,7 +43,10 @@ export function workloads(ctx: CheckContext): { items: WorkloadItem[]; errors: C
   return computed;
 }
 
-const workloadCache = new WeakMap<CheckContext['evidence'], { items: WorkloadItem[]; errors: CheckFinding[] }>();
+const workloadCache = new WeakMap<
+  CheckContext['evidence'],
+  { items: WorkloadItem[]; errors: CheckFinding[] }
+>();
 const containerCache = new WeakMap<readonly WorkloadItem[], ContainerItem[]>();
 
 function computeWorkloads(ctx: CheckContext): { items: WorkloadItem[]; errors: CheckFinding[] } {

@@ -7,6 +7,7 @@ import { podHostPath } from './pod-host-path.check.js';
 import { podPrivilegeEscalation } from './pod-privilege-escalation.check.js';
 import { podPrivileged } from './pod-privileged.check.js';
 import { podRunAsRoot } from './pod-run-as-root.check.js';
+import { podSecurityLevelCheck } from './pod-security-level.check.js';
 import { podSeccompProfile } from './pod-seccomp-profile.check.js';
 import { podWindowsHostprocess } from './pod-windows-hostprocess.check.js';
 
@@ -22,4 +23,5 @@ export const WORKLOAD_IMPLEMENTATIONS: Check[] = [
   podApparmorProfile,
   podWindowsHostprocess,
   namespacePodSecurityLabels,
+  podSecurityLevelCheck,
 ];

@@ -1,0 +1,226 @@
+import { kubeItems } from '@watchpost/shared';
+import type { Check, CheckFinding } from '../check.js';
+import { podSpecs, topLevelPodSpecs, type PodSpecSource } from '../lib/pod-specs.js';
+import { exempt, type Verdict, type WorkloadItem } from './common.js';
+import { describeMode, namespacePolicy, type NamespacePolicy } from './pss/namespace-policy.js';
+import {
+  LATEST_POLICY_MINOR,
+  evaluatePod,
+  podSecurityLevel,
+  type ControlViolation,
+  type PssLevel,
+} from './pss/policy.js';
+import { isSystemNamespace } from './system-namespaces.js';
+
+const key = (kind: string, ns: string, name: string): string => `${kind}/${ns}/${name}`;
+const srcKey = (s: PodSpecSource): string => key(s.kind, s.namespace, s.name);
+const ref = (s: PodSpecSource): string => `${s.kind}/${s.name}`;
+
+function describeControls(controls: readonly ControlViolation[]): string {
+  return controls.map((c) => `${c.id} (${c.reason}: ${c.detail})`).join('; ');
+}
+
+/**
+ * The top-level collected object a pod or ReplicaSet/Job folds into, following the same owner rules as
+ * topLevelPodSpecs (controlling owner, Deployment through its ReplicaSet or the pod-template-hash name,
+ * CronJob through its Job or the `<cronjob>-<digits>` name).
+ */
+function topOwner(
+  s: PodSpecSource,
+  top: ReadonlyMap<string, PodSpecSource>,
+  all: ReadonlyMap<string, PodSpecSource>,
+): string | undefined {
+  let current: PodSpecSource | undefined = s;
+  for (let hops = 0; current?.ownedBy && hops < 3; hops++) {
+    const slash = current.ownedBy.indexOf('/');
+    const kind = current.ownedBy.slice(0, slash);
+    const name = current.ownedBy.slice(slash + 1);
+    const k = key(kind, s.namespace, name);
+    if (top.has(k)) return k;
+    const hash = current.labels['pod-template-hash'];
+    if (kind === 'ReplicaSet' && hash && name.endsWith(`-${hash}`)) {
+      const d = key('Deployment', s.namespace, name.slice(0, -(hash.length + 1)));
+      if (top.has(d)) return d;
+    }
+    const m = kind === 'Job' ? /^(.+)-\d+$/.exec(name) : null;
+    if (m?.[1] !== undefined && top.has(key('CronJob', s.namespace, m[1])))
+      return key('CronJob', s.namespace, m[1]);
+    current = all.get(k);
+  }
+  return undefined;
+}
+
+interface Judged {
+  src: PodSpecSource;
+  level: PssLevel;
+  controls: ControlViolation[];
+  verdict: Verdict;
+}
+
+function judge(src: PodSpecSource, policy: NamespacePolicy, nsKnown: boolean): Judged {
+  const pod = { annotations: src.annotations, spec: src.spec };
+  const { level, controls } = podSecurityLevel(pod);
+  const evidence: Record<string, unknown> = {
+    level,
+    policyVersion: `v1.${LATEST_POLICY_MINOR}`,
+    controls: controls.map((c) => ({ id: c.id, level: c.level, reason: c.reason, detail: c.detail })),
+    namespacePolicy: {
+      enforce: describeMode(policy.enforce),
+      warn: describeMode(policy.warn),
+      audit: describeMode(policy.audit),
+    },
+  };
+  const what = `${ref(src)} satisfies Pod Security "${level}"`;
+  const invalid = [policy.enforce, policy.warn, policy.audit].flatMap((p) => (p.invalid ? [p.invalid] : []));
+  const labelNote = invalid.length ? ` (namespace labels: ${invalid.join('; ')})` : '';
+  const nsNote = nsKnown
+    ? ''
+    : ` (namespace ${src.namespace} not in the namespace list: admission defaults assumed)`;
+
+  const enforced = evaluatePod(pod, policy.enforce.level, policy.enforce.version);
+  if (enforced.length) {
+    return {
+      src,
+      level,
+      controls,
+      verdict: {
+        outcome: 'fail',
+        message: `${what}, but namespace ${src.namespace} enforces ${describeMode(policy.enforce)}: the API server would reject ${src.kind === 'Pod' ? 'it' : 'its pods'}; failing: ${describeControls(enforced)}${labelNote}${nsNote}`,
+        evidence,
+      },
+    };
+  }
+  for (const mode of ['warn', 'audit'] as const) {
+    const p = policy[mode];
+    const violated = evaluatePod(pod, p.level, p.version);
+    if (violated.length)
+      return {
+        src,
+        level,
+        controls,
+        verdict: {
+          outcome: 'warn',
+          severity: 'medium',
+          message: `${what}; namespace ${src.namespace} asks for ${describeMode(p)} in ${mode} mode (${mode === 'warn' ? 'users are warned' : 'the audit log records it'}, nothing is refused): ${describeControls(violated)}${labelNote}${nsNote}`,
+          evidence,
+        },
+      };
+  }
+  if (!policy.enforce.labelled && level === 'privileged') {
+    return {
+      src,
+      level,
+      controls,
+      verdict: {
+        outcome: 'warn',
+        message: `${what} only, and namespace ${src.namespace} has no pod-security.kubernetes.io/enforce label, so nothing would stop it: ${describeControls(controls.filter((c) => c.level === 'baseline'))}${nsNote}`,
+        evidence,
+      },
+    };
+  }
+  return {
+    src,
+    level,
+    controls,
+    verdict: {
+      outcome: 'pass',
+      message: `${what} (namespace enforces ${describeMode(policy.enforce)})${labelNote}${nsNote}`,
+      evidence,
+    },
+  };
+}
+
+/**
+ * The highest Pod Security Standards level of every pod and pod template, as Pod Security Admission v1.35
+ * decides it, compared with what its namespace's labels enforce (fail), warn or audit about (warn), or with
+ * nothing enforced at all for a privileged-only workload (warn). Failures and warnings are one finding per
+ * top-level workload (the pods it owns are named in its evidence, or get their own finding when they differ);
+ * passes are one finding per namespace naming every pod and template with its level.
+ */
+export const podSecurityLevelCheck: Check = {
+  id: 'pod-security-level',
+  run: (ctx) => {
+    const nsList = kubeItems(ctx.evidence, 'namespaces');
+    if (!nsList.ok)
+      return [
+        {
+          outcome: 'error',
+          resource: { kind: 'Cluster', name: ctx.evidence.cluster.name },
+          message: `cannot compare workloads with their namespaces' Pod Security labels: ${nsList.reason}`,
+        },
+      ];
+    const labels = new Map(nsList.items.map((n) => [n.metadata.name, n.metadata.labels ?? {}]));
+    const { sources, missing } = podSpecs(ctx.evidence);
+    const out: CheckFinding[] = missing.map((reason) => ({
+      outcome: 'error',
+      resource: { kind: 'Cluster', name: ctx.evidence.cluster.name },
+      message: `cannot evaluate all workloads: ${reason}`,
+    }));
+    const top = new Map(topLevelPodSpecs(ctx.evidence).sources.map((s) => [srcKey(s), s]));
+    const all = new Map(sources.map((s) => [srcKey(s), s]));
+    const judged = new Map<string, Judged>();
+    for (const s of sources) {
+      const l = labels.get(s.namespace);
+      judged.set(srcKey(s), judge(s, namespacePolicy(l ?? {}), l !== undefined));
+    }
+
+    // Folded pods whose verdict matches their owner's are named in the owner's finding, not repeated.
+    const members = new Map<string, Judged[]>();
+    const own: Judged[] = [];
+    for (const [k, j] of judged) {
+      if (top.has(k)) {
+        own.push(j);
+        continue;
+      }
+      const owner = topOwner(j.src, top, all);
+      const o = owner ? judged.get(owner) : undefined;
+      if (o && o.verdict.outcome === j.verdict.outcome && o.level === j.level) {
+        members.set(owner!, [...(members.get(owner!) ?? []), j]);
+      } else own.push(j);
+    }
+
+    const passes = new Map<string, Judged[]>();
+    for (const j of own) {
+      const item: WorkloadItem = {
+        src: j.src,
+        resource: { kind: j.src.kind, namespace: j.src.namespace, name: j.src.name },
+        os: { os: 'linux', reason: 'default' },
+        system: isSystemNamespace(j.src.namespace),
+      };
+      const v = exempt(item, j.verdict);
+      const folded = members.get(srcKey(j.src)) ?? [];
+      if (v.outcome === 'pass') {
+        passes.set(j.src.namespace, [...(passes.get(j.src.namespace) ?? []), j, ...folded]);
+        continue;
+      }
+      const evidence = {
+        ...v.evidence,
+        ...(folded.length
+          ? { pods: folded.map((f) => ({ name: f.src.name, kind: f.src.kind, level: f.level })) }
+          : {}),
+      };
+      const also = folded.length ? ` (also: ${folded.map((f) => ref(f.src)).join(', ')})` : '';
+      out.push({ resource: item.resource, ...v, message: `${v.message}${also}`, evidence });
+    }
+    for (const [ns, list] of [...passes].sort(([a], [b]) => a.localeCompare(b))) {
+      const policy = namespacePolicy(labels.get(ns) ?? {});
+      list.sort((a, b) => ref(a.src).localeCompare(ref(b.src)));
+      out.push({
+        outcome: 'pass',
+        resource: { kind: 'Namespace', name: ns },
+        message: `${list.length} ${list.length === 1 ? 'pod or template satisfies' : 'pods and templates satisfy'} the namespace's Pod Security policy (enforce ${describeMode(policy.enforce)}): ${list.map((j) => `${ref(j.src)} (${j.level})`).join(', ')}`,
+        evidence: {
+          policyVersion: `v1.${LATEST_POLICY_MINOR}`,
+          workloads: list.map((j) => ({ kind: j.src.kind, name: j.src.name, level: j.level })),
+        },
+      });
+    }
+    if (out.length === 0)
+      out.push({
+        outcome: 'pass',
+        resource: { kind: 'Cluster', name: ctx.evidence.cluster.name },
+        message: 'no pods or workload templates in the cluster',
+      });
+    return out;
+  },
+};
