@@ -1,5 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it } from '@jest/globals';
 import { gzipSync } from 'node:zlib';
+import { ackSchema } from '@watchpost/shared';
 import type { DataSource } from 'typeorm';
 import { loadHubConfig, type HubConfig } from '../config/hub-config.js';
 import {
@@ -99,6 +100,35 @@ describe.each(['sqlite', 'postgres'] as const)('IngestService on %s', (kind) => 
     expect(conflict.status).toBe('rejected');
     expect(conflict.ack!.message.reason).toMatch(/^seq-conflict/);
     expect(dupInBatch.status).toBe('duplicate');
+    expect(await ds.getRepository(ReportEntity).count()).toBe(1);
+    const f = await ds.getRepository(FindingEntity).findOneByOrFail({ checkId: 'cert-expiry' });
+    expect(f.lastSeenAt).toBe(T0.toISOString());
+  });
+
+  it('answers a reused seq with a resync ack carrying the hub high-water mark, never a bare rejection', async () => {
+    for (const seq of [1, 2, 3])
+      await ingest.ingestBatch([msg(topic('hci-a'), encodeEnvelope(sampleEnvelope('hci-a', seq)))]);
+    // The agent lost seq 2..3 from its store and numbers a new scan 2 again.
+    const [conflict] = await ingest.ingestBatch([
+      msg(topic('hci-a'), encodeEnvelope({ ...sampleEnvelope('hci-a', 2), runId: 'after-restore' })),
+    ]);
+    expect(conflict.status).toBe('rejected');
+    expect(conflict.ack!.message).toMatchObject({ seq: 2, status: 'resync', hubSeq: 3 });
+    expect(conflict.ack!.message.reason).toMatch(/^seq-conflict: .*resend above seq 3/);
+    expect(ackSchema.parse(conflict.ack!.message)).toEqual(conflict.ack!.message);
+    // The agent resends under seq 4: stored and applied.
+    const [resent] = await ingest.ingestBatch([
+      msg(topic('hci-a'), encodeEnvelope({ ...sampleEnvelope('hci-a', 4), runId: 'after-restore' })),
+    ]);
+    expect(resent.status).toBe('stored');
+    expect(resent.reason).toBeUndefined();
+  });
+
+  it('keeps conflicts out of the store', async () => {
+    const env = sampleEnvelope('hci-a', 1);
+    await ingest.ingestBatch([msg(topic('hci-a'), encodeEnvelope(env))]);
+    const later = new Date(T0.getTime() + 60_000);
+    await ingest.ingestBatch([msg(topic('hci-a'), encodeEnvelope({ ...env, runId: 'other' }), later)]);
     expect(await ds.getRepository(ReportEntity).count()).toBe(1);
     const f = await ds.getRepository(FindingEntity).findOneByOrFail({ checkId: 'cert-expiry' });
     expect(f.lastSeenAt).toBe(T0.toISOString());

@@ -210,11 +210,16 @@ export class IngestService {
             },
           };
         } else {
+          // The agent reused a seq (its store lost reports it had published): refusing alone would loop, so the
+          // ack tells it the hub's high-water mark to move past and resend under (docs/contracts-changes.md).
+          const hubSeq = Math.max(agent.lastSeq ?? 0, env.seq);
           refuse(index, item, {
             ...claims,
             reason: IngestRejection.SeqConflict,
-            detail: `seq ${env.seq} was already stored for run ${runId}; this message carries run ${env.runId}`,
+            detail: `seq ${env.seq} was already stored for run ${runId}; this message carries run ${env.runId}; told the agent to resend above seq ${hubSeq}`,
           });
+          const ack = outcomes[index].ack;
+          if (ack) ack.message = { ...ack.message, status: 'resync', hubSeq };
         }
         return;
       }

@@ -79,16 +79,38 @@ export const reportEnvelopeV1Schema = z.strictObject({
     .max(10_000),
   /** Reports this agent had to drop (retention bound) since the last report it sent. */
   dropped: z.number().int().nonnegative(),
+  /**
+   * Optional (added 2026-12): the agent's local store failed to commit since its previous stored report. Sent
+   * only when something failed, so hubs that predate the field keep accepting every other report.
+   */
+  storeFailures: z
+    .strictObject({
+      /** Commit attempts that failed (each retried with backoff). */
+      failedCommits: z.number().int().nonnegative(),
+      /** Scans replaced by a newer scan before their report could be stored (snapshots: the newer one is sent). */
+      scansSuperseded: z.number().int().nonnegative(),
+      /** When the failures began, agent clock. */
+      since: isoTime,
+      lastError: z.string().max(1024),
+    })
+    .optional(),
 });
 
 /** One report on the wire: the JSON report plus who sent it and its place in the agent's sequence. */
 export type ReportEnvelopeV1 = z.infer<typeof reportEnvelopeV1Schema>;
 
-/** Application-level ack, hub → agent on `.../ack`, published only after the hub committed the report. */
+/**
+ * Application-level ack, hub → agent on `.../ack`, published only after the hub committed the report.
+ * `resync` (added 2026-12): the hub already holds a different report under this seq from this agent (the agent's
+ * store lost reports it had published, or was restored from an old copy); `hubSeq` is the highest seq the hub
+ * holds from it. The agent moves its sequence past `hubSeq` and sends the refused report again under a new seq.
+ */
 export const ackSchema = z.strictObject({
   seq: z.number().int().positive(),
-  status: z.enum(['stored', 'duplicate', 'rejected']),
+  status: z.enum(['stored', 'duplicate', 'rejected', 'resync']),
   reason: z.string().max(1024).optional(),
+  /** With `resync`: the highest seq the hub holds from this agent. */
+  hubSeq: z.number().int().positive().optional(),
 });
 /** The ack message. */
 export type AckMessage = z.infer<typeof ackSchema>;
