@@ -18,8 +18,14 @@ const ROOT = join(import.meta.dirname, '..');
 const BIN = join(ROOT, 'apps', 'agent', 'bin', 'watchpost-agent.js');
 const BUNDLE = join(ROOT, 'test', 'fixtures', 'bundles', 'aks-hci-workload');
 
-async function cli(args: string[], env: NodeJS.ProcessEnv = {}): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  const child = spawn(process.execPath, [BIN, ...args], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+async function cli(
+  args: string[],
+  env: NodeJS.ProcessEnv = {},
+): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  const child = spawn(process.execPath, [BIN, ...args], {
+    env: { ...process.env, ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   let stdout = '';
   let stderr = '';
   child.stdout.on('data', (c: Buffer) => (stdout += c.toString()));
@@ -74,7 +80,13 @@ describe('watchpost-agent run (built CLI) through Mosquitto', () => {
 
   beforeAll(async () => {
     broker = await startMosquitto();
-    consumer = await AckingConsumer.start({ url: broker.url, identity: broker.hubIdentity(), servername: 'localhost', protocolVersion: 5, clientId: 'watchpost-hub-cli' });
+    consumer = await AckingConsumer.start({
+      url: broker.url,
+      identity: broker.hubIdentity(),
+      servername: 'localhost',
+      protocolVersion: 5,
+      clientId: 'watchpost-hub-cli',
+    });
     dir = await mkdtemp(join(tmpdir(), 'agent-run-'));
     const id = broker.identity('hci-wl-retail.node-1');
     await writeFile(join(dir, 'agent.crt'), id.certPem);
@@ -130,7 +142,10 @@ describe('watchpost-agent run (built CLI) through Mosquitto', () => {
     expect(stderr).toContain('SIGTERM: finishing the write in progress');
 
     const db = new Database(store, { readonly: true });
-    const rows = db.prepare('SELECT seq, state FROM outbox ORDER BY seq').all() as { seq: number; state: string }[];
+    const rows = db.prepare('SELECT seq, state FROM outbox ORDER BY seq').all() as {
+      seq: number;
+      state: string;
+    }[];
     const lastSeq = (db.prepare('SELECT last_seq AS s FROM agent_state').get() as { s: number }).s;
     db.close();
     const got = seqs();
@@ -138,7 +153,8 @@ describe('watchpost-agent run (built CLI) through Mosquitto', () => {
     expect(got).toEqual(Array.from({ length: got.length }, (_, i) => i + 1));
     // Everything stored is either delivered or still queued (the last scan may not have been acked before SIGTERM).
     expect(rows.map((r) => r.seq)).toEqual(Array.from({ length: lastSeq }, (_, i) => i + 1));
-    for (const r of rows) expect(r.seq <= got.length || r.state === 'pending' || r.state === 'sent').toBe(true);
+    for (const r of rows)
+      expect(r.seq <= got.length || r.state === 'pending' || r.state === 'sent').toBe(true);
     expect(rows.filter((r) => r.state === 'rejected')).toEqual([]);
 
     // status with the broker gone: reads the store only.
@@ -149,8 +165,10 @@ describe('watchpost-agent run (built CLI) through Mosquitto', () => {
     expect(status.cluster.name).toBe('hci-wl-retail');
     expect(status.lastScan.seq).toBe(lastSeq);
     expect(status.failing.length).toBeGreaterThan(0);
-    expect(['healthy', 'degraded']).toContain(status.health);
-    expect(res.code).toBe(status.health === 'healthy' ? 0 : 1);
+    // Stopped by SIGTERM: stale (exit 4), never HEALTHY.
+    expect(status.health).toBe('stale');
+    expect(status.problems[0]).toContain('the daemon was stopped at');
+    expect(res.code).toBe(4);
     const text = await cli(['status', '--config', config]);
     expect(text.stdout).toContain('agent:        hci-wl-retail.node-1');
     expect(text.stdout).toMatch(/failing \(worst first/);

@@ -1,9 +1,6 @@
 import type { Command } from 'commander';
 import type { RegisterCommand } from './commands.js';
 
-/** Exit codes of `status`: 0 healthy, 1 degraded, 3 no data (store missing, corrupt or empty); 2 is usage. */
-export const STATUS_EXIT = { healthy: 0, degraded: 1, 'no-data': 3 } as const;
-
 interface StatusFlags {
   json?: boolean;
   config?: string;
@@ -15,7 +12,7 @@ export const register: RegisterCommand = (program: Command) => {
   program
     .command('status')
     .description(
-      'offline status from the local store: last scan, failing checks, outbox, acks, certificate (exit 0 healthy, 1 degraded, 3 no data)',
+      'offline status from the local store: last scan, failing checks, outbox, acks, certificate (exit 0 healthy, 1 degraded, 3 no data, 4 stale, 5 store failing)',
     )
     .option('--json', 'print JSON')
     .option(

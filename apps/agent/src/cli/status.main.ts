@@ -22,7 +22,7 @@ for (let i = 0; i < args.length; i++) {
 if (usage !== undefined) {
   if (usage) console.error(`watchpost-agent status: ${usage}`);
   console.error(
-    'usage: watchpost-agent status [--json] [--config FILE] [--store FILE]\nexit codes: 0 healthy, 1 degraded, 3 no data, 2 usage',
+    'usage: watchpost-agent status [--json] [--config FILE] [--store FILE]\nexit codes: 0 healthy, 1 degraded, 2 usage, 3 no data, 4 stale (daemon stopped or not scanning), 5 failed (store cannot commit)',
   );
   process.exitCode = usage ? 2 : 0;
 } else {

@@ -1,9 +1,8 @@
 import { readFileSync } from 'node:fs';
-import { human, readAgentStatus, type AgentStatus } from '../store/status.reader.js';
+import { human, readAgentStatus, STATUS_EXIT, type AgentStatus } from '../store/status.reader.js';
 
 const DEFAULT_CONFIG = '/etc/watchpost/agent.yaml';
 const DEFAULT_STORE = '/var/lib/watchpost/agent.sqlite';
-const EXIT = { healthy: 0, degraded: 1, 'no-data': 3 } as const;
 
 /** Finds the store without validating the whole config (status must work even when the config is half broken). */
 async function storePathFrom(flags: { config?: string; store?: string }): Promise<string> {
@@ -34,7 +33,7 @@ export async function statusCommand(flags: {
   const now = new Date();
   const status = readAgentStatus(path, now);
   process.stdout.write(flags.json ? JSON.stringify(status, null, 2) + '\n' : render(status));
-  return EXIT[status.health];
+  return STATUS_EXIT[status.health];
 }
 
 function when(iso: string | undefined, now = Date.now()): string {
@@ -45,7 +44,7 @@ function when(iso: string | undefined, now = Date.now()): string {
 /** Human-readable status. */
 export function render(s: AgentStatus): string {
   const lines: string[] = [];
-  const verdict = s.health === 'healthy' ? 'HEALTHY' : s.health === 'degraded' ? 'DEGRADED' : 'NO DATA';
+  const verdict = s.health === 'no-data' ? 'NO DATA' : s.health.toUpperCase();
   lines.push(`watchpost-agent status: ${verdict}`);
   for (const p of s.problems) lines.push(`  ! ${p}`);
   lines.push(`agent:        ${s.agentId ?? 'unknown'}`);
@@ -54,6 +53,12 @@ export function render(s: AgentStatus): string {
       `cluster:      ${[s.cluster.name, s.cluster.platform, s.cluster.role, s.cluster.location].filter(Boolean).join(' / ')}`,
     );
   lines.push(`store:        ${s.storePath}`);
+  if (s.daemon) {
+    const d = s.daemon;
+    lines.push(
+      `daemon:       ${d.stoppedAt ? `stopped ${when(d.stoppedAt)}` : `pid ${d.pid}, started ${when(d.startedAt)}`}, every ${human(d.intervalSeconds)}; store ${d.store.state === 'ok' ? 'ok' : `FAILING since ${d.store.since ?? '?'}`}`,
+    );
+  }
   if (s.lastScan) {
     const sum = s.lastScan.summary;
     lines.push(

@@ -4,7 +4,9 @@ import { runChecks } from '../scan/runner.js';
 import type { AgentConfig } from '../config/agent-config.js';
 import { observe } from '../history/observations.js';
 import { Publisher, type PublisherEvent } from '../publisher/publisher.js';
-import { AgentStore } from '../store/agent-store.js';
+import { AgentStore, type StoreFailureCounters } from '../store/agent-store.js';
+import { readDaemonHealth, writeDaemonHealth, type DaemonHealth } from '../store/daemon-health.js';
+import type { Report } from '@watchpost/shared';
 import { renewalDue, renewCertificate } from './renewal.js';
 import { installRenewedCertificate, readTlsFiles, TlsFilesError, type AgentTlsFiles } from './tls-files.js';
 
@@ -12,6 +14,11 @@ import { installRenewedCertificate, readTlsFiles, TlsFilesError, type AgentTlsFi
  * `watchpost-agent run`: scan on a jittered interval, commit each report to the store before anything is sent,
  * publish the outbox, renew the agent certificate. Stops cleanly on the abort signal (SIGTERM): the scan or write
  * in progress finishes, the connection closes with an offline status.
+ *
+ * A report whose commit fails (disk full, I/O error) is never published: it is kept in memory and its commit
+ * retried with exponential backoff until it succeeds or the next scan replaces it (counted as superseded). The
+ * failure shows in `status` through the health file (`daemon-health.ts`) and in the next stored report's
+ * `storeFailures`. Reports already committed keep being delivered meanwhile.
  */
 export interface DaemonOptions {
   config: AgentConfig;
@@ -20,6 +27,19 @@ export interface DaemonOptions {
   log: (message: string) => void;
   /** Override the broker reconnect backoff (tests). */
   backoff?: { minMs: number; maxMs: number };
+  /** Extra store pragmas (tests: `max_page_count` to simulate a full disk). */
+  storePragmas?: string[];
+}
+
+/** First retry of a failed commit; doubles up to the scan interval (at most COMMIT_RETRY_MAX_MS). */
+export const COMMIT_RETRY_MIN_MS = 5_000;
+/** Longest wait between commit retries. */
+export const COMMIT_RETRY_MAX_MS = 5 * 60_000;
+
+interface PendingScan {
+  report: Report;
+  runId: string;
+  observations: ReturnType<typeof observe>;
 }
 
 /** Runs until the signal aborts. Throws only for start-up problems (config, files, store). */
@@ -31,8 +51,33 @@ export async function runDaemon(opts: DaemonOptions): Promise<void> {
       `client certificate ${config.tls.cert} is for "${tls.commonName}" but agentId is "${config.agentId}": the broker only lets an agent publish as its certificate's CN; fix agentId or re-enroll`,
     );
   }
-  const store = await AgentStore.open({ path: config.storePath, retention: config.retention });
+  const store = await AgentStore.open({
+    path: config.storePath,
+    retention: config.retention,
+    ...(opts.storePragmas ? { pragmas: opts.storePragmas } : {}),
+  });
   const cluster = definedOnly(config.cluster);
+  // Failures a previous run could not announce (it stopped while the store was failing) carry over.
+  const previous = readDaemonHealth(config.storePath);
+  const health: DaemonHealth = {
+    pid: process.pid,
+    startedAt: new Date().toISOString(),
+    intervalSeconds: config.intervalSeconds,
+    store:
+      previous?.store.state === 'failing'
+        ? { ...previous.store, nextAttemptAt: undefined }
+        : { state: 'ok', failedCommits: 0, scansSuperseded: 0 },
+  };
+  const saveHealth = (): void => {
+    try {
+      writeDaemonHealth(config.storePath, health);
+    } catch (err) {
+      log(
+        `cannot write the health file next to the store: ${err instanceof Error ? err.message : String(err)}`,
+      );
+    }
+  };
+  saveHealth();
   await store.recordIdentity({
     agentId: config.agentId,
     brokerUrl: config.broker.url,
@@ -62,14 +107,35 @@ export async function runDaemon(opts: DaemonOptions): Promise<void> {
     wake?.();
   });
 
+  const intervalMs = config.intervalSeconds * 1000;
+  const retryMinMs = Math.min(COMMIT_RETRY_MIN_MS, Math.max(50, intervalMs / 4));
+  const retryMaxMs = Math.max(retryMinMs, Math.min(COMMIT_RETRY_MAX_MS, intervalMs));
+  let retryMs = retryMinMs;
+  let pending: PendingScan | undefined;
+  let nextScanAt = 0;
+
   try {
     while (!opts.signal.aborted) {
-      try {
-        await scanOnce();
-      } catch (err) {
-        const message = `scan failed: ${err instanceof Error ? err.message : String(err)}`;
-        log(message);
-        await store.recordError(message);
+      if (!pending || Date.now() >= nextScanAt) {
+        if (pending) {
+          health.store.scansSuperseded += 1;
+          log('the report still waiting for the store is replaced by a new scan (counted in storeFailures)');
+        }
+        pending = undefined;
+        nextScanAt = Date.now() + intervalMs * (1 + config.jitter * (2 * Math.random() - 1));
+        try {
+          pending = await scanOnce();
+        } catch (err) {
+          const message = `scan failed: ${err instanceof Error ? err.message : String(err)}`;
+          log(message);
+          await store.recordError(message).catch(() => undefined);
+        }
+      }
+      if (pending) {
+        if (await commitPending(pending)) {
+          pending = undefined;
+          retryMs = retryMinMs;
+        }
       }
       if (config.hubUrl && renewalDue(tls, config.renewAtLifetimeShare, new Date())) {
         try {
@@ -78,11 +144,17 @@ export async function runDaemon(opts: DaemonOptions): Promise<void> {
         } catch (err) {
           const message = `certificate renewal failed (will retry next cycle; it expires ${tls.notAfter.toISOString()}): ${err instanceof Error ? err.message : String(err)}`;
           log(message);
-          await store.recordError(message);
+          await store.recordError(message).catch(() => undefined);
         }
       }
       if (opts.signal.aborted) break;
-      const waitMs = config.intervalSeconds * 1000 * (1 + config.jitter * (2 * Math.random() - 1));
+      let waitMs = Math.max(0, nextScanAt - Date.now());
+      if (pending) {
+        waitMs = Math.min(waitMs, retryMs);
+        health.store.nextAttemptAt = new Date(Date.now() + waitMs).toISOString();
+        saveHealth();
+        retryMs = Math.min(retryMaxMs, retryMs * 2);
+      }
       await new Promise<void>((resolve) => {
         wake = resolve;
         timer = setTimeout(resolve, waitMs);
@@ -92,9 +164,16 @@ export async function runDaemon(opts: DaemonOptions): Promise<void> {
     log('stopping: closing the broker connection and the store');
     await publisher.stop();
     await store.close();
+    if (pending) {
+      health.store.scansSuperseded += 1;
+      log('stopping with a scan the store could not take: it is counted in storeFailures, not sent');
+    }
+    health.stoppedAt = new Date().toISOString();
+    health.store.nextAttemptAt = undefined;
+    saveHealth();
   }
 
-  async function scanOnce(): Promise<void> {
+  async function scanOnce(): Promise<PendingScan> {
     const evidence = await loadEvidence({
       ...(config.evidence.bundle ? { bundle: config.evidence.bundle } : {}),
       ...(config.evidence.kubeconfig ? { kubeconfig: config.evidence.kubeconfig } : {}),
@@ -103,19 +182,59 @@ export async function runDaemon(opts: DaemonOptions): Promise<void> {
       ...(Object.keys(cluster).length > 0 ? { cluster: cluster } : {}),
     });
     evidence.history = await store.history();
-    const report = runChecks(evidence, { now: new Date(), ...(config.checks ? { options: config.checks } : {}) });
-    const committed = await store.commitReport({
-      report,
-      runId: randomUUID(),
-      agentId: config.agentId,
-      agentVersion: opts.agentVersion,
-      observations: observe(evidence),
+    const report = runChecks(evidence, {
+      now: new Date(),
+      ...(config.checks ? { options: config.checks } : {}),
     });
-    log(
-      `report ${committed.seq} stored (${report.results.length} results, ${committed.payloadBytes} bytes gzip` +
-        `${committed.droppedNow > 0 ? `; retention dropped ${committed.droppedNow} undelivered` : ''})`,
-    );
-    publisher.kick();
+    return { report, runId: randomUUID(), observations: observe(evidence) };
+  }
+
+  /** Commits the scan; publishes only after the commit. False (and health says failing) when it failed. */
+  async function commitPending(scan: PendingScan): Promise<boolean> {
+    const failures: StoreFailureCounters | undefined =
+      health.store.state === 'failing' || health.store.scansSuperseded > 0
+        ? {
+            failedCommits: health.store.failedCommits,
+            scansSuperseded: health.store.scansSuperseded,
+            since: health.store.since ?? new Date().toISOString(),
+            lastError: health.store.lastError ?? 'unknown',
+          }
+        : undefined;
+    try {
+      const committed = await store.commitReport({
+        report: scan.report,
+        runId: scan.runId,
+        agentId: config.agentId,
+        agentVersion: opts.agentVersion,
+        observations: scan.observations,
+        ...(failures ? { storeFailures: failures } : {}),
+      });
+      log(
+        `report ${committed.seq} stored (${scan.report.results.length} results, ${committed.payloadBytes} bytes gzip` +
+          `${committed.droppedNow > 0 ? `; retention dropped ${committed.droppedNow} undelivered` : ''}` +
+          `${failures ? `; announces ${failures.failedCommits} failed commit(s) since ${failures.since}` : ''})`,
+      );
+      if (failures) {
+        health.store = { state: 'ok', failedCommits: 0, scansSuperseded: 0 };
+        saveHealth();
+      }
+      publisher.kick();
+      return true;
+    } catch (err) {
+      const message = err instanceof Error ? err.message : String(err);
+      if (health.store.state !== 'failing') {
+        health.store.state = 'failing';
+        health.store.since = new Date().toISOString();
+      }
+      health.store.failedCommits += 1;
+      health.store.lastError = message;
+      log(
+        `the store could not commit the report (${message}); it is not sent and the commit is retried ` +
+          `(failed ${health.store.failedCommits} time(s) since ${health.store.since})`,
+      );
+      saveHealth();
+      return false;
+    }
   }
 
   async function renew(hubUrl: string, current: AgentTlsFiles): Promise<AgentTlsFiles> {
@@ -123,7 +242,11 @@ export async function runDaemon(opts: DaemonOptions): Promise<void> {
     const material = await renewCertificate(hubUrl, current);
     installRenewedCertificate(config.tls, material);
     const next = readTlsFiles(config.tls);
-    await store.recordIdentity({ agentId: config.agentId, brokerUrl: config.broker.url, certNotAfter: next.notAfter.toISOString() });
+    await store.recordIdentity({
+      agentId: config.agentId,
+      brokerUrl: config.broker.url,
+      certNotAfter: next.notAfter.toISOString(),
+    });
     log(`renewed: new certificate valid until ${next.notAfter.toISOString()}`);
     return next;
   }
@@ -142,6 +265,11 @@ function logEvent(log: (m: string) => void, e: PublisherEvent): void {
       return;
     case 'problem':
       log(e.message);
+      return;
+    case 'resync':
+      log(
+        `the hub already holds seq ${e.seq} (up to ${e.hubSeq}) from this agent: ${e.renumbered} undelivered report(s) renumbered above it and sent again; next seq ${e.lastSeq + 1}`,
+      );
       return;
     default:
       return;

@@ -1,5 +1,11 @@
 import mqtt, { type IClientOptions, type MqttClient, type Packet } from 'mqtt';
-import { ackSchema, agentTopic, REPORT_CONTENT_TYPE, type AckMessage, type AgentStatusMessage } from '@watchpost/shared';
+import {
+  ackSchema,
+  agentTopic,
+  REPORT_CONTENT_TYPE,
+  type AckMessage,
+  type AgentStatusMessage,
+} from '@watchpost/shared';
 import type { AgentStore } from '../store/agent-store.js';
 import { describeReasonCode, pubackVerdict } from './reason-codes.js';
 
@@ -32,6 +38,7 @@ export type PublisherEvent =
   | { type: 'published'; seq: number; attempt: number }
   | { type: 'acked'; seq: number; status: AckMessage['status'] }
   | { type: 'rejected'; seq: number; reason: string }
+  | { type: 'resync'; seq: number; hubSeq: number; renumbered: number; lastSeq: number }
   | { type: 'problem'; message: string };
 
 /** Publisher settings. */
@@ -137,7 +144,13 @@ export class Publisher {
     if (client) {
       if (this.connected) {
         try {
-          await withTimeout(client.publishAsync(agentTopic(this.opts.agentId, 'status'), this.statusPayload('offline'), { qos: 1, retain: true }), 2000);
+          await withTimeout(
+            client.publishAsync(agentTopic(this.opts.agentId, 'status'), this.statusPayload('offline'), {
+              qos: 1,
+              retain: true,
+            }),
+            2000,
+          );
         } catch {
           // Shutting down anyway; the broker's copy of the last will is cleared only on a clean disconnect.
         }
@@ -184,7 +197,9 @@ export class Publisher {
       // A numeric code is a CONNACK refusal (3.1.1: 2 identifier rejected, 5 not authorised; 5.0: 0x85, 0x87...):
       // worth keeping for `status`, unlike the connection errors of an unreachable broker.
       if (typeof err.code === 'number') {
-        void this.problem(`broker refused the connection: ${err.message} (code ${err.code}); the client id must be the certificate CN "${this.opts.agentId}" and the certificate must be valid and not revoked`);
+        void this.problem(
+          `broker refused the connection: ${err.message} (code ${err.code}); the client id must be the certificate CN "${this.opts.agentId}" and the certificate must be valid and not revoked`,
+        );
       } else this.emit({ type: 'problem', message: `mqtt: ${err.message}` });
     });
     client.on('message', (topic, payload) => this.onMessage(topic, payload));
@@ -222,12 +237,21 @@ export class Publisher {
     try {
       const granted = await client.subscribeAsync(agentTopic(this.opts.agentId, 'ack'), { qos: 1 });
       const code = granted[0]?.qos ?? 0x80;
-      if (code >= 0x80) await this.problem(`broker refused the ack subscription: ${describeReasonCode(code)}`);
+      if (code >= 0x80)
+        await this.problem(`broker refused the ack subscription: ${describeReasonCode(code)}`);
     } catch (err) {
-      this.emit({ type: 'problem', message: `subscribe: ${err instanceof Error ? err.message : String(err)}` });
+      this.emit({
+        type: 'problem',
+        message: `subscribe: ${err instanceof Error ? err.message : String(err)}`,
+      });
       return;
     }
-    client.publish(agentTopic(this.opts.agentId, 'status'), this.statusPayload('online'), { qos: 1, retain: true }, () => undefined);
+    client.publish(
+      agentTopic(this.opts.agentId, 'status'),
+      this.statusPayload('online'),
+      { qos: 1, retain: true },
+      () => undefined,
+    );
     this.pump();
   }
 
@@ -271,13 +295,17 @@ export class Publisher {
         return;
       case 'no-subscribers':
         flight.pubacked = true;
-        void this.problem(`broker: ${describeReasonCode(code)} for report ${seq}: the hub is not subscribed; resending after the ack timeout`);
+        void this.problem(
+          `broker: ${describeReasonCode(code)} for report ${seq}: the hub is not subscribed; resending after the ack timeout`,
+        );
         return;
       case 'refused':
         void this.reject(seq, `broker refused publish: ${describeReasonCode(code)}`);
         return;
       case 'transient':
-        void this.problem(`broker: ${describeReasonCode(code)} for report ${seq}; resending after the ack timeout`);
+        void this.problem(
+          `broker: ${describeReasonCode(code)} for report ${seq}; resending after the ack timeout`,
+        );
         return;
     }
   }
@@ -302,15 +330,46 @@ export class Publisher {
     if (topic !== agentTopic(this.opts.agentId, 'ack')) return;
     let ack: AckMessage;
     try {
-      ack = ackSchema.parse(JSON.parse(payload.toString('utf8')));
+      // Loose: fields a newer hub adds to the ack must not make this agent ignore it.
+      ack = ackSchema.loose().parse(JSON.parse(payload.toString('utf8')));
     } catch {
       void this.problem(`ignored a malformed ack on ${topic}`);
       return;
     }
     this.inFlight.delete(ack.seq);
+    if (ack.status === 'resync') {
+      void this.resync(ack);
+      return;
+    }
     this.pendingAcks.push(ack);
     this.emit({ type: 'acked', seq: ack.seq, status: ack.status });
     this.scheduleAckFlush();
+    this.pump();
+  }
+
+  /**
+   * The hub holds a different report under this seq (this agent's store lost or never kept reports it had
+   * published): move past the hub's seq, renumber what is undelivered, send it again.
+   */
+  private async resync(ack: AckMessage): Promise<void> {
+    const hubSeq = ack.hubSeq ?? ack.seq;
+    try {
+      const result = await this.opts.store.resync(ack.seq, hubSeq);
+      for (const r of result.renumbered) this.inFlight.delete(r.from);
+      this.emit({
+        type: 'resync',
+        seq: ack.seq,
+        hubSeq,
+        renumbered: result.renumbered.length,
+        lastSeq: result.lastSeq,
+      });
+    } catch (err) {
+      // The store could not take it (full disk): the row stays, is resent after the timeout and resynced then.
+      this.emit({
+        type: 'problem',
+        message: `resync after seq ${ack.seq}: ${err instanceof Error ? err.message : String(err)}`,
+      });
+    }
     this.pump();
   }
 
@@ -357,7 +416,10 @@ export class Publisher {
           await this.pumpOnce();
         } while (this.pumpAgain);
       } catch (err) {
-        this.emit({ type: 'problem', message: `outbox: ${err instanceof Error ? err.message : String(err)}` });
+        this.emit({
+          type: 'problem',
+          message: `outbox: ${err instanceof Error ? err.message : String(err)}`,
+        });
       } finally {
         this.pumping = false;
       }
@@ -388,7 +450,10 @@ export class Publisher {
     client.publish(
       agentTopic(this.opts.agentId, 'report'),
       body,
-      { qos: 1, ...(this.opts.protocolVersion === 5 ? { properties: { contentType: REPORT_CONTENT_TYPE } } : {}) },
+      {
+        qos: 1,
+        ...(this.opts.protocolVersion === 5 ? { properties: { contentType: REPORT_CONTENT_TYPE } } : {}),
+      },
       () => undefined,
     );
     this.emit({ type: 'published', seq, attempt });
@@ -414,11 +479,17 @@ export class Publisher {
       }
       this.pendingSent.push(...resent);
       this.scheduleAckFlush();
-    })().catch((err: unknown) => this.emit({ type: 'problem', message: `resend: ${err instanceof Error ? err.message : String(err)}` }));
+    })().catch((err: unknown) =>
+      this.emit({ type: 'problem', message: `resend: ${err instanceof Error ? err.message : String(err)}` }),
+    );
   }
 
   private statusPayload(state: AgentStatusMessage['state']): string {
-    const msg: AgentStatusMessage = { state, at: this.now().toISOString(), agentVersion: this.opts.agentVersion };
+    const msg: AgentStatusMessage = {
+      state,
+      at: this.now().toISOString(),
+      agentVersion: this.opts.agentVersion,
+    };
     return JSON.stringify(msg);
   }
 
@@ -430,7 +501,10 @@ export class Publisher {
 async function withTimeout<T>(p: Promise<T>, ms: number): Promise<T> {
   let timer: NodeJS.Timeout | undefined;
   try {
-    return await Promise.race([p, new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new Error('timeout')), ms)))]);
+    return await Promise.race([
+      p,
+      new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new Error('timeout')), ms))),
+    ]);
   } finally {
     clearTimeout(timer);
   }

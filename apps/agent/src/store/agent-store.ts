@@ -1,7 +1,8 @@
 import { mkdirSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
-import { gzipSync } from 'node:zlib';
-import { DataSource, type EntityManager } from 'typeorm';
+import { gunzipSync, gzipSync } from 'node:zlib';
+import type BetterSqlite3 from 'better-sqlite3';
+import { DataSource, type EntityManager, type QueryRunner } from 'typeorm';
 import type { AckMessage, ObservationHistory, Report, ReportEnvelopeV1 } from '@watchpost/shared';
 import type { ScanObservations } from '../history/observations.js';
 import { AgentStateEntity } from './agent-state.entity.js';
@@ -21,10 +22,23 @@ import { ReportEntity } from './report.entity.js';
  *
  * Every write goes through one serial queue: better-sqlite3 is one connection, and TypeORM transactions that
  * overlap on it fail ("cannot start a transaction within a transaction").
+ *
+ * Transactions are begun, committed and rolled back here on the connection itself, not with TypeORM's
+ * `transaction()`: TypeORM (1.1) keeps one shared query runner for better-sqlite3, and when SQLite rolls a
+ * transaction back by itself (SQLITE_FULL at COMMIT does), TypeORM's own ROLLBACK fails, the error is swallowed and
+ * the runner stays "in a transaction" at depth 1. Every later `transaction()` then runs as a SAVEPOINT, whose
+ * RELEASE commits nothing, inside a real transaction that never commits: reports "stored" and published but gone
+ * after a restart (issue 11). A write resolves only once SQLite says no transaction is open any more.
  */
 
 /** Every entity of the agent store. */
-export const AGENT_STORE_ENTITIES = [ReportEntity, OutboxEntity, CertificateHistoryEntity, KmsKeyHistoryEntity, AgentStateEntity];
+export const AGENT_STORE_ENTITIES = [
+  ReportEntity,
+  OutboxEntity,
+  CertificateHistoryEntity,
+  KmsKeyHistoryEntity,
+  AgentStateEntity,
+];
 /** Every migration, oldest first. */
 export const AGENT_STORE_MIGRATIONS = [CreatedAgentStore1795448497067];
 
@@ -39,6 +53,20 @@ export interface OutgoingReport {
   seq: number;
   payload: Buffer;
   attempts: number;
+}
+
+/** Store-write failures the next stored report announces (envelope `storeFailures`). */
+export interface StoreFailureCounters {
+  failedCommits: number;
+  scansSuperseded: number;
+  since: string;
+  lastError: string;
+}
+
+/** What `resync` did: rows that got a new seq (old → new), and the agent's seq afterwards. */
+export interface ResyncResult {
+  renumbered: { from: number; to: number }[];
+  lastSeq: number;
 }
 
 /** What `commitReport` did. */
@@ -56,7 +84,7 @@ const HISTORY_PER_IDENTITY = 20;
 const STATE_ID = 1;
 
 /** Data source options of the agent store (WAL, FULL sync, busy timeout), shared by the store and tests. */
-export function agentStoreDataSource(path: string): DataSource {
+export function agentStoreDataSource(path: string, pragmas: readonly string[] = []): DataSource {
   return new DataSource({
     type: 'better-sqlite3',
     database: path,
@@ -71,6 +99,7 @@ export function agentStoreDataSource(path: string): DataSource {
       db.pragma('journal_mode = WAL');
       db.pragma('synchronous = FULL');
       db.pragma('foreign_keys = ON');
+      for (const p of pragmas) db.pragma(p);
     },
   });
 }
@@ -87,14 +116,22 @@ export class AgentStore {
   ) {}
 
   /** Opens (creating) the file and applies pending migrations. */
-  static async open(opts: { path: string; retention: RetentionBounds; now?: () => Date }): Promise<AgentStore> {
+  static async open(opts: {
+    path: string;
+    retention: RetentionBounds;
+    now?: () => Date;
+    /** Extra pragmas after the store's own (tests: `max_page_count` to simulate a full disk). */
+    pragmas?: string[];
+  }): Promise<AgentStore> {
     const file = resolve(opts.path);
     mkdirSync(dirname(file), { recursive: true });
-    const ds = agentStoreDataSource(file);
+    const ds = agentStoreDataSource(file, opts.pragmas);
     try {
       await ds.initialize();
     } catch (err) {
-      throw new Error(`agent store ${file} cannot be opened (${err instanceof Error ? err.message : String(err)}): move it aside and restart; a new store is created`);
+      throw new Error(
+        `agent store ${file} cannot be opened (${err instanceof Error ? err.message : String(err)}): move it aside and restart; a new store is created`,
+      );
     }
     try {
       // Touch the schema first so a corrupt file fails here with a clear message, not inside a migration.
@@ -102,7 +139,9 @@ export class AgentStore {
       await ds.runMigrations({ transaction: 'each' });
     } catch (err) {
       await ds.destroy();
-      throw new Error(`agent store ${file} is not usable (${err instanceof Error ? err.message : String(err)}): move it aside and restart; a new store is created`);
+      throw new Error(
+        `agent store ${file} is not usable (${err instanceof Error ? err.message : String(err)}): move it aside and restart; a new store is created`,
+      );
     }
     const store = new AgentStore(ds, opts.retention, opts.now ?? (() => new Date()));
     await store.write(async (em) => {
@@ -156,7 +195,9 @@ export class AgentStore {
   /** History for the next scan's `Evidence.history`. */
   async history(): Promise<ObservationHistory> {
     const history: ObservationHistory = { certificates: {}, kmsKeys: {} };
-    const certs = await this.ds.manager.find(CertificateHistoryEntity, { order: { identity: 'ASC', firstSeen: 'ASC' } });
+    const certs = await this.ds.manager.find(CertificateHistoryEntity, {
+      order: { identity: 'ASC', firstSeen: 'ASC' },
+    });
     for (const c of certs) {
       (history.certificates[c.identity] ??= []).push({
         serial: c.serial,
@@ -166,8 +207,15 @@ export class AgentStore {
         lastSeen: c.lastSeen,
       });
     }
-    const keys = await this.ds.manager.find(KmsKeyHistoryEntity, { order: { provider: 'ASC', firstSeen: 'ASC' } });
-    for (const k of keys) (history.kmsKeys[k.provider] ??= []).push({ keyId: k.keyId, firstSeen: k.firstSeen, lastSeen: k.lastSeen });
+    const keys = await this.ds.manager.find(KmsKeyHistoryEntity, {
+      order: { provider: 'ASC', firstSeen: 'ASC' },
+    });
+    for (const k of keys)
+      (history.kmsKeys[k.provider] ??= []).push({
+        keyId: k.keyId,
+        firstSeen: k.firstSeen,
+        lastSeen: k.lastSeen,
+      });
     return history;
   }
 
@@ -181,6 +229,8 @@ export class AgentStore {
     agentId: string;
     agentVersion: string;
     observations?: ScanObservations;
+    /** Failed store writes since the last stored report, announced in this one. */
+    storeFailures?: StoreFailureCounters;
   }): Promise<CommitResult> {
     return this.write(async (em) => {
       const state = await em.findOneByOrFail(AgentStateEntity, { id: STATE_ID });
@@ -199,6 +249,14 @@ export class AgentStore {
         results: report.results,
         collectorErrors: report.collectorErrors,
         dropped: state.droppedUnreported,
+        ...(opts.storeFailures
+          ? {
+              storeFailures: {
+                ...opts.storeFailures,
+                lastError: opts.storeFailures.lastError.slice(0, 1024),
+              },
+            }
+          : {}),
       };
       const payload = gzipSync(Buffer.from(JSON.stringify(envelope), 'utf8'));
       const createdAt = this.iso();
@@ -212,10 +270,22 @@ export class AgentStore {
         payloadBytes: payload.length,
         dropped: state.droppedUnreported,
       });
-      await em.insert(OutboxEntity, { seq, state: 'pending', attempts: 0, createdAt, lastSentAt: null, ackedAt: null, reason: null });
+      await em.insert(OutboxEntity, {
+        seq,
+        state: 'pending',
+        attempts: 0,
+        createdAt,
+        lastSentAt: null,
+        ackedAt: null,
+        reason: null,
+      });
       if (opts.observations) await this.observe(em, opts.observations, report.scannedAt);
       const announcedDropped = state.droppedUnreported;
-      await em.update(AgentStateEntity, { id: STATE_ID }, { lastSeq: seq, droppedUnreported: 0, updatedAt: createdAt });
+      await em.update(
+        AgentStateEntity,
+        { id: STATE_ID },
+        { lastSeq: seq, droppedUnreported: 0, updatedAt: createdAt },
+      );
       const droppedNow = await this.enforceRetention(em, seq);
       return { seq, announcedDropped, droppedNow, payloadBytes: payload.length };
     });
@@ -252,7 +322,10 @@ export class AgentStore {
    * Applies the hub's acks (a batch, one transaction). stored/duplicate finish a row; rejected keeps it with the
    * reason and never retries it. Acks for rows already final or gone are ignored, so duplicates are harmless.
    */
-  async applyAcks(acks: readonly AckMessage[], at = this.now()): Promise<{ acked: number; rejected: number }> {
+  async applyAcks(
+    acks: readonly AckMessage[],
+    at = this.now(),
+  ): Promise<{ acked: number; rejected: number }> {
     if (acks.length === 0) return { acked: 0, rejected: 0 };
     return this.write(async (em) => {
       let acked = 0;
@@ -260,25 +333,25 @@ export class AgentStore {
       const iso = at.toISOString();
       for (const ack of acks) {
         if (ack.status === 'rejected') {
-          const n = await exec(em, 
+          const n = await exec(
+            em,
             `UPDATE outbox SET state = 'rejected', acked_at = ?, reason = ? WHERE seq = ? AND state IN ('pending', 'sent')`,
             [iso, `hub rejected: ${ack.reason ?? 'no reason given'}`.slice(0, 1024), ack.seq],
           );
           rejected += n;
         } else {
-          const n = await exec(em, `UPDATE outbox SET state = 'acked', acked_at = ?, reason = NULL WHERE seq = ? AND state IN ('pending', 'sent')`, [
-            iso,
-            ack.seq,
-          ]);
+          const n = await exec(
+            em,
+            `UPDATE outbox SET state = 'acked', acked_at = ?, reason = NULL WHERE seq = ? AND state IN ('pending', 'sent')`,
+            [iso, ack.seq],
+          );
           acked += n;
         }
       }
-      await em.query(`UPDATE agent_state SET last_ack_at = ?, rejected_total = rejected_total + ?, updated_at = ? WHERE id = ?`, [
-        iso,
-        rejected,
-        iso,
-        STATE_ID,
-      ]);
+      await em.query(
+        `UPDATE agent_state SET last_ack_at = ?, rejected_total = rejected_total + ?, updated_at = ? WHERE id = ?`,
+        [iso, rejected, iso, STATE_ID],
+      );
       return { acked, rejected };
     });
   }
@@ -286,20 +359,73 @@ export class AgentStore {
   /** A refusal by the broker (MQTT 5 reason code, or repeated closes on 3.1.1): final, with the reason. */
   async markRejected(seq: number, reason: string, at = this.now()): Promise<boolean> {
     return this.write(async (em) => {
-      const n = await exec(em, `UPDATE outbox SET state = 'rejected', acked_at = ?, reason = ? WHERE seq = ? AND state IN ('pending', 'sent')`, [
-        at.toISOString(),
-        reason.slice(0, 1024),
-        seq,
-      ]);
-      await em.query(`UPDATE agent_state SET rejected_total = rejected_total + ?, last_error = ?, last_error_at = ?, updated_at = ? WHERE id = ?`, [
-        n,
-        reason.slice(0, 1024),
-        at.toISOString(),
-        at.toISOString(),
-        STATE_ID,
-      ]);
+      const n = await exec(
+        em,
+        `UPDATE outbox SET state = 'rejected', acked_at = ?, reason = ? WHERE seq = ? AND state IN ('pending', 'sent')`,
+        [at.toISOString(), reason.slice(0, 1024), seq],
+      );
+      await em.query(
+        `UPDATE agent_state SET rejected_total = rejected_total + ?, last_error = ?, last_error_at = ?, updated_at = ? WHERE id = ?`,
+        [n, reason.slice(0, 1024), at.toISOString(), at.toISOString(), STATE_ID],
+      );
       return n > 0;
     });
+  }
+
+  /**
+   * The hub answered `resync` for `seq`: it already holds a different report under that seq and holds seqs up to
+   * `hubSeq`. Moves this agent's seq past `hubSeq` and gives every undelivered report at or below it a new seq
+   * above it (oldest first, envelope rewritten), so each is sent again and none is lost. Undelivered reports above
+   * `hubSeq` that were never published move up behind them to keep scan order; ones already published keep their
+   * seq (the hub may hold them: a new seq would store the same scan twice).
+   */
+  async resync(seq: number, hubSeq: number): Promise<ResyncResult> {
+    return this.write(async (em) => {
+      const state = await em.findOneByOrFail(AgentStateEntity, { id: STATE_ID });
+      const rows = await em.query<{ seq: number; attempts: number }[]>(
+        `SELECT seq, attempts FROM outbox WHERE state IN ('pending', 'sent') ORDER BY seq`,
+      );
+      const affected = rows.some((r) => r.seq <= hubSeq);
+      const move = affected ? rows.filter((r) => r.seq <= hubSeq || r.attempts === 0) : [];
+      let next = Math.max(state.lastSeq, hubSeq);
+      const renumbered: { from: number; to: number }[] = [];
+      for (const row of move) {
+        next += 1;
+        await this.renumber(em, row.seq, next);
+        renumbered.push({ from: row.seq, to: next });
+      }
+      const at = this.iso();
+      await em.update(
+        AgentStateEntity,
+        { id: STATE_ID },
+        {
+          lastSeq: next,
+          lastError: `hub already holds seq ${seq} (up to ${hubSeq}) from this agent: ${renumbered.length} report(s) renumbered from seq ${renumbered[0]?.to ?? next} and sent again`,
+          lastErrorAt: at,
+          updatedAt: at,
+        },
+      );
+      return { renumbered, lastSeq: next };
+    });
+  }
+
+  private async renumber(em: EntityManager, from: number, to: number): Promise<void> {
+    const [row] = await em.query<{ payload: Buffer }[]>(`SELECT payload FROM reports WHERE seq = ?`, [from]);
+    if (!row) return;
+    const envelope = JSON.parse(gunzipSync(row.payload).toString('utf8')) as ReportEnvelopeV1;
+    const payload = gzipSync(Buffer.from(JSON.stringify({ ...envelope, seq: to }), 'utf8'));
+    await em.query(
+      `INSERT INTO reports (seq, run_id, scanned_at, created_at, summary_json, payload, payload_bytes, dropped)
+       SELECT ?, run_id, scanned_at, created_at, summary_json, ?, ?, dropped FROM reports WHERE seq = ?`,
+      [to, payload, payload.length, from],
+    );
+    await em.query(
+      `INSERT INTO outbox (seq, state, attempts, created_at, last_sent_at, acked_at, reason)
+       SELECT ?, 'pending', attempts, created_at, NULL, NULL, ? FROM outbox WHERE seq = ?`,
+      [to, `renumbered from seq ${from}: the hub already held that seq`, from],
+    );
+    // The outbox row goes with it (ON DELETE CASCADE).
+    await em.query(`DELETE FROM reports WHERE seq = ?`, [from]);
   }
 
   /** Outbox rows by state, and the oldest undelivered row's creation time. */
@@ -316,12 +442,42 @@ export class AgentStore {
     return oldest ? { byState, oldestUndeliveredAt: oldest } : { byState };
   }
 
-  /** Runs `fn` in a transaction on the serial write queue. */
+  /**
+   * Runs `fn` in a transaction on the serial write queue. Resolves only after SQLite committed (with
+   * synchronous = FULL: on disk); rejects when anything failed, and then nothing of `fn` is in the store.
+   */
   write<T>(fn: (em: EntityManager) => Promise<T>): Promise<T> {
     if (this.closed) return Promise.reject(new Error('agent store is closed'));
-    const run = this.queue.then(() => this.ds.transaction(fn));
+    const run = this.queue.then(() => this.transaction(fn));
     this.queue = run.catch(() => undefined);
     return run;
+  }
+
+  private async transaction<T>(fn: (em: EntityManager) => Promise<T>): Promise<T> {
+    const runner: QueryRunner = this.ds.createQueryRunner();
+    const db = (this.ds.driver as unknown as { databaseConnection: BetterSqlite3.Database })
+      .databaseConnection;
+    // Never expected (every path below ends the transaction), but a write must never nest inside a stale one.
+    if (db.inTransaction || runner.isTransactionActive) {
+      throw new Error('agent store: a previous transaction was left open; restart the agent');
+    }
+    db.exec('BEGIN IMMEDIATE');
+    try {
+      const result = await fn(runner.manager);
+      db.exec('COMMIT');
+      if (db.inTransaction) throw new Error('agent store: COMMIT left the transaction open');
+      return result;
+    } catch (err) {
+      // SQLite may already have rolled back (SQLITE_FULL, SQLITE_IOERR); roll back only what is still open.
+      if (db.inTransaction) {
+        try {
+          db.exec('ROLLBACK');
+        } catch {
+          // Reported below through the original error; the check above refuses to write on a stuck connection.
+        }
+      }
+      throw err;
+    }
   }
 
   private async updateState(patch: Partial<AgentStateEntity>): Promise<void> {
@@ -365,7 +521,9 @@ export class AgentStore {
   private async enforceRetention(em: EntityManager, newest: number): Promise<number> {
     let droppedNow = 0;
     for (;;) {
-      const [totals] = await em.query<{ n: number; bytes: number }[]>(`SELECT COUNT(*) AS n, COALESCE(SUM(payload_bytes), 0) AS bytes FROM reports`);
+      const [totals] = await em.query<{ n: number; bytes: number }[]>(
+        `SELECT COUNT(*) AS n, COALESCE(SUM(payload_bytes), 0) AS bytes FROM reports`,
+      );
       if (!totals || (totals.n <= this.retention.maxRows && totals.bytes <= this.retention.maxBytes)) break;
       const victims = await em.query<{ seq: number; dropped: number; state: OutboxState | null }[]>(
         `SELECT r.seq AS seq, r.dropped AS dropped, o.state AS state FROM reports r LEFT JOIN outbox o ON o.seq = r.seq

@@ -1,6 +1,7 @@
 import { existsSync } from 'node:fs';
 import { gunzipSync } from 'node:zlib';
 import Database from 'better-sqlite3';
+import { readDaemonHealth, type DaemonHealth } from './daemon-health.js';
 
 /**
  * What `watchpost-agent status` shows, read straight from the store file with better-sqlite3, read-only.
@@ -8,8 +9,28 @@ import Database from 'better-sqlite3';
  * second on a VM during an outage (importing TypeORM alone costs ~1 s on a busy host).
  */
 
-/** Overall verdict and its exit code: 0 healthy, 1 degraded, 3 no data. */
-export type AgentHealth = 'healthy' | 'degraded' | 'no-data';
+/**
+ * Overall verdict; exit codes in `STATUS_EXIT` (0 healthy, 1 degraded, 3 no data, 4 stale, 5 failed; 2 is usage).
+ * - failed: the daemon's store cannot commit reports (disk full, I/O errors): new scans are not kept or sent.
+ * - stale: the daemon has not stored a scan for longer than its interval allows, or was stopped.
+ * - degraded: the agent runs but is not doing all its job (backlog, refusals, drops, certificate expiring).
+ */
+export type AgentHealth = 'healthy' | 'degraded' | 'stale' | 'failed' | 'no-data';
+
+/** Exit code of `status` per verdict. */
+export const STATUS_EXIT: Record<AgentHealth, number> = {
+  healthy: 0,
+  degraded: 1,
+  'no-data': 3,
+  stale: 4,
+  failed: 5,
+};
+
+/**
+ * A daemon is stale when its last stored scan is older than two intervals plus this allowance (one whole scan
+ * missed, whatever the jitter (at most ±50 %) and the scan's own duration).
+ */
+export const STALE_ALLOWANCE_SECONDS = 60;
 
 /** Outcome counts. */
 export type Counts = Record<'pass' | 'fail' | 'warn' | 'error' | 'not_applicable', number>;
@@ -33,9 +54,21 @@ export interface AgentStatus {
   agentId?: string;
   cluster?: { name?: string; platform?: string; role?: string; location?: string };
   brokerUrl?: string;
-  lastScan?: { seq: number; scannedAt: string; ageSeconds: number; summary: Counts & { byArea: Record<string, Counts> } };
+  lastScan?: {
+    seq: number;
+    scannedAt: string;
+    ageSeconds: number;
+    summary: Counts & { byArea: Record<string, Counts> };
+  };
   failing: FailingResult[];
-  outbox: { undelivered: number; sentAwaitingAck: number; rejected: number; acked: number; oldestUndeliveredAt?: string; oldestUndeliveredAgeSeconds?: number };
+  outbox: {
+    undelivered: number;
+    sentAwaitingAck: number;
+    rejected: number;
+    acked: number;
+    oldestUndeliveredAt?: string;
+    oldestUndeliveredAgeSeconds?: number;
+  };
   lastConnectAt?: string;
   lastAckAt?: string;
   rejectedTotal: number;
@@ -45,6 +78,8 @@ export interface AgentStatus {
   lastError?: { message: string; at: string };
   certificateNotAfter?: string;
   intervalSeconds?: number;
+  /** What the daemon says about itself (health file beside the store), when one has run here. */
+  daemon?: DaemonHealth;
 }
 
 const SEVERITY_RANK: Record<string, number> = { critical: 0, high: 1, medium: 2, low: 3, info: 4 };
@@ -78,18 +113,24 @@ export function readAgentStatus(path: string, now: Date): AgentStatus {
     droppedUnreported: 0,
   };
   if (!existsSync(path)) {
-    status.problems.push(`no store at ${path}: the daemon has not run here yet, or storePath points elsewhere`);
+    status.problems.push(
+      `no store at ${path}: the daemon has not run here yet, or storePath points elsewhere`,
+    );
     return status;
   }
   let db: Database.Database | undefined;
   try {
     // Read-only, and without fileMustExist races: a WAL store is read consistently while the daemon writes.
     db = new Database(path, { readonly: true, fileMustExist: true, timeout: 2000 });
+    const daemon = readDaemonHealth(path);
+    if (daemon) status.daemon = daemon;
     fill(db, status, now);
   } catch (err) {
     const message = err instanceof Error ? err.message : String(err);
     status.health = 'no-data';
-    status.problems.push(`store ${path} cannot be read (${message}): it may be corrupt; move it aside and the daemon starts a new one`);
+    status.problems.push(
+      `store ${path} cannot be read (${message}): it may be corrupt; move it aside and the daemon starts a new one`,
+    );
   } finally {
     db?.close();
   }
@@ -104,32 +145,44 @@ function fill(db: Database.Database, status: AgentStatus, now: Date): void {
     if (state.broker_url) status.brokerUrl = state.broker_url;
     if (state.last_connect_at) status.lastConnectAt = state.last_connect_at;
     if (state.last_ack_at) status.lastAckAt = state.last_ack_at;
-    if (state.last_error && state.last_error_at) status.lastError = { message: state.last_error, at: state.last_error_at };
+    if (state.last_error && state.last_error_at)
+      status.lastError = { message: state.last_error, at: state.last_error_at };
     if (state.cert_not_after) status.certificateNotAfter = state.cert_not_after;
     if (state.interval_seconds) status.intervalSeconds = state.interval_seconds;
     status.rejectedTotal = state.rejected_total;
     status.droppedTotal = state.dropped_total;
     status.droppedUnreported = state.dropped_unreported;
   }
-  const counts = db.prepare('SELECT state, COUNT(*) AS n, MIN(created_at) AS oldest FROM outbox GROUP BY state').all() as { state: string; n: number; oldest: string }[];
+  const counts = db
+    .prepare('SELECT state, COUNT(*) AS n, MIN(created_at) AS oldest FROM outbox GROUP BY state')
+    .all() as { state: string; n: number; oldest: string }[];
   for (const c of counts) {
     if (c.state === 'pending' || c.state === 'sent') {
       status.outbox.undelivered += c.n;
       if (c.state === 'sent') status.outbox.sentAwaitingAck = c.n;
-      if (!status.outbox.oldestUndeliveredAt || c.oldest < status.outbox.oldestUndeliveredAt) status.outbox.oldestUndeliveredAt = c.oldest;
+      if (!status.outbox.oldestUndeliveredAt || c.oldest < status.outbox.oldestUndeliveredAt)
+        status.outbox.oldestUndeliveredAt = c.oldest;
     } else if (c.state === 'rejected') status.outbox.rejected = c.n;
     else if (c.state === 'acked') status.outbox.acked = c.n;
   }
-  if (status.outbox.oldestUndeliveredAt) status.outbox.oldestUndeliveredAgeSeconds = ageSeconds(status.outbox.oldestUndeliveredAt, now);
-  const rejection = db.prepare(`SELECT reason FROM outbox WHERE state = 'rejected' ORDER BY seq DESC LIMIT 1`).get() as { reason: string | null } | undefined;
+  if (status.outbox.oldestUndeliveredAt)
+    status.outbox.oldestUndeliveredAgeSeconds = ageSeconds(status.outbox.oldestUndeliveredAt, now);
+  const rejection = db
+    .prepare(`SELECT reason FROM outbox WHERE state = 'rejected' ORDER BY seq DESC LIMIT 1`)
+    .get() as { reason: string | null } | undefined;
   if (rejection?.reason) status.lastRejectionReason = rejection.reason;
 
-  const last = db.prepare('SELECT seq, scanned_at, created_at, summary_json, payload FROM reports ORDER BY seq DESC LIMIT 1').get() as
+  const last = db
+    .prepare(
+      'SELECT seq, scanned_at, created_at, summary_json, payload FROM reports ORDER BY seq DESC LIMIT 1',
+    )
+    .get() as
     | { seq: number; scanned_at: string; created_at: string; summary_json: string; payload: Buffer }
     | undefined;
   if (!last) {
     status.health = 'no-data';
     status.problems.push('the store holds no report yet: the first scan has not finished');
+    storeFailing(status);
     return;
   }
   // The report's own time is what the operator asks about; `created_at` is when this agent stored it.
@@ -141,7 +194,14 @@ function fill(db: Database.Database, status: AgentStatus, now: Date): void {
   };
   const envelope = JSON.parse(gunzipSync(last.payload).toString('utf8')) as {
     cluster?: AgentStatus['cluster'];
-    results?: { checkId: string; area: string; severity: string; outcome: string; resource: { kind: string; namespace?: string; name?: string; path?: string }; message: string }[];
+    results?: {
+      checkId: string;
+      area: string;
+      severity: string;
+      outcome: string;
+      resource: { kind: string; namespace?: string; name?: string; path?: string };
+      message: string;
+    }[];
   };
   // Configured identity wins; the last report fills in what the config left to detection.
   if (envelope.cluster) status.cluster = { ...envelope.cluster, ...status.cluster };
@@ -158,7 +218,11 @@ function fill(db: Database.Database, status: AgentStatus, now: Date): void {
       area: r.area,
       severity: r.severity,
       outcome: r.outcome,
-      resource: r.resource.path ?? [r.resource.kind, [r.resource.namespace, r.resource.name].filter(Boolean).join('/')].filter(Boolean).join(' '),
+      resource:
+        r.resource.path ??
+        [r.resource.kind, [r.resource.namespace, r.resource.name].filter(Boolean).join('/')]
+          .filter(Boolean)
+          .join(' '),
       message: r.message,
     }));
   judge(status, now);
@@ -170,23 +234,58 @@ function fill(db: Database.Database, status: AgentStatus, now: Date): void {
  * agent's health, and do not change the exit code.
  */
 function judge(status: AgentStatus, now: Date): void {
-  const interval = status.intervalSeconds ?? 300;
+  const interval = status.daemon?.intervalSeconds ?? status.intervalSeconds ?? 300;
+  const scanStaleAfter = 2 * interval + STALE_ALLOWANCE_SECONDS;
   const staleAfter = Math.max(3 * interval, 15 * 60);
-  if (status.lastScan && status.lastScan.ageSeconds > staleAfter) {
-    status.problems.push(`STALE: last scan ${human(status.lastScan.ageSeconds)} ago (scans run every ${human(interval)}): is the daemon running?`);
+  let stale = false;
+  const stopped = status.daemon?.stoppedAt;
+  if (stopped) {
+    stale = true;
+    status.problems.push(
+      `STALE: the daemon was stopped at ${stopped}; no scans until it runs again (watchpost-agent run)`,
+    );
+  } else if (status.lastScan && status.lastScan.ageSeconds > scanStaleAfter) {
+    stale = true;
+    status.problems.push(
+      `STALE: last scan stored ${human(status.lastScan.ageSeconds)} ago, but scans run every ${human(interval)} (stale after ${human(scanStaleAfter)}): is the daemon running?`,
+    );
   }
   const backlogAge = status.outbox.oldestUndeliveredAgeSeconds;
   if (backlogAge !== undefined && backlogAge > staleAfter) {
-    status.problems.push(`${status.outbox.undelivered} report(s) not acknowledged by the hub, oldest ${human(backlogAge)} old: broker or hub unreachable?`);
+    status.problems.push(
+      `${status.outbox.undelivered} report(s) not acknowledged by the hub, oldest ${human(backlogAge)} old: broker or hub unreachable?`,
+    );
   }
-  if (status.outbox.rejected > 0) status.problems.push(`${status.outbox.rejected} report(s) rejected; last reason: ${status.lastRejectionReason ?? 'unknown'}`);
-  if (status.droppedTotal > 0) status.problems.push(`${status.droppedTotal} undelivered report(s) dropped by retention (${status.droppedUnreported} not yet announced to the hub)`);
+  if (status.outbox.rejected > 0)
+    status.problems.push(
+      `${status.outbox.rejected} report(s) rejected; last reason: ${status.lastRejectionReason ?? 'unknown'}`,
+    );
+  if (status.droppedTotal > 0)
+    status.problems.push(
+      `${status.droppedTotal} undelivered report(s) dropped by retention (${status.droppedUnreported} not yet announced to the hub)`,
+    );
   if (status.certificateNotAfter) {
     const left = (Date.parse(status.certificateNotAfter) - now.getTime()) / 1000;
-    if (left <= 0) status.problems.push(`agent certificate EXPIRED ${human(-left)} ago: re-enroll with a new token (watchpost-agent enroll)`);
-    else if (left < 86_400) status.problems.push(`agent certificate expires in ${human(left)} and has not been renewed`);
+    if (left <= 0)
+      status.problems.push(
+        `agent certificate EXPIRED ${human(-left)} ago: re-enroll with a new token (watchpost-agent enroll)`,
+      );
+    else if (left < 86_400)
+      status.problems.push(`agent certificate expires in ${human(left)} and has not been renewed`);
   }
-  status.health = status.problems.length > 0 ? 'degraded' : 'healthy';
+  status.health = stale ? 'stale' : status.problems.length > 0 ? 'degraded' : 'healthy';
+  storeFailing(status);
+}
+
+/** The health file says the store cannot commit: that outranks every other verdict. */
+function storeFailing(status: AgentStatus): void {
+  const s = status.daemon?.store;
+  if (s?.state !== 'failing') return;
+  status.health = 'failed';
+  status.problems.unshift(
+    `FAILED: the store cannot commit reports since ${s.since ?? '?'} (${s.failedCommits} failed commit(s), ${s.scansSuperseded} scan(s) replaced unsent; last error: ${s.lastError ?? 'unknown'}); ` +
+      `new scans are neither kept nor sent: free space or fix the disk under ${status.storePath}; the daemon retries by itself${s.nextAttemptAt ? ` (next at ${s.nextAttemptAt})` : ''}`,
+  );
 }
 
 function ageSeconds(iso: string, now: Date): number {
