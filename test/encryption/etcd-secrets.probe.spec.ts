@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
 import { Etcd3 } from 'etcd3';
-import type { Evidence, HostFile } from '@watchpost/shared';
+import type { Evidence, HostFile, ProbeResults } from '@watchpost/shared';
 import { DEFAULT_CHECK_OPTIONS } from '../../apps/agent/src/checks/check.js';
 import { etcdSecretsCiphertext } from '../../apps/agent/src/checks/encryption/etcd-secrets-ciphertext.check.js';
 import {
@@ -97,7 +97,11 @@ function hostFiles(manifestText: string): Record<string, HostFile> {
   };
 }
 
-function evidence(host: Record<string, HostFile>, probe: unknown, currentKeyId: string): Evidence {
+function evidence(
+  host: Record<string, HostFile>,
+  probe: ProbeResults['etcd-secrets'],
+  currentKeyId: string,
+): Evidence {
   return {
     schemaVersion: 1,
     collectedAt: '2026-06-01T00:00:00.000Z',

@@ -4,7 +4,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, test } from '@jest/globals';
-import type { Evidence, HostFile, ObservationHistory } from '@watchpost/shared';
+import type { Evidence, HostFile, ObservationHistory, ProbeResults } from '@watchpost/shared';
 import { DEFAULT_CHECK_OPTIONS } from '../../apps/agent/src/checks/check.js';
 import { kmsKeyRotation } from '../../apps/agent/src/checks/encryption/kms-key-rotation.check.js';
 import { kmsPluginHealth } from '../../apps/agent/src/checks/encryption/kms-plugin-health.check.js';
@@ -83,7 +83,7 @@ async function serve(opts: Parameters<typeof startKmsServer>[0]): Promise<KmsTes
   return s;
 }
 
-function evidence(probe: unknown, history?: ObservationHistory): Evidence {
+function evidence(probe: ProbeResults['kms'], history?: ObservationHistory): Evidence {
   const ev: Evidence = {
     schemaVersion: 1,
     collectedAt: '2026-06-01T00:00:00.000Z',

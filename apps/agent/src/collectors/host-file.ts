@@ -1,6 +1,5 @@
 import { readFile, stat } from 'node:fs/promises';
-import type { HostFile } from '@watchpost/shared';
-import { redactEncryptionSecrets } from '../checks/encryption/lib/encryption-config.js';
+import { type HostFile, redactEncryptionSecrets } from '@watchpost/shared';
 import { looksLikePrivateKey, redactKubeconfigSecrets, splitKeyMaterial } from './private-key.js';
 
 /** Files bigger than this are recorded with an error instead of their content (no config file is this big). */

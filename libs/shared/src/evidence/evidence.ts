@@ -4,6 +4,8 @@
  * scan feed the very same checks.
  */
 
+import type { ProbeResults } from './probes.js';
+
 /** Where a cluster runs: AKS hybrid (HCI / Azure Local), AKS in Azure, Arc-enabled, anything else. */
 export type Platform = 'aks-hci' | 'aks' | 'arc' | 'other';
 /** What the cluster is for: an AKS-hybrid management cluster, a workload cluster, or a Fleet hub cluster. */
@@ -113,7 +115,7 @@ export interface KmsKeyObservation {
 /**
  * The whole snapshot. Keys of `kube` are full resource names as in the bundle (`pods`,
  * `networkpolicies.networking.k8s.io`); keys of `host` are absolute paths; keys of `probes` are probe
- * names (`tls-endpoints`, `kms`, `etcd-secrets`), each in the shape its area defines.
+ * names (`tls-endpoints`, `kms`, `etcd-secrets`), each in the shape `PROBE_SCHEMAS` defines.
  */
 export interface Evidence {
   schemaVersion: 1;
@@ -122,7 +124,7 @@ export interface Evidence {
   cluster: ClusterInfo;
   kube: Record<string, KubeResource>;
   host: Record<string, HostFile>;
-  probes: Record<string, unknown>;
+  probes: ProbeResults;
   history?: ObservationHistory;
   collectorErrors: CollectorError[];
   /** Where the evidence came from: `live` or `bundle:<dir>`. */

@@ -1,9 +1,7 @@
-import type { Evidence } from '@watchpost/shared';
+import { endpointAddress, type Evidence, hostConfig, staticPod } from '@watchpost/shared';
 import type { Check, CheckFinding } from '../check.js';
 import { certFacts, describe, isCaCert, nothingToJudge, inventoryOrError } from './lib/common.js';
-import { hostConfig, staticPod } from './lib/host-config.js';
 import { uniqueCertificates, type CertEntry, type CertInventory } from './lib/inventory.js';
-import { endpointAddress } from './lib/tls-endpoints.js';
 import { certName, issuedBy, verifyChain, type CertInfo } from './lib/x509.js';
 
 /** A certificate and the CA bundle that must verify it, with who relies on that. */

@@ -1,6 +1,6 @@
 import type { Check, CheckFinding } from '../check.js';
 import { clusterRef } from './lib/common.js';
-import { hostConfig } from './lib/host-config.js';
+import { hostConfig } from '@watchpost/shared';
 
 /**
  * Private keys (and kubeconfigs that embed one) readable by group or others let any local account or

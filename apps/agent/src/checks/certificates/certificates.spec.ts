@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
 import type { Evidence } from '@watchpost/shared';
 import { readBundle } from '../../collectors/bundle.reader.js';
 import { runChecks } from '../../scan/runner.js';
-import { b64, issue, type TestCert } from './lib/fixture-pki.js';
+import { b64, issue, type TestCert } from '../../testing/fixture-pki.js';
 import { certificateInventory } from './lib/inventory.js';
 import { parsePemCertificates } from './lib/x509.js';
 import { observeCertificates } from './observe.js';

@@ -6,7 +6,7 @@ import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'nod
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { b64, issue, rsaKeyPem, type TestCert } from './lib/fixture-pki.js';
+import { b64, issue, rsaKeyPem, type TestCert } from '../../testing/fixture-pki.js';
 
 const ROOT = fileURLToPath(new URL('../../../../../test/fixtures/checks', import.meta.url));
 const NOW = '2026-06-01T00:00:00Z';

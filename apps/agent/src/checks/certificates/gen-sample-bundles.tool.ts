@@ -6,7 +6,7 @@
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { b64, issue } from './lib/fixture-pki.js';
+import { b64, issue } from '../../testing/fixture-pki.js';
 
 const ROOT = fileURLToPath(new URL('../../../../../test/fixtures/bundles', import.meta.url));
 const PKI = '/etc/kubernetes/pki';

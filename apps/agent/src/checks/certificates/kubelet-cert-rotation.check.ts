@@ -1,7 +1,7 @@
 import { posix } from 'node:path';
 import type { Check, CheckFinding } from '../check.js';
 import { certFacts, clusterRef, describe, shareLeft, validityText } from './lib/common.js';
-import { hostConfig, KUBELET_DEFAULT_CERT_DIR } from './lib/host-config.js';
+import { hostConfig, KUBELET_DEFAULT_CERT_DIR } from '@watchpost/shared';
 import { certificateInventory } from './lib/inventory.js';
 import { issuedBy } from './lib/x509.js';
 

@@ -1,12 +1,13 @@
 import type { Check, CheckContext, CheckFinding } from '../check.js';
-import { encryptionSetups, type EncryptionSetup } from './lib/apiserver.js';
-import { cannotCheck, managedControlPlane } from './lib/common.js';
 import {
   describeProvider,
-  ruleFor,
   type EncryptionConfig,
+  type EncryptionSetup,
+  encryptionSetups,
   type ProviderConfig,
-} from './lib/encryption-config.js';
+  ruleFor,
+} from '@watchpost/shared';
+import { cannotCheck, managedControlPlane } from './lib/common.js';
 
 /** The verdict for `secrets` from one config. */
 function verdictForSecrets(

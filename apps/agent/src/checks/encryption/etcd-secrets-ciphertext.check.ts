@@ -1,13 +1,13 @@
 import type { Check, CheckContext, CheckFinding } from '../check.js';
-import { firstValidConfig } from './lib/apiserver.js';
-import { cannotCheck, managedControlPlane } from './lib/common.js';
-import { describeProvider, ruleFor, storageClass } from './lib/encryption-config.js';
 import {
-  etcdSecretsProbeResult,
-  kmsProbeResult,
-  parseProbe,
+  describeProvider,
   type EtcdStorageGroup,
-} from './lib/probe-results.js';
+  firstValidConfig,
+  readProbe,
+  ruleFor,
+  storageClass,
+} from '@watchpost/shared';
+import { cannotCheck, managedControlPlane } from './lib/common.js';
 
 function label(g: EtcdStorageGroup): string {
   if (g.storage === 'plaintext' || g.storage === 'unknown') return g.storage;
@@ -25,7 +25,7 @@ export const etcdSecretsCiphertext: Check = {
     const { evidence } = ctx;
     const managed = managedControlPlane(evidence, 'etcd');
     if (managed) return [managed];
-    const probe = parseProbe(etcdSecretsProbeResult, 'etcd-secrets', evidence);
+    const probe = readProbe(evidence, 'etcd-secrets');
     if (!probe.ok) return [cannotCheck(evidence, `could not sample secrets in etcd: ${probe.reason}`)];
     const r = probe.value;
     const resource = { kind: 'EtcdKeyspace', path: r.prefix };
@@ -50,7 +50,7 @@ export const etcdSecretsCiphertext: Check = {
     const writeClass = write ? storageClass(write) : undefined;
     let currentKeyId: string | undefined;
     if (write?.type === 'kms' && write.apiVersion === 'v2') {
-      const kms = parseProbe(kmsProbeResult, 'kms', evidence);
+      const kms = readProbe(evidence, 'kms');
       if (kms.ok)
         currentKeyId = kms.value.providers.find((p) => p.name === write.name && !p.error)?.keyId || undefined;
     }

@@ -1,7 +1,6 @@
-import type { KmsKeyObservation } from '@watchpost/shared';
+import { type KmsKeyObservation, type KmsProviderStatus, readProbe } from '@watchpost/shared';
 import type { Check, CheckContext, CheckFinding } from '../check.js';
 import { cannotCheck, configuredKms, managedControlPlane } from './lib/common.js';
-import { kmsProbeResult, parseProbe, type KmsProviderStatus } from './lib/probe-results.js';
 
 const DAY_MS = 86_400_000;
 
@@ -59,7 +58,7 @@ export const kmsKeyRotation: Check = {
         },
       ];
     }
-    const probe = parseProbe(kmsProbeResult, 'kms', evidence);
+    const probe = readProbe(evidence, 'kms');
     if (!probe.ok) {
       return [cannotCheck(evidence, `could not check KMS key rotation: ${probe.reason}`)];
     }

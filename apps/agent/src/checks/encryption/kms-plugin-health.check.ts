@@ -1,6 +1,6 @@
 import type { Check, CheckContext, CheckFinding } from '../check.js';
 import { cannotCheck, configuredKms, managedControlPlane } from './lib/common.js';
-import { kmsProbeResult, parseProbe, type KmsProviderStatus } from './lib/probe-results.js';
+import { type KmsProviderStatus, readProbe } from '@watchpost/shared';
 
 function judge(p: KmsProviderStatus): CheckFinding {
   const resource = { kind: 'KmsProvider', name: p.name, path: p.endpoint };
@@ -93,7 +93,7 @@ export const kmsPluginHealth: Check = {
         },
       ];
     }
-    const probe = parseProbe(kmsProbeResult, 'kms', evidence);
+    const probe = readProbe(evidence, 'kms');
     if (!probe.ok) {
       return [cannotCheck(evidence, `could not check the KMS plugin: ${probe.reason}`)];
     }

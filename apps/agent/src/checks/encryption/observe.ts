@@ -1,7 +1,6 @@
-import type { Evidence } from '@watchpost/shared';
+import { type Evidence, readProbe } from '@watchpost/shared';
 import type { ScanObservations } from '../../history/observations.js';
 import { currentKeyId } from './kms-key-rotation.check.js';
-import { kmsProbeResult, parseProbe } from './lib/probe-results.js';
 
 /**
  * KMS key ids seen in this evidence, by provider name: v2 `Status.key_id`, or the provider name for v1
@@ -9,7 +8,7 @@ import { kmsProbeResult, parseProbe } from './lib/probe-results.js';
  * outage never looks like a rotation.
  */
 export function observeKmsKeys(evidence: Evidence): ScanObservations['kmsKeys'] {
-  const probe = parseProbe(kmsProbeResult, 'kms', evidence);
+  const probe = readProbe(evidence, 'kms');
   if (!probe.ok) return {};
   const out: ScanObservations['kmsKeys'] = {};
   for (const p of probe.value.providers) {

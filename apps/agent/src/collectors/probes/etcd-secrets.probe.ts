@@ -1,14 +1,16 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Etcd3 } from 'etcd3';
-import type { Evidence } from '@watchpost/shared';
-import { findApiServers, hostPathFor, type ApiServerSource } from '../../checks/encryption/lib/apiserver.js';
 import {
+  type ApiServerSource,
   classifyPrefix,
-  kmsV2KeyId,
   type EtcdSecretsProbeResult,
   type EtcdStorageGroup,
-} from '../../checks/encryption/lib/probe-results.js';
+  type Evidence,
+  findApiServers,
+  hostPathFor,
+  kmsV2KeyId,
+} from '@watchpost/shared';
 import type { Probe, ProbeContext } from './probe.js';
 
 /** Options of the etcd sample (defaults suit clusters from a handful to tens of thousands of secrets). */
@@ -212,4 +214,7 @@ export async function collectEtcdSecrets(
 }
 
 /** The `etcd-secrets` live probe. */
-export const etcdSecretsProbe: Probe = { name: 'etcd-secrets', collect: (ctx) => collectEtcdSecrets(ctx) };
+export const etcdSecretsProbe: Probe<'etcd-secrets'> = {
+  name: 'etcd-secrets',
+  collect: (ctx) => collectEtcdSecrets(ctx),
+};

@@ -1,17 +1,16 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { Evidence } from '@watchpost/shared';
 import {
-  encryptionSetups,
-  hostPathFor,
   type EncryptionSetup,
-} from '../../checks/encryption/lib/apiserver.js';
-import {
+  encryptionSetups,
+  type Evidence,
+  hostPathFor,
+  type KmsProbeResult,
   kmsProviders,
+  type KmsProviderStatus,
   parseEncryptionConfig,
   type ParseResult,
-} from '../../checks/encryption/lib/encryption-config.js';
-import type { KmsProbeResult, KmsProviderStatus } from '../../checks/encryption/lib/probe-results.js';
+} from '@watchpost/shared';
 import { KmsCallError, kmsV1Version, kmsV2Status } from './kms.client.js';
 import type { Probe, ProbeContext } from './probe.js';
 
@@ -101,4 +100,4 @@ export async function collectKms(ctx: ProbeContext): Promise<KmsProbeResult> {
 }
 
 /** The `kms` live probe. */
-export const kmsProbe: Probe = { name: 'kms', collect: collectKms };
+export const kmsProbe: Probe<'kms'> = { name: 'kms', collect: collectKms };

@@ -1,4 +1,4 @@
-import type { HostFile, KubeResource } from '@watchpost/shared';
+import type { HostFile, KubeResource, ProbeFailure, ProbeName, ProbeResultOf } from '@watchpost/shared';
 
 /** What a live probe may look at: the host files and Kubernetes lists collected before it. */
 export interface ProbeContext {
@@ -10,8 +10,11 @@ export interface ProbeContext {
   hostRoot: string;
 }
 
-/** A live probe (TLS endpoints, KMS plugin, etcd sample). Its result goes to `evidence.probes[name]`. */
-export interface Probe {
-  name: string;
-  collect(ctx: ProbeContext): Promise<unknown>;
+/**
+ * A live probe (TLS endpoints, KMS plugin, etcd sample). Its result goes to `evidence.probes[name]`, in the
+ * shape the shared `PROBE_SCHEMAS[name]` defines: the compiler holds the probe to the checks' contract.
+ */
+export interface Probe<K extends ProbeName = ProbeName> {
+  name: K;
+  collect(ctx: ProbeContext): Promise<ProbeResultOf<K> | ProbeFailure>;
 }

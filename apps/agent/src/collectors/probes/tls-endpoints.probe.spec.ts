@@ -1,4 +1,5 @@
 import { once } from 'node:events';
+import { X509Certificate } from 'node:crypto';
 import {
   createServer as createNetServer,
   type AddressInfo,
@@ -7,10 +8,8 @@ import {
 } from 'node:net';
 import { createServer, type Server } from 'node:tls';
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
-import type { Evidence, HostFile } from '@watchpost/shared';
-import { b64, issue, type TestCert } from '../../checks/certificates/lib/fixture-pki.js';
-import { readTlsEndpoints } from '../../checks/certificates/lib/tls-endpoints.js';
-import { parsePemCertificates } from '../../checks/certificates/lib/x509.js';
+import { type Evidence, type HostFile, readTlsEndpoints } from '@watchpost/shared';
+import { b64, issue, type TestCert } from '../../testing/fixture-pki.js';
 import { runChecks } from '../../scan/runner.js';
 import { probeEndpoint, probeTargets, tlsEndpointsProbe, tlsTargets } from './tls-endpoints.probe.js';
 
@@ -78,10 +77,12 @@ describe('tls-endpoints probe', () => {
     const obs = await probeEndpoint({ name: 'kube-apiserver', host: '127.0.0.1', port, from: 'test' }, 2000);
     expect(obs.error).toBeUndefined();
     expect(obs.protocol).toMatch(/^TLSv1\.[23]$/);
-    const parsed = parsePemCertificates((obs.chainPem ?? []).join('\n'));
-    if (!parsed.ok) throw new Error(parsed.reason);
-    expect(parsed.certs.map((c) => c.commonName)).toEqual(['kube-apiserver', 'probe-test-intermediate']);
-    expect(parsed.certs[0].serial).toBe(leaf.cert.serialNumber.toUpperCase());
+    const parsed = (obs.chainPem ?? []).map((pem) => new X509Certificate(pem));
+    expect(parsed.map((c) => /CN=([^\n,]+)/.exec(c.subject)?.[1])).toEqual([
+      'kube-apiserver',
+      'probe-test-intermediate',
+    ]);
+    expect(parsed[0].serialNumber).toBe(leaf.cert.serialNumber.toUpperCase());
   });
 
   test('a closed port is recorded as an error, not thrown', async () => {

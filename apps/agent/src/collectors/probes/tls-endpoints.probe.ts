@@ -1,13 +1,14 @@
 import { isIP } from 'node:net';
 import { connect, type DetailedPeerCertificate } from 'node:tls';
-import type { Evidence } from '@watchpost/shared';
-import { hostConfig, staticPod } from '../../checks/certificates/lib/host-config.js';
 import {
   endpointAddress,
+  type Evidence,
+  hostConfig,
+  staticPod,
   TLS_ENDPOINTS_PROBE,
   type TlsEndpointObservation,
   type TlsEndpointsEvidence,
-} from '../../checks/certificates/lib/tls-endpoints.js';
+} from '@watchpost/shared';
 import type { Probe, ProbeContext } from './probe.js';
 
 /** Where to knock: an address and why we think the component listens there. */
@@ -155,7 +156,7 @@ export async function probeTargets(
 }
 
 /** The live TLS probe: what the API server and kubelet ports actually serve (DESIGN.md section 3, item 1). */
-export const tlsEndpointsProbe: Probe = {
+export const tlsEndpointsProbe: Probe<typeof TLS_ENDPOINTS_PROBE> = {
   name: TLS_ENDPOINTS_PROBE,
   collect(ctx: ProbeContext) {
     return probeTargets(tlsTargets(ctx), ctx.timeoutMs);

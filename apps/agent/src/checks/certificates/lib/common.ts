@@ -1,6 +1,5 @@
-import type { Evidence, ResourceRef } from '@watchpost/shared';
+import { type Evidence, hostConfig, type ResourceRef } from '@watchpost/shared';
 import type { CheckFinding, CheckOptions } from '../../check.js';
-import { hostConfig } from './host-config.js';
 import { certificateInventory, type CertEntry, type CertInventory } from './inventory.js';
 import { certName, type CertInfo } from './x509.js';
 

@@ -1,7 +1,5 @@
 import { posix } from 'node:path';
-import type { Evidence, HostFile, KubeObject, ResourceRef } from '@watchpost/shared';
-import { hostConfig, staticPod } from './host-config.js';
-import { endpointAddress, readTlsEndpoints, TLS_ENDPOINTS_PROBE } from './tls-endpoints.js';
+import { endpointAddress, type Evidence, hostConfig, type HostFile, type KubeObject, readTlsEndpoints, type ResourceRef, staticPod, TLS_ENDPOINTS_PROBE } from '@watchpost/shared';
 import { parsePemCertificates, type CertInfo } from './x509.js';
 
 /** Where a certificate was found. */

@@ -1,7 +1,6 @@
 import { createHash, createPrivateKey, createPublicKey } from 'node:crypto';
 import { posix } from 'node:path';
-import { factsFromRedactedKey, type Evidence, type PrivateKeyFacts, type ResourceRef } from '@watchpost/shared';
-import { hostConfig, staticPod } from './host-config.js';
+import { type Evidence, factsFromRedactedKey, hostConfig, type PrivateKeyFacts, type ResourceRef, staticPod } from '@watchpost/shared';
 import type { CertInventory, CertEntry } from './inventory.js';
 
 /** Static pod flag pairs naming a certificate and its key. */

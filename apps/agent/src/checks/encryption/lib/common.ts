@@ -1,7 +1,5 @@
-import type { Evidence } from '@watchpost/shared';
+import { encryptionSetups, type Evidence, kmsProviders } from '@watchpost/shared';
 import type { CheckFinding } from '../../check.js';
-import { encryptionSetups } from './apiserver.js';
-import { kmsProviders } from './encryption-config.js';
 
 /**
  * AKS in Azure runs the control plane (API server, etcd, KMS plugin) out of the customer's reach: the agent's

@@ -1,7 +1,7 @@
 import { describe, expect, test } from '@jest/globals';
-import type { Evidence, HostFile, KubeObject } from '@watchpost/shared';
+import type { Evidence, HostFile, KubeObject } from './evidence.js';
 import { encryptionSetups, findApiServers, hostPathFor, parseFlags } from './apiserver.js';
-import { classifyPrefix, kmsV2KeyId } from './probe-results.js';
+import { classifyPrefix, kmsV2KeyId } from './encryption-probes.js';
 
 function evidence(host: Record<string, HostFile>, pods?: KubeObject[]): Evidence {
   const ev: Evidence = {

@@ -1,5 +1,5 @@
 import { posix } from 'node:path';
-import type { Evidence, HostFile } from '@watchpost/shared';
+import type { Evidence, HostFile } from './evidence.js';
 import { parse } from 'yaml';
 
 /**
@@ -121,7 +121,7 @@ function boolFlag(v: string): boolean | undefined {
 }
 
 /** `--a=b --c d` tokens -> map; bare `--flag` is "true". */
-export function parseFlags(tokens: readonly string[]): Record<string, string> {
+export function parseFlagTokens(tokens: readonly string[]): Record<string, string> {
   const flags: Record<string, string> = {};
   for (let i = 0; i < tokens.length; i++) {
     const t = tokens[i] ?? '';
@@ -148,7 +148,7 @@ function staticPodFrom(path: string, doc: Record<string, unknown>): StaticPod[] 
     const args = (Array.isArray(c['args']) ? (c['args'] as unknown[]) : []).map(String);
     const component = posix.basename(command[0] ?? str(c['name']) ?? '');
     // The flag may sit in command or args: read both (DESIGN.md section 10).
-    out.push({ path, component, flags: parseFlags([...command, ...args]) });
+    out.push({ path, component, flags: parseFlagTokens([...command, ...args]) });
   }
   return out;
 }
@@ -159,7 +159,7 @@ function kubeletFlagsFrom(file: HostFile): { flag: string; value: string }[] {
   for (const line of (file.content ?? '').split('\n')) {
     const m = /^\s*(KUBELET_[A-Z_]*ARGS)\s*=\s*"?([^"]*)"?\s*$/.exec(line);
     if (!m) continue;
-    const flags = parseFlags((m[2] ?? '').split(/\s+/).filter(Boolean));
+    const flags = parseFlagTokens((m[2] ?? '').split(/\s+/).filter(Boolean));
     for (const [flag, value] of Object.entries(flags)) out.push({ flag, value });
   }
   return out;

@@ -35,7 +35,11 @@ export interface TestCertSpec {
 }
 
 export function rsaKeyPem(bits = 2048): string {
-  return generateKeyPairSync('rsa', { modulusLength: bits, publicKeyEncoding: { type: 'spki', format: 'pem' }, privateKeyEncoding: { type: 'pkcs1', format: 'pem' } }).privateKey;
+  return generateKeyPairSync('rsa', {
+    modulusLength: bits,
+    publicKeyEncoding: { type: 'spki', format: 'pem' },
+    privateKeyEncoding: { type: 'pkcs1', format: 'pem' },
+  }).privateKey;
 }
 
 export function issue(spec: TestCertSpec): TestCert {
@@ -44,7 +48,8 @@ export function issue(spec: TestCertSpec): TestCert {
   const cert = forge.pki.createCertificate();
   cert.publicKey = forge.pki.setRsaPublicKey(key.n, key.e);
   // Positive, minimal DER serial: first byte 0x10-0x7f.
-  const serial = spec.serialHex ?? (0x10 + (randomBytes(1)[0] % 0x70)).toString(16) + randomBytes(7).toString('hex');
+  const serial =
+    spec.serialHex ?? (0x10 + (randomBytes(1)[0] % 0x70)).toString(16) + randomBytes(7).toString('hex');
   cert.serialNumber = serial;
   cert.validity.notBefore = new Date(spec.notBefore);
   cert.validity.notAfter = new Date(spec.notAfter);
@@ -55,13 +60,22 @@ export function issue(spec: TestCertSpec): TestCert {
   cert.setIssuer(spec.issuer ? spec.issuer.cert.subject.attributes : subject);
   const ext: object[] = [];
   if (spec.ca) {
-    ext.push({ name: 'basicConstraints', cA: true, critical: true }, { name: 'keyUsage', keyCertSign: true, cRLSign: true, digitalSignature: true, critical: true });
+    ext.push(
+      { name: 'basicConstraints', cA: true, critical: true },
+      { name: 'keyUsage', keyCertSign: true, cRLSign: true, digitalSignature: true, critical: true },
+    );
   } else {
-    ext.push({ name: 'basicConstraints', cA: false }, { name: 'keyUsage', digitalSignature: true, keyEncipherment: true, critical: true });
+    ext.push(
+      { name: 'basicConstraints', cA: false },
+      { name: 'keyUsage', digitalSignature: true, keyEncipherment: true, critical: true },
+    );
     const usage = spec.usage ?? 'server';
     ext.push({ name: 'extKeyUsage', serverAuth: usage !== 'client', clientAuth: usage !== 'server' });
   }
-  const alt = [...(spec.dns ?? []).map((value) => ({ type: 2, value })), ...(spec.ips ?? []).map((ip) => ({ type: 7, ip }))];
+  const alt = [
+    ...(spec.dns ?? []).map((value) => ({ type: 2, value })),
+    ...(spec.ips ?? []).map((ip) => ({ type: 7, ip })),
+  ];
   if (alt.length) ext.push({ name: 'subjectAltName', altNames: alt });
   ext.push({ name: 'subjectKeyIdentifier' });
   cert.setExtensions(ext);

@@ -1,10 +1,10 @@
 import { z } from 'zod';
-import type { Evidence } from '@watchpost/shared';
 
 /**
  * Shapes of `evidence.probes.kms` and `evidence.probes['etcd-secrets']` (live probes, or
- * `probes/kms.json` / `probes/etcd-secrets.json` in a bundle). Checks parse them with these schemas, so a
- * hand-edited bundle file that does not fit is reported as such instead of crashing a check.
+ * `probes/kms.json` / `probes/etcd-secrets.json` in a bundle), and the etcd storage-prefix parsers the etcd
+ * probe uses. Checks read them through `readProbe` (probes.ts), so a hand-edited bundle file that does not
+ * fit is reported as such instead of crashing a check.
  */
 
 /** Why a KMS call did not answer: the plugin's fault (`timeout`, `unreachable`, `protocol`) or the agent's (`permission`). */
@@ -83,39 +83,6 @@ export const etcdSecretsProbeResult = z.object({
 });
 /** Result of the etcd sample. */
 export type EtcdSecretsProbeResult = z.infer<typeof etcdSecretsProbeResult>;
-
-/** Parses a probe result, or says which field of which probe is wrong. */
-export function parseProbe<T>(
-  schema: z.ZodType<T>,
-  name: string,
-  evidence: Evidence,
-): { ok: true; value: T } | { ok: false; reason: string } {
-  const value = evidence.probes[name];
-  if (value === undefined) {
-    const failed = evidence.collectorErrors.find((e) => e.source === `probe/${name}`);
-    if (failed) return { ok: false, reason: `probe "${name}" failed: ${failed.message}` };
-    return {
-      ok: false,
-      reason: `probe "${name}" did not run (live: it runs on control-plane nodes only; bundle: probes/${name}.json is missing)`,
-    };
-  }
-  if (
-    typeof value === 'object' &&
-    value !== null &&
-    'error' in value &&
-    !('providers' in value) &&
-    !('groups' in value)
-  ) {
-    return { ok: false, reason: `probe "${name}" failed: ${String(value.error)}` };
-  }
-  const r = schema.safeParse(value);
-  if (r.success) return { ok: true, value: r.data };
-  const issue = r.error.issues[0];
-  return {
-    ok: false,
-    reason: `probes/${name}.json does not have the expected shape: ${issue ? `${issue.path.join('.') || '(root)'}: ${issue.message}` : 'invalid'}`,
-  };
-}
 
 /** Storage class of a value prefix, e.g. `k8s:enc:kms:v2:aks-kms:` -> kms-v2 "aks-kms"; only the prefix is read. */
 export function classifyPrefix(value: Uint8Array): {

@@ -1,6 +1,7 @@
 import { posix } from 'node:path';
 import { parseAllDocuments } from 'yaml';
-import type { Evidence, HostFile, KubeObject, ResourceRef } from '@watchpost/shared';
+import type { ResourceRef } from '../report/report.js';
+import type { Evidence, HostFile, KubeObject } from './evidence.js';
 import { parseEncryptionConfig, type ParseResult } from './encryption-config.js';
 
 /**
