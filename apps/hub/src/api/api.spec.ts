@@ -262,6 +262,23 @@ describe.each(['sqlite', 'postgres'] as const)('hub REST API on %s', (kind) => {
       expect(byName['new-cluster']).toMatchObject({ state: 'unknown', stale: true, lastReceivedAt: null });
     });
 
+    it('gives each listed cluster its open problems by severity and the worst open severity per area', async () => {
+      const { body } = await json('/api/v1/clusters');
+      const byName = Object.fromEntries(body.items.map((c: Body) => [c.name, c]));
+      // The resolved privileged pod of hci-mgmt is not open: workload has no marker.
+      expect(byName['hci-mgmt'].worstOpenSeverity).toEqual({ certificates: 'critical', access: 'high' });
+      expect(byName['hci-mgmt'].openBySeverity).toEqual({ critical: 1, high: 2, medium: 0, low: 0, info: 0 });
+      expect(byName['hci-wl1'].worstOpenSeverity).toEqual({ workload: 'medium', encryption: 'high' });
+      expect(byName['new-cluster'].worstOpenSeverity).toEqual({});
+      expect(byName['new-cluster'].openBySeverity).toEqual({
+        critical: 0,
+        high: 0,
+        medium: 0,
+        low: 0,
+        info: 0,
+      });
+    });
+
     it('filters clusters by platform, role and staleness', async () => {
       const names = async (q: string) =>
         (await json(`/api/v1/clusters?${q}`)).body.items.map((c: Body) => c.name);

@@ -22,12 +22,59 @@ import { agentsByCluster, currentOnly, findingsQb, PROBLEMS, SEVERITY_LIST, toNu
 import type { ClusterView, Page } from './posture.types.js';
 import { scoreOf } from './scoring.js';
 
+/** Open problems of one cluster: counts by severity and the worst severity per area. */
+export interface OpenProblems {
+  openBySeverity: Record<Severity, number>;
+  worstOpenSeverity: Partial<Record<Area, Severity>>;
+}
+
+const noOpenProblems = (): OpenProblems => ({
+  openBySeverity: Object.fromEntries(SEVERITY_LIST.map((s) => [s, 0])) as Record<Severity, number>,
+  worstOpenSeverity: {},
+});
+
+/**
+ * Open problems (fail, warn, error, not resolved) of the named clusters, one grouped query per 500 names: the
+ * fleet heatmap marks every cluster x area cell with its worst open severity.
+ */
+export async function openProblemsOf(
+  ds: DataSource,
+  names: readonly string[],
+): Promise<Map<string, OpenProblems>> {
+  const out = new Map<string, OpenProblems>();
+  for (let i = 0; i < names.length; i += 500) {
+    const rows = await findingsQb(ds, 'f')
+      .select('f.clusterName', 'cluster')
+      .addSelect('f.area', 'area')
+      .addSelect('f.severity', 'severity')
+      .addSelect('COUNT(*)', 'n')
+      .where('f.clusterName IN (:...names)', { names: names.slice(i, i + 500) })
+      .andWhere('f.outcome IN (:...problems)', { problems: PROBLEMS })
+      .andWhere('f.resolvedAt IS NULL')
+      .groupBy('f.clusterName')
+      .addGroupBy('f.area')
+      .addGroupBy('f.severity')
+      .getRawMany<{ cluster: string; area: Area; severity: Severity; n: string | number }>();
+    for (const r of rows) {
+      const p = out.get(r.cluster) ?? noOpenProblems();
+      out.set(r.cluster, p);
+      if (p.openBySeverity[r.severity] === undefined) continue;
+      p.openBySeverity[r.severity] += toNum(r.n);
+      const worst = p.worstOpenSeverity[r.area];
+      if (!worst || SEVERITY_LIST.indexOf(r.severity) < SEVERITY_LIST.indexOf(worst))
+        p.worstOpenSeverity[r.area] = r.severity;
+    }
+  }
+  return out;
+}
+
 /** A cluster row as the API lists it, with its liveness as of `now` (ms). */
 export function clusterView(
   c: ClusterEntity,
   agents: readonly AgentEntity[],
   now: number,
   staleAfterMs: number,
+  open: OpenProblems = noOpenProblems(),
 ): ClusterView {
   return {
     name: c.name,
@@ -46,6 +93,8 @@ export function clusterView(
       clockSkewMs: c.clockSkewMs,
     },
     liveness: clusterLiveness(c, agents, now, staleAfterMs),
+    openBySeverity: open.openBySeverity,
+    worstOpenSeverity: open.worstOpenSeverity,
   };
 }
 
@@ -94,9 +143,13 @@ export class ClustersQueryService {
       this.ds,
       page.map((c) => c.name),
     );
+    const open = await openProblemsOf(
+      this.ds,
+      page.map((c) => c.name),
+    );
     const last = page[page.length - 1];
     return {
-      items: page.map((c) => clusterView(c, agents.get(c.name) ?? [], now, staleAfterMs)),
+      items: page.map((c) => clusterView(c, agents.get(c.name) ?? [], now, staleAfterMs, open.get(c.name))),
       nextCursor: more && last ? encodeCursor('clusters', [last.name]) : null,
     };
   }
@@ -120,11 +173,8 @@ export class ClustersQueryService {
       .addGroupBy('f.severity')
       .getRawMany<{ area: Area; outcome: Outcome; severity: Severity; n: string | number }>();
     const byArea = Object.fromEntries(AREAS.map((a) => [a, emptyCounts()])) as Record<Area, OutcomeCounts>;
-    const openBySeverity = Object.fromEntries(SEVERITY_LIST.map((s) => [s, 0])) as Record<Severity, number>;
-    for (const g of grouped) {
-      if (byArea[g.area]) byArea[g.area][g.outcome] += toNum(g.n);
-      if (PROBLEMS.includes(g.outcome)) openBySeverity[g.severity] += toNum(g.n);
-    }
+    const open = (await openProblemsOf(this.ds, [name])).get(name);
+    for (const g of grouped) if (byArea[g.area]) byArea[g.area][g.outcome] += toNum(g.n);
     const lastReport = await this.ds
       .getRepository(ReportEntity)
       .createQueryBuilder('r')
@@ -133,9 +183,8 @@ export class ClustersQueryService {
       .addOrderBy('r.id', 'DESC')
       .getOne();
     return {
-      ...clusterView(c, agents, now, staleAfterMs),
+      ...clusterView(c, agents, now, staleAfterMs, open),
       posture: Object.fromEntries(AREAS.map((a) => [a, { ...byArea[a], score: scoreOf(byArea[a]) }])),
-      openBySeverity,
       agents: agents.map((a) => agentView(a, now)),
       newestReport: lastReport
         ? {

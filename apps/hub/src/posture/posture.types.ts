@@ -67,6 +67,10 @@ export interface ClusterView {
     clockSkewMs: number | null;
   };
   liveness: ClusterLiveness;
+  /** Open problems (fail, warn, error; not resolved) by severity. */
+  openBySeverity: Record<Severity, number>;
+  /** The worst severity among open problems per area (areas with none are absent): the heatmap's marker. */
+  worstOpenSeverity: Partial<Record<Area, Severity>>;
 }
 
 /** An agent as the API shows it. */
