@@ -143,6 +143,18 @@ describe.each(['sqlite', 'postgres'] as const)('web app in headless Chromium on 
     expect(await page.getAttribute(`${mgmt} td[data-area="certificates"] a`, 'aria-label')).toContain(
       'score 33 of 100',
     );
+    // The worst open severity marks the cell with a class and a shape, and says it in words.
+    expect(await page.getAttribute(`${mgmt} td[data-area="certificates"]`, 'class')).toContain(
+      'worst-critical',
+    );
+    expect(await page.textContent(`${mgmt} td[data-area="certificates"] .glyph`)).toBe('◆');
+    expect(await page.getAttribute(`${mgmt} td[data-area="access"] a`, 'aria-label')).toBe(
+      'hci-mgmt access: score 0 of 100, worst open finding high',
+    );
+    expect(await page.getAttribute(`${mgmt} td[data-area="overall"] a`, 'aria-label')).toContain(
+      'worst open finding critical',
+    );
+    expect(await page.locator(`${mgmt} td[data-area="workload"] .glyph`).count()).toBe(0);
     // Liveness and the report age in words, the exact time on hover.
     expect(await page.textContent('#heatmap tr[data-cluster="arc-edge"]')).toContain('stale');
     expect(await page.textContent('#heatmap tr[data-cluster="new-cluster"]')).toContain('never');
