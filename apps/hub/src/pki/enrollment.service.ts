@@ -343,7 +343,11 @@ export class EnrollmentService {
       return { certPem: s.certPem, serial: s.serial.toUpperCase() };
     } catch (err) {
       if (err instanceof PkiError)
-        throw new PkiHttpError(HttpStatus.BAD_REQUEST, PkiErrorCode.BadCsr, err.message);
+        throw new PkiHttpError(
+          HttpStatus.BAD_REQUEST,
+          err.code === 'weak-key' ? PkiErrorCode.WeakKey : PkiErrorCode.BadCsr,
+          err.message,
+        );
       throw err;
     }
   }

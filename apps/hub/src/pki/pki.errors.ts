@@ -4,6 +4,8 @@ import { HttpException, HttpStatus } from '@nestjs/common';
 export enum PkiErrorCode {
   BadRequest = 'bad_request',
   BadCsr = 'bad_csr',
+  /** RSA under 2048 bits, an EC curve other than P-256/P-384, or a signature digest weaker than SHA-256. */
+  WeakKey = 'weak_key',
   InvalidToken = 'invalid_enrollment_token',
   TokenUsed = 'enrollment_token_used',
   TokenExpired = 'enrollment_token_expired',

@@ -1,5 +1,6 @@
 import { describe, expect, it } from '@jest/globals';
-import { X509Certificate } from 'node:crypto';
+import { createPrivateKey as createPrivateKeyFrom, generateKeyPairSync, X509Certificate } from 'node:crypto';
+import forge from 'node-forge';
 import { once } from 'node:events';
 import type { AddressInfo } from 'node:net';
 import { connect, createServer, type TLSSocket } from 'node:tls';
@@ -10,8 +11,32 @@ import {
   createKeyPair,
   issueCertificate,
   PkiError,
+  readCsr,
   signCsr,
 } from './pki.js';
+
+/** A CSR as an old or careless tool would make it: RSA of `bits`, signed with `digest`. */
+function rsaCsr(bits: number, digest: 'sha1' | 'sha256' | 'md5' = 'sha256'): string {
+  const { privateKey } = generateKeyPairSync('rsa', {
+    modulusLength: bits,
+    privateKeyEncoding: { type: 'pkcs8', format: 'pem' },
+    publicKeyEncoding: { type: 'spki', format: 'pem' },
+  });
+  const key = forge.pki.privateKeyFromPem(privateKey);
+  const csr = forge.pki.createCertificationRequest();
+  csr.publicKey = forge.pki.setRsaPublicKey(key.n, key.e);
+  csr.setSubject([{ name: 'commonName', value: 'weak' }]);
+  csr.sign(key, forge.md[digest].create());
+  return forge.pki.certificationRequestToPem(csr);
+}
+
+function ecKey(curve: string): string {
+  return generateKeyPairSync('ec', {
+    namedCurve: curve,
+    privateKeyEncoding: { type: 'pkcs8', format: 'pem' },
+    publicKeyEncoding: { type: 'spki', format: 'pem' },
+  }).privateKey;
+}
 
 const now = new Date('2026-11-23T00:00:00Z');
 
@@ -62,7 +87,13 @@ async function handshake(opts: {
 
 describe('pki', () => {
   const ca = createCa({ commonName: 'Watchpost Test CA', validDays: 3650, now });
-  const serverCert = issueCertificate({ ca, commonName: 'hub', usage: 'server', sans: ['localhost', '127.0.0.1'], validDays: 30 });
+  const serverCert = issueCertificate({
+    ca,
+    commonName: 'hub',
+    usage: 'server',
+    sans: ['localhost', '127.0.0.1'],
+    validDays: 30,
+  });
 
   it('makes a self-signed CA that node:crypto reads as a CA', () => {
     const x = new X509Certificate(ca.certPem);
@@ -80,17 +111,80 @@ describe('pki', () => {
     expect(x.subject).toBe('CN=cluster-a.node-1');
     expect(x.serialNumber).toBe(signed.serial);
     expect(x.checkIssued(new X509Certificate(ca.certPem))).toBe(true);
-    const result = await handshake({ ca: ca.certPem, server: serverCert, client: { certPem: signed.certPem, keyPem: keys.privateKeyPem } });
+    const result = await handshake({
+      ca: ca.certPem,
+      server: serverCert,
+      client: { certPem: signed.certPem, keyPem: keys.privateKeyPem },
+    });
     expect(result).toEqual({ peerCn: 'cluster-a.node-1' });
   });
 
   it('keeps the CSR common name when none is given', () => {
     const keys = createKeyPair();
     const csrPem = createCsr({ commonName: 'agent-1', privateKeyPem: keys.privateKeyPem });
-    expect(new X509Certificate(signCsr({ ca, csrPem, validDays: 1, usage: 'client' }).certPem).subject).toBe('CN=agent-1');
+    expect(new X509Certificate(signCsr({ ca, csrPem, validDays: 1, usage: 'client' }).certPem).subject).toBe(
+      'CN=agent-1',
+    );
   });
 
-  it('refuses a tampered CSR and an EC key', () => {
+  describe('key policy (RSA >= 2048 or ECDSA P-256/P-384, SHA-256 or better)', () => {
+    const sign = (csrPem: string) =>
+      signCsr({ ca, csrPem, validDays: 1, usage: 'client', commonName: 'a.b' });
+
+    it('refuses RSA-512 and RSA-1024 naming the size and what is accepted', () => {
+      for (const bits of [512, 1024]) {
+        let err: unknown;
+        try {
+          sign(rsaCsr(bits));
+        } catch (e) {
+          err = e;
+        }
+        expect(err).toBeInstanceOf(PkiError);
+        expect((err as PkiError).code).toBe('weak-key');
+        expect((err as PkiError).message).toContain(`RSA-${bits}`);
+        expect((err as PkiError).message).toContain('at least 2048 bits');
+      }
+    });
+
+    it('refuses SHA-1 and MD5 signatures even on a strong key', () => {
+      expect(() => sign(rsaCsr(2048, 'sha1'))).toThrow(/signed with SHA1; the hub accepts/);
+      expect(() => sign(rsaCsr(2048, 'md5'))).toThrow(/signed with MD5/);
+      expect(readCsr(rsaCsr(2048, 'sha256')).facts).toEqual({ keyType: 'rsa', bits: 2048, digest: 'sha256' });
+    });
+
+    it('signs ECDSA P-256 and P-384 requests; the certificate carries the requester key and works in TLS', async () => {
+      for (const curve of ['prime256v1', 'secp384r1']) {
+        const key = ecKey(curve);
+        const csrPem = createCsr({ commonName: 'ignored', privateKeyPem: key });
+        expect(readCsr(csrPem).facts).toEqual({ keyType: 'ec', curve, digest: 'sha256' });
+        const { certPem } = sign(csrPem);
+        const x = new X509Certificate(certPem);
+        expect(x.subject).toBe('CN=a.b');
+        expect(x.checkIssued(new X509Certificate(ca.certPem))).toBe(true);
+        expect(x.verify(new X509Certificate(ca.certPem).publicKey)).toBe(true);
+        expect(x.checkPrivateKey(createPrivateKeyFrom(key))).toBe(true);
+        const verdict = await handshake({
+          ca: ca.certPem,
+          server: serverCert,
+          client: { certPem, keyPem: key },
+        });
+        expect(verdict).toEqual({ peerCn: 'a.b' });
+      }
+    });
+
+    it('refuses EC keys on other curves and a tampered EC request', () => {
+      expect(() => sign(createCsr({ commonName: 'x', privateKeyPem: ecKey('secp256k1') }))).toThrow(
+        /EC key on secp256k1; the hub accepts/,
+      );
+      const pem = createCsr({ commonName: 'x', privateKeyPem: ecKey('prime256v1') });
+      const der = Buffer.from(pem.split('\n').slice(1, -2).join(''), 'base64');
+      der[der.length - 10] ^= 0xff; // inside the signature
+      const bad = `-----BEGIN CERTIFICATE REQUEST-----\n${der.toString('base64')}\n-----END CERTIFICATE REQUEST-----\n`;
+      expect(() => sign(bad)).toThrow(/does not verify/);
+    });
+  });
+
+  it('refuses a tampered CSR and a key that is not RSA or EC', () => {
     const keys = createKeyPair();
     const csrPem = createCsr({ commonName: 'agent-1', privateKeyPem: keys.privateKeyPem });
     const other = createCsr({ commonName: 'agent-2', privateKeyPem: createKeyPair().privateKeyPem });
@@ -102,20 +196,33 @@ describe('pki', () => {
     const pem = `-----BEGIN CERTIFICATE REQUEST-----\n${tampered.toString('base64')}\n-----END CERTIFICATE REQUEST-----\n`;
     expect(() => signCsr({ ca, csrPem: pem, validDays: 1, usage: 'client' })).toThrow(/does not verify/);
     expect(() => signCsr({ ca, csrPem: 'garbage', validDays: 1, usage: 'client' })).toThrow(PkiError);
-    expect(() => createCsr({ commonName: 'x', privateKeyPem: createKeyPair('ec').privateKeyPem })).toThrow(/RSA private key/);
+    expect(() => createCsr({ commonName: 'x', privateKeyPem: 'not a key' })).toThrow(/RSA or EC private key/);
   });
 
   it('server certificates carry SANs that node:tls checks against the name dialled', async () => {
     const client = issueCertificate({ ca, commonName: 'agent-1', usage: 'client', validDays: 1 });
-    expect((await handshake({ ca: ca.certPem, server: serverCert, client, servername: 'localhost' })).peerCn).toBe('agent-1');
-    const wrongName = await handshake({ ca: ca.certPem, server: serverCert, client, servername: 'elsewhere.example' });
+    expect(
+      (await handshake({ ca: ca.certPem, server: serverCert, client, servername: 'localhost' })).peerCn,
+    ).toBe('agent-1');
+    const wrongName = await handshake({
+      ca: ca.certPem,
+      server: serverCert,
+      client,
+      servername: 'elsewhere.example',
+    });
     expect(wrongName.clientError).toMatch(/altnames|Hostname/i);
   });
 
   it('a client certificate from another CA, or an expired one, is refused by node:tls', async () => {
     const otherCa = createCa({ commonName: 'Other CA', validDays: 10 });
     const foreign = issueCertificate({ ca: otherCa, commonName: 'agent-1', usage: 'client', validDays: 1 });
-    const expired = issueCertificate({ ca, commonName: 'agent-1', usage: 'client', validDays: 1, now: new Date('2020-01-01T00:00:00Z') });
+    const expired = issueCertificate({
+      ca,
+      commonName: 'agent-1',
+      usage: 'client',
+      validDays: 1,
+      now: new Date('2020-01-01T00:00:00Z'),
+    });
     for (const client of [foreign, expired]) {
       const result = await handshake({ ca: ca.certPem, server: serverCert, client });
       expect(result.peerCn).toBeUndefined();
@@ -130,13 +237,22 @@ describe('pki', () => {
   it('fingerprints are sha256 of the DER and distinguish certificates', () => {
     const fp = certificateFingerprint(ca.certPem);
     expect(fp).toMatch(/^sha256:[0-9a-f]{64}$/);
-    expect(fp).toBe(`sha256:${new X509Certificate(ca.certPem).fingerprint256.replace(/:/g, '').toLowerCase()}`);
+    expect(fp).toBe(
+      `sha256:${new X509Certificate(ca.certPem).fingerprint256.replace(/:/g, '').toLowerCase()}`,
+    );
     expect(certificateFingerprint(serverCert.certPem)).not.toBe(fp);
     expect(() => certificateFingerprint('nope')).toThrow(/not a PEM certificate/);
   });
 
   it('honours an explicit notBefore', () => {
-    const c = issueCertificate({ ca, commonName: 'x', usage: 'both', validDays: 2, now, notBefore: new Date('2026-11-22T00:00:00Z') });
+    const c = issueCertificate({
+      ca,
+      commonName: 'x',
+      usage: 'both',
+      validDays: 2,
+      now,
+      notBefore: new Date('2026-11-22T00:00:00Z'),
+    });
     const x = new X509Certificate(c.certPem);
     expect(new Date(x.validFrom).toISOString()).toBe('2026-11-22T00:00:00.000Z');
     expect(new Date(x.validTo).toISOString()).toBe('2026-11-25T00:00:00.000Z');

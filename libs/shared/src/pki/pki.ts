@@ -1,12 +1,26 @@
-import { createHash, generateKeyPairSync, randomBytes, X509Certificate } from 'node:crypto';
+import {
+  createHash,
+  createPrivateKey,
+  createPublicKey,
+  generateKeyPairSync,
+  randomBytes,
+  sign as cryptoSign,
+  verify as cryptoVerify,
+  X509Certificate,
+  type KeyObject,
+} from 'node:crypto';
 import { isIP } from 'node:net';
 import forge from 'node-forge';
 
 /**
  * The fleet's PKI: a CA, key pairs, CSRs, signing and fingerprints (hub-agent contract 1).
  * node:crypto makes keys (fast, native); node-forge builds certificates and CSRs because node:crypto cannot.
- * node-forge signs only with RSA, so CA keys and agent keys are RSA 2048. Whether a chain is trusted is
- * left to Node's TLS stack, never decided here.
+ * node-forge signs only with RSA, so the CA key is RSA 2048; agent keys may be RSA or ECDSA (P-256, P-384):
+ * EC requests are read and verified with node:crypto, and their public key is placed into the certificate
+ * as the requester sent it. Whether a chain is trusted is left to Node's TLS stack, never decided here.
+ *
+ * Key policy (enrollment and renewal): RSA of at least 2048 bits or ECDSA on P-256/P-384, signed with
+ * SHA-256 or better. Anything else is refused with `weak-key` naming what was found and what is accepted.
  */
 
 /** A certificate authority: its certificate and private key, PEM. */
@@ -70,8 +84,15 @@ export function createCa(opts: { commonName: string; validDays: number; now?: Da
   return { certPem: forge.pki.certificateToPem(cert), keyPem: keys.privateKeyPem };
 }
 
-/** Builds a PKCS#10 CSR for `commonName`, signed with the (RSA) private key. */
+/** Builds a PKCS#10 CSR for `commonName`, signed (SHA-256) with the private key: RSA, or EC P-256/P-384. */
 export function createCsr(opts: { commonName: string; privateKeyPem: string }): string {
+  let keyObject: KeyObject;
+  try {
+    keyObject = createPrivateKey(opts.privateKeyPem);
+  } catch (err) {
+    throw new PkiError('bad-key', `CSR key must be an RSA or EC private key in PEM: ${message(err)}`);
+  }
+  if (keyObject.asymmetricKeyType === 'ec') return createEcCsr(opts.commonName, keyObject);
   const key = rsaPrivateKey(opts.privateKeyPem, 'CSR key');
   const csr = forge.pki.createCertificationRequest();
   csr.publicKey = forge.pki.setRsaPublicKey(key.n, key.e);
@@ -93,26 +114,186 @@ export function signCsr(opts: {
   sans?: string[];
   now?: Date;
 }): SignedCertificate {
-  let csr: ReturnType<typeof forge.pki.certificationRequestFromPem>;
-  try {
-    csr = forge.pki.certificationRequestFromPem(opts.csrPem);
-  } catch (err) {
-    throw new PkiError('bad-csr', `CSR is not a PEM PKCS#10 request with an RSA key: ${message(err)}`);
-  }
-  if (!verifies(csr)) throw new PkiError('bad-csr', 'CSR signature does not verify: the request was altered or not signed by its key');
-  const requested = csr.subject.getField('CN') as { value?: string } | null;
-  const commonName = opts.commonName ?? requested?.value;
+  const request = readCsr(opts.csrPem);
+  const commonName = opts.commonName ?? request.commonName;
   if (!commonName) throw new PkiError('bad-csr', 'CSR has no common name and none was given');
-  if (!csr.publicKey) throw new PkiError('bad-csr', 'CSR carries no public key');
   return buildLeaf({
     ca: opts.ca,
-    publicKey: csr.publicKey,
+    publicKey: request.publicKey,
     commonName,
     usage: opts.usage,
     sans: opts.sans,
     validDays: opts.validDays,
     now: opts.now,
   });
+}
+
+/** What the key policy found in a CSR: its key kind and size or curve, and its signature digest. */
+export interface CsrKeyFacts {
+  keyType: 'rsa' | 'ec';
+  /** RSA modulus bits. */
+  bits?: number;
+  /** EC curve as OpenSSL names it (`prime256v1`, `secp384r1`). */
+  curve?: string;
+  /** Digest of the CSR's signature (`sha1`, `sha256`, ...). */
+  digest: string;
+}
+
+const ACCEPTED = 'RSA of at least 2048 bits or ECDSA P-256/P-384, signed with SHA-256 or better';
+const STRONG_DIGESTS = new Set(['sha256', 'sha384', 'sha512']);
+const EC_CURVES = new Set(['prime256v1', 'secp384r1']);
+
+/** Refuses keys and signatures below the fleet's policy ({@link ACCEPTED}); throws `weak-key`. */
+export function assertKeyPolicy(facts: CsrKeyFacts): void {
+  const what =
+    facts.keyType === 'rsa'
+      ? `an RSA-${facts.bits ?? '?'} key`
+      : `an EC key on ${facts.curve ?? 'an unnamed curve'}`;
+  if (facts.keyType === 'rsa' && !((facts.bits ?? 0) >= 2048))
+    throw new PkiError('weak-key', `CSR carries ${what}; the hub accepts ${ACCEPTED}`);
+  if (facts.keyType === 'ec' && !EC_CURVES.has(facts.curve ?? ''))
+    throw new PkiError('weak-key', `CSR carries ${what}; the hub accepts ${ACCEPTED}`);
+  if (!STRONG_DIGESTS.has(facts.digest))
+    throw new PkiError(
+      'weak-key',
+      `CSR is signed with ${facts.digest.toUpperCase()}; the hub accepts ${ACCEPTED}`,
+    );
+}
+
+/** The public key of a verified request: an RSA key node-forge holds, or an EC SubjectPublicKeyInfo as sent. */
+type RequestKey = { rsa: forge.pki.PublicKey } | { spki: forge.asn1.Asn1 };
+
+/**
+ * Reads a PEM PKCS#10 request, verifies its signature (proof the requester holds the key) and applies the key
+ * policy. RSA requests go through node-forge; EC requests (which node-forge cannot read) through node:crypto.
+ */
+export function readCsr(csrPem: string): { commonName?: string; publicKey: RequestKey; facts: CsrKeyFacts } {
+  let asn: forge.asn1.Asn1;
+  try {
+    const pem = forge.pem.decode(csrPem);
+    const block = pem.find((b) => b.type === 'CERTIFICATE REQUEST' || b.type === 'NEW CERTIFICATE REQUEST');
+    if (!block) throw new Error('no CERTIFICATE REQUEST block');
+    asn = forge.asn1.fromDer(block.body, { decodeBitStrings: false } as unknown as boolean);
+  } catch (err) {
+    throw new PkiError('bad-csr', `CSR is not a PEM PKCS#10 request: ${message(err)}`);
+  }
+  const [info, sigAlg, sigBits] = asn.value as forge.asn1.Asn1[];
+  const spki = Array.isArray(info?.value) ? (info.value[2] as forge.asn1.Asn1 | undefined) : undefined;
+  if (!info || !sigAlg || !sigBits || !spki) throw new PkiError('bad-csr', 'CSR is not a PKCS#10 request');
+  let keyObject: KeyObject;
+  try {
+    keyObject = createPublicKey({ key: derBuffer(spki), format: 'der', type: 'spki' });
+  } catch (err) {
+    throw new PkiError('bad-csr', `CSR carries no readable public key: ${message(err)}`);
+  }
+  const sigOid = forge.asn1.derToOid((sigAlg.value as forge.asn1.Asn1[])[0]?.value as string);
+  const digest = SIGNATURE_DIGESTS[sigOid] ?? `unknown signature algorithm ${sigOid}`;
+  const details = keyObject.asymmetricKeyDetails ?? {};
+  if (keyObject.asymmetricKeyType === 'rsa') {
+    const facts: CsrKeyFacts = { keyType: 'rsa', bits: details.modulusLength ?? 0, digest };
+    let csr: forge.pki.CertificateSigningRequest;
+    try {
+      csr = forge.pki.certificationRequestFromPem(csrPem);
+    } catch (err) {
+      throw new PkiError('bad-csr', `CSR is not a PEM PKCS#10 request: ${message(err)}`);
+    }
+    if (!verifies(csr))
+      throw new PkiError(
+        'bad-csr',
+        'CSR signature does not verify: the request was altered or not signed by its key',
+      );
+    assertKeyPolicy(facts);
+    if (!csr.publicKey) throw new PkiError('bad-csr', 'CSR carries no public key');
+    const cn = csr.subject.getField('CN') as { value?: string } | null;
+    return { commonName: cn?.value, publicKey: { rsa: csr.publicKey }, facts };
+  }
+  if (keyObject.asymmetricKeyType === 'ec') {
+    const facts: CsrKeyFacts = { keyType: 'ec', curve: details.namedCurve ?? 'unknown', digest };
+    const bits = sigBits.value as string;
+    const signature = Buffer.from(bits.slice(1), 'binary');
+    const nodeDigest = digest.startsWith('sha') ? digest : undefined;
+    let ok = false;
+    try {
+      ok = nodeDigest !== undefined && cryptoVerify(nodeDigest, derBuffer(info), keyObject, signature);
+    } catch {
+      ok = false;
+    }
+    if (!ok)
+      throw new PkiError(
+        'bad-csr',
+        'CSR signature does not verify: the request was altered or not signed by its key',
+      );
+    assertKeyPolicy(facts);
+    return { commonName: commonNameOf(info.value[1] as forge.asn1.Asn1), publicKey: { spki }, facts };
+  }
+  throw new PkiError(
+    'weak-key',
+    `CSR carries a ${keyObject.asymmetricKeyType ?? 'unknown'} key; the hub accepts ${ACCEPTED}`,
+  );
+}
+
+/** Signature algorithm OIDs of PKCS#1 v1.5 RSA and ECDSA, by digest. */
+const SIGNATURE_DIGESTS: Record<string, string> = {
+  '1.2.840.113549.1.1.4': 'md5',
+  '1.2.840.113549.1.1.5': 'sha1',
+  '1.2.840.113549.1.1.11': 'sha256',
+  '1.2.840.113549.1.1.12': 'sha384',
+  '1.2.840.113549.1.1.13': 'sha512',
+  '1.2.840.10045.4.1': 'sha1',
+  '1.2.840.10045.4.3.2': 'sha256',
+  '1.2.840.10045.4.3.3': 'sha384',
+  '1.2.840.10045.4.3.4': 'sha512',
+};
+
+function derBuffer(node: forge.asn1.Asn1): Buffer {
+  return Buffer.from(forge.asn1.toDer(node).getBytes(), 'binary');
+}
+
+/** The first CN of an X.501 Name, as node-forge would read it. */
+function commonNameOf(name: forge.asn1.Asn1): string | undefined {
+  for (const rdn of name.value as forge.asn1.Asn1[]) {
+    for (const atv of rdn.value as forge.asn1.Asn1[]) {
+      const [type, value] = atv.value as forge.asn1.Asn1[];
+      if (type && value && forge.asn1.derToOid(type.value as string) === '2.5.4.3') {
+        return forge.util.decodeUtf8(value.value as string);
+      }
+    }
+  }
+  return undefined;
+}
+
+/** An EC request: node-forge cannot sign with EC keys, so the request info is built as ASN.1 and signed here. */
+function createEcCsr(commonName: string, key: KeyObject): string {
+  const { asn1 } = forge;
+  const spkiDer = createPublicKey(key).export({ type: 'spki', format: 'der' });
+  const info = asn1.create(asn1.Class.UNIVERSAL, asn1.Type.SEQUENCE, true, [
+    asn1.create(asn1.Class.UNIVERSAL, asn1.Type.INTEGER, false, asn1.integerToDer(0).getBytes()),
+    forge.pki.distinguishedNameToAsn1({
+      attributes: [
+        {
+          type: forge.pki.oids.commonName,
+          valueTagClass: asn1.Type.UTF8,
+          value: forge.util.encodeUtf8(commonName),
+        },
+      ],
+    } as never),
+    asn1.fromDer(spkiDer.toString('binary')),
+    asn1.create(asn1.Class.CONTEXT_SPECIFIC, 0, true, []),
+  ]);
+  const signature = cryptoSign('sha256', derBuffer(info), key);
+  const csr = asn1.create(asn1.Class.UNIVERSAL, asn1.Type.SEQUENCE, true, [
+    info,
+    asn1.create(asn1.Class.UNIVERSAL, asn1.Type.SEQUENCE, true, [
+      asn1.create(
+        asn1.Class.UNIVERSAL,
+        asn1.Type.OID,
+        false,
+        asn1.oidToDer('1.2.840.10045.4.3.2').getBytes(),
+      ),
+    ]),
+    asn1.create(asn1.Class.UNIVERSAL, asn1.Type.BITSTRING, false, `\x00${signature.toString('binary')}`),
+  ]);
+  return forge.pem.encode({ type: 'CERTIFICATE REQUEST', body: asn1.toDer(csr).getBytes() });
 }
 
 /** Issues a leaf certificate with a fresh RSA 2048 key (tests, the hub's server and MQTT client identities). */
@@ -128,7 +309,7 @@ export function issueCertificate(opts: {
   const keys = createKeyPair('rsa');
   const signed = buildLeaf({
     ca: opts.ca,
-    publicKey: forge.pki.publicKeyFromPem(keys.publicKeyPem),
+    publicKey: { rsa: forge.pki.publicKeyFromPem(keys.publicKeyPem) },
     commonName: opts.commonName,
     usage: opts.usage,
     sans: opts.sans,
@@ -151,9 +332,9 @@ export function certificateFingerprint(certPem: string): string {
 }
 
 /** Error codes of the PKI library. */
-export type PkiErrorCode = 'bad-csr' | 'bad-key' | 'bad-certificate';
+export type PkiErrorCode = 'bad-csr' | 'weak-key' | 'bad-key' | 'bad-certificate';
 
-/** A PKI failure with a code the caller can map (the hub answers 400 to `bad-csr`). */
+/** A PKI failure with a code the caller can map (the hub answers 400 to `bad-csr` and `weak-key`). */
 export class PkiError extends Error {
   constructor(
     readonly code: PkiErrorCode,
@@ -166,7 +347,7 @@ export class PkiError extends Error {
 
 function buildLeaf(opts: {
   ca: CaMaterial;
-  publicKey: forge.pki.PublicKey;
+  publicKey: RequestKey;
   commonName: string;
   usage: CertificateUsage;
   sans?: string[] | undefined;
@@ -177,7 +358,9 @@ function buildLeaf(opts: {
   const caCert = forge.pki.certificateFromPem(opts.ca.certPem);
   const caKey = rsaPrivateKey(opts.ca.keyPem, 'CA key');
   const cert = forge.pki.createCertificate();
-  cert.publicKey = opts.publicKey;
+  // An EC key cannot be held by node-forge: the CA's own key stands in while the TBS is built, and the request's
+  // SubjectPublicKeyInfo replaces it below, before anything is signed.
+  cert.publicKey = 'rsa' in opts.publicKey ? opts.publicKey.rsa : caCert.publicKey;
   cert.serialNumber = newSerial();
   setValidity(cert, opts.validDays, opts.now, opts.notBefore);
   cert.setSubject([{ name: 'commonName', value: opts.commonName }]);
@@ -185,13 +368,17 @@ function buildLeaf(opts: {
   const sans = opts.sans ?? [];
   const extensions: Record<string, unknown>[] = [
     { name: 'basicConstraints', cA: false, critical: true },
-    { name: 'keyUsage', digitalSignature: true, keyEncipherment: true, critical: true },
+    'rsa' in opts.publicKey
+      ? { name: 'keyUsage', digitalSignature: true, keyEncipherment: true, critical: true }
+      : { name: 'keyUsage', digitalSignature: true, critical: true },
     {
       name: 'extKeyUsage',
       serverAuth: opts.usage !== 'client',
       clientAuth: opts.usage !== 'server',
     },
-    { name: 'subjectKeyIdentifier' },
+    'rsa' in opts.publicKey
+      ? { name: 'subjectKeyIdentifier' }
+      : { name: 'subjectKeyIdentifier', value: skiOf(opts.publicKey.spki) },
     { name: 'authorityKeyIdentifier', keyIdentifier: caCert.generateSubjectKeyIdentifier().getBytes() },
   ];
   if (sans.length > 0) {
@@ -201,11 +388,53 @@ function buildLeaf(opts: {
     });
   }
   cert.setExtensions(extensions);
-  cert.sign(caKey, forge.md.sha256.create());
-  return { certPem: forge.pki.certificateToPem(cert), serial: cert.serialNumber.toUpperCase() };
+  if ('rsa' in opts.publicKey) {
+    cert.sign(caKey, forge.md.sha256.create());
+    return { certPem: forge.pki.certificateToPem(cert), serial: cert.serialNumber.toUpperCase() };
+  }
+  const { asn1 } = forge;
+  const sha256WithRsa = forge.pki.oids.sha256WithRSAEncryption;
+  cert.signatureOid = cert.siginfo.algorithmOid = sha256WithRsa;
+  const tbs = (
+    forge.pki as unknown as { getTBSCertificate(c: forge.pki.Certificate): forge.asn1.Asn1 }
+  ).getTBSCertificate(cert);
+  (tbs.value as forge.asn1.Asn1[])[6] = opts.publicKey.spki;
+  const md = forge.md.sha256.create();
+  md.update(asn1.toDer(tbs).getBytes());
+  const algorithm = asn1.create(asn1.Class.UNIVERSAL, asn1.Type.SEQUENCE, true, [
+    asn1.create(asn1.Class.UNIVERSAL, asn1.Type.OID, false, asn1.oidToDer(sha256WithRsa).getBytes()),
+    asn1.create(asn1.Class.UNIVERSAL, asn1.Type.NULL, false, ''),
+  ]);
+  const der = asn1.create(asn1.Class.UNIVERSAL, asn1.Type.SEQUENCE, true, [
+    tbs,
+    algorithm,
+    asn1.create(asn1.Class.UNIVERSAL, asn1.Type.BITSTRING, false, `\x00${caKey.sign(md)}`),
+  ]);
+  return {
+    certPem: forge.pem.encode({ type: 'CERTIFICATE', body: asn1.toDer(der).getBytes() }),
+    serial: cert.serialNumber.toUpperCase(),
+  };
 }
 
-function setValidity(cert: forge.pki.Certificate, validDays: number, now = new Date(), notBefore?: Date): void {
+/** RFC 5280 method 1 key identifier: SHA-1 of the subjectPublicKey bits. */
+function skiOf(spki: forge.asn1.Asn1): forge.asn1.Asn1 {
+  const bits = ((spki.value as forge.asn1.Asn1[])[1]?.value as string).slice(1);
+  const md = forge.md.sha1.create();
+  md.update(bits);
+  return forge.asn1.create(
+    forge.asn1.Class.UNIVERSAL,
+    forge.asn1.Type.OCTETSTRING,
+    false,
+    md.digest().getBytes(),
+  );
+}
+
+function setValidity(
+  cert: forge.pki.Certificate,
+  validDays: number,
+  now = new Date(),
+  notBefore?: Date,
+): void {
   if (!(validDays > 0)) throw new PkiError('bad-certificate', `validDays must be positive, got ${validDays}`);
   cert.validity.notBefore = notBefore ?? new Date(now.getTime() - BACKDATE_MS);
   cert.validity.notAfter = new Date(now.getTime() + validDays * DAY_MS);
@@ -231,7 +460,10 @@ function rsaPrivateKey(pem: string, what: string): forge.pki.rsa.PrivateKey {
   try {
     return forge.pki.privateKeyFromPem(pem);
   } catch (err) {
-    throw new PkiError('bad-key', `${what} must be an RSA private key in PEM (node-forge signs only with RSA): ${message(err)}`);
+    throw new PkiError(
+      'bad-key',
+      `${what} must be an RSA private key in PEM (node-forge signs only with RSA): ${message(err)}`,
+    );
   }
 }
 
