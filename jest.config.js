@@ -15,12 +15,19 @@ export default {
   testEnvironment: 'node',
   extensionsToTreatAsEsm: ['.ts'],
   transform: { '^.+\\.ts$': ['@swc/jest', swc] },
+  // CommonJS packages that require() ESM-only Nest: bundled to ESM for Jest only (see the setup file).
+  globalSetup: '<rootDir>/scripts/jest/cjs-esm-shims.mjs',
   moduleNameMapper: {
+    '^@nestjs/throttler$': '<rootDir>/node_modules/.cache/watchpost-jest/nestjs-throttler.mjs',
     '^@watchpost/(shared|netpol)$': '<rootDir>/libs/$1/src/index.ts',
     '^@watchpost/(shared|netpol)/testing$': '<rootDir>/libs/$1/src/testing/index.ts',
     '^(\\.{1,2}/.*)\\.js$': '$1',
   },
-  testMatch: ['<rootDir>/{apps,libs}/*/src/**/*.spec.ts', '<rootDir>/test/**/*.e2e-spec.ts', '<rootDir>/test/**/*.spec.ts'],
+  testMatch: [
+    '<rootDir>/{apps,libs}/*/src/**/*.spec.ts',
+    '<rootDir>/test/**/*.e2e-spec.ts',
+    '<rootDir>/test/**/*.spec.ts',
+  ],
   modulePathIgnorePatterns: ['<rootDir>/.*/dist/'],
   testTimeout: 60000,
   maxWorkers: 2,

@@ -1,5 +1,6 @@
 import { Module } from '@nestjs/common';
 import { APP_FILTER } from '@nestjs/core';
+import { TerminusModule } from '@nestjs/terminus';
 import { AuthModule } from '../auth/auth.module.js';
 import { ExportsController } from '../exports/exports.controller.js';
 import { AgentsController } from './agents.controller.js';
@@ -20,7 +21,7 @@ import { PostureModule } from '../posture/posture.module.js';
  * and `MetricsService` (MetricsModule); imports AuthModule, which installs the global bearer guard.
  */
 @Module({
-  imports: [AuthModule, PostureModule],
+  imports: [AuthModule, PostureModule, TerminusModule.forRoot({ logger: false })],
   controllers: [
     HealthController,
     ClustersController,

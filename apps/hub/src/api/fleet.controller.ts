@@ -3,12 +3,12 @@ import { ApiBearerAuth, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { z } from 'zod';
 import { ApiQueries } from './api-docs.js';
 import { DEFAULT_STALE_AFTER_MS, FleetSummaryService } from '../posture/index.js';
-import { durationParam, limitParam, parseQuery } from './validation.js';
+import { daysParam, durationParam, limitParam, MAX_DURATION_DAYS, parseQuery } from './validation.js';
 
 const summaryQuery = z.object({
   staleAfter: durationParam(DEFAULT_STALE_AFTER_MS),
   certificates: limitParam(20, 500),
-  withinDays: z.string().regex(/^\d+$/, 'must be a whole number of days').transform(Number).optional(),
+  withinDays: daysParam(MAX_DURATION_DAYS),
 });
 
 @ApiTags('fleet')
@@ -27,7 +27,7 @@ export class FleetController {
       description: 'no report received by the hub for this long = stale, e.g. 30m, 6h, 7d (default 6h)',
     },
     certificates: { description: 'how many soonest-expiring certificates to list, 1-500 (default 20)' },
-    withinDays: { description: 'only certificates expiring within this many days' },
+    withinDays: { description: `only certificates expiring within this many days, 0-${MAX_DURATION_DAYS}` },
   })
   async summary(@Query() query: unknown) {
     const q = parseQuery(summaryQuery, query);

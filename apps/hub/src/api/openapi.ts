@@ -7,6 +7,7 @@ import {
   SwaggerModule,
 } from '@nestjs/swagger';
 import { HUB_VERSION } from './api-docs.js';
+import { applyHttpSecurity } from './http-security.js';
 
 /** Holds the OpenAPI document, built once the app's routes are all known (see `configureHubHttp`). */
 @Injectable()
@@ -32,10 +33,12 @@ export class OpenApiController {
 }
 
 /**
- * HTTP set-up that needs the application object: builds the OpenAPI document from every controller
- * (hub-core's too). Call it after `NestFactory.create` and before `listen`.
+ * HTTP set-up that needs the application object: security headers (helmet, no-store on the API) and the
+ * OpenAPI document built from every controller (hub-core's too). Call it after `NestFactory.create` and before
+ * `listen`.
  */
 export function configureHubHttp(app: INestApplication): void {
+  applyHttpSecurity(app);
   const config = new DocumentBuilder()
     .setTitle('Watchpost hub')
     .setDescription(

@@ -100,7 +100,7 @@ export const csvStrings = z
 export function limitParam(def: number, max: number) {
   return z
     .string()
-    .regex(/^\d+$/, `must be an integer from 1 to ${max}`)
+    .regex(/^\d{1,12}$/, `must be an integer from 1 to ${max}`)
     .transform(Number)
     .refine((n) => n >= 1 && n <= max, `must be an integer from 1 to ${max}`)
     .optional()
@@ -118,16 +118,31 @@ export const timeParam = z.iso
   .datetime({ offset: true, message: 'must be an ISO-8601 time such as 2026-11-23T10:00:00Z' })
   .optional();
 
-/** `30m`, `6h`, `7d` -> milliseconds. */
+/** Longest duration a query accepts: ten years (a CA's life); beyond it dates leave JavaScript's range. */
+export const MAX_DURATION_DAYS = 3650;
+
+/** `30m`, `6h`, `7d` -> milliseconds, from 1 minute to {@link MAX_DURATION_DAYS} days. */
 export function durationParam(defMs: number) {
+  const range = `must be a duration from 1m to ${MAX_DURATION_DAYS}d, such as 30m, 6h or 7d`;
   return z
     .string()
-    .regex(/^\d+[mhd]$/, 'must be a duration such as 30m, 6h or 7d')
+    .regex(/^\d{1,12}[mhd]$/, range)
     .transform(
       (s) =>
         Number(s.slice(0, -1)) * { m: 60_000, h: 3_600_000, d: 86_400_000 }[s.slice(-1) as 'm' | 'h' | 'd'],
     )
-    .refine((ms) => ms > 0, 'must be more than zero')
+    .refine((ms) => ms > 0 && ms <= MAX_DURATION_DAYS * 86_400_000, range)
     .optional()
     .transform((ms) => ms ?? defMs);
+}
+
+/** A whole number of days, 0..max (certificates expiring within N days). */
+export function daysParam(max: number) {
+  const range = `must be a whole number of days from 0 to ${max}`;
+  return z
+    .string()
+    .regex(/^\d{1,12}$/, range)
+    .transform(Number)
+    .refine((n) => n <= max, range)
+    .optional();
 }

@@ -1,4 +1,5 @@
 import { SetMetadata } from '@nestjs/common';
+import { LIMIT_BY_ADDRESS_KEY } from './rate-limit.guard.js';
 import type { ApiRole } from './roles.js';
 
 export const IS_PUBLIC_KEY = 'watchpost:public';
@@ -13,3 +14,6 @@ export const Public = (): MethodDecorator & ClassDecorator => SetMetadata(IS_PUB
  */
 export const Roles = (role: ApiRole): MethodDecorator & ClassDecorator =>
   SetMetadata(REQUIRED_ROLE_KEY, role);
+
+/** Rate-limits a public route per client address (enrollment: slows token guessing). */
+export const LimitByAddress = (): MethodDecorator => SetMetadata(LIMIT_BY_ADDRESS_KEY, true);

@@ -1,29 +1,25 @@
-import {
-  type CanActivate,
-  type ExecutionContext,
-  HttpStatus,
-  Inject,
-  Injectable,
-  Optional,
-} from '@nestjs/common';
+import { type CanActivate, type ExecutionContext, HttpStatus, Injectable } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { IS_PUBLIC_KEY, REQUIRED_ROLE_KEY } from './auth.decorators.js';
 import { ApiError, AuthErrorCode, unauthorized } from './auth.errors.js';
 import { type ApiPrincipal, ApiTokensService } from './api-tokens.service.js';
 import { type ApiRole, roleSatisfies } from './roles.js';
-import { TokenBucketLimiter } from '../pki/rate-limiter.js';
 
 /** Injection token of the REST rate limits (tests lower them). */
 export const API_RATE_LIMITS = Symbol('API_RATE_LIMITS');
 
-/** Requests per minute per API token (bursts up to the same number). */
+/**
+ * Requests per minute per API token, and per client address on enrollment (default: the hub's
+ * `enrollRatePerMinute`). Enforced by @nestjs/throttler (`rate-limit.guard.ts`).
+ */
 export interface ApiRateLimits {
   perTokenPerMinute: number;
+  perAddressPerMinute?: number;
 }
 
 // Generous: a dashboard or an export script never meets it; a runaway loop does, before it hurts the ingest.
-const DEFAULT_LIMITS: ApiRateLimits = { perTokenPerMinute: 6000 };
+export const DEFAULT_API_RATE_LIMITS: ApiRateLimits = { perTokenPerMinute: 6000 };
 
 /** The request as seen after the guard: the accepted principal is attached. */
 export type AuthenticatedRequest = IncomingMessage & { principal?: ApiPrincipal };
@@ -34,15 +30,10 @@ export type AuthenticatedRequest = IncomingMessage & { principal?: ApiPrincipal 
  */
 @Injectable()
 export class AuthGuard implements CanActivate {
-  private readonly perToken: TokenBucketLimiter;
-
   constructor(
     private readonly reflector: Reflector,
     private readonly tokens: ApiTokensService,
-    @Optional() @Inject(API_RATE_LIMITS) limits?: ApiRateLimits,
-  ) {
-    this.perToken = new TokenBucketLimiter((limits ?? DEFAULT_LIMITS).perTokenPerMinute);
-  }
+  ) {}
 
   async canActivate(context: ExecutionContext): Promise<boolean> {
     // MQTT handlers (hub-core's transport) are authorised by the broker and certificate identity, not here.
@@ -77,16 +68,8 @@ export class AuthGuard implements CanActivate {
         'the API token is unknown, revoked or expired: create a new one with `watchpost-hub token create`',
       );
     }
+    // The per-token rate limit (HubRateLimitGuard, registered after this guard) counts by this principal.
     req.principal = principal;
-    const waitMs = this.perToken.take(principal.tokenId, Date.now());
-    if (waitMs > 0) {
-      res.setHeader('Retry-After', String(Math.ceil(waitMs / 1000)));
-      throw new ApiError(
-        HttpStatus.TOO_MANY_REQUESTS,
-        AuthErrorCode.RateLimited,
-        `too many requests with the token "${principal.name}": retry in ${Math.ceil(waitMs / 1000)} s`,
-      );
-    }
     const required =
       this.reflector.getAllAndOverride<ApiRole | undefined>(REQUIRED_ROLE_KEY, targets) ?? 'viewer';
     if (!roleSatisfies(principal.role, required)) {

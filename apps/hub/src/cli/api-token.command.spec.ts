@@ -42,7 +42,16 @@ describe('token create --role (API tokens)', () => {
       /--role must be one of viewer, operator, admin .*--enroll/,
     );
     await expect(createApiToken(ds, {})).rejects.toThrow(/--role must be one of/);
-    expect(() => parseTtl('soon')).toThrow(/--ttl must look like 90d/);
+    expect(() => parseTtl('soon')).toThrow(/--ttl must be a duration from 1m to 3650d .*"soon"/);
     expect(parseTtl('12h')).toBe(12 * 3_600_000);
+    expect(parseTtl('3650d')).toBe(3650 * 86_400_000);
+    // Past the range (and past what a Date can hold): the flag, the range and the value, not "Invalid time value".
+    for (const bad of ['99999999999d', '3651d', '0m', '-1d'])
+      expect(() => parseTtl(bad)).toThrow(
+        `--ttl must be a duration from 1m to 3650d such as 90d, 12h or 30m (got "${bad}")`,
+      );
+    await expect(createApiToken(ds, { role: 'viewer', ttl: '99999999999d' })).rejects.toThrow(
+      /--ttl .* 3650d/,
+    );
   });
 });

@@ -25,13 +25,21 @@ export async function createApiToken(
   return new ApiTokensService(dataSource).create({ role, name: opts.name, expiresAt, now });
 }
 
-/** `90d`, `12h`, `30m` -> milliseconds; a clear error otherwise. */
-export function parseTtl(ttl: string): number {
-  const m = /^(\d+)([dhm])$/.exec(ttl.trim());
-  if (!m || Number(m[1]) <= 0)
-    throw new Error(`--ttl must look like 90d, 12h or 30m (got ${JSON.stringify(ttl)})`);
-  const unit = { d: 86_400_000, h: 3_600_000, m: 60_000 }[m[2] as 'd' | 'h' | 'm'];
-  return Number(m[1]) * unit;
+/** Longest validity a token or credential may be created with: ten years, the life of the hub CA. */
+export const MAX_TTL_DAYS = 3650;
+
+/**
+ * `90d`, `12h`, `30m` -> milliseconds, from 1 minute to {@link MAX_TTL_DAYS} days; otherwise an error naming the
+ * flag, the accepted range and what was given.
+ */
+export function parseTtl(ttl: string, flag = '--ttl'): number {
+  const m = /^(\d{1,12})([dhm])$/.exec(ttl.trim());
+  const ms = m ? Number(m[1]) * { d: 86_400_000, h: 3_600_000, m: 60_000 }[m[2] as 'd' | 'h' | 'm'] : NaN;
+  if (!(ms >= 60_000 && ms <= MAX_TTL_DAYS * 86_400_000))
+    throw new Error(
+      `${flag} must be a duration from 1m to ${MAX_TTL_DAYS}d such as 90d, 12h or 30m (got ${JSON.stringify(ttl)})`,
+    );
+  return ms;
 }
 
 /**

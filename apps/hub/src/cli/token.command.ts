@@ -1,9 +1,8 @@
 import type { Command } from 'commander';
-import { parseDuration } from '../config/hub-config.js';
 import { createHubDataSource, openAndMigrate } from '../persistence/data-source.js';
 import { EnrollmentService, validateBinding } from '../pki/enrollment.service.js';
 import { loadOrCreateHubPki } from '../pki/hub-pki.js';
-import { createApiToken, printCreatedApiToken } from './api-token.command.js';
+import { createApiToken, parseTtl, printCreatedApiToken } from './api-token.command.js';
 import type { RegisterCommand } from './commands.js';
 import { configFrom, withStoreOptions, type StoreFlags } from './options.js';
 
@@ -58,14 +57,7 @@ export const register: RegisterCommand = (program: Command) => {
           role: flags.role,
           location: flags.location,
         });
-        let ttlMs: number | undefined;
-        if (flags.ttl) {
-          try {
-            ttlMs = parseDuration(flags.ttl);
-          } catch {
-            throw new Error(`--ttl must look like 30m, 24h or 7d (got "${flags.ttl}")`);
-          }
-        }
+        const ttlMs = flags.ttl ? parseTtl(flags.ttl) : undefined;
         const pki = loadOrCreateHubPki(config);
         const created = await new EnrollmentService(ds, config, pki).createToken(binding, { ttlMs });
         if (flags.json) {

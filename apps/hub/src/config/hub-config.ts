@@ -283,7 +283,7 @@ export const HUB_SETTINGS: HubSetting[] = [
     key: 'enrollRatePerMinute',
     default: '10',
     description:
-      'Enrollment requests allowed per minute per client IP (token bucket, in memory, per hub process).',
+      'Enrollment requests allowed per minute per client IP (@nestjs/throttler, sliding window, in memory, per hub process).',
     parse: positiveInt('WATCHPOST_ENROLL_RATE'),
   },
   {

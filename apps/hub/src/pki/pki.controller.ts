@@ -1,14 +1,12 @@
 import type { TLSSocket } from 'node:tls';
-import { Body, Controller, Get, HttpCode, HttpStatus, Inject, Param, Post, Req, Res } from '@nestjs/common';
+import { Body, Controller, Get, HttpCode, HttpStatus, Inject, Param, Post, Req } from '@nestjs/common';
 import { ApiOperation, ApiTags } from '@nestjs/swagger';
-import type { IncomingMessage as Request, ServerResponse as Response } from 'node:http';
+import type { IncomingMessage as Request } from 'node:http';
 import { z } from 'zod';
-import { Public, Roles } from '../auth/auth.decorators.js';
-import { HUB_CONFIG, type HubConfig } from '../config/hub-config.js';
+import { LimitByAddress, Public, Roles } from '../auth/auth.decorators.js';
 import { EnrollmentService, HUB_PKI, type EnrollResponse } from './enrollment.service.js';
 import type { HubPki } from './hub-pki.js';
 import { PkiErrorCode, PkiHttpError } from './pki.errors.js';
-import { TokenBucketLimiter } from './rate-limiter.js';
 
 const enrollBody = z.strictObject({
   token: z.string().min(1).max(256),
@@ -32,15 +30,10 @@ function parse<T>(schema: z.ZodType<T>, body: unknown): T {
 @ApiTags('agent PKI')
 @Controller('api/v1')
 export class PkiController {
-  private readonly limiter: TokenBucketLimiter;
-
   constructor(
     private readonly enrollment: EnrollmentService,
     @Inject(HUB_PKI) private readonly pki: HubPki,
-    @Inject(HUB_CONFIG) config: HubConfig,
-  ) {
-    this.limiter = new TokenBucketLimiter(config.enrollRatePerMinute);
-  }
+  ) {}
 
   @Public()
   @Get('enroll/ca')
@@ -52,25 +45,13 @@ export class PkiController {
   }
 
   @Public()
+  @LimitByAddress()
   @Post('enroll')
   @HttpCode(HttpStatus.CREATED)
   @ApiOperation({
     summary: 'Enroll an agent with a single-use token and a CSR (public, rate-limited per client IP)',
   })
-  async enroll(
-    @Body() body: unknown,
-    @Req() req: Request,
-    @Res({ passthrough: true }) res: Response,
-  ): Promise<EnrollResponse> {
-    const wait = this.limiter.take(req.socket.remoteAddress ?? 'unknown', Date.now());
-    if (wait > 0) {
-      res.setHeader('Retry-After', String(Math.ceil(wait / 1000)));
-      throw new PkiHttpError(
-        HttpStatus.TOO_MANY_REQUESTS,
-        PkiErrorCode.RateLimited,
-        `too many enrollment attempts from this address; retry in ${Math.ceil(wait / 1000)} s`,
-      );
-    }
+  async enroll(@Body() body: unknown): Promise<EnrollResponse> {
     const b = parse(enrollBody, body);
     return this.enrollment.enroll(b);
   }
