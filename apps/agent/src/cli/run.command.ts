@@ -35,6 +35,7 @@ export const register: RegisterCommand = (program: Command) => {
         signal: controller.signal,
         log,
         ...backoffFromEnv(),
+        ...storePragmasFromEnv(),
       });
       log('stopped');
     });
@@ -49,4 +50,10 @@ function backoffFromEnv(): { backoff?: { minMs: number; maxMs: number } } {
   const min = Number(process.env['WATCHPOST_RECONNECT_MIN_MS']);
   const max = Number(process.env['WATCHPOST_RECONNECT_MAX_MS']);
   return min > 0 && max >= min ? { backoff: { minMs: min, maxMs: max } } : {};
+}
+
+/** Disk-full e2e tests on hosts that cannot mount a tmpfs limit the store with SQLite pragmas; not a documented setting. */
+function storePragmasFromEnv(): { storePragmas?: string[] } {
+  const raw = process.env['WATCHPOST_TEST_STORE_PRAGMAS'];
+  return raw ? { storePragmas: raw.split(';').filter((p) => /^max_page_count = \d+$/.test(p.trim())) } : {};
 }
