@@ -9,6 +9,7 @@ export * from './evidence/apiserver.js';
 export * from './evidence/encryption-config.js';
 export * from './report/report.js';
 export * from './report/sarif.js';
+export * from './report/csv.js';
 export * from './wire/envelope.js';
 export * from './wire/acl.js';
 export * from './pki/index.js';

@@ -5,8 +5,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, test } from '@jest/globals';
-import { Ajv } from 'ajv';
 import { CATALOGUE, type Report } from '@watchpost/shared';
+import { csvRecords, parseCsv, sarifSchemaValidator } from '@watchpost/shared/testing';
+import { SCAN_CSV_COLUMNS } from '../report/csv.js';
 import { RESOURCES } from '../collectors/resources.js';
 import { startKubeApiServer } from '../testing/kube-api-server.js';
 
@@ -53,32 +54,57 @@ describe('watchpost-agent scan', () => {
     for (const x of report.results) expect(Object.keys(x.resource).length).toBeGreaterThan(0);
   });
 
-  test('SARIF output validates against the SARIF 2.1.0 schema', () => {
-    const r = agent(
-      'scan',
-      '--bundle',
-      join(BUNDLES, 'aks-hci-workload'),
-      '--format',
-      'sarif',
-      '--fail-on',
-      'none',
+  test('SARIF output validates against the SARIF 2.1.0 schema; open findings unless --include-passes', () => {
+    const bundle = join(BUNDLES, 'aks-hci-workload');
+    const sarif = (...extra: string[]) => {
+      const r = agent('scan', '--bundle', bundle, '--format', 'sarif', '--fail-on', 'none', ...extra);
+      expect(r.code).toBe(0);
+      return JSON.parse(r.stdout) as {
+        runs: { results: { kind: string; properties: { outcome: string } }[] }[];
+      };
+    };
+    const validate = sarifSchemaValidator();
+    const open = sarif();
+    expect(validate(open) ? [] : validate.errors).toEqual([]);
+    const outcomes = (log: ReturnType<typeof sarif>) =>
+      new Set(log.runs[0].results.map((x) => x.properties.outcome));
+    expect(outcomes(open)).toEqual(new Set(['fail', 'warn', 'error']));
+    const all = sarif('--include-passes');
+    expect(validate(all) ? [] : validate.errors).toEqual([]);
+    expect(outcomes(all)).toEqual(new Set(['fail', 'warn', 'error', 'pass', 'not_applicable']));
+    expect(new Set(all.runs[0].results.map((x) => x.kind))).toEqual(
+      new Set(['fail', 'open', 'pass', 'notApplicable']),
     );
+  });
+
+  test('CSV: open findings worst first with the remediation column; --include-passes adds the rest', () => {
+    const bundle = join(BUNDLES, 'aks-hci-workload');
+    const report = JSON.parse(
+      agent('scan', '--bundle', bundle, '--format', 'json', '--fail-on', 'none').stdout,
+    ) as Report;
+    const r = agent('scan', '--bundle', bundle, '--format', 'csv', '--fail-on', 'none');
     expect(r.code).toBe(0);
-    const schema = JSON.parse(
-      readFileSync(
-        join(ROOT, 'node_modules/@microsoft/jest-sarif/lib/schemas/sarif-2.1.0-rtm.5.json'),
-        'utf8',
-      ),
-    ) as Record<string, unknown>;
-    // The published schema is draft-04 (root `id`); Ajv 8 speaks draft-07, where that keyword is `$id`.
-    delete schema['$schema'];
-    schema['$id'] = schema['id'];
-    delete schema['id'];
-    const ajv = new Ajv({ strict: false, allErrors: true, validateFormats: false, unicodeRegExp: false });
-    const validate = ajv.compile(schema);
-    const log = JSON.parse(r.stdout) as { runs: { results: unknown[] }[] };
-    expect(validate(log) ? [] : validate.errors).toEqual([]);
-    expect(log.runs[0].results.length).toBeGreaterThan(0);
+    const [header] = parseCsv(r.stdout);
+    expect(header).toEqual([...SCAN_CSV_COLUMNS]);
+    const rows = csvRecords(r.stdout);
+    const open = report.results.filter((x) => ['fail', 'warn', 'error'].includes(x.outcome));
+    expect(rows.length).toBe(open.length);
+    expect(rows[0].outcome).toBe('fail');
+    expect(new Set(rows.map((x) => x.outcome))).toEqual(new Set(['fail', 'warn', 'error']));
+    const storefront = rows.find(
+      (x) => x.check_id === 'pod-privilege-escalation' && x.resource_name === 'storefront',
+    );
+    expect(storefront).toMatchObject({
+      cluster: 'hci-wl-retail',
+      platform: 'aks-hci',
+      outcome: 'fail',
+      resource_kind: 'Deployment',
+      resource_namespace: 'web',
+      remediation: CATALOGUE.find((c) => c.id === 'pod-privilege-escalation')!.remediation,
+    });
+    const all = csvRecords(agent('scan', '--bundle', bundle, '--format', 'csv', '--include-passes').stdout);
+    expect(all.length).toBe(report.results.length);
+    expect(all.filter((x) => x.outcome === 'pass').length).toBe(report.summary.pass);
   });
 
   test('--fail-on decides the exit code', () => {
@@ -97,6 +123,20 @@ describe('watchpost-agent scan', () => {
     expect(r.stdout).toMatch(/^Watchpost scan of hci-mgmt-seattle \(aks-hci, management/);
     expect(r.stdout).toMatch(/\n\d+ fail {2}\d+ error {2}\d+ warn {2}\d+ pass/);
     expect(r.stdout).toContain('WORKLOAD  (');
+    // The catalogue's remediation under failing results, unless turned off.
+    expect(r.stdout).toMatch(
+      /FAIL medium {3}netpol-namespace-default-deny-egress: .*\n(?: {7}.*\n)*? {7}fix:\n {9}kubectl apply/,
+    );
+    const bare = agent(
+      'scan',
+      '--bundle',
+      join(BUNDLES, 'aks-hci-management'),
+      '--fail-on',
+      'none',
+      '--no-remediation',
+    );
+    expect(bare.stdout).not.toContain('fix:');
+    expect(bare.stdout).toContain('netpol-namespace-default-deny-egress');
   });
 
   test('a bundle with a broken JSON file still scans, with a collector error naming it', () => {

@@ -3,6 +3,7 @@ import { CATALOGUE } from '@watchpost/shared';
 import { BundleError } from '../collectors/bundle.reader.js';
 import { parseAt } from '../report/at-time.js';
 import { gatingResults, incompleteReason, parseFailOn, SCAN_EXIT, type FailOn } from '../report/gate.js';
+import { toCsv } from '../report/csv.js';
 import { toSarif } from '../report/sarif.js';
 import { renderTable } from '../report/table.printer.js';
 import { loadEvidence, type EvidenceSourceOptions } from '../scan/evidence-source.js';
@@ -17,9 +18,11 @@ interface ScanFlags {
   hostRoot?: string;
   apiOnly?: boolean;
   at?: string;
-  format: 'table' | 'json' | 'sarif';
+  format: 'table' | 'json' | 'sarif' | 'csv';
+  includePasses?: boolean;
   failOn: FailOn;
   verbose?: boolean;
+  remediation: boolean;
   check?: string[];
 }
 
@@ -61,7 +64,12 @@ export const register: RegisterCommand = (program) => {
   evidenceOptions(program.command('scan').description('run every check once and print the report'))
     .option('--at <time>', 'evaluate as of an ISO time or an offset such as +30d ("what breaks in 30 days")')
     .addOption(
-      new Option('--format <format>', 'output format').choices(['table', 'json', 'sarif']).default('table'),
+      new Option(
+        '--format <format>',
+        'output format (csv and sarif hold open findings unless --include-passes)',
+      )
+        .choices(['table', 'json', 'sarif', 'csv'])
+        .default('table'),
     )
     .option(
       '--fail-on <gate>',
@@ -77,7 +85,9 @@ export const register: RegisterCommand = (program) => {
       parseFailOn('high'),
     )
     .option('--check <id...>', 'run only these check ids (see `watchpost-agent checks`)')
-    .option('-v, --verbose', 'table format: list passing results too')
+    .option('-v, --verbose', 'table format: list passing and not-applicable results too')
+    .option('--include-passes', 'csv and sarif formats: pass and not-applicable results too')
+    .option('--no-remediation', "table format: leave out the catalogue's remediation under failing results")
     .action(async (flags: ScanFlags) => {
       if (flags.check) {
         const known = new Set(CATALOGUE.map((c) => c.id));
@@ -99,8 +109,19 @@ export const register: RegisterCommand = (program) => {
       const report = runChecks(evidence, { now: at, ...(flags.check ? { only: flags.check } : {}) });
       if (flags.format === 'json') process.stdout.write(JSON.stringify(report, null, 2) + '\n');
       else if (flags.format === 'sarif')
-        process.stdout.write(JSON.stringify(toSarif(report, agentVersion()), null, 2) + '\n');
-      else process.stdout.write(renderTable(report, { verbose: flags.verbose ?? false }));
+        process.stdout.write(
+          JSON.stringify(
+            toSarif(report, agentVersion(), { includePasses: flags.includePasses ?? false }),
+            null,
+            2,
+          ) + '\n',
+        );
+      else if (flags.format === 'csv')
+        process.stdout.write(toCsv(report, { includePasses: flags.includePasses ?? false }));
+      else
+        process.stdout.write(
+          renderTable(report, { verbose: flags.verbose ?? false, remediation: flags.remediation }),
+        );
       const incomplete = incompleteReason(evidence, report);
       const gating = gatingResults(report, flags.failOn);
       if (incomplete) {

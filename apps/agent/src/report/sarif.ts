@@ -1,24 +1,28 @@
 import { CATALOGUE, sarifKind, sarifLevel, sarifLocation, sarifRule, type Report } from '@watchpost/shared';
+import { exportedResults } from './csv.js';
 
 /**
  * Renders a report as a SARIF 2.1.0 log: one rule per check that produced a result, one result per
- * fail / warn / error (passes and not-applicable results are not findings).
+ * fail / warn / error; passes and not-applicable results only with `includePasses` (SARIF kinds `pass` and
+ * `notApplicable`).
  */
-export function toSarif(report: Report, toolVersion: string): Record<string, unknown> {
+export function toSarif(
+  report: Report,
+  toolVersion: string,
+  opts: { includePasses?: boolean } = {},
+): Record<string, unknown> {
   const used = new Set(report.results.map((r) => r.checkId));
   const defs = CATALOGUE.filter((c) => used.has(c.id));
   const ruleIndex = new Map(defs.map((c, i) => [c.id, i]));
-  const results = report.results
-    .filter((r) => r.outcome === 'fail' || r.outcome === 'warn' || r.outcome === 'error')
-    .map((r) => ({
-      ruleId: r.checkId,
-      ruleIndex: ruleIndex.get(r.checkId),
-      kind: sarifKind(r),
-      level: sarifLevel(r),
-      message: { text: r.message },
-      locations: [sarifLocation(r.resource, report.cluster.name)],
-      properties: { outcome: r.outcome, severity: r.severity, area: r.area, cluster: report.cluster.name },
-    }));
+  const results = exportedResults(report, opts.includePasses ?? false).map((r) => ({
+    ruleId: r.checkId,
+    ruleIndex: ruleIndex.get(r.checkId),
+    kind: sarifKind(r),
+    level: sarifLevel(r),
+    message: { text: r.message },
+    locations: [sarifLocation(r.resource, report.cluster.name)],
+    properties: { outcome: r.outcome, severity: r.severity, area: r.area, cluster: report.cluster.name },
+  }));
   return {
     $schema: 'https://json.schemastore.org/sarif-2.1.0.json',
     version: '2.1.0',

@@ -1,7 +1,8 @@
 import {
   AREAS,
-  SEVERITIES,
+  CATALOGUE,
   severityRank,
+  type CheckDefinition,
   type CheckResult,
   type Outcome,
   type Report,
@@ -15,6 +16,9 @@ const MARK: Record<Outcome, string> = {
   pass: 'ok  ',
   not_applicable: 'n/a ',
 };
+/** Remediation is shown under results that need fixing; an `error` says itself what is missing. */
+const NEEDS_FIX: ReadonlySet<Outcome> = new Set(['fail', 'warn']);
+const DEFINITIONS = new Map<string, CheckDefinition>(CATALOGUE.map((c) => [c.id, c]));
 
 function resourceLabel(r: CheckResult['resource']): string {
   if (r.path) return r.path;
@@ -32,13 +36,47 @@ export function worstFirst(a: CheckResult, b: CheckResult): number {
 }
 
 /**
- * The human report: a header, counts, then area by area the failing/erring/warning results worst first,
- * with passes summarised as counts (`--verbose` lists them too).
+ * Word-wraps prose to `width` columns: the first line after `indent`, the others after `hanging` (default the
+ * same). Words longer than a line (paths, URLs) are left whole.
  */
-export function renderTable(report: Report, opts: { verbose?: boolean } = {}): string {
+export function wrap(text: string, indent: string, width: number, hanging = indent): string[] {
+  const out: string[] = [];
+  let prefix = indent;
+  let line = '';
+  // "12 %" stays on one line.
+  for (const word of text.split(/\s+(?!%)/).filter(Boolean)) {
+    if (line && prefix.length + line.length + 1 + word.length > width) {
+      out.push(prefix + line);
+      prefix = hanging;
+      line = word;
+    } else line = line ? `${line} ${word}` : word;
+  }
+  if (line) out.push(prefix + line);
+  return out;
+}
+
+/** Options of the human report. */
+export interface TableOptions {
+  /** List passing and not-applicable results too. */
+  verbose?: boolean;
+  /** Print each failing or warning check's remediation under its results (default on). */
+  remediation?: boolean;
+  /** Wrap messages at this many columns (default 100). */
+  width?: number;
+}
+
+/**
+ * The human report: a header, counts, then area by area the checks that failed, erred or warned, worst first.
+ * A check's results sit together under one heading (outcome, severity, id, title), each resource with its
+ * message, then once per check the catalogue's remediation ("fix:"), copy-pasteable as written. Passes are
+ * counted, and listed with `verbose`.
+ */
+export function renderTable(report: Report, opts: TableOptions = {}): string {
+  const width = opts.width ?? 100;
   const s = report.summary;
   const lines: string[] = [];
   const c = report.cluster;
+  const fixShown = new Set<string>();
   lines.push(
     `Watchpost scan of ${c.name} (${c.platform}, ${c.role}${c.kubernetesVersion ? `, ${c.kubernetesVersion}` : ''})`,
   );
@@ -53,30 +91,48 @@ export function renderTable(report: Report, opts: { verbose?: boolean } = {}): s
     );
     const shown = report.results
       .filter(
-        (r) =>
-          r.area === area &&
-          (opts.verbose || r.outcome === 'fail' || r.outcome === 'error' || r.outcome === 'warn'),
+        (r) => r.area === area && (opts.verbose || r.outcome !== 'pass') && r.outcome !== 'not_applicable',
+      )
+      .concat(
+        opts.verbose ? report.results.filter((r) => r.area === area && r.outcome === 'not_applicable') : [],
       )
       .sort(worstFirst);
+    // One block per check and outcome, in worst-first order of their first result.
+    const blocks = new Map<string, CheckResult[]>();
     for (const r of shown) {
+      const key = `${r.checkId}\u0000${r.outcome}\u0000${r.severity}`;
+      const block = blocks.get(key);
+      if (block) block.push(r);
+      else blocks.set(key, [r]);
+    }
+    for (const results of blocks.values()) {
+      const first = results[0];
+      const def = DEFINITIONS.get(first.checkId);
+      const count = results.length > 1 ? ` (${results.length})` : '';
       lines.push(
-        `  ${MARK[r.outcome]} ${r.severity.padEnd(8)} ${r.checkId.padEnd(30)} ${resourceLabel(r.resource)}`,
+        `  ${MARK[first.outcome]} ${first.severity.padEnd(8)} ${first.checkId}${def ? `: ${def.title}` : ''}${count}`,
       );
-      lines.push(`       ${r.message}`);
+      for (const r of results) {
+        lines.push(`       - ${resourceLabel(r.resource)}`);
+        lines.push(...wrap(r.message, '         ', width));
+      }
+      if (opts.remediation !== false && def && NEEDS_FIX.has(first.outcome)) {
+        // A check with both failing and warning results shows its remediation once, under the worse block.
+        if (fixShown.has(def.id)) lines.push(`       fix: as for ${def.id} above`);
+        else {
+          fixShown.add(def.id);
+          lines.push('       fix:');
+          for (const l of def.remediation.split('\n')) lines.push(`         ${l}`.trimEnd());
+        }
+      }
     }
   }
   if (report.collectorErrors.length) {
     lines.push('');
     lines.push(`COLLECTOR ERRORS (${report.collectorErrors.length})`);
-    for (const e of report.collectorErrors) lines.push(`  ${e.source}: ${e.message}`);
+    for (const e of report.collectorErrors)
+      lines.push(...wrap(`${e.source}: ${e.message}`, '  - ', width, '    '));
   }
   lines.push('');
   return lines.join('\n');
-}
-
-/** True when a failing result is at or above the severity threshold (`--fail-on`). */
-export function hasFindingsAtOrAbove(report: Report, threshold: (typeof SEVERITIES)[number]): boolean {
-  return report.results.some(
-    (r) => r.outcome === 'fail' && severityRank(r.severity) >= severityRank(threshold),
-  );
 }

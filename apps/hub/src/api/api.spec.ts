@@ -1,67 +1,12 @@
 /* eslint-disable @typescript-eslint/no-unsafe-return -- JSON bodies are loose here on purpose: expect() judges their shape. */
-import { readFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { Ajv } from 'ajv';
 import { MetricsService } from '../metrics/metrics.service.js';
 import { FindingEntity } from '../persistence/finding.entity.js';
 import { FIXTURE_NOW, seedFixture } from './testing/api-fixture.js';
 import { startApiTestApp, type ApiTestApp } from './testing/api-test-app.js';
 
-const require = createRequire(import.meta.url);
-
 // JSON bodies as the tests see them: indexed freely, judged by expect().
 type Body = ReturnType<typeof JSON.parse>;
-
-/** SARIF 2.1.0 schema as shipped by @microsoft/jest-sarif (draft-04 header, so adapted for Ajv's default draft). */
-function sarifValidator() {
-  const file = require.resolve('@microsoft/jest-sarif/lib/schemas/sarif-2.1.0-rtm.5.json');
-  const schema = JSON.parse(readFileSync(file, 'utf8')) as Record<string, unknown>;
-  delete schema['$schema'];
-  schema['$id'] = schema['id'];
-  delete schema['id'];
-  // The schema's language pattern has a stray ']' that only non-unicode regular expressions accept.
-  const ajv = new Ajv({ strict: false, allErrors: true, validateFormats: false, unicodeRegExp: false });
-  return ajv.compile(schema);
-}
-
-/** RFC 4180 parser (quoted fields, doubled quotes, CRLF records) to read the export back. */
-function parseCsv(text: string): string[][] {
-  const rows: string[][] = [];
-  let field = '';
-  let row: string[] = [];
-  let i = 0;
-  let quoted = false;
-  while (i < text.length) {
-    const ch = text[i];
-    if (quoted) {
-      if (ch === '"' && text[i + 1] === '"') {
-        field += '"';
-        i += 2;
-        continue;
-      }
-      if (ch === '"') quoted = false;
-      else field += ch;
-      i += 1;
-      continue;
-    }
-    if (ch === '"' && field === '') quoted = true;
-    else if (ch === ',') {
-      row.push(field);
-      field = '';
-    } else if (ch === '\r' && text[i + 1] === '\n') {
-      row.push(field);
-      rows.push(row);
-      row = [];
-      field = '';
-      i += 1;
-    } else if (ch === '\n' || ch === '\r') throw new Error(`bare line break outside quotes at ${i}`);
-    else field += ch;
-    i += 1;
-  }
-  if (field !== '' || row.length) throw new Error('last record not CRLF-terminated');
-  return rows;
-}
 
 describe.each(['sqlite', 'postgres'] as const)('hub REST API on %s', (kind) => {
   let t: ApiTestApp;
@@ -496,87 +441,5 @@ describe.each(['sqlite', 'postgres'] as const)('hub REST API on %s', (kind) => {
       expect((await json('/api/v1/quarantine?agent=hci-wl1', t.tokens.operator)).body.items).toHaveLength(2);
     });
   });
-
-  describe('exports', () => {
-    it('exports CSV with RFC 4180 quoting that reads back to the same values as the JSON export', async () => {
-      const res = await get('/api/v1/exports/findings?format=csv&cluster=hci-mgmt');
-      expect(res.status).toBe(200);
-      expect(res.headers.get('content-type')).toContain('text/csv');
-      expect(res.headers.get('content-disposition')).toMatch(
-        /attachment; filename="watchpost-findings-20261123T120000\.csv"/,
-      );
-      const text = await res.text();
-      expect(text).toContain(
-        '"certificate ""kube-apiserver"", CN=kube-apiserver, expires in 1 day: renew it"',
-      );
-      expect(text).toContain('"verbs [""*""] on resources [""*""]\nbound to group ops"');
-      const rows = parseCsv(text);
-      const header = rows[0];
-      expect(header.slice(0, 7)).toEqual([
-        'cluster',
-        'platform',
-        'check_id',
-        'title',
-        'area',
-        'severity',
-        'outcome',
-      ]);
-      const exported = (await (
-        await get('/api/v1/exports/findings?format=json&cluster=hci-mgmt')
-      ).json()) as Body;
-      expect(rows.length - 1).toBe(exported.findings.length);
-      rows.slice(1).forEach((r, i) => {
-        const f = exported.findings[i];
-        const rec = Object.fromEntries(header.map((h, j) => [h, r[j]]));
-        expect(rec).toMatchObject({
-          cluster: f.cluster,
-          check_id: f.checkId,
-          message: f.message,
-          resource_path: f.resource.path ?? '',
-          resolved_at: f.resolvedAt ?? '',
-        });
-      });
-    });
-
-    it('exports JSON with the filters applied', async () => {
-      const body = (await (await get('/api/v1/exports/findings?platform=aks&outcome=fail')).json()) as Body;
-      expect(body.filters).toEqual({ platform: ['aks'], outcome: ['fail'] });
-      expect(body.findings).toHaveLength(21);
-      expect(new Set(body.findings.map((f: Body) => f.cluster))).toEqual(new Set(['aks-prod']));
-    });
-
-    it('exports SARIF 2.1.0 that validates against the schema', async () => {
-      const res = await get('/api/v1/exports/findings?format=sarif&outcome=fail,warn,error');
-      expect(res.headers.get('content-type')).toContain('application/sarif+json');
-      const log = (await res.json()) as Body;
-      const validate = sarifValidator();
-      const ok = validate(log);
-      expect(validate.errors ?? []).toEqual([]);
-      expect(ok).toBe(true);
-      // The validator does catch a broken log.
-      expect(validate({ ...log, version: '2.0.0' })).toBe(false);
-      const results = log.runs[0].results;
-      expect(results).toHaveLength(29);
-      const rules = log.runs[0].tool.driver.rules;
-      for (const r of results) expect(rules[r.ruleIndex].id).toBe(r.ruleId);
-      const apiserver = results.find(
-        (r: Body) =>
-          r.ruleId === 'cert-expiry' &&
-          r.properties.cluster === 'hci-mgmt' &&
-          r.kind === 'fail' &&
-          r.level === 'error',
-      );
-      expect(apiserver.locations[0].physicalLocation.artifactLocation.uri).toBe(
-        'file:///etc/kubernetes/pki/apiserver.crt',
-      );
-      expect(apiserver.locations[0].logicalLocations[0].fullyQualifiedName).toBe(
-        'hci-mgmt/HostFile//etc/kubernetes/pki/apiserver.crt',
-      );
-      const err = results.find((r: Body) => r.ruleId === 'etcd-encryption-at-rest');
-      expect([err.kind, err.level]).toEqual(['open', 'none']);
-      expect(new Set(results.map((r: Body) => r.partialFingerprints['watchpostFinding/v1'])).size).toBe(
-        results.length,
-      );
-    });
-  });
+  // Exports: apps/hub/src/exports/exports.spec.ts
 });

@@ -1,4 +1,7 @@
+import { CATALOGUE, csvRecord } from '@watchpost/shared';
 import type { FindingView } from '../posture/index.js';
+
+const REMEDIATION = new Map(CATALOGUE.map((c) => [c.id, c.remediation]));
 
 /** CSV columns of the findings export, in order. */
 export const FINDINGS_CSV_COLUMNS = [
@@ -14,27 +17,13 @@ export const FINDINGS_CSV_COLUMNS = [
   'resource_name',
   'resource_path',
   'message',
+  'remediation',
   'first_seen_at',
   'last_seen_at',
   'outcome_since',
   'resolved_at',
   'agent_id',
 ] as const;
-
-/**
- * One RFC 4180 field: quoted when it holds a comma, a double quote, CR or LF (quotes doubled), else as is.
- * Leading spaces are kept (RFC 4180 says spaces are part of the field).
- */
-export function csvField(v: string | number | null | undefined): string {
-  if (v === null || v === undefined) return '';
-  const s = String(v);
-  return /[",\r\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
-}
-
-/** One record, CRLF-terminated as RFC 4180 asks. */
-export function csvRecord(fields: readonly (string | number | null | undefined)[]): string {
-  return fields.map(csvField).join(',') + '\r\n';
-}
 
 export function findingsCsvHeader(): string {
   return csvRecord(FINDINGS_CSV_COLUMNS);
@@ -54,6 +43,7 @@ export function findingCsvRow(f: FindingView): string {
     f.resource.name,
     f.resource.path,
     f.message,
+    REMEDIATION.get(f.checkId) ?? '',
     f.firstSeenAt,
     f.lastSeenAt,
     f.outcomeSince,

@@ -5,10 +5,12 @@ import { ApiBearerAuth, ApiOperation, ApiProduces, ApiTags } from '@nestjs/swagg
 import { z } from 'zod';
 import { ApiQueries, HUB_VERSION } from '../api/api-docs.js';
 import { findingFilterDocs, findingFilterShape, toFindingFilters } from '../api/params.js';
+import { boolParam } from '../api/validation.js';
 import { HUB_CLOCK, type HubClock, systemClock } from '../clock.js';
 import { FindingsQueryService } from '../posture/index.js';
 import { parseQuery } from '../api/validation.js';
 import { findingCsvRow, findingsCsvHeader } from './csv.js';
+import { exportFilters, OPEN_OUTCOMES } from './export-filters.js';
 import { SarifBuilder } from './sarif.js';
 
 const exportQuery = z.object({
@@ -17,6 +19,7 @@ const exportQuery = z.object({
     .enum(['json', 'csv', 'sarif'], { message: 'must be json, csv or sarif' })
     .optional()
     .default('json'),
+  includePasses: boolParam,
 });
 
 const CONTENT_TYPES = {
@@ -43,15 +46,28 @@ export class ExportsController {
   }
 
   @Get('findings')
-  @ApiOperation({ summary: 'All findings matching the filters as JSON, CSV (RFC 4180) or SARIF 2.1.0' })
+  @ApiOperation({
+    summary: 'Findings matching the filters as JSON, CSV (RFC 4180) or SARIF 2.1.0',
+    description:
+      'Open findings by default (outcome fail, warn or error, not resolved); includePasses=true adds pass and ' +
+      'not_applicable rows; an explicit outcome or resolved filter replaces the default.',
+  })
   @ApiProduces(...Object.values(CONTENT_TYPES))
   @ApiQueries({
     ...findingFilterDocs,
+    outcome: {
+      description: `${findingFilterDocs.outcome.description}; default for exports: ${OPEN_OUTCOMES.join(',')}`,
+    },
+    resolved: { ...findingFilterDocs.resolved, description: 'true: only resolved rows; default false' },
+    includePasses: {
+      description: 'true: pass and not_applicable rows too (default: open findings only)',
+      enum: ['true', 'false'],
+    },
     format: { description: 'json (default), csv or sarif', enum: ['json', 'csv', 'sarif'] },
   })
   async findings(@Query() query: unknown, @Res() res: ServerResponse): Promise<void> {
-    const { format, ...rest } = parseQuery(exportQuery, query);
-    const filters = toFindingFilters(rest);
+    const { format, includePasses, ...rest } = parseQuery(exportQuery, query);
+    const filters = exportFilters(toFindingFilters(rest), includePasses ?? false);
     const generatedAt = this.clock.now().toISOString();
     const stamp = generatedAt.replace(/[-:]/g, '').slice(0, 15);
     res.statusCode = 200;

@@ -1,1 +1,3 @@
 export * from './shipped-mosquitto.js';
+export * from './csv.js';
+export * from './sarif-schema.js';

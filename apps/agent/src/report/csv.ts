@@ -1,0 +1,56 @@
+import { CATALOGUE, csvRecord, type CheckResult, type Report } from '@watchpost/shared';
+import { worstFirst } from './table.printer.js';
+
+/** CSV columns of `scan --format csv`, in order (the hub's export uses the same names where they overlap). */
+export const SCAN_CSV_COLUMNS = [
+  'cluster',
+  'platform',
+  'check_id',
+  'title',
+  'area',
+  'severity',
+  'outcome',
+  'resource_kind',
+  'resource_namespace',
+  'resource_name',
+  'resource_path',
+  'message',
+  'remediation',
+  'evaluated_at',
+  'scanned_at',
+] as const;
+
+const DEFINITIONS = new Map(CATALOGUE.map((c) => [c.id, c]));
+
+/** Results an export holds: open findings (fail, warn, error), or every result with `includePasses`. */
+export function exportedResults(report: Report, includePasses: boolean): CheckResult[] {
+  return report.results.filter(
+    (r) => includePasses || r.outcome === 'fail' || r.outcome === 'warn' || r.outcome === 'error',
+  );
+}
+
+/** The report as RFC 4180 CSV, worst first, with the catalogue's remediation on every row. */
+export function toCsv(report: Report, opts: { includePasses?: boolean } = {}): string {
+  let out = csvRecord(SCAN_CSV_COLUMNS);
+  for (const r of exportedResults(report, opts.includePasses ?? false).sort(worstFirst)) {
+    const def = DEFINITIONS.get(r.checkId);
+    out += csvRecord([
+      report.cluster.name,
+      report.cluster.platform,
+      r.checkId,
+      def?.title,
+      r.area,
+      r.severity,
+      r.outcome,
+      r.resource.kind,
+      r.resource.namespace,
+      r.resource.name,
+      r.resource.path,
+      r.message,
+      def?.remediation,
+      report.evaluatedAt,
+      report.scannedAt,
+    ]);
+  }
+  return out;
+}
