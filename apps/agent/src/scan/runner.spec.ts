@@ -41,6 +41,9 @@ describe('runner', () => {
       ['ns0', 99],
       ['ns1', 99],
     ]);
+    expect(passes[0].message).toBe('99 Pod resources in ns0 pass (p0, p2, p4, ...)');
+    expect(passes[0].evidence?.['examples']).toEqual(['p0', 'p2', 'p4', 'p6', 'p8']);
+    expect(passes[1].severity).toBe(definition.defaultSeverity);
   });
 
   test('few passes stay one per resource', () => {

@@ -1,5 +1,10 @@
 import { summarise, type CheckResult, type Evidence, type Report } from '@watchpost/shared';
-import { DEFAULT_CHECK_OPTIONS, type CheckOptions, type RegisteredCheck } from '../checks/check.js';
+import {
+  DEFAULT_CHECK_OPTIONS,
+  type CheckFinding,
+  type CheckOptions,
+  type RegisteredCheck,
+} from '../checks/check.js';
 import { registeredChecks } from '../checks/registry.js';
 
 /** Options of one evaluation. `now` is the evaluation time (`--at`); checks never read the clock. */
@@ -20,35 +25,64 @@ export interface RunOptions {
 /** Default for `RunOptions.passSummaryThreshold`. */
 export const DEFAULT_PASS_SUMMARY_THRESHOLD = 50;
 
-function summarisePasses(passes: CheckResult[]): CheckResult[] {
-  const groups = new Map<string, CheckResult[]>();
-  for (const p of passes) {
-    const key = `${p.resource.namespace ?? ''}\u0000${p.resource.kind}`;
-    const g = groups.get(key);
-    if (g) g.push(p);
-    else groups.set(key, [p]);
-  }
-  const out: CheckResult[] = [];
-  for (const group of groups.values()) {
-    const first = group[0];
-    if (group.length === 1) {
-      out.push(first);
-      continue;
+interface PassGroup {
+  first: CheckFinding;
+  count: number;
+  /** The first few names, for the message and evidence (nothing else of the group is kept). */
+  names: string[];
+}
+
+/**
+ * Summarises a check's passes per namespace and kind: one result with the count and a few names. Works on the
+ * check's findings directly (no per-pass result object), keyed by nested maps (no per-pass key string): on a
+ * 10,000-pod cluster this runs over 80,000 passes.
+ */
+function summarisePasses(findings: readonly CheckFinding[], base: ResultBase): CheckResult[] {
+  const groups: PassGroup[] = [];
+  const byNs = new Map<string, Map<string, PassGroup>>();
+  for (const f of findings) {
+    if (f.outcome !== 'pass') continue;
+    const ns = f.resource.namespace ?? '';
+    let byKind = byNs.get(ns);
+    if (!byKind) byNs.set(ns, (byKind = new Map<string, PassGroup>()));
+    let g = byKind.get(f.resource.kind);
+    if (!g) {
+      byKind.set(f.resource.kind, (g = { first: f, count: 0, names: [] }));
+      groups.push(g);
     }
-    const names = group.map((p) => p.resource.name ?? p.resource.path ?? '').filter(Boolean);
+    g.count++;
+    const n = f.resource.name ?? f.resource.path;
+    if (n && g.names.length < 5) g.names.push(n);
+  }
+  return groups.map(({ first, count, names }) => {
+    if (count === 1) return toResult(first, base);
     const resource: CheckResult['resource'] = { kind: first.resource.kind };
     if (first.resource.namespace) resource.namespace = first.resource.namespace;
-    out.push({
-      checkId: first.checkId,
-      area: first.area,
-      severity: first.severity,
+    return {
+      checkId: base.checkId,
+      area: base.area,
+      severity: first.severity ?? base.severity,
       outcome: 'pass',
       resource,
-      message: `${group.length} ${first.resource.kind} resources${first.resource.namespace ? ` in ${first.resource.namespace}` : ''} pass (${names.slice(0, 3).join(', ')}${names.length > 3 ? ', ...' : ''})`,
-      evidence: { summarised: group.length, examples: names.slice(0, 5) },
-    });
-  }
-  return out;
+      message: `${count} ${first.resource.kind} resources${first.resource.namespace ? ` in ${first.resource.namespace}` : ''} pass (${names.slice(0, 3).join(', ')}${names.length > 3 ? ', ...' : ''})`,
+      evidence: { summarised: count, examples: names },
+    };
+  });
+}
+
+type ResultBase = Pick<CheckResult, 'checkId' | 'area' | 'severity'>;
+
+function toResult(f: CheckFinding, base: ResultBase): CheckResult {
+  const r: CheckResult = {
+    checkId: base.checkId,
+    area: base.area,
+    severity: f.severity ?? base.severity,
+    outcome: f.outcome,
+    resource: f.resource,
+    message: f.message,
+  };
+  if (f.evidence) r.evidence = f.evidence;
+  return r;
 }
 
 /** Runs every registered check over the evidence and assembles the report. Never throws for a check's sake. */
@@ -73,22 +107,12 @@ export function runChecks(evidence: Evidence, run: RunOptions): Report {
     }
     try {
       const findings = check.run({ evidence, now: run.now, options });
-      const own: CheckResult[] = [];
-      for (const f of findings) {
-        const r: CheckResult = {
-          ...base,
-          severity: f.severity ?? base.severity,
-          outcome: f.outcome,
-          resource: f.resource,
-          message: f.message,
-        };
-        if (f.evidence) r.evidence = f.evidence;
-        own.push(r);
-      }
-      const passes = own.filter((r) => r.outcome === 'pass');
-      if (passes.length > (run.passSummaryThreshold ?? DEFAULT_PASS_SUMMARY_THRESHOLD)) {
-        results.push(...own.filter((r) => r.outcome !== 'pass'), ...summarisePasses(passes));
-      } else results.push(...own);
+      let passes = 0;
+      for (const f of findings) if (f.outcome === 'pass') passes++;
+      if (passes > (run.passSummaryThreshold ?? DEFAULT_PASS_SUMMARY_THRESHOLD)) {
+        for (const f of findings) if (f.outcome !== 'pass') results.push(toResult(f, base));
+        for (const r of summarisePasses(findings, base)) results.push(r);
+      } else for (const f of findings) results.push(toResult(f, base));
     } catch (err) {
       // A check must never throw; if one does, say so as an error result instead of losing the scan.
       results.push({

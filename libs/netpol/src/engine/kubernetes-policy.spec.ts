@@ -14,7 +14,8 @@ const base = (): EngineInput => ({
     pod('other', 'client', { app: 'web' }, '10.244.3.10'),
   ],
 });
-const engine = (policies: ReturnType<typeof k8sPolicy>[]) => new PolicyEngine({ ...base(), networkPolicies: policies });
+const engine = (policies: ReturnType<typeof k8sPolicy>[]) =>
+  new PolicyEngine({ ...base(), networkPolicies: policies });
 
 describe('isolation and policyTypes', () => {
   test('with no policy a pod is isolated for neither direction and everything is allowed', () => {
@@ -33,7 +34,12 @@ describe('isolation and policyTypes', () => {
   });
 
   test('egress rules in a policy without policyTypes add Egress', () => {
-    const e = engine([k8sPolicy('shop', 'p', { podSelector: {}, egress: [{ to: [{ podSelector: { matchLabels: { app: 'db' } } }] }] })]);
+    const e = engine([
+      k8sPolicy('shop', 'p', {
+        podSelector: {},
+        egress: [{ to: [{ podSelector: { matchLabels: { app: 'db' } } }] }],
+      }),
+    ]);
     expect(e.isolation(e.pod('shop/web')!)).toMatchObject({ ingress: true, egress: true });
   });
 
@@ -53,14 +59,29 @@ describe('isolation and policyTypes', () => {
   });
 
   test('`ingress: [{}]` allows everything in, an absent `ingress` with Ingress type allows nothing', () => {
-    expect(engine([k8sPolicy('shop', 'allow-all', { podSelector: {}, ingress: [{}] })]).canReach('ops/monitor', 'shop/web', TCP(9)).allowed).toBe(true);
-    expect(engine([k8sPolicy('shop', 'deny', { podSelector: {}, policyTypes: ['Ingress'] })]).canReach('ops/monitor', 'shop/web', TCP(9)).allowed).toBe(false);
+    expect(
+      engine([k8sPolicy('shop', 'allow-all', { podSelector: {}, ingress: [{}] })]).canReach(
+        'ops/monitor',
+        'shop/web',
+        TCP(9),
+      ).allowed,
+    ).toBe(true);
+    expect(
+      engine([k8sPolicy('shop', 'deny', { podSelector: {}, policyTypes: ['Ingress'] })]).canReach(
+        'ops/monitor',
+        'shop/web',
+        TCP(9),
+      ).allowed,
+    ).toBe(false);
   });
 
   test('allows are a union across policies selecting the pod', () => {
     const e = engine([
       k8sPolicy('shop', 'deny', { podSelector: {}, policyTypes: ['Ingress'] }),
-      k8sPolicy('shop', 'from-ops', { podSelector: { matchLabels: { app: 'web' } }, ingress: [{ from: [{ namespaceSelector: { matchLabels: { team: 'ops' } } }] }] }),
+      k8sPolicy('shop', 'from-ops', {
+        podSelector: { matchLabels: { app: 'web' } },
+        ingress: [{ from: [{ namespaceSelector: { matchLabels: { team: 'ops' } } }] }],
+      }),
     ]);
     const v = e.canReach('ops/monitor', 'shop/web', TCP(8080));
     expect(v.allowed).toBe(true);
@@ -69,15 +90,43 @@ describe('isolation and policyTypes', () => {
   });
 
   test('a policy selecting other pods does not isolate this one', () => {
-    const e = engine([k8sPolicy('shop', 'db-only', { podSelector: { matchLabels: { app: 'db' } }, policyTypes: ['Ingress'] })]);
+    const e = engine([
+      k8sPolicy('shop', 'db-only', { podSelector: { matchLabels: { app: 'db' } }, policyTypes: ['Ingress'] }),
+    ]);
     expect(e.isolation(e.pod('shop/web')!).ingress).toBe(false);
     expect(e.isolation(e.pod('shop/db')!).ingress).toBe(true);
+  });
+
+  test('selectsAnyPod agrees with selectedPods, and cached per-direction lists are not shared with callers', () => {
+    const e = engine([
+      k8sPolicy('shop', 'db-only', { podSelector: { matchLabels: { app: 'db' } }, policyTypes: ['Ingress'] }),
+      k8sPolicy('shop', 'nobody', {
+        podSelector: { matchLabels: { app: 'gone' } },
+        policyTypes: ['Ingress'],
+      }),
+    ]);
+    for (const p of e.policies) expect(e.selectsAnyPod(p)).toBe(e.selectedPods(p).length > 0);
+    expect(e.policies.filter((p) => e.selectsAnyPod(p)).map((p) => p.id)).toEqual([
+      'NetworkPolicy shop/db-only',
+    ]);
+    const db = e.pod('shop/db')!;
+    e.policiesFor(db, 'ingress').length = 0;
+    e.isolation(db).ingressPolicies.push('mutated');
+    expect(e.isolation(db).ingressPolicies).toEqual(['NetworkPolicy shop/db-only']);
+    expect(e.canReach('ops/monitor', 'shop/db', TCP(5432)).ingress?.policies).toEqual([
+      'NetworkPolicy shop/db-only',
+    ]);
   });
 });
 
 describe('peers', () => {
   test('a lone podSelector means pods of the policy namespace', () => {
-    const e = engine([k8sPolicy('shop', 'p', { podSelector: { matchLabels: { app: 'db' } }, ingress: [{ from: [{ podSelector: { matchLabels: { app: 'web' } } }] }] })]);
+    const e = engine([
+      k8sPolicy('shop', 'p', {
+        podSelector: { matchLabels: { app: 'db' } },
+        ingress: [{ from: [{ podSelector: { matchLabels: { app: 'web' } } }] }],
+      }),
+    ]);
     expect(e.canReach('shop/web', 'shop/db', TCP(5432)).allowed).toBe(true);
     // same labels, other namespace
     expect(e.canReach('other/client', 'shop/db', TCP(5432)).allowed).toBe(false);
@@ -87,7 +136,16 @@ describe('peers', () => {
     const and = engine([
       k8sPolicy('shop', 'p', {
         podSelector: { matchLabels: { app: 'db' } },
-        ingress: [{ from: [{ namespaceSelector: { matchLabels: { team: 'ops' } }, podSelector: { matchLabels: { app: 'web' } } }] }],
+        ingress: [
+          {
+            from: [
+              {
+                namespaceSelector: { matchLabels: { team: 'ops' } },
+                podSelector: { matchLabels: { app: 'web' } },
+              },
+            ],
+          },
+        ],
       }),
     ]);
     expect(and.canReach('ops/monitor', 'shop/db', TCP(5432)).allowed).toBe(false);
@@ -95,7 +153,14 @@ describe('peers', () => {
     const or = engine([
       k8sPolicy('shop', 'p', {
         podSelector: { matchLabels: { app: 'db' } },
-        ingress: [{ from: [{ namespaceSelector: { matchLabels: { team: 'ops' } } }, { podSelector: { matchLabels: { app: 'web' } } }] }],
+        ingress: [
+          {
+            from: [
+              { namespaceSelector: { matchLabels: { team: 'ops' } } },
+              { podSelector: { matchLabels: { app: 'web' } } },
+            ],
+          },
+        ],
       }),
     ]);
     expect(or.canReach('ops/monitor', 'shop/db', TCP(5432)).allowed).toBe(true);
@@ -104,7 +169,9 @@ describe('peers', () => {
   });
 
   test('namespaceSelector {} selects every namespace but no outside address', () => {
-    const e = engine([k8sPolicy('shop', 'p', { podSelector: {}, ingress: [{ from: [{ namespaceSelector: {} }] }] })]);
+    const e = engine([
+      k8sPolicy('shop', 'p', { podSelector: {}, ingress: [{ from: [{ namespaceSelector: {} }] }] }),
+    ]);
     expect(e.canReach('other/client', 'shop/web', TCP(80)).allowed).toBe(true);
     expect(e.canReach('192.0.2.7', 'shop/web', TCP(80)).allowed).toBe(false);
   });
@@ -113,14 +180,30 @@ describe('peers', () => {
     const e = engine([
       k8sPolicy('shop', 'p', {
         podSelector: {},
-        ingress: [{ from: [{ namespaceSelector: { matchExpressions: [{ key: 'team', operator: 'NotIn', values: ['ops'] }] } }] }],
+        ingress: [
+          {
+            from: [
+              {
+                namespaceSelector: {
+                  matchExpressions: [{ key: 'team', operator: 'NotIn', values: ['ops'] }],
+                },
+              },
+            ],
+          },
+        ],
       }),
     ]);
     expect(e.canReach('other/client', 'shop/web', TCP(80)).allowed).toBe(true); // "other" has no team label
     expect(e.canReach('ops/monitor', 'shop/web', TCP(80)).allowed).toBe(false);
     const e2 = engine([
-      k8sPolicy('shop', 'p', { podSelector: { matchExpressions: [{ key: 'app', operator: 'In', values: ['db', 'cache'] }] }, policyTypes: ['Ingress'] }),
-      k8sPolicy('shop', 'q', { podSelector: { matchExpressions: [{ key: 'app', operator: 'DoesNotExist' }] }, policyTypes: ['Egress'] }),
+      k8sPolicy('shop', 'p', {
+        podSelector: { matchExpressions: [{ key: 'app', operator: 'In', values: ['db', 'cache'] }] },
+        policyTypes: ['Ingress'],
+      }),
+      k8sPolicy('shop', 'q', {
+        podSelector: { matchExpressions: [{ key: 'app', operator: 'DoesNotExist' }] },
+        policyTypes: ['Egress'],
+      }),
     ]);
     expect(e2.isolation(e2.pod('shop/db')!)).toMatchObject({ ingress: true, egress: false });
     expect(e2.isolation(e2.pod('shop/web')!)).toMatchObject({ ingress: false, egress: false });
@@ -128,7 +211,11 @@ describe('peers', () => {
 
   test('ipBlock with except carves the metadata endpoint out of 0.0.0.0/0', () => {
     const e = engine([
-      k8sPolicy('shop', 'block-imds', { podSelector: {}, policyTypes: ['Egress'], egress: [{ to: [{ ipBlock: { cidr: '0.0.0.0/0', except: ['169.254.169.254/32'] } }] }] }),
+      k8sPolicy('shop', 'block-imds', {
+        podSelector: {},
+        policyTypes: ['Egress'],
+        egress: [{ to: [{ ipBlock: { cidr: '0.0.0.0/0', except: ['169.254.169.254/32'] } }] }],
+      }),
     ]);
     expect(e.canReach('shop/web', '169.254.169.254', TCP(80)).allowed).toBe(false);
     expect(e.canReach('shop/web', '20.50.2.1', TCP(443)).allowed).toBe(true);
@@ -138,7 +225,12 @@ describe('peers', () => {
   });
 
   test('ipBlock for ingress from outside addresses', () => {
-    const e = engine([k8sPolicy('shop', 'p', { podSelector: {}, ingress: [{ from: [{ ipBlock: { cidr: '192.0.2.0/24' } }] }] })]);
+    const e = engine([
+      k8sPolicy('shop', 'p', {
+        podSelector: {},
+        ingress: [{ from: [{ ipBlock: { cidr: '192.0.2.0/24' } }] }],
+      }),
+    ]);
     expect(e.canReach('192.0.2.9', 'shop/web', TCP(80)).allowed).toBe(true);
     expect(e.canReach('198.51.100.1', 'shop/web', TCP(80)).allowed).toBe(false);
   });
@@ -150,7 +242,8 @@ describe('peers', () => {
 });
 
 describe('ports', () => {
-  const withPorts = (ports: unknown[]) => engine([k8sPolicy('shop', 'p', { podSelector: {}, ingress: [{ ports }] })]);
+  const withPorts = (ports: unknown[]) =>
+    engine([k8sPolicy('shop', 'p', { podSelector: {}, ingress: [{ ports }] })]);
 
   test('a port without protocol means TCP', () => {
     const e = withPorts([{ port: 8080 }]);
@@ -176,14 +269,27 @@ describe('ports', () => {
     const e = withPorts([{ port: 'http' }]);
     expect(e.canReach('ops/monitor', 'shop/web', TCP(8080)).allowed).toBe(true); // web names 8080 "http"
     expect(e.canReach('ops/monitor', 'shop/db', TCP(8080)).allowed).toBe(false); // db has no "http"
-    const egress = engine([k8sPolicy('ops', 'p', { podSelector: {}, policyTypes: ['Egress'], egress: [{ ports: [{ port: 'pg' }] }] })]);
+    const egress = engine([
+      k8sPolicy('ops', 'p', {
+        podSelector: {},
+        policyTypes: ['Egress'],
+        egress: [{ ports: [{ port: 'pg' }] }],
+      }),
+    ]);
     expect(egress.canReach('ops/monitor', 'shop/db', TCP(5432)).allowed).toBe(true);
     expect(egress.canReach('ops/monitor', 'shop/web', TCP(5432)).allowed).toBe(false);
     expect(egress.canReach('ops/monitor', '192.0.2.1', TCP(5432)).allowed).toBe(false); // no pod to name the port
   });
 
   test('peers and ports in one rule are an AND', () => {
-    const e = engine([k8sPolicy('shop', 'p', { podSelector: {}, ingress: [{ from: [{ namespaceSelector: { matchLabels: { team: 'ops' } } }], ports: [{ port: 443 }] }] })]);
+    const e = engine([
+      k8sPolicy('shop', 'p', {
+        podSelector: {},
+        ingress: [
+          { from: [{ namespaceSelector: { matchLabels: { team: 'ops' } } }], ports: [{ port: 443 }] },
+        ],
+      }),
+    ]);
     expect(e.canReach('ops/monitor', 'shop/web', TCP(443)).allowed).toBe(true);
     expect(e.canReach('ops/monitor', 'shop/web', TCP(80)).allowed).toBe(false);
     expect(e.canReach('other/client', 'shop/web', TCP(443)).allowed).toBe(false);

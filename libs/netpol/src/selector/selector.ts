@@ -3,7 +3,14 @@
  * compiled selector remembers its verdict per interned label set, so ten replicas of a Deployment (one label
  * set) cost one evaluation.
  */
-import { canonicalSelector, compileSelector, parseSelector, requiredTerms, type Labels, type SelectorNode } from './selector.parser.js';
+import {
+  canonicalSelector,
+  compileSelector,
+  parseSelector,
+  requiredTerms,
+  type Labels,
+  type SelectorNode,
+} from './selector.parser.js';
 import { SelectorSyntaxError } from './selector.tokenizer.js';
 
 /** An interned label map: equal maps share one object and id, which selector memos key on. */
@@ -24,15 +31,26 @@ export class LabelInterner {
   private readonly byKey = new Map<string, LabelSet>();
 
   intern(labels: Record<string, string> | Labels): LabelSet {
-    const entries = (labels instanceof Map ? [...labels.entries()] : Object.entries(labels)).filter(
-      (e): e is [string, string] => typeof e[1] === 'string',
-    );
-    entries.sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0));
+    // Sorted keys, non-string values dropped; the key is built before any entry array or Map, so a label map
+    // seen before (every replica of a Deployment) costs one string and one lookup.
+    const map: Labels | undefined = labels instanceof Map ? (labels as Labels) : undefined;
+    const record = labels as Record<string, unknown>;
+    const keys: string[] = map ? [...map.keys()] : Object.keys(record);
+    keys.sort();
+    const get = (k: string): unknown => (map ? map.get(k) : record[k]);
     // NUL and SOH cannot occur in label keys or values, so this joins unambiguously (and cheaper than JSON).
     let key = '';
-    for (const [k, v] of entries) key += `${k}\u0000${v}\u0001`;
+    for (const k of keys) {
+      const v = get(k);
+      if (typeof v === 'string') key += `${k}\u0000${v}\u0001`;
+    }
     let set = this.byKey.get(key);
     if (!set) {
+      const entries: [string, string][] = [];
+      for (const k of keys) {
+        const v = get(k);
+        if (typeof v === 'string') entries.push([k, v]);
+      }
       set = new LabelSet(this.byKey.size, new Map(entries), key);
       this.byKey.set(key, set);
     }

@@ -172,7 +172,16 @@ export function gmsaUsesOf(source: PodSpecSource): GmsaUse[] {
  * owned by a Deployment, a Job owned by a CronJob). Pods are kept: they carry the contents the mutating
  * webhook inlined, which templates do not.
  */
-export function gmsaPodSpecs(evidence: Evidence): { uses: GmsaUse[]; missing: string[] } {
+export function gmsaPodSpecs(evidence: Evidence): { uses: readonly GmsaUse[]; missing: readonly string[] } {
+  // Every gMSA check asks (through gmsaScope too): once per scan, read-only.
+  let cached = gmsaUsesCache.get(evidence);
+  if (!cached) gmsaUsesCache.set(evidence, (cached = computeGmsaPodSpecs(evidence)));
+  return cached;
+}
+
+const gmsaUsesCache = new WeakMap<Evidence, { uses: readonly GmsaUse[]; missing: readonly string[] }>();
+
+function computeGmsaPodSpecs(evidence: Evidence): { uses: GmsaUse[]; missing: readonly string[] } {
   const { sources, missing } = podSpecs(evidence);
   const uses: GmsaUse[] = [];
   for (const s of sources) {
@@ -319,9 +328,7 @@ export function jsonEqual(a: unknown, b: unknown): boolean {
  * What the webhook checks start with: the cluster is in gMSA scope and its webhook configurations are readable.
  * Otherwise `findings` is what the check returns (not applicable, or `error` naming what could not be read).
  */
-export function gmsaWebhooksInScope(
-  evidence: Evidence,
-):
+export function gmsaWebhooksInScope(evidence: Evidence):
   | {
       ok: true;
       scope: Extract<GmsaScope, { applicable: true }>;

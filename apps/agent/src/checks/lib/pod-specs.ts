@@ -72,7 +72,22 @@ function template(
  * ReplicaSets, Jobs and CronJobs. `missing` lists the workload resources that were not available
  * (so a check can report `error` instead of passing on nothing).
  */
-export function podSpecs(evidence: Evidence): { sources: PodSpecSource[]; missing: string[] } {
+export function podSpecs(evidence: Evidence): {
+  sources: readonly PodSpecSource[];
+  missing: readonly string[];
+} {
+  // A dozen checks (workload and gMSA) ask for the same list: build it once per scan; it is read-only.
+  let cached = podSpecsCache.get(evidence);
+  if (!cached) podSpecsCache.set(evidence, (cached = computePodSpecs(evidence)));
+  return cached;
+}
+
+const podSpecsCache = new WeakMap<
+  Evidence,
+  { sources: readonly PodSpecSource[]; missing: readonly string[] }
+>();
+
+function computePodSpecs(evidence: Evidence): { sources: PodSpecSource[]; missing: string[] } {
   const sources: PodSpecSource[] = [];
   const missing: string[] = [];
   for (const { resource, kind } of WORKLOAD_SOURCES) {
@@ -128,7 +143,8 @@ export function topLevelPodSpecs(evidence: Evidence): {
   missing: string[];
   skipped: number;
 } {
-  const { sources, missing } = podSpecs(evidence);
+  const { sources, missing: missingShared } = podSpecs(evidence);
+  const missing = [...missingShared];
   const collected = new Set(sources.map((s) => `${s.kind}/${s.namespace}/${s.name}`));
   const has = (kind: string, ns: string, name: string): boolean => collected.has(`${kind}/${ns}/${name}`);
   const foldedIntoOwner = (s: PodSpecSource): boolean => {
