@@ -231,29 +231,43 @@ function openFindings(findings, catalogue) {
 
 // ---------------------------------------------------------------- certificates
 
+/** Typed facts of a result (`facts` with a type the page knows), else null: older hubs and agents send none. */
+const factsOf = (f, type) => (f.facts && f.facts.type === type ? f.facts : null);
+
 function certRows(findings) {
   const now = hubNow();
   return findings
     .filter((f) => CERT_CHECKS.includes(f.checkId) && current(f))
     .map((f) => {
-      const e = ev(f);
-      const facts = e.certificate ?? e;
-      const notAfter = pickTime(facts.notAfter);
-      const notBefore = pickTime(facts.notBefore);
+      const typed = factsOf(f, 'certificate');
+      const e = typed ?? ev(f);
+      const notAfter = pickTime(e.notAfter);
+      const notBefore = pickTime(e.notBefore);
       const t = notAfter ? Date.parse(notAfter) : null;
       const lifeMs =
-        typeof facts.lifetimeDays === 'number'
-          ? facts.lifetimeDays * DAY
+        typeof e.lifetimeSeconds === 'number'
+          ? e.lifetimeSeconds * 1000
           : notAfter && notBefore
             ? t - Date.parse(notBefore)
             : null;
       const left = t === null ? null : t - now;
       const share = left !== null && lifeMs ? Math.max(0, left / lifeMs) : null;
-      return { f, facts, notAfter, left, lifeMs, share };
+      return {
+        f,
+        facts: e,
+        typed: Boolean(typed),
+        notAfter,
+        left,
+        lifeMs,
+        share,
+        auto: e.renewedAutomatically === true,
+      };
     })
     .sort(
       (a, b) =>
         outcomeRank(a.f.outcome) - outcomeRank(b.f.outcome) ||
+        // What the platform renews by itself never goes above a real risk.
+        Number(a.auto) - Number(b.auto) ||
         (a.share ?? 2) - (b.share ?? 2) ||
         (a.left ?? Infinity) - (b.left ?? Infinity),
     );
@@ -287,14 +301,12 @@ function daysLeftEl(x) {
 function certTable(findings) {
   const rows = certRows(findings).map((x) => {
     const e = x.facts;
-    const where = [
-      resourceText(x.f.resource),
-      ...(Array.isArray(e.alsoAt) ? e.alsoAt.map((a) => `also ${a}`) : []),
-    ];
+    const place = x.typed && e.source ? `${e.source.kind} ${e.source.locator}` : resourceText(x.f.resource);
+    const where = [place, ...(Array.isArray(e.alsoAt) ? e.alsoAt.map((a) => `also ${a}`) : [])];
     return h(
       'tr',
       { dataset: { outcome: x.f.outcome, check: x.f.checkId } },
-      h('td', { class: 'mono' }, e.node ?? e.nodeName ?? x.f.agentId),
+      h('td', { class: 'mono' }, e.node ?? x.f.agentId),
       h(
         'td',
         { class: 'mono wrap' },
@@ -312,8 +324,9 @@ function certTable(findings) {
         'td',
         {},
         outcomeBadge(x.f.outcome),
-        e.renewedAutomatically || e.autoRenewed
-          ? h('div', { class: 'pill auto' }, 'renewed by the platform')
+        x.auto ? h('div', { class: 'pill auto' }, `renewed by ${e.renewedBy ?? 'the platform'}`) : null,
+        e.renewalDueAt && !x.auto
+          ? h('div', { class: 'muted' }, 'renew from ', timeEl(e.renewalDueAt))
           : null,
       ),
     );
@@ -338,13 +351,22 @@ function kmsTable(findings) {
         outcomeRank(a.outcome) - outcomeRank(b.outcome),
     )
     .map((f) => {
-      const e = ev(f).kms ?? ev(f);
-      const since = pickTime(e.inUseSince, e.rotatedAt, e.firstSeen, e.firstSeenAt);
+      const typed = factsOf(f, 'kms-key');
+      const e = typed ?? ev(f);
+      // Age counted to the hub's now from when the key came into use; without a start, the age at the scan.
+      const since = pickTime(e.rotatedAt, e.inUseSince, e.firstSeen);
+      const lowerBound = typed ? !e.ageExact : false;
+      const scanAgeDays =
+        typeof e.ageSeconds === 'number'
+          ? e.ageSeconds / 86_400
+          : typeof e.ageDays === 'number'
+            ? e.ageDays
+            : null;
       const age =
         since !== null
-          ? `${Math.floor(((now - Date.parse(since)) / DAY) * 10) / 10} days`
-          : typeof e.ageDays === 'number'
-            ? `${e.ageDays} days (at the scan)`
+          ? `${lowerBound ? 'at least ' : ''}${Math.floor(((now - Date.parse(since)) / DAY) * 10) / 10} days`
+          : scanAgeDays !== null
+            ? `${Math.round(scanAgeDays * 10) / 10} days (at the scan)`
             : null;
       const provider = [
         e.provider ?? (f.resource.kind === 'KMSProvider' ? f.resource.name : null),
@@ -379,14 +401,23 @@ function kmsTable(findings) {
 // ---------------------------------------------------------------- network: instance metadata
 
 function imdsTable(findings) {
-  const verdict = (f) =>
-    f.outcome === 'pass'
+  const verdict = (f) => {
+    const x = factsOf(f, 'imds-exposure');
+    if (x) {
+      if (x.exempt) return ['exempt', '– system namespace'];
+      if (x.newPodsReach) return ['reachable', '✖ reachable'];
+      if (x.podsReaching > 0)
+        return ['reachable', `✖ ${x.podsReaching} pod${x.podsReaching === 1 ? '' : 's'} reach it`];
+      return ['blocked', '✔ blocked'];
+    }
+    return f.outcome === 'pass'
       ? ['blocked', '✔ blocked']
       : f.outcome === 'not_applicable'
         ? ['exempt', '– system namespace']
         : f.outcome === 'error'
           ? ['unknown', '? could not evaluate']
           : ['reachable', '✖ reachable'];
+  };
   const rows = findings
     .filter((f) => f.checkId === IMDS_CHECK && current(f))
     .sort(
@@ -395,7 +426,7 @@ function imdsTable(findings) {
         resourceText(a.resource).localeCompare(resourceText(b.resource)),
     )
     .map((f) => {
-      const e = ev(f);
+      const e = { ...ev(f), ...(factsOf(f, 'imds-exposure') ?? {}) };
       const [cls, text] = verdict(f);
       const decided =
         e.newPod?.decidedBy?.policy ??
@@ -544,11 +575,20 @@ async function load() {
     }
     throw e;
   }
-  const [history, findings, catalogue] = await Promise.all([
+  // Only what the page shows, not every pass of a large cluster: open problems, and the current rows of the
+  // checks behind the certificate, KMS, instance-metadata and gMSA sections.
+  const fetchCurrent = (q) =>
+    apiAll(`/api/v1/findings?cluster=${enc}&resolved=false&limit=1000&${q}`, 20_000);
+  const [history, catalogue, ...parts] = await Promise.all([
     api(`/api/v1/clusters/${enc}/history?limit=500`),
-    apiAll(`/api/v1/findings?cluster=${enc}&limit=1000`, 20_000),
     checkCatalogue(),
+    fetchCurrent('outcome=fail,warn,error'),
+    fetchCurrent(`check=${CERT_CHECKS.join(',')}`),
+    fetchCurrent(`check=${[...KMS_CHECKS, IMDS_CHECK].join(',')}`),
+    fetchCurrent('area=identity'),
   ]);
+  const byId = new Map(parts.flat().map((f) => [f.id, f]));
+  const findings = [...byId.values()];
   learnFromClusters([c]);
   state.data = { c, history, findings, catalogue };
   render();

@@ -525,6 +525,7 @@ async function load() {
     dl?.replaceChildren(...locations.map((l) => h('option', { value: l })));
   }
   renderHeatmap();
+  if (document.body.dataset.heatmap !== 'rendered') performance.mark('heatmap-rendered');
   document.body.dataset.heatmap = 'rendered';
   state.summary = await summary;
   renderAttention();
