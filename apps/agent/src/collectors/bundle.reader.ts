@@ -1,4 +1,4 @@
-import { readdir, readFile, stat } from 'node:fs/promises';
+import { readdir, realpath, stat } from 'node:fs/promises';
 import { basename, join, posix, relative, sep } from 'node:path';
 import {
   CLUSTER_ROLES,
@@ -14,25 +14,57 @@ import {
   type Platform,
 } from '@watchpost/shared';
 import { readHostFile } from './host-file.js';
+import {
+  jsonDepthExceeds,
+  READ_LIMIT_ENV,
+  readFileSafely,
+  readLimitsFromEnv,
+  type ReadLimits,
+} from './safe-read.js';
 import { sanitiseObject } from './sanitise.js';
 
 /** Thrown when the bundle folder itself is unusable (not when one file in it is bad). */
 export class BundleError extends Error {}
 
-async function readJson(file: string, label: string, errors: CollectorError[]): Promise<unknown> {
-  let text: string;
-  try {
-    text = await readFile(file, 'utf8');
-  } catch (err) {
-    errors.push({ source: `bundle/${label}`, message: `cannot read ${label}: ${(err as Error).message}` });
+/** How one bundle is read: its real root (links must stay inside it) and the limits. */
+interface BundleContext {
+  root: string;
+  limits: ReadLimits;
+}
+
+async function readJson(
+  file: string,
+  label: string,
+  errors: CollectorError[],
+  ctx: BundleContext,
+  kind: 'kube' | 'other' = 'other',
+): Promise<unknown> {
+  const kube = kind === 'kube';
+  const read = await readFileSafely(file, {
+    root: ctx.root,
+    maxBytes: kube ? ctx.limits.maxKubeJsonBytes : ctx.limits.maxFileBytes,
+    limitName: kube ? READ_LIMIT_ENV.maxKubeJsonBytes : READ_LIMIT_ENV.maxFileBytes,
+  });
+  if (!read.ok) {
+    errors.push({ source: `bundle/${label}`, message: `${label} ${read.error}` });
+    return undefined;
+  }
+  const text = read.data.toString('utf8');
+  if (jsonDepthExceeds(text, ctx.limits.maxJsonDepth)) {
+    errors.push({
+      source: `bundle/${label}`,
+      message: `${label} nests deeper than ${ctx.limits.maxJsonDepth} levels (a JSON bomb? kubectl output nests about 20); not read (${READ_LIMIT_ENV.maxJsonDepth} raises the limit)`,
+    });
     return undefined;
   }
   try {
     return JSON.parse(text) as unknown;
   } catch (err) {
+    // V8's message quotes the text around the error: keep only where it is, never the bytes themselves.
+    const where = /position (\d+)/.exec((err as Error).message)?.[1];
     errors.push({
       source: `bundle/${label}`,
-      message: `${label} is not valid JSON (${(err as Error).message}); fix or re-export it with kubectl get -o json`,
+      message: `${label} is not valid JSON${where ? ` (error at byte ${where})` : ''}; fix or re-export it with kubectl get -o json`,
     });
     return undefined;
   }
@@ -107,8 +139,18 @@ function clusterFrom(
   return collectedAt ? { cluster, collectedAt } : { cluster };
 }
 
-async function listFiles(dir: string): Promise<string[]> {
+/**
+ * Every file under `dir`, sorted. Symbolic links and special files are listed (the reader refuses them with a
+ * reason) but never descended into, so a link cannot lead the walk out of the bundle or round in a loop.
+ */
+async function listFiles(
+  dir: string,
+  ctx: BundleContext,
+  errors: CollectorError[],
+  label: string,
+): Promise<string[]> {
   const out: string[] = [];
+  let truncated = false;
   async function walk(d: string): Promise<void> {
     let entries;
     try {
@@ -117,12 +159,22 @@ async function listFiles(dir: string): Promise<string[]> {
       return;
     }
     for (const e of entries) {
+      if (out.length >= ctx.limits.maxBundleFiles) {
+        truncated = true;
+        return;
+      }
       const p = join(d, e.name);
       if (e.isDirectory()) await walk(p);
       else out.push(p);
     }
   }
   await walk(dir);
+  if (truncated) {
+    errors.push({
+      source: `bundle/${label}`,
+      message: `${label}/ holds more than ${ctx.limits.maxBundleFiles} files; the rest is not read (${READ_LIMIT_ENV.maxBundleFiles} raises the limit)`,
+    });
+  }
   return out.sort();
 }
 
@@ -130,7 +182,7 @@ async function listFiles(dir: string): Promise<string[]> {
  * Reads a bundle folder (DESIGN.md section 5) into Evidence: the same Evidence a live scan produces, so the
  * same checks run on it. A malformed file becomes a collector error naming it; the rest still loads.
  */
-export async function readBundle(dir: string): Promise<Evidence> {
+export async function readBundle(dir: string, opts: { limits?: ReadLimits } = {}): Promise<Evidence> {
   let st;
   try {
     st = await stat(dir);
@@ -139,11 +191,18 @@ export async function readBundle(dir: string): Promise<Evidence> {
   }
   if (!st.isDirectory())
     throw new BundleError(`bundle ${dir} is not a folder (expected kube/, host/, probes/, cluster.json)`);
+  let limits: ReadLimits;
+  try {
+    limits = opts.limits ?? readLimitsFromEnv();
+  } catch (err) {
+    throw new BundleError((err as Error).message);
+  }
+  const ctx: BundleContext = { root: await realpath(dir), limits };
   const errors: CollectorError[] = [];
 
   const clusterJson = join(dir, 'cluster.json');
   const clusterParsed = await stat(clusterJson).then(
-    () => readJson(clusterJson, 'cluster.json', errors),
+    () => readJson(clusterJson, 'cluster.json', errors, ctx),
     () => {
       errors.push({
         source: 'bundle/cluster.json',
@@ -156,7 +215,7 @@ export async function readBundle(dir: string): Promise<Evidence> {
   const { cluster, collectedAt } = clusterFrom(clusterParsed, dir, errors);
 
   const kube: Record<string, KubeResource> = {};
-  for (const file of await listFiles(join(dir, 'kube'))) {
+  for (const file of await listFiles(join(dir, 'kube'), ctx, errors, 'kube')) {
     const name = relative(join(dir, 'kube'), file).split(sep).join('/');
     if (!name.endsWith('.json') || name.includes('/')) {
       errors.push({
@@ -166,7 +225,7 @@ export async function readBundle(dir: string): Promise<Evidence> {
       continue;
     }
     const resource = name.slice(0, -'.json'.length);
-    const parsed = await readJson(file, `kube/${name}`, errors);
+    const parsed = await readJson(file, `kube/${name}`, errors, ctx, 'kube');
     if (parsed === undefined) {
       kube[resource] = { status: 'error', error: errors[errors.length - 1] };
       continue;
@@ -180,18 +239,18 @@ export async function readBundle(dir: string): Promise<Evidence> {
 
   const host: Evidence['host'] = {};
   const hostDir = join(dir, 'host');
-  for (const file of await listFiles(hostDir)) {
+  for (const file of await listFiles(hostDir, ctx, errors, 'host')) {
     const path = posix.join('/', relative(hostDir, file).split(sep).join('/'));
-    const hf = await readHostFile(file, path);
+    const hf = await readHostFile(file, path, ctx);
     host[path] = hf;
-    if (hf.error) errors.push({ source: `bundle/host${path}`, message: hf.error });
+    if (hf.error) errors.push({ source: `bundle/host${path}`, message: `host${path}: ${hf.error}` });
   }
 
   // `collect` never copies private keys; it records their facts in collection.json. Read them back so a
   // collected bundle judges key/cert pairs and key permissions like the live scan did.
   const collectionFile = join(dir, 'collection.json');
   const collection = await stat(collectionFile).then(
-    () => readJson(collectionFile, 'collection.json', errors),
+    () => readJson(collectionFile, 'collection.json', errors, ctx),
     () => undefined,
   );
   if (isRecord(collection) && Array.isArray(collection['privateKeysOmitted'])) {
@@ -209,10 +268,10 @@ export async function readBundle(dir: string): Promise<Evidence> {
   }
 
   const probes: Record<string, unknown> = {};
-  for (const file of await listFiles(join(dir, 'probes'))) {
+  for (const file of await listFiles(join(dir, 'probes'), ctx, errors, 'probes')) {
     const name = basename(file);
     if (!name.endsWith('.json')) continue;
-    const parsed = await readJson(file, `probes/${name}`, errors);
+    const parsed = await readJson(file, `probes/${name}`, errors, ctx);
     if (parsed !== undefined) probes[name.slice(0, -'.json'.length)] = parsed;
   }
 
@@ -228,7 +287,7 @@ export async function readBundle(dir: string): Promise<Evidence> {
   };
   const historyFile = join(dir, 'history.json');
   const history = await stat(historyFile).then(
-    () => readJson(historyFile, 'history.json', errors),
+    () => readJson(historyFile, 'history.json', errors, ctx),
     () => undefined,
   );
   if (isRecord(history) && isRecord(history['certificates']) && isRecord(history['kmsKeys']))

@@ -3,6 +3,7 @@ import { join, posix } from 'node:path';
 import type { CollectorError, HostFile } from '@watchpost/shared';
 import { readHostFile } from './host-file.js';
 import { candidatePaths, type HostLayout } from './layouts.js';
+import { readLimitsFromEnv, type ReadLimits } from './safe-read.js';
 
 /** Options of the host collector. */
 export interface HostCollectorOptions {
@@ -12,6 +13,8 @@ export interface HostCollectorOptions {
   /** Extra candidate paths (configuration). */
   extraPaths?: string[];
   maxDepth?: number;
+  /** Size caps (default: `readLimitsFromEnv()`). */
+  limits?: ReadLimits;
 }
 
 function globToRegExp(segment: string): RegExp {
@@ -81,8 +84,9 @@ export async function collectHostFiles(
   const patterns = [...candidatePaths(opts.distributions), ...(opts.extraPaths ?? [])];
   const host: Record<string, HostFile> = {};
   const errors: CollectorError[] = [];
+  const limits = opts.limits ?? readLimitsFromEnv();
   for (const path of await expandCandidates(root, patterns, opts.maxDepth)) {
-    const file = await readHostFile(join(root, path), path);
+    const file = await readHostFile(join(root, path), path, { limits });
     if (file.error?.startsWith('ENOENT')) continue;
     host[path] = file;
     if (file.error) errors.push({ source: `host${path}`, message: file.error });

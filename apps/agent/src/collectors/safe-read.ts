@@ -1,0 +1,183 @@
+import { constants } from 'node:fs';
+import { lstat, open, realpath, stat } from 'node:fs/promises';
+import { sep } from 'node:path';
+
+/**
+ * Reading files the agent does not control (a bundle someone handed over, a host's config files) without being
+ * turned against the host: every read is capped, special files are never opened, and inside a bundle a symbolic
+ * link is followed only when it stays inside the bundle. Error texts name the file and never carry a byte of it
+ * (nor where a refused link points).
+ */
+
+/** Size and shape limits of everything the collectors read. Environment overrides in `readLimitsFromEnv`. */
+export interface ReadLimits {
+  /** Any host file (live or `host/` in a bundle), and `cluster.json`, `probes/*.json`, `history.json`. */
+  maxFileBytes: number;
+  /** One `kube/<resource>.json` of a bundle (a whole `kubectl get -A -o json` List). */
+  maxKubeJsonBytes: number;
+  /** Deepest nesting of a JSON file (Kubernetes objects nest about 20 levels). */
+  maxJsonDepth: number;
+  /** Most alias references one YAML host file may expand (the `yaml` library's own default is 100). */
+  maxYamlAliases: number;
+  /** Most files a bundle may hold. */
+  maxBundleFiles: number;
+}
+
+/** The defaults: no real config file is 2 MiB; 512 MiB holds a 100,000-pod `pods.json` from kubectl. */
+export const DEFAULT_READ_LIMITS: ReadLimits = {
+  maxFileBytes: 2 * 1024 * 1024,
+  maxKubeJsonBytes: 512 * 1024 * 1024,
+  maxJsonDepth: 256,
+  maxYamlAliases: 100,
+  maxBundleFiles: 50_000,
+};
+
+/** Environment variable of each limit (documented in docs/agent.md). */
+export const READ_LIMIT_ENV: Record<keyof ReadLimits, string> = {
+  maxFileBytes: 'WATCHPOST_MAX_FILE_BYTES',
+  maxKubeJsonBytes: 'WATCHPOST_MAX_KUBE_JSON_BYTES',
+  maxJsonDepth: 'WATCHPOST_MAX_JSON_DEPTH',
+  maxYamlAliases: 'WATCHPOST_MAX_YAML_ALIASES',
+  maxBundleFiles: 'WATCHPOST_MAX_BUNDLE_FILES',
+};
+
+/** The limits with `WATCHPOST_MAX_*` overrides; a value that is not a positive integer is an error naming it. */
+export function readLimitsFromEnv(env: NodeJS.ProcessEnv = process.env): ReadLimits {
+  const limits = { ...DEFAULT_READ_LIMITS };
+  for (const key of Object.keys(READ_LIMIT_ENV) as (keyof ReadLimits)[]) {
+    const raw = env[READ_LIMIT_ENV[key]];
+    if (raw === undefined || raw === '') continue;
+    const n = Number(raw);
+    if (!Number.isSafeInteger(n) || n < 1) {
+      throw new Error(
+        `${READ_LIMIT_ENV[key]}=${JSON.stringify(raw)} is not a positive integer (default ${DEFAULT_READ_LIMITS[key]})`,
+      );
+    }
+    limits[key] = n;
+  }
+  return limits;
+}
+
+/** What `readFileSafely` found. `error` names the problem, never the content. */
+export type SafeRead =
+  | { ok: true; data: Buffer; mode: number; size: number }
+  | { ok: false; error: string; mode?: number; size?: number };
+
+function kindOf(st: {
+  isDirectory(): boolean;
+  isFIFO(): boolean;
+  isSocket(): boolean;
+  isCharacterDevice(): boolean;
+  isBlockDevice(): boolean;
+}): string {
+  if (st.isDirectory()) return 'a directory';
+  if (st.isFIFO()) return 'a FIFO (named pipe)';
+  if (st.isSocket()) return 'a socket';
+  if (st.isCharacterDevice()) return 'a character device';
+  if (st.isBlockDevice()) return 'a block device';
+  return 'not a regular file';
+}
+
+/**
+ * Reads `file` up to `maxBytes`.
+ * - `root` (a bundle's real path): a symbolic link, anywhere on the way, must resolve inside it.
+ * - Devices, FIFOs, sockets and directories are refused before anything opens them (opening a FIFO blocks,
+ *   reading `/dev/urandom` never ends, opening some devices has side effects).
+ * - The size is enforced on the bytes read, not on what `stat` claims (`/proc` files say 0).
+ */
+export async function readFileSafely(
+  file: string,
+  opts: { maxBytes: number; limitName: string; root?: string },
+): Promise<SafeRead> {
+  let target = file;
+  try {
+    const link = await lstat(file);
+    if (opts.root !== undefined) {
+      target = await realpath(file);
+      if (target !== opts.root && !target.startsWith(opts.root + sep)) {
+        return {
+          ok: false,
+          error: 'is a symbolic link (or under one) that leads outside the bundle; not followed',
+        };
+      }
+    }
+    const st = link.isSymbolicLink() ? await stat(target) : link;
+    const mode = st.mode & 0o7777;
+    if (!st.isFile()) {
+      return {
+        ok: false,
+        error: `is ${kindOf(st)}${link.isSymbolicLink() ? ' (through a symbolic link)' : ''}; not read`,
+        mode,
+      };
+    }
+    if (st.size > opts.maxBytes) {
+      return {
+        ok: false,
+        error: `is ${st.size} bytes, over the ${opts.maxBytes}-byte limit (${opts.limitName}); not read`,
+        mode,
+        size: st.size,
+      };
+    }
+    // O_NONBLOCK: if the file was swapped for a FIFO since stat, open must not hang; fstat below refuses it.
+    const handle = await open(
+      target,
+      constants.O_RDONLY | constants.O_NONBLOCK | (opts.root !== undefined ? constants.O_NOFOLLOW : 0),
+    );
+    try {
+      const fst = await handle.stat();
+      if (!fst.isFile()) return { ok: false, error: `is ${kindOf(fst)}; not read`, mode };
+      const chunks: Buffer[] = [];
+      let total = 0;
+      const chunkSize = Math.min(Math.max(fst.size + 1, 64 * 1024), opts.maxBytes + 1, 8 * 1024 * 1024);
+      for (;;) {
+        const buf = Buffer.allocUnsafe(Math.min(chunkSize, opts.maxBytes + 1 - total));
+        const { bytesRead } = await handle.read(buf, 0, buf.length, null);
+        if (bytesRead === 0) break;
+        chunks.push(bytesRead === buf.length ? buf : buf.subarray(0, bytesRead));
+        total += bytesRead;
+        if (total > opts.maxBytes) {
+          return {
+            ok: false,
+            error: `holds more than the ${opts.maxBytes}-byte limit (${opts.limitName}); not read`,
+            mode,
+            size: fst.size,
+          };
+        }
+      }
+      return {
+        ok: true,
+        data: chunks.length === 1 ? chunks[0] : Buffer.concat(chunks, total),
+        mode,
+        size: total,
+      };
+    } finally {
+      await handle.close();
+    }
+  } catch (err) {
+    const e = err as NodeJS.ErrnoException;
+    // "ENOENT: no such file or directory, open '<path>'": keep the code and the description; callers name the
+    // file as they want it shown (its host path, not where a bundle sits on this disk).
+    const described = /^\w+: ([^,]+)/.exec(e.message)?.[1];
+    return { ok: false, error: e.code ? `${e.code}: ${described ?? 'cannot read'}` : 'cannot read' };
+  }
+}
+
+/**
+ * Deepest bracket nesting of a JSON text, stopping as soon as it passes `max` (strings skipped). `JSON.parse`
+ * itself copes with any depth, but everything that walks the value afterwards recurses and would overflow.
+ */
+export function jsonDepthExceeds(text: string, max: number): boolean {
+  let depth = 0;
+  let inString = false;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (inString) {
+      if (c === 0x5c) i++;
+      else if (c === 0x22) inString = false;
+    } else if (c === 0x22) inString = true;
+    else if (c === 0x5b || c === 0x7b) {
+      if (++depth > max) return true;
+    } else if (c === 0x5d || c === 0x7d) depth--;
+  }
+  return false;
+}
