@@ -1,0 +1,23 @@
+# watchpost-agent image: the artifact of `npm run package` (dist/packages/watchpost-agent-<version>-linux-x64.tar.gz)
+# on a slim Node.js 20 base, run as a non-root user, nothing written outside the mounted volumes (works with
+# readOnlyRootFilesystem: true). Build from the repository root:
+#   docker build -f deploy/docker/agent.Dockerfile -t watchpost/watchpost-agent:$(node -p 'require("./package.json").version') .
+
+# Stage 1: the workspace, built and packaged (better-sqlite3 compiles here: the full image has python3, make, g++).
+FROM node:20-bookworm AS build
+WORKDIR /src
+COPY . .
+RUN npm install --no-audit --no-fund && node scripts/package.mjs --only agent
+
+# Stage 2: the artifact alone.
+FROM node:20-bookworm-slim
+COPY --from=build /src/dist/packages/ /tmp/packages/
+RUN mkdir -p /opt/watchpost-agent \
+ && tar -xzf /tmp/packages/watchpost-agent-*-linux-x64.tar.gz -C /opt/watchpost-agent --strip-components=1 \
+ && rm -rf /tmp/packages \
+ && ln -s /opt/watchpost-agent/bin/watchpost-agent /usr/local/bin/watchpost-agent \
+ && groupadd --gid 10001 watchpost && useradd --uid 10001 --gid 10001 --no-create-home --shell /usr/sbin/nologin watchpost
+ENV NODE_ENV=production
+USER 10001:10001
+ENTRYPOINT ["watchpost-agent"]
+CMD ["run"]
