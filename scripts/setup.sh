@@ -25,6 +25,9 @@ if $for_tests; then
   [[ -x /usr/bin/chromium ]] || missing+=(chromium)
   command -v pg_ctlcluster >/dev/null || missing+=(postgresql)
   command -v openssl >/dev/null || missing+=(openssl)
+  # kubectl renders the shipped kustomize manifests (no cluster). Machines of this kind have kubectl 1.32 with
+  # kustomize v5; Debian's older kubernetes-client conflicts with that package, so only where none exists.
+  command -v kubectl >/dev/null || missing+=(kubernetes-client)
   if ((${#missing[@]})); then
     echo "setup: installing ${missing[*]}"
     as_root apt-get update -qq
