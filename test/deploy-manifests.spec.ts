@@ -240,7 +240,10 @@ describe('deploy/ manifests, rendered with kubectl kustomize', () => {
       const elsewhere = new Set((await scanWorkloads(rendered.agentHci, 'team-apps')).map((r) => r.checkId));
       expect([...elsewhere].sort()).toEqual(
         [...elsewhere]
-          .filter((id) => ['pod-host-namespaces', 'pod-host-path', 'pod-run-as-root'].includes(id))
+          // Host access, and the namespace's `restricted` level rejecting exactly that (pod-security-level).
+          .filter((id) =>
+            ['pod-host-namespaces', 'pod-host-path', 'pod-run-as-root', 'pod-security-level'].includes(id),
+          )
           .sort(),
       );
       expect(elsewhere.has('pod-host-path')).toBe(true);

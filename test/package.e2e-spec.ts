@@ -79,7 +79,8 @@ describe('installable artifacts (scripts/package.mjs)', () => {
   });
 
   it('watchpost-hub prints its version and migrates a fresh SQLite file', () => {
-    expect(run('hub', ['--version']).trim()).toBe(VERSION);
+    expect(run('hub', ['--version']).trim()).toBe(`watchpost-hub ${VERSION}`);
+    expect(run('agent', ['--version']).trim()).toBe(`watchpost-agent ${VERSION}`);
     const db = join(install, 'hub.sqlite');
     expect(run('hub', ['migrate', '--db-path', db, '--data-dir', join(install, 'hub-data')])).toMatch(
       /^applied: /,
