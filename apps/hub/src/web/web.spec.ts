@@ -7,6 +7,7 @@ import { chromium, type BrowserContext, type Page } from 'playwright-core';
 import { CATALOGUE } from '@watchpost/shared';
 import { FIXTURE_CLUSTERS, FIXTURE_NOW } from '../api/testing/api-fixture.js';
 import { startApiTestApp, type ApiTestApp } from '../api/testing/api-test-app.js';
+import { generatedFleet, seedClusters } from '../api/testing/posture-seed.js';
 import { seedWebFixture } from './testing/web-fixture.js';
 
 const CHROMIUM = process.env['WATCHPOST_CHROMIUM'] ?? '/usr/bin/chromium';
@@ -282,6 +283,7 @@ describe.each(['sqlite', 'postgres'] as const)('web app in headless Chromium on 
     expect(rows).toEqual(['critical', 'high', 'high', 'high', 'high']);
     expect(new Set(await attrs(page, '#findings-table tbody tr', 'data-outcome'))).toEqual(new Set(['fail']));
     expect(await page.locator('#findings-table tbody tr td.remediation pre').count()).toBe(5);
+    await page.screenshot({ path: join(ARTIFACTS, `findings-${kind}.png`), fullPage: true });
 
     const csvHref = await page.getAttribute('#view a.export[data-format="csv"]', 'href');
     expect(csvHref).toBe(
@@ -329,6 +331,7 @@ describe.each(['sqlite', 'postgres'] as const)('web app in headless Chromium on 
       GOLDEN_CLUSTER,
     ]);
     expect(await page.textContent('#check-pass-rate')).toMatch(/\d+ %/);
+    await page.screenshot({ path: join(ARTIFACTS, `check-cert-expiry-${kind}.png`), fullPage: true });
     await page.click('#check-clusters tr[data-cluster="hci-mgmt"] a[href^="/clusters/"]');
     await page.waitForSelector('body[data-cluster="hci-mgmt"]');
 
@@ -349,6 +352,97 @@ describe.each(['sqlite', 'postgres'] as const)('web app in headless Chromium on 
     await page.fill('#token', t.tokens.viewer);
     await page.click('#login-form button[type=submit]');
     await page.waitForSelector('body[data-cluster="hci-mgmt"]');
+    await page.close();
+  });
+
+  // Last in this block: it adds a cluster.
+  it('refreshes in place: new data appears, filters, focus and open remediation stay', async () => {
+    const page = await watched();
+    await signIn(page, `${t.url}/?platform=aks-hci`, t.tokens.viewer);
+    await page.waitForSelector('body[data-heatmap="rendered"]');
+    await page.locator('#heatmap a[data-key="cell:hci-mgmt:certificates"]').focus();
+    await seedClusters(
+      t.ds,
+      [
+        {
+          name: 'hci-late',
+          platform: 'aks-hci',
+          role: 'workload',
+          receivedAt: FIXTURE_NOW.toISOString(),
+          agents: [{ id: 'hci-late', status: 'online' }],
+          findings: [],
+        },
+      ],
+      FIXTURE_NOW.toISOString(),
+    );
+    await page.evaluate("document.dispatchEvent(new Event('watchpost:refresh'))");
+    await page.waitForSelector('body[data-refreshed="1"]');
+    expect(await attrs(page, '#heatmap tr[data-cluster]', 'data-cluster')).toContain('hci-late');
+    expect(await attrs(page, '#heatmap tr[data-cluster]', 'data-cluster')).not.toContain('aks-prod');
+    expect(await page.inputValue('#heat-filters select[name=platform]')).toBe('aks-hci');
+    expect(await page.evaluate('document.activeElement.dataset.key')).toBe('cell:hci-mgmt:certificates');
+
+    await page.goto(`${t.url}/clusters/hci-mgmt`);
+    await page.waitForSelector('body[data-cluster="hci-mgmt"]');
+    await page.click('#cluster-findings tbody tr:nth-child(3) details summary');
+    await page.selectOption('#trend-area', 'certificates');
+    await page.evaluate("document.dispatchEvent(new Event('watchpost:refresh'))");
+    await page.waitForSelector('body[data-refreshed="1"]');
+    expect(await attrs(page, '#cluster-findings tbody tr details', 'open')).toEqual([null, null, '']);
+    expect(await page.inputValue('#trend-area')).toBe('certificates');
+    expect(page.problems).toEqual([]);
+    await page.close();
+  });
+});
+
+describe('web app with 1,000 clusters', () => {
+  let t: ApiTestApp;
+  beforeAll(async () => {
+    t = await startApiTestApp({
+      kind: 'sqlite',
+      now: FIXTURE_NOW,
+      seed: (ds) => seedClusters(ds, generatedFleet(1000, 8, FIXTURE_NOW), '2026-10-01T00:00:00.000Z'),
+    });
+  });
+  afterAll(async () => {
+    await t?.close();
+  });
+
+  it('renders one page of rows per group with pager, filters across all clusters, and is keyboard reachable', async () => {
+    const page = await watched();
+    await signIn(page, t.url + '/', t.tokens.viewer);
+    await page.waitForSelector('body[data-heatmap="rendered"]');
+    expect(await page.textContent('#fleet-counts')).toContain('1000 clusters');
+    expect(await page.textContent('section[data-group="onPrem"] h3')).toContain('750 clusters');
+    expect(await page.locator('#heatmap-onPrem tr[data-cluster]').count()).toBe(100);
+    expect(await page.locator('#heatmap-azure tr[data-cluster]').count()).toBe(100);
+    expect(await page.textContent('section[data-group="onPrem"] nav.pager')).toContain(
+      'page 1 of 8: clusters 1–100 of 750',
+    );
+    const first = await attrs(page, '#heatmap-onPrem tr[data-cluster]', 'data-cluster');
+    await page.click('section[data-group="onPrem"] nav.pager button:has-text("Next")');
+    await page.locator('section[data-group="onPrem"] nav.pager:has-text("page 2 of 8")').waitFor();
+    const second = await attrs(page, '#heatmap-onPrem tr[data-cluster]', 'data-cluster');
+    expect(second).toHaveLength(100);
+    expect(second.filter((n) => first.includes(n))).toEqual([]);
+    // The filter searches every cluster, not the page shown.
+    await page.fill('#heat-filters input[name=name]', 'cluster-00999');
+    await page.locator('#heatmap tr[data-cluster="cluster-00999"]').waitFor();
+    expect(await attrs(page, '#heatmap tr[data-cluster]', 'data-cluster')).toEqual(['cluster-00999']);
+    await page.screenshot({ path: join(ARTIFACTS, 'heatmap-1000-filtered.png') });
+
+    // Keyboard only: Tab from the top reaches the cluster link, Enter opens the cluster page.
+    await page.goto(t.url + '/?name=cluster-00042');
+    await page.waitForSelector('body[data-heatmap="rendered"]');
+    let reached = false;
+    for (let i = 0; i < 80 && !reached; i++) {
+      await page.keyboard.press('Tab');
+      reached = (await page.evaluate('document.activeElement.dataset.key ?? ""')) === 'cluster:cluster-00042';
+    }
+    expect(reached).toBe(true);
+    await page.keyboard.press('Enter');
+    await page.waitForSelector('body[data-cluster="cluster-00042"]');
+    expect(page.problems).toEqual([]);
     await page.close();
   });
 });

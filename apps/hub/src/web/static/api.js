@@ -15,6 +15,8 @@ async function request(path) {
     headers: { Authorization: `Bearer ${token()}`, Accept: 'application/json' },
     cache: 'no-store',
   });
+  const date = res.headers.get('Date');
+  if (date) learnHubNow(date, 'header');
   if (res.status === 401) {
     const body = await res.json().catch(() => null);
     throw new AuthError(body?.error?.message ?? 'the token was refused');

@@ -110,6 +110,7 @@ async function refresh(force = false) {
   try {
     await current.view.refresh();
     stamp();
+    document.body.dataset.refreshed = String(Number(document.body.dataset.refreshed ?? 0) + 1);
     $('#app-error').textContent = '';
   } catch (e) {
     fail(e);
@@ -186,6 +187,8 @@ $('#pause').addEventListener('click', (ev) => {
     : `auto-refresh every ${REFRESH_MS / 1000} s`;
 });
 $('#refresh-now').addEventListener('click', () => void refresh(true));
+// The same refresh as the timer's, on demand (tests; an embedding page): keeps the place exactly as the timer does.
+document.addEventListener('watchpost:refresh', () => void refresh(true));
 $('#refresh-state').textContent = `auto-refresh every ${REFRESH_MS / 1000} s`;
 
 if (token()) start();

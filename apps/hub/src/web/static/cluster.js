@@ -636,7 +636,9 @@ export const clusterView = {
     root.addEventListener('change', (e) => {
       if (e.target.id === 'trend-area') {
         state.trendArea = e.target.value;
-        render();
+        // Only the chart changes: the rest of the page (open disclosures, scroll) stays as it is.
+        const { c, history } = state.data;
+        $('#trend').replaceWith(section('trend', 'Score trend', trend(c, history.points)));
         $('#trend-area')?.focus();
       }
     });

@@ -110,10 +110,15 @@ export function livenessBadge(liveness) {
 
 // Relative times are measured against the hub's clock, not the browser's: a laptop with a wrong clock must not
 // make a fresh report look stale. The offset is learnt from every answer that carries the hub's "now".
+// The HTTP Date header is the fallback (whole seconds); a time the hub put in an answer's body wins for the session.
 let hubOffsetMs = 0;
-export function learnHubNow(isoOrMs) {
+let fromBody = false;
+export function learnHubNow(isoOrMs, source = 'body') {
+  if (source === 'header' && fromBody) return;
   const t = typeof isoOrMs === 'number' ? isoOrMs : Date.parse(isoOrMs);
-  if (!Number.isNaN(t)) hubOffsetMs = t - Date.now();
+  if (Number.isNaN(t)) return;
+  hubOffsetMs = t - Date.now();
+  if (source === 'body') fromBody = true;
 }
 export const hubNow = () => Date.now() + hubOffsetMs;
 

@@ -103,7 +103,7 @@ function findingRow(f, catalogue) {
       class: f.exemption ? 'exempted' : '',
     },
     h('td', {}, severityBadge(f.severity)),
-    h('td', {}, link(`/clusters/${encodeURIComponent(f.cluster)}`, f.cluster)),
+    h('td', {}, link(`/clusters/${encodeURIComponent(f.cluster)}`, f.cluster, { class: 'nowrap' })),
     h('td', {}, f.area),
     h(
       'td',

@@ -164,7 +164,11 @@ function meanRow(list) {
   return h(
     'tr',
     { class: 'mean-row' },
-    h('th', { scope: 'row', colspan: '6' }, `Mean of the ${list.length} clusters shown`),
+    h(
+      'th',
+      { scope: 'row', colspan: '6' },
+      list.length === 1 ? 'Mean of the 1 cluster shown' : `Mean of the ${list.length} clusters shown`,
+    ),
     cells,
   );
 }
