@@ -7,6 +7,7 @@ export * from './evidence/tls-endpoints.js';
 export * from './evidence/host-config.js';
 export * from './evidence/apiserver.js';
 export * from './evidence/encryption-config.js';
+export * from './facts/facts.js';
 export * from './report/report.js';
 export * from './report/sarif.js';
 export * from './report/csv.js';

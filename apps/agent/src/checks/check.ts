@@ -4,6 +4,7 @@ import type {
   Evidence,
   Outcome,
   ResourceRef,
+  ResultFacts,
   Severity,
 } from '@watchpost/shared';
 
@@ -54,6 +55,8 @@ export interface CheckFinding {
   /** Overrides the catalogue's default severity for this one result (e.g. expired vs expiring). */
   severity?: Severity;
   evidence?: Record<string, unknown>;
+  /** Typed facts the hub reads (`@watchpost/shared` facts); the runner never summarises results that carry them. */
+  facts?: ResultFacts;
 }
 
 /** The one finding a check returns when the evidence it needs is missing: `error` on the cluster, naming why. */

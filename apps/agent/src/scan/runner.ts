@@ -41,7 +41,7 @@ function summarisePasses(findings: readonly CheckFinding[], base: ResultBase): C
   const groups: PassGroup[] = [];
   const byNs = new Map<string, Map<string, PassGroup>>();
   for (const f of findings) {
-    if (f.outcome !== 'pass') continue;
+    if (f.outcome !== 'pass' || f.facts) continue;
     const ns = f.resource.namespace ?? '';
     let byKind = byNs.get(ns);
     if (!byKind) byNs.set(ns, (byKind = new Map<string, PassGroup>()));
@@ -82,6 +82,7 @@ function toResult(f: CheckFinding, base: ResultBase): CheckResult {
     message: f.message,
   };
   if (f.evidence) r.evidence = f.evidence;
+  if (f.facts) r.facts = f.facts;
   return r;
 }
 
@@ -107,10 +108,11 @@ export function runChecks(evidence: Evidence, run: RunOptions): Report {
     }
     try {
       const findings = check.run({ evidence, now: run.now, options });
+      // Passes that carry typed facts are the hub's data (expiry lists, metrics): never summarised away.
       let passes = 0;
-      for (const f of findings) if (f.outcome === 'pass') passes++;
+      for (const f of findings) if (f.outcome === 'pass' && !f.facts) passes++;
       if (passes > (run.passSummaryThreshold ?? DEFAULT_PASS_SUMMARY_THRESHOLD)) {
-        for (const f of findings) if (f.outcome !== 'pass') results.push(toResult(f, base));
+        for (const f of findings) if (f.outcome !== 'pass' || f.facts) results.push(toResult(f, base));
         for (const r of summarisePasses(findings, base)) results.push(r);
       } else for (const f of findings) results.push(toResult(f, base));
     } catch (err) {

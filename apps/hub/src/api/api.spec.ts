@@ -383,11 +383,13 @@ describe.each(['sqlite', 'postgres'] as const)('hub REST API on %s', (kind) => {
         score: 67,
       });
       expect(body.groups.onPrem.openBySeverity).toEqual({ critical: 1, high: 3, medium: 2, low: 1, info: 0 });
+      // Risk first: failing, warning, then passes nobody renews, then those the platform renews (the 2-day
+      // AKS hybrid certificate is due soonest but is renewed automatically).
       expect(body.expiringCertificates.map((c: Body) => [c.cluster, c.subject, c.expiresInDays])).toEqual([
         ['hci-mgmt', 'CN=kube-apiserver', 1],
-        ['hci-wl1', 'CN=kube-apiserver', 2],
         ['hci-mgmt', 'CN=front-proxy-client', 10],
         ['aks-prod', 'CN=shop.contoso.com', 30],
+        ['hci-wl1', 'CN=kube-apiserver', 2],
         ['hci-mgmt', 'CN=system:node:cp1', 300],
       ]);
       expect(body.expiringCertificates[0]).toMatchObject({
@@ -396,7 +398,12 @@ describe.each(['sqlite', 'postgres'] as const)('hub REST API on %s', (kind) => {
         outcome: 'fail',
       });
       expect(body.staleClusters.map((c: Body) => c.name)).toEqual(['new-cluster', 'arc-edge']);
-      expect(body.kmsKeys).toMatchObject({ clusters: 2, withKnownAge: 2, medianAgeDays: 67.5 });
+      expect(body.kmsKeys).toMatchObject({
+        clusters: 2,
+        withKnownAge: 2,
+        withExactAge: 1,
+        medianAgeDays: 67.5,
+      });
       expect(body.kmsKeys.oldest.map((k: Body) => [k.cluster, k.keyId, k.ageDays])).toEqual([
         ['arc-edge', 'edge-key-1', 95],
         ['hci-mgmt', 'kms-key-2', 40],

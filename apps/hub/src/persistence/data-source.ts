@@ -10,6 +10,7 @@ import { IssuedCertificateEntity } from './issued-certificate.entity.js';
 import { CreatedHubCore1795447000000 } from './migrations/1795447000000-CreatedHubCore.js';
 import { CreatedApiTokens1795447201829 } from './migrations/1795447201829-CreatedApiTokens.js';
 import { AddedFleetSummaryIndexes1795448581214 } from './migrations/1795448581214-AddedFleetSummaryIndexes.js';
+import { AddedFindingFacts1796542363686 } from './migrations/1796542363686-AddedFindingFacts.js';
 import { QuarantineEntity } from './quarantine.entity.js';
 import { ReportEntity } from './report.entity.js';
 
@@ -36,6 +37,7 @@ export const HUB_MIGRATIONS = [
   CreatedHubCore1795447000000,
   CreatedApiTokens1795447201829,
   AddedFleetSummaryIndexes1795448581214,
+  AddedFindingFacts1796542363686,
 ];
 
 /** Where the hub keeps its data: PostgreSQL when `url` is set, else the SQLite file at `path`. */

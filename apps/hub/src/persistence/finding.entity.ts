@@ -47,6 +47,10 @@ export class FindingEntity {
   @Column({ type: 'simple-json', nullable: true })
   evidence!: Record<string, unknown> | null;
 
+  /** Typed facts (`@watchpost/shared` facts, `{ type, version, ... }`); the only part of a result roll-ups read. */
+  @Column({ type: 'simple-json', nullable: true })
+  facts!: Record<string, unknown> | null;
+
   /** First report (hub receive time) that carried this cluster x check x resource. */
   @Column({ name: 'first_seen_at', type: 'varchar', length: 32 })
   firstSeenAt!: string;

@@ -2,7 +2,11 @@ import { Inject, Injectable, Optional } from '@nestjs/common';
 import {
   AREAS,
   type Area,
+  catalogueEntry,
+  type CertificateFactsV1,
+  certificateFacts,
   emptyCounts,
+  kmsKeyFacts,
   type Outcome,
   type Platform,
   type ResourceRef,
@@ -33,10 +37,12 @@ import type {
 } from './posture.types.js';
 import { averageScore, scoreOf } from './scoring.js';
 
-/** Checks whose results carry a certificate's `notAfter` in their evidence. */
+/** The expiry checks: their results carry the certificate facts the expiry list and metrics read. */
 export const CERT_EXPIRY_CHECK_IDS = ['cert-expiry', 'cert-ca-expiry'];
-/** The check whose results carry the KMS key id and its age. */
+/** The check whose results carry KMS key facts. */
 export const KMS_KEY_ROTATION_CHECK_ID = 'kms-key-rotation';
+/** The check whose namespace results carry IMDS exposure facts. */
+export const IMDS_EGRESS_CHECK_ID = 'netpol-imds-egress';
 
 /**
  * The fleet roll-ups: platform groups with pooled and per-cluster scores, liveness totals, stale clusters,
@@ -169,85 +175,131 @@ export class FleetSummaryService {
       expiringCertificates: await this.expiringCertificates(platformOf, now, opts.certLimit, opts.withinDays),
       staleClusters,
       kmsKeys: await this.kmsKeySummary(platformOf, now, opts.certLimit),
+      imdsExposure: await this.imdsExposure(),
     };
   }
 
   /**
-   * A text field of the JSON evidence column, in the database's own dialect, so sorting and filtering happen
-   * in SQL instead of parsing thousands of evidence documents in the hub.
+   * A text field of the JSON facts column, in the database's own dialect, so filtering and ordering happen in SQL
+   * instead of parsing thousands of documents in the hub.
    */
-  private evidenceText(key: string): string {
-    if (!/^[A-Za-z]+$/.test(key)) throw new Error(`evidence key ${key} is not a plain name`);
+  private factsText(key: string): string {
+    if (!/^[A-Za-z]+$/.test(key)) throw new Error(`facts key ${key} is not a plain name`);
     return this.ds.options.type === 'postgres'
-      ? `(CAST(f.evidence AS jsonb) ->> '${key}')`
-      : `(CASE WHEN json_valid(f.evidence) THEN json_extract(f.evidence, '$.${key}') END)`;
+      ? `(CAST(f.facts AS jsonb) ->> '${key}')`
+      : `(CASE WHEN json_valid(f.facts) THEN json_extract(f.facts, '$.${key}') END)`;
   }
 
-  /** Soonest-expiring certificates across the fleet, from the evidence (`notAfter`) of the expiry checks' results. */
+  /** SQL condition: a boolean field of the facts column is true. */
+  private factsTrue(key: string): string {
+    return this.ds.options.type === 'postgres'
+      ? `${this.factsText(key)} = 'true'`
+      : `${this.factsText(key)} = 1`;
+  }
+
+  /**
+   * Certificates across the fleet, what needs action first: failing, then warning, then erring, each by time
+   * left relative to the certificate's lifetime (least first); then passing certificates nobody renews
+   * automatically, then those the agent judges renewed in time by the platform (so a 4-day AKS hybrid
+   * certificate on a stale report never sits above a real risk), these two by `notAfter`. Reads only the typed
+   * certificate facts of the expiry checks' current results.
+   */
   async expiringCertificates(
     platformOf: Map<string, Platform> | null,
     now: number,
     limit: number,
     withinDays?: number,
   ): Promise<ExpiringCertificate[]> {
-    const notAfterSql = this.evidenceText('notAfter');
-    const qb = findingsQb(this.ds, 'f')
-      .select('f.clusterName', 'cluster')
-      .addSelect('f.checkId', 'checkId')
-      .addSelect('f.outcome', 'outcome')
-      .addSelect('f.severity', 'severity')
-      .addSelect('f.resource', 'resource')
-      .addSelect('f.message', 'message')
-      .addSelect(notAfterSql, 'notAfter')
-      .addSelect(this.evidenceText('subject'), 'subject')
-      .where('f.checkId IN (:...certChecks)', { certChecks: CERT_EXPIRY_CHECK_IDS })
-      .andWhere('f.resolvedAt IS NULL')
-      // ISO-8601 text sorts in time order; anything else is not a date and is left out.
-      .andWhere(`${notAfterSql} LIKE '____-__-__T%'`);
-    if (withinDays !== undefined) {
-      qb.andWhere(`${notAfterSql} <= :horizon`, {
-        horizon: new Date(now + withinDays * 86_400_000).toISOString(),
-      });
-    }
-    // Twice the limit, then an exact sort on parsed times: offsets or missing milliseconds can shuffle text order
-    // slightly, never by more than a few neighbours.
-    const rows = await qb
-      .orderBy(notAfterSql, 'ASC')
-      .addOrderBy('f.id', 'ASC')
-      .limit(limit * 2 + 10)
-      .getRawMany<{
-        cluster: string;
-        checkId: string;
-        outcome: Outcome;
-        severity: Severity;
-        resource: string | ResourceRef;
-        message: string;
-        notAfter: string;
-        subject: string | null;
-      }>();
-    const found = rows
-      .map((r) => ({ r, t: Date.parse(r.notAfter) }))
-      .filter((x) => !Number.isNaN(x.t))
-      .sort((a, b) => a.t - b.t || a.r.cluster.localeCompare(b.r.cluster))
+    const notAfterSql = this.factsText('notAfter');
+    const base = () => {
+      const qb = findingsQb(this.ds, 'f')
+        .select('f.clusterName', 'cluster')
+        .addSelect('f.agentId', 'agentId')
+        .addSelect('f.checkId', 'checkId')
+        .addSelect('f.outcome', 'outcome')
+        .addSelect('f.severity', 'severity')
+        .addSelect('f.resource', 'resource')
+        .addSelect('f.message', 'message')
+        .addSelect('f.facts', 'facts')
+        .where('f.checkId IN (:...certChecks)', { certChecks: CERT_EXPIRY_CHECK_IDS })
+        .andWhere('f.resolvedAt IS NULL')
+        .andWhere(`${this.factsText('type')} = 'certificate'`);
+      if (withinDays !== undefined) {
+        qb.andWhere(`${notAfterSql} <= :horizon`, {
+          horizon: new Date(now + withinDays * 86_400_000).toISOString(),
+        });
+      }
+      return qb;
+    };
+    type Row = {
+      cluster: string;
+      agentId: string;
+      checkId: string;
+      outcome: Outcome;
+      severity: Severity;
+      resource: string | ResourceRef;
+      message: string;
+      facts: unknown;
+    };
+    // Open problems are few and all ranked; passes are many, so each pass tier comes pre-ordered and limited.
+    const problems = await base()
+      .andWhere('f.outcome IN (:...problems)', { problems: PROBLEMS })
+      .limit(MAX_RANKED_PROBLEMS)
+      .getRawMany<Row>();
+    const passTier = (auto: boolean) => {
+      const flag = this.factsTrue('renewedAutomatically');
+      return base()
+        .andWhere("f.outcome = 'pass'")
+        .andWhere(auto ? flag : `NOT (${flag})`)
+        .orderBy(notAfterSql, 'ASC')
+        .addOrderBy('f.id', 'ASC')
+        .limit(limit)
+        .getRawMany<Row>();
+    };
+    const manualPasses = problems.length >= limit ? [] : await passTier(false);
+    const autoPasses = problems.length + manualPasses.length >= limit ? [] : await passTier(true);
+
+    const ranked = [...problems, ...manualPasses, ...autoPasses]
+      .flatMap((r) => {
+        const facts = certificateFacts(parseJson<unknown>(r.facts));
+        return facts ? [certificateRow(r, facts, now)] : [];
+      })
+      .sort(compareExpiryRisk)
       .slice(0, limit);
+
     const platforms =
       platformOf ??
       (await platformsOf(
         this.ds,
-        found.map((x) => x.r.cluster),
+        ranked.map((x) => x.row.cluster),
       ));
-    return found.map(({ r, t }) => ({
-      cluster: r.cluster,
-      platform: platforms.get(r.cluster) ?? null,
-      checkId: r.checkId,
-      outcome: r.outcome,
-      severity: r.severity,
-      resource: parseJson<ResourceRef>(r.resource) ?? { kind: 'unknown' },
-      notAfter: new Date(t).toISOString(),
-      expiresInDays: daysBetween(t, now),
-      subject: typeof r.subject === 'string' ? r.subject : null,
-      message: r.message,
+    const nodes = await this.agentNodes(ranked.map((x) => x.agentId));
+    return ranked.map(({ row, agentId }) => ({
+      ...row,
+      platform: platforms.get(row.cluster) ?? null,
+      // Files and kubeconfigs sit on the node of the agent that read them.
+      node:
+        row.node ??
+        (row.source.kind === 'file' || row.source.kind === 'kubeconfig'
+          ? (nodes.get(agentId) ?? agentId)
+          : null),
     }));
+  }
+
+  /** Node name of each agent (from enrollment), where known. */
+  private async agentNodes(ids: readonly string[]): Promise<Map<string, string>> {
+    const out = new Map<string, string>();
+    const unique = [...new Set(ids)];
+    for (let i = 0; i < unique.length; i += 500) {
+      const rows = await this.ds
+        .getRepository(AgentEntity)
+        .createQueryBuilder('a')
+        .select(['a.id', 'a.nodeName'])
+        .where('a.id IN (:...ids)', { ids: unique.slice(i, i + 500) })
+        .getMany();
+      for (const a of rows) if (a.nodeName) out.set(a.id, a.nodeName);
+    }
+    return out;
   }
 
   private async kmsKeySummary(
@@ -267,41 +319,157 @@ export class FleetSummaryService {
     return {
       clusters: new Set(all.map((k) => k.cluster)).size,
       withKnownAge: ages.length,
+      withExactAge: all.filter((k) => k.ageDays !== null && k.ageExact).length,
       medianAgeDays: median,
       oldest: all.slice(0, limit),
     };
   }
 
   /**
-   * KMS key id and age per cluster from `kms-key-rotation` evidence: `keyId`, and `inUseSince` (ISO; also read:
-   * `rotatedAt`, `keyFirstSeenAt`) or else `ageDays` / `keyAgeDays` (as of the scan). A start time wins: the age
-   * is then counted to the hub's now, not to the scan. Oldest key first.
+   * KMS keys per cluster and provider, from the typed KMS key facts of `kms-key-rotation`'s current results.
+   * The age is counted from `firstSeen` to the hub's now: exact when the agent saw the rotation to this key
+   * (`ageExact`), else a lower bound. Oldest key first; keys of unknown age last.
    */
   async kmsKeys(platformOf: Map<string, Platform>, now: number): Promise<KmsKeyAge[]> {
     const rows = await findingsQb(this.ds, 'f')
-      .select(['f.clusterName', 'f.outcome', 'f.resource', 'f.evidence', 'f.message'])
+      .select(['f.clusterName', 'f.outcome', 'f.resource', 'f.facts', 'f.message'])
       .where('f.checkId = :kms', { kms: KMS_KEY_ROTATION_CHECK_ID })
       .andWhere('f.resolvedAt IS NULL')
       .getMany();
-    const out = rows.map((r): KmsKeyAge => {
-      const ev = parseJson<Record<string, unknown>>(r.evidence) ?? {};
-      const since = [ev['inUseSince'], ev['rotatedAt'], ev['keyFirstSeenAt']].find(
-        (v): v is string => typeof v === 'string' && !Number.isNaN(Date.parse(v)),
-      );
-      const scanAge = [ev['ageDays'], ev['keyAgeDays']].find((v): v is number => typeof v === 'number');
-      const ageDays = since ? daysBetween(now, Date.parse(since)) : (scanAge ?? null);
-      return {
-        cluster: r.clusterName,
-        platform: platformOf.get(r.clusterName) ?? null,
-        outcome: r.outcome,
-        resource: r.resource,
-        keyId: typeof ev['keyId'] === 'string' ? ev['keyId'] : null,
-        ageDays,
-        rotatedAt: since ?? null,
-        message: r.message,
-      };
+    const out = rows.flatMap((r): KmsKeyAge[] => {
+      const facts = kmsKeyFacts(r.facts);
+      if (!facts) return [];
+      const since = facts.firstSeen ? Date.parse(facts.firstSeen) : null;
+      return [
+        {
+          cluster: r.clusterName,
+          platform: platformOf.get(r.clusterName) ?? null,
+          outcome: r.outcome,
+          resource: r.resource,
+          provider: facts.provider,
+          apiVersion: facts.apiVersion,
+          keyId: facts.keyId ?? null,
+          firstSeen: facts.firstSeen ?? null,
+          rotatedAt: facts.rotatedAt ?? null,
+          ageDays: since === null ? null : daysBetween(now, since),
+          ageExact: facts.ageExact,
+          maxAgeDays: Math.round(facts.maxAgeSeconds / 86_400),
+          message: r.message,
+        },
+      ];
     });
-    out.sort((a, b) => (b.ageDays ?? -1) - (a.ageDays ?? -1) || a.cluster.localeCompare(b.cluster));
+    out.sort(
+      (a, b) =>
+        (b.ageDays ?? -1) - (a.ageDays ?? -1) ||
+        a.cluster.localeCompare(b.cluster) ||
+        a.provider.localeCompare(b.provider),
+    );
     return out;
   }
+
+  /**
+   * IMDS exposure across the fleet from the typed facts of `netpol-imds-egress`'s namespace results: namespaces
+   * (not exempt) where a new pod can reach 169.254.169.254, and running pods that can.
+   */
+  async imdsExposure(): Promise<FleetSummary['imdsExposure']> {
+    const exposed = `(${this.factsTrue('newPodsReach')} AND NOT (${this.factsTrue('exempt')}))`;
+    const rows = await findingsQb(this.ds, 'f')
+      .select('f.clusterName', 'cluster')
+      .addSelect(`SUM(CASE WHEN ${exposed} THEN 1 ELSE 0 END)`, 'namespaces')
+      .addSelect(
+        `SUM(CASE WHEN NOT (${this.factsTrue('exempt')}) THEN CAST(${this.factsText('podsReaching')} AS INTEGER) ELSE 0 END)`,
+        'pods',
+      )
+      .where('f.checkId = :imds', { imds: IMDS_EGRESS_CHECK_ID })
+      .andWhere('f.resolvedAt IS NULL')
+      .andWhere(`${this.factsText('type')} = 'imds-exposure'`)
+      .groupBy('f.clusterName')
+      .getRawMany<{ cluster: string; namespaces: string | number | null; pods: string | number | null }>();
+    let namespaces = 0;
+    let pods = 0;
+    let clusters = 0;
+    for (const r of rows) {
+      const n = toNum(r.namespaces ?? 0);
+      namespaces += n;
+      pods += toNum(r.pods ?? 0);
+      if (n > 0) clusters += 1;
+    }
+    return {
+      clustersReporting: rows.length,
+      clustersExposed: clusters,
+      namespacesExposed: namespaces,
+      podsReaching: pods,
+    };
+  }
+}
+
+/** How many open certificate problems are ranked at most (far more than any list shows). */
+const MAX_RANKED_PROBLEMS = 10_000;
+
+const OUTCOME_RANK: Record<Outcome, number> = { fail: 0, warn: 1, error: 2, pass: 3, not_applicable: 5 };
+
+interface RankedCertificate {
+  row: Omit<ExpiringCertificate, 'platform' | 'node'> & { node: string | null };
+  agentId: string;
+  tier: number;
+  shareLeft: number;
+  notAfterMs: number;
+}
+
+function certificateRow(
+  r: {
+    cluster: string;
+    agentId: string;
+    checkId: string;
+    outcome: Outcome;
+    severity: Severity;
+    resource: string | ResourceRef;
+    message: string;
+  },
+  facts: CertificateFactsV1,
+  now: number,
+): RankedCertificate {
+  const notAfterMs = Date.parse(facts.notAfter);
+  const lifetimeMs = facts.lifetimeSeconds * 1000;
+  const shareLeft = lifetimeMs > 0 ? (notAfterMs - now) / lifetimeMs : -1;
+  const tier = OUTCOME_RANK[r.outcome] + (r.outcome === 'pass' && facts.renewedAutomatically ? 1 : 0);
+  return {
+    agentId: r.agentId,
+    tier,
+    shareLeft,
+    notAfterMs,
+    row: {
+      cluster: r.cluster,
+      node: facts.node ?? null,
+      checkId: r.checkId,
+      outcome: r.outcome,
+      severity: r.severity,
+      resource: parseJson<ResourceRef>(r.resource) ?? { kind: 'unknown' },
+      source: facts.source,
+      subject: facts.subject,
+      issuer: facts.issuer,
+      serial: facts.serial,
+      notBefore: facts.notBefore,
+      notAfter: new Date(notAfterMs).toISOString(),
+      expiresInDays: daysBetween(notAfterMs, now),
+      lifetimeDays: Math.round((facts.lifetimeSeconds / 86_400) * 10) / 10,
+      lifetimeLeftPercent: Math.round(Math.max(-1, shareLeft) * 1000) / 10,
+      renewedAutomatically: facts.renewedAutomatically,
+      renewedBy: facts.renewedBy ?? null,
+      renewalDueAt: facts.renewalDueAt,
+      message: r.message,
+      remediation: catalogueEntry(r.checkId)?.remediation ?? null,
+    },
+  };
+}
+
+/** Needs action first (see `expiringCertificates`). */
+function compareExpiryRisk(a: RankedCertificate, b: RankedCertificate): number {
+  if (a.tier !== b.tier) return a.tier - b.tier;
+  if (a.tier < OUTCOME_RANK.pass && a.shareLeft !== b.shareLeft) return a.shareLeft - b.shareLeft;
+  return (
+    a.notAfterMs - b.notAfterMs ||
+    a.row.cluster.localeCompare(b.row.cluster) ||
+    a.row.source.locator.localeCompare(b.row.source.locator)
+  );
 }

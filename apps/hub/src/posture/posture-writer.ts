@@ -62,6 +62,7 @@ const OVERWRITE = [
   'outcome',
   'message',
   'evidence',
+  'facts',
   'last_seen_at',
   'outcome_since',
   'resolved_at',
@@ -128,6 +129,7 @@ export async function applyReportToPosture(
       outcome: r.outcome,
       message: r.message,
       evidence: json(r.evidence),
+      facts: json(r.facts),
       firstSeenAt: receivedAt,
       lastSeenAt: receivedAt,
       outcomeSince,
@@ -162,13 +164,14 @@ const COLUMNS: [string, keyof FindingEntity][] = [
   ['outcome', 'outcome'],
   ['message', 'message'],
   ['evidence', 'evidence'],
+  ['facts', 'facts'],
   ['first_seen_at', 'firstSeenAt'],
   ['last_seen_at', 'lastSeenAt'],
   ['outcome_since', 'outcomeSince'],
   ['resolved_at', 'resolvedAt'],
   ['last_seq', 'lastSeq'],
 ];
-const JSON_COLUMNS = new Set(['resource', 'evidence']);
+const JSON_COLUMNS = new Set(['resource', 'evidence', 'facts']);
 
 /**
  * One multi-row `INSERT ... ON CONFLICT DO UPDATE` (SQLite and PostgreSQL share the syntax). Plain SQL because

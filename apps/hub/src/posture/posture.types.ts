@@ -1,5 +1,6 @@
 import type {
   Area,
+  CertificateSourceKind,
   ClusterRole,
   Outcome,
   OutcomeCounts,
@@ -97,18 +98,38 @@ export interface AgentView {
   enrolledAt: string;
 }
 
-/** An expiring certificate found by the certificates area. */
+/**
+ * A certificate in the fleet's expiry list (from its typed facts): where it lives, when it expires, how much of
+ * its lifetime is left, the check's verdict and what to do.
+ */
 export interface ExpiringCertificate {
   cluster: string;
   platform: Platform | null;
+  /** Node it sits on: from the facts, or the reporting agent's node for files and kubeconfigs; null for cluster-wide ones. */
+  node: string | null;
   checkId: string;
   outcome: Outcome;
   severity: Severity;
   resource: ResourceRef;
+  /** Where it lives: file path, kubeconfig user, secret, webhook or endpoint. */
+  source: { kind: CertificateSourceKind; locator: string };
+  subject: string;
+  issuer: string;
+  serial: string;
+  notBefore: string;
   notAfter: string;
+  /** Days left (negative once expired), to a tenth, as of the hub's now. */
   expiresInDays: number;
-  subject: string | null;
+  lifetimeDays: number;
+  /** Share of its own lifetime left, in percent (negative once expired, floored at -100). */
+  lifetimeLeftPercent: number;
+  /** The agent judges the platform renews it (AKS hybrid 4-day leaves, kubelet rotation, cert-manager). */
+  renewedAutomatically: boolean;
+  renewedBy: string | null;
+  renewalDueAt: string;
   message: string;
+  /** The catalogue's remediation of the check. */
+  remediation: string | null;
 }
 
 /** Counts per outcome plus the pooled score (pass share of evaluated results). */
@@ -123,15 +144,23 @@ export interface GroupSummary {
   openBySeverity: Record<Severity, number>;
 }
 
-/** KMS key facts per cluster, from `kms-key-rotation` evidence. */
+/** A KMS key per cluster and provider, from `kms-key-rotation`'s typed facts. */
 export interface KmsKeyAge {
   cluster: string;
   platform: Platform | null;
   outcome: Outcome;
   resource: ResourceRef;
+  provider: string;
+  apiVersion: 'v1' | 'v2';
   keyId: string | null;
-  ageDays: number | null;
+  /** First scan that saw this key in its current stretch of use. */
+  firstSeen: string | null;
+  /** When the agent saw the rotation to this key; null when it never did. */
   rotatedAt: string | null;
+  /** Days since `firstSeen`, to the hub's now: exact when `ageExact`, else at least this; null when unknown. */
+  ageDays: number | null;
+  ageExact: boolean;
+  maxAgeDays: number;
   message: string;
 }
 
@@ -149,5 +178,19 @@ export interface FleetSummary {
     reportAgeSeconds: number | null;
   }[];
   /** KMS keys across the fleet: how many clusters report one, the median age, and the oldest ones. */
-  kmsKeys: { clusters: number; withKnownAge: number; medianAgeDays: number | null; oldest: KmsKeyAge[] };
+  kmsKeys: {
+    clusters: number;
+    /** Keys whose age is known at least as a lower bound (seen before), and those known exactly (rotation seen). */
+    withKnownAge: number;
+    withExactAge: number;
+    medianAgeDays: number | null;
+    oldest: KmsKeyAge[];
+  };
+  /** IMDS exposure from `netpol-imds-egress` facts (system namespaces excluded). */
+  imdsExposure: {
+    clustersReporting: number;
+    clustersExposed: number;
+    namespacesExposed: number;
+    podsReaching: number;
+  };
 }

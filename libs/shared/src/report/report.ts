@@ -1,5 +1,6 @@
 import type { Area, Severity } from '../catalogue/types.js';
 import type { ClusterInfo, CollectorError } from '../evidence/evidence.js';
+import type { WireFacts } from '../facts/facts.js';
 
 /** The closed set of outcomes. A check that could not run says `error`, never `pass`. */
 export const OUTCOMES = ['pass', 'fail', 'warn', 'error', 'not_applicable'] as const;
@@ -22,8 +23,10 @@ export interface CheckResult {
   outcome: Outcome;
   resource: ResourceRef;
   message: string;
-  /** Small structured facts behind the verdict (never secret values). */
+  /** Small structured facts behind the verdict, for people (never secret values). */
   evidence?: Record<string, unknown>;
+  /** Typed, versioned facts the hub reads (`facts/facts.ts`); optional, absent on checks that have none. */
+  facts?: WireFacts;
 }
 
 /** Counts per outcome. */

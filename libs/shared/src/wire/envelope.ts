@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { AREAS, SEVERITIES } from '../catalogue/types.js';
 import { CLUSTER_ROLES, PLATFORMS } from '../evidence/evidence.js';
+import { resultFactsWireSchema } from '../facts/facts.js';
 import { OUTCOMES } from '../report/report.js';
 
 /** Topic layout of wire contract v1 (DESIGN.md section 6). */
@@ -71,6 +72,8 @@ export const reportEnvelopeV1Schema = z.strictObject({
         resource: resourceRef,
         message: z.string().max(8192),
         evidence: z.record(z.string(), z.unknown()).optional(),
+        /** Typed facts (added in v1 as an optional member; see docs/contracts-changes.md). */
+        facts: resultFactsWireSchema.optional(),
       }),
     )
     .max(100_000),

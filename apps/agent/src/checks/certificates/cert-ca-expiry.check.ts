@@ -1,5 +1,15 @@
 import type { Check, CheckFinding } from '../check.js';
-import { certFacts, DAY, describe, formatDuration, isCaCert, nothingToJudge, validityText, inventoryOrError } from './lib/common.js';
+import {
+  certFacts,
+  certificateFacts,
+  DAY,
+  describe,
+  formatDuration,
+  isCaCert,
+  nothingToJudge,
+  validityText,
+  inventoryOrError,
+} from './lib/common.js';
 import { uniqueCertificates } from './lib/inventory.js';
 
 /**
@@ -17,15 +27,26 @@ export const certCaExpiry: Check = {
       const c = entry.cert;
       const left = c.notAfter.getTime() - now.getTime();
       const warnWithin = Math.min(options.certWarnLifetimeShare * c.lifetimeMs, options.caWarnMaxDays * DAY);
-      const critWithin = Math.min(options.certCriticalLifetimeShare * c.lifetimeMs, options.caCriticalMaxDays * DAY);
+      const critWithin = Math.min(
+        options.certCriticalLifetimeShare * c.lifetimeMs,
+        options.caCriticalMaxDays * DAY,
+      );
       let f: Pick<CheckFinding, 'outcome' | 'severity'>;
       if (left <= 0) f = { outcome: 'fail', severity: 'critical' };
       else if (left < critWithin) f = { outcome: 'fail', severity: 'high' };
       else if (left < warnWithin) f = { outcome: 'warn', severity: 'medium' };
       else f = { outcome: 'pass' };
       const consequence =
-        f.outcome === 'pass' ? '' : `; every certificate it signed stops verifying then (warns ${formatDuration(warnWithin)} ahead, fails ${formatDuration(critWithin)} ahead)`;
-      findings.push({ ...f, resource: entry.resource, evidence: certFacts(entry, alsoAt), message: `CA ${describe(entry, alsoAt)} ${validityText(c, now)}${consequence}` });
+        f.outcome === 'pass'
+          ? ''
+          : `; every certificate it signed stops verifying then (warns ${formatDuration(warnWithin)} ahead, fails ${formatDuration(critWithin)} ahead)`;
+      findings.push({
+        ...f,
+        resource: entry.resource,
+        evidence: certFacts(entry, alsoAt),
+        facts: certificateFacts(entry, evidence, options),
+        message: `CA ${describe(entry, alsoAt)} ${validityText(c, now)}${consequence}`,
+      });
     }
     if (!judged && !findings.length) findings.push(nothingToJudge(evidence, inventory, 'no CA certificate'));
     return findings;

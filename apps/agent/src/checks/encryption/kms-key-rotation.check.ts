@@ -1,4 +1,9 @@
-import { type KmsKeyObservation, type KmsProviderStatus, readProbe } from '@watchpost/shared';
+import {
+  type KmsKeyFactsV1,
+  type KmsKeyObservation,
+  type KmsProviderStatus,
+  readProbe,
+} from '@watchpost/shared';
 import type { Check, CheckContext, CheckFinding } from '../check.js';
 import { cannotCheck, configuredKms, managedControlPlane } from './lib/common.js';
 
@@ -8,6 +13,23 @@ const DAY_MS = 86_400_000;
 export function currentKeyId(p: KmsProviderStatus): string | undefined {
   if (p.apiVersion === 'v2') return p.error ? undefined : p.keyId || undefined;
   return p.name;
+}
+
+/** The typed facts the hub reads about one provider's key (age fields only where the agent knows them). */
+function keyFacts(
+  p: KmsProviderStatus,
+  maxDays: number,
+  known: Partial<Pick<KmsKeyFactsV1, 'keyId' | 'firstSeen' | 'rotatedAt' | 'ageSeconds'>> = {},
+): KmsKeyFactsV1 {
+  return {
+    type: 'kms-key',
+    version: 1,
+    provider: p.name,
+    apiVersion: p.apiVersion,
+    ...known,
+    ageExact: known.rotatedAt !== undefined,
+    maxAgeSeconds: maxDays * 86_400,
+  };
 }
 
 function days(ms: number): number {
@@ -35,6 +57,7 @@ function firstSighting(
     outcome: 'pass',
     resource: { kind: 'KmsProvider', name: p.name, path: p.endpoint },
     evidence: { keyId, firstSeen: now.toISOString(), ageKnown: false, maxAgeDays: maxDays, warnFrom },
+    facts: keyFacts(p, maxDays, { keyId, firstSeen: now.toISOString(), ageSeconds: 0 }),
     message:
       `first sighting of KMS ${p.apiVersion} key ${keyId} of "${p.name}" (${why}): the key is in use now, its age is not known yet; ` +
       `it becomes known when the plugin reports a new key id, and if this key is still in use on ${warnFrom.slice(0, 10)} ` +
@@ -77,6 +100,7 @@ export const kmsKeyRotation: Check = {
         return {
           outcome: 'not_applicable',
           resource,
+          facts: keyFacts(p, maxDays),
           message:
             `AKS hybrid's built-in KMS v1 plugin "${p.name}" rotates its key itself every 30 days, and KMS v1 exposes no key id, so the agent cannot observe the rotation; ` +
             'migrating to KMS v2 makes it visible (v2 Status reports the key id)',
@@ -87,6 +111,7 @@ export const kmsKeyRotation: Check = {
         return {
           outcome: 'error',
           resource,
+          facts: keyFacts(p, maxDays),
           message: `KMS v2 plugin "${p.name}" did not report a key id (${p.error ?? 'empty key_id'}); see kms-plugin-health`,
         };
       const seen: KmsKeyObservation[] = [...(evidence.history?.kmsKeys[p.name] ?? [])].sort((a, b) =>
@@ -100,6 +125,13 @@ export const kmsKeyRotation: Check = {
           outcome: 'pass',
           resource,
           evidence: { keyId, previousKeyId: previous.keyId, previousLastSeen: previous.lastSeen },
+          // Rotated between the previous sighting and this scan: the new key is at most that old.
+          facts: keyFacts(p, maxDays, {
+            keyId,
+            firstSeen: now.toISOString(),
+            rotatedAt: now.toISOString(),
+            ageSeconds: 0,
+          }),
           message: `key of "${p.name}" rotated since the last scan: now ${keyId}, previously ${previous.keyId} (last seen ${previous.lastSeen})`,
         };
       }
@@ -109,11 +141,18 @@ export const kmsKeyRotation: Check = {
       const age = days(now.getTime() - Date.parse(since));
       const atLeast = firstEver ? 'at least ' : '';
       const ev = { keyId, inUseSince: since, ageDays: age, maxAgeDays: maxDays, rotationSeen: !firstEver };
+      const facts = keyFacts(p, maxDays, {
+        keyId,
+        firstSeen: since,
+        ...(firstEver ? {} : { rotatedAt: since }),
+        ageSeconds: Math.max(0, Math.floor((now.getTime() - Date.parse(since)) / 1000)),
+      });
       if (age > maxDays) {
         return {
           outcome: 'warn',
           resource,
           evidence: ev,
+          facts,
           message: `KMS ${p.apiVersion} key ${keyId} of "${p.name}" has been in use for ${atLeast}${age} days (since ${since}), longer than ${maxDays} days: rotate it`,
         };
       }
@@ -121,6 +160,7 @@ export const kmsKeyRotation: Check = {
         outcome: 'pass',
         resource,
         evidence: ev,
+        facts,
         message: `KMS ${p.apiVersion} key ${keyId} of "${p.name}" in use for ${atLeast}${age} days (since ${since}; limit ${maxDays} days)`,
       };
     });

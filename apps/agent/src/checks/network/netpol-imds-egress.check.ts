@@ -1,4 +1,5 @@
 import type { DirectionVerdict, PodEndpoint, ReachVerdict } from '@watchpost/netpol';
+import type { ImdsExposureFactsV1 } from '@watchpost/shared';
 import type { Check, CheckFinding } from '../check.js';
 import { isSystemNamespace } from '../workload/system-namespaces.js';
 import { IMDS, nameList, networkModel } from './network-model.js';
@@ -7,11 +8,23 @@ function decider(v: DirectionVerdict | null): string {
   if (!v) return 'no policy';
   if (!v.decidedBy) return v.reason;
   const d = v.decidedBy;
-  return d.action === 'end-of-tier deny' ? `default deny at the end of tier ${d.policy.tier} (${(d.tierPolicies ?? v.policies).join(', ')})` : `${d.policyId} ${v.direction} rule ${d.rule ?? ''}`.trim();
+  return d.action === 'end-of-tier deny'
+    ? `default deny at the end of tier ${d.policy.tier} (${(d.tierPolicies ?? v.policies).join(', ')})`
+    : `${d.policyId} ${v.direction} rule ${d.rule ?? ''}`.trim();
 }
 
 function summary(v: ReachVerdict): Record<string, unknown> {
-  return { allowed: v.allowed, decidedBy: v.egress?.decidedBy ? { policy: v.egress.decidedBy.policyId, rule: v.egress.decidedBy.rule, action: v.egress.decidedBy.action } : null, policies: v.egress?.policies ?? [] };
+  return {
+    allowed: v.allowed,
+    decidedBy: v.egress?.decidedBy
+      ? {
+          policy: v.egress.decidedBy.policyId,
+          rule: v.egress.decidedBy.rule,
+          action: v.egress.decidedBy.action,
+        }
+      : null,
+    policies: v.egress?.policies ?? [],
+  };
 }
 
 /**
@@ -22,7 +35,14 @@ export const netpolImdsEgress: Check = {
   id: 'netpol-imds-egress',
   run: (ctx) => {
     const built = networkModel(ctx.evidence);
-    if (!built.ok) return [{ outcome: 'error', resource: { kind: 'Cluster', name: ctx.evidence.cluster.name }, message: built.reason }];
+    if (!built.ok)
+      return [
+        {
+          outcome: 'error',
+          resource: { kind: 'Cluster', name: ctx.evidence.cluster.name },
+          message: built.reason,
+        },
+      ];
     const { engine, notes } = built.model;
     const note = notes.length ? ` (${notes.join('; ')})` : '';
     const imds = engine.ipPeer(IMDS.address);
@@ -32,34 +52,84 @@ export const netpolImdsEgress: Check = {
       const system = isSystemNamespace(ns);
       const fresh = engine.canReach(engine.syntheticPod(ns), imds, IMDS.connection);
       const pods = engine.podsIn(ns).filter((p) => !p.hostNetwork);
-      const hostNet = engine.podsIn(ns).filter((p) => p.hostNetwork).map((p) => p.name);
+      const hostNet = engine
+        .podsIn(ns)
+        .filter((p) => p.hostNetwork)
+        .map((p) => p.name);
       const differing: { pod: PodEndpoint; v: ReachVerdict }[] = [];
       for (const pod of pods) {
         const v = engine.canReach(pod, imds, IMDS.connection);
         if (v.allowed !== fresh.allowed) differing.push({ pod, v });
       }
       const blockedPods = differing.filter((d) => !d.v.allowed).map((d) => d.pod.name);
-      const evidence: Record<string, unknown> = { namespace: ns, newPod: summary(fresh), pods: pods.length, ...(hostNet.length ? { hostNetworkPods: hostNet } : {}) };
+      const evidence: Record<string, unknown> = {
+        namespace: ns,
+        newPod: summary(fresh),
+        pods: pods.length,
+        ...(hostNet.length ? { hostNetworkPods: hostNet } : {}),
+      };
+      // Pods that reach it: all but the blocked ones when new pods do, only the differing allowed ones otherwise.
+      const reaching = fresh.allowed
+        ? pods.length - blockedPods.length
+        : differing.filter((d) => d.v.allowed).length;
+      const facts: ImdsExposureFactsV1 = {
+        type: 'imds-exposure',
+        version: 1,
+        namespace: ns,
+        newPodsReach: fresh.allowed,
+        pods: pods.length,
+        podsReaching: reaching,
+        exempt: system,
+      };
       if (fresh.allowed) {
         const msg = `pods in namespace ${ns} can reach ${IMDS.address}:80: ${fresh.egress?.reason ?? 'no egress policy'}${blockedPods.length ? `; only ${nameList(blockedPods)} are blocked` : ''}${note}`;
         findings.push(
           system
-            ? { outcome: 'not_applicable', resource: { kind: 'Namespace', name: ns }, message: `exempt (system namespace): ${msg}`, evidence }
-            : { outcome: 'fail', resource: { kind: 'Namespace', name: ns }, message: msg, evidence },
+            ? {
+                outcome: 'not_applicable',
+                resource: { kind: 'Namespace', name: ns },
+                message: `exempt (system namespace): ${msg}`,
+                evidence,
+                facts,
+              }
+            : { outcome: 'fail', resource: { kind: 'Namespace', name: ns }, message: msg, evidence, facts },
         );
       } else {
-        findings.push({ outcome: 'pass', resource: { kind: 'Namespace', name: ns }, message: `new pods in namespace ${ns} cannot reach ${IMDS.address}:80: ${decider(fresh.egress)}${note}`, evidence });
+        findings.push({
+          outcome: 'pass',
+          resource: { kind: 'Namespace', name: ns },
+          message: `new pods in namespace ${ns} cannot reach ${IMDS.address}:80: ${decider(fresh.egress)}${note}`,
+          evidence,
+          facts,
+        });
         // A blocked namespace with a pod that still gets through: name the pod and the rule that let it.
         for (const { pod, v } of differing) {
           if (!v.allowed) continue;
           const resource = { kind: 'Pod', namespace: ns, name: pod.name };
           const ev = { namespace: ns, pod: pod.name, ...summary(v) };
-          if (!pod.enforced) findings.push({ outcome: system ? 'not_applicable' : 'warn', resource, message: `${pod.key} can reach ${IMDS.address}:80 although its namespace blocks it: ${pod.notEnforcedReason ?? 'policy not enforced'}`, evidence: ev });
-          else findings.push({ outcome: system ? 'not_applicable' : 'fail', resource, message: `${pod.key} can reach ${IMDS.address}:80 although new pods in ${ns} cannot: ${v.egress?.reason ?? ''}`, evidence: ev });
+          if (!pod.enforced)
+            findings.push({
+              outcome: system ? 'not_applicable' : 'warn',
+              resource,
+              message: `${pod.key} can reach ${IMDS.address}:80 although its namespace blocks it: ${pod.notEnforcedReason ?? 'policy not enforced'}`,
+              evidence: ev,
+            });
+          else
+            findings.push({
+              outcome: system ? 'not_applicable' : 'fail',
+              resource,
+              message: `${pod.key} can reach ${IMDS.address}:80 although new pods in ${ns} cannot: ${v.egress?.reason ?? ''}`,
+              evidence: ev,
+            });
         }
       }
     }
-    if (!findings.length) findings.push({ outcome: 'pass', resource: { kind: 'Cluster', name: ctx.evidence.cluster.name }, message: 'no namespaces' });
+    if (!findings.length)
+      findings.push({
+        outcome: 'pass',
+        resource: { kind: 'Cluster', name: ctx.evidence.cluster.name },
+        message: 'no namespaces',
+      });
     return findings;
   },
 };

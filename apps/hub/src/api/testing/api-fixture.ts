@@ -1,5 +1,6 @@
 import type { DataSource } from 'typeorm';
 import {
+  seedCertificateFacts,
   seedClusters,
   seedHistory,
   seedQuarantine,
@@ -55,7 +56,12 @@ export const FIXTURE_CLUSTERS: SeedCluster[] = [
         outcome: 'fail',
         resource: { kind: 'HostFile', path: '/etc/kubernetes/pki/apiserver.crt' },
         message: 'certificate "kube-apiserver", CN=kube-apiserver, expires in 1 day: renew it',
-        evidence: { notAfter: at(1 * DAY), subject: 'CN=kube-apiserver' },
+        facts: seedCertificateFacts({
+          notAfter: at(1 * DAY),
+          lifetimeDays: 365,
+          subject: 'CN=kube-apiserver',
+          source: { kind: 'file', locator: '/etc/kubernetes/pki/apiserver.crt' },
+        }),
       },
       {
         checkId: 'cert-expiry',
@@ -64,7 +70,13 @@ export const FIXTURE_CLUSTERS: SeedCluster[] = [
         outcome: 'pass',
         resource: { kind: 'HostFile', path: '/var/lib/kubelet/pki/kubelet-client-current.pem' },
         message: 'valid for 300 days',
-        evidence: { notAfter: at(300 * DAY), subject: 'CN=system:node:cp1' },
+        facts: seedCertificateFacts({
+          notAfter: at(300 * DAY),
+          lifetimeDays: 365,
+          subject: 'CN=system:node:cp1',
+          source: { kind: 'file', locator: '/var/lib/kubelet/pki/kubelet-client-current.pem' },
+          renewedBy: 'the kubelet rotates its client certificate (rotateCertificates on)',
+        }),
       },
       {
         checkId: 'cert-expiry',
@@ -73,7 +85,12 @@ export const FIXTURE_CLUSTERS: SeedCluster[] = [
         outcome: 'warn',
         resource: { kind: 'HostFile', path: '/etc/kubernetes/pki/front-proxy-client.crt' },
         message: 'expires in 10 days',
-        evidence: { notAfter: at(10 * DAY), subject: 'CN=front-proxy-client' },
+        facts: seedCertificateFacts({
+          notAfter: at(10 * DAY),
+          lifetimeDays: 365,
+          subject: 'CN=front-proxy-client',
+          source: { kind: 'file', locator: '/etc/kubernetes/pki/front-proxy-client.crt' },
+        }),
       },
       {
         checkId: 'kms-key-rotation',
@@ -82,12 +99,17 @@ export const FIXTURE_CLUSTERS: SeedCluster[] = [
         outcome: 'pass',
         resource: { kind: 'KMSProvider', name: 'mock-kms-provider' },
         message: 'key rotated within 30 days',
-        evidence: {
+        facts: {
+          type: 'kms-key',
+          version: 1,
+          provider: 'mock-kms-provider',
+          apiVersion: 'v2',
           keyId: 'kms-key-2',
-          inUseSince: at(-40 * DAY),
-          ageDays: 39,
-          maxAgeDays: 30,
-          rotationSeen: true,
+          firstSeen: at(-40 * DAY),
+          rotatedAt: at(-40 * DAY),
+          ageSeconds: 39 * 86_400,
+          ageExact: true,
+          maxAgeSeconds: 30 * 86_400,
         },
       },
       {
@@ -125,7 +147,13 @@ export const FIXTURE_CLUSTERS: SeedCluster[] = [
         outcome: 'pass',
         resource: { kind: 'HostFile', path: '/etc/kubernetes/pki/apiserver.crt' },
         message: 'renewed automatically (AKS hybrid, 4-day lifetime)',
-        evidence: { notAfter: at(2 * DAY), subject: 'CN=kube-apiserver' },
+        facts: seedCertificateFacts({
+          notAfter: at(2 * DAY),
+          lifetimeDays: 4,
+          subject: 'CN=kube-apiserver',
+          source: { kind: 'file', locator: '/etc/kubernetes/pki/apiserver.crt' },
+          renewedBy: 'its 4d lifetime means it is renewed automatically (AKS hybrid)',
+        }),
       },
       {
         checkId: 'pod-run-as-root',
@@ -177,7 +205,17 @@ export const FIXTURE_CLUSTERS: SeedCluster[] = [
         outcome: 'warn',
         resource: { kind: 'KMSProvider', name: 'kms' },
         message: 'key not rotated for 95 days',
-        evidence: { keyId: 'edge-key-1', ageDays: 95 },
+        facts: {
+          type: 'kms-key',
+          version: 1,
+          provider: 'kms',
+          apiVersion: 'v2',
+          keyId: 'edge-key-1',
+          firstSeen: at(-95 * DAY),
+          ageSeconds: 95 * 86_400,
+          ageExact: false,
+          maxAgeSeconds: 30 * 86_400,
+        },
       },
     ],
   },
@@ -213,7 +251,12 @@ export const FIXTURE_CLUSTERS: SeedCluster[] = [
         outcome: 'pass',
         resource: { kind: 'Secret', namespace: 'ingress', name: 'tls-frontend' },
         message: 'valid for 30 days',
-        evidence: { notAfter: at(30 * DAY), subject: 'CN=shop.contoso.com' },
+        facts: seedCertificateFacts({
+          notAfter: at(30 * DAY),
+          lifetimeDays: 90,
+          subject: 'CN=shop.contoso.com',
+          source: { kind: 'secret', locator: 'secret:ingress/tls-frontend' },
+        }),
       },
       {
         checkId: 'pod-host-path',

@@ -4,6 +4,7 @@ import {
   type Outcome,
   type Platform,
   type ResourceRef,
+  type ResultFacts,
   type Severity,
 } from '@watchpost/shared';
 import type { DataSource, EntityManager } from 'typeorm';
@@ -27,7 +28,36 @@ export interface SeedFinding {
   resource: ResourceRef;
   message: string;
   evidence?: Record<string, unknown>;
+  /** Typed facts, as a current agent sends them. */
+  facts?: ResultFacts;
   resolvedAt?: string;
+}
+
+/** Certificate facts for a seeded certificate that expires at `notAfter` after a lifetime of `lifetimeDays`. */
+export function seedCertificateFacts(opts: {
+  notAfter: string;
+  lifetimeDays: number;
+  subject: string;
+  source: { kind: 'file' | 'kubeconfig' | 'secret' | 'webhook' | 'endpoint'; locator: string };
+  renewedBy?: string;
+}): ResultFacts {
+  const end = Date.parse(opts.notAfter);
+  const lifetimeMs = opts.lifetimeDays * 86_400_000;
+  return {
+    type: 'certificate',
+    version: 1,
+    source: opts.source,
+    subject: opts.subject,
+    issuer: 'CN=kubernetes',
+    serial: '0A1B2C',
+    notBefore: new Date(end - lifetimeMs).toISOString(),
+    notAfter: new Date(end).toISOString(),
+    lifetimeSeconds: Math.round(lifetimeMs / 1000),
+    isCa: false,
+    renewedAutomatically: opts.renewedBy !== undefined,
+    ...(opts.renewedBy ? { renewedBy: opts.renewedBy } : {}),
+    renewalDueAt: new Date(end - lifetimeMs * 0.2).toISOString(),
+  };
 }
 
 /** One cluster to seed with its agents and current findings. */
@@ -157,6 +187,7 @@ export async function seedClusters(
             outcome: x.outcome,
             message: x.message,
             evidence: x.evidence ?? null,
+            facts: x.facts ?? null,
             firstSeenAt: at,
             lastSeenAt: at,
             outcomeSince: at,
@@ -249,7 +280,7 @@ export async function seedQuarantine(
 
 /**
  * A generated fleet for the benchmark: `clusters` clusters, each with `checks` results spread over the areas
- * (a tenth failing), every tenth check a certificate expiry with a `notAfter`, one KMS key-rotation result each.
+ * (a tenth failing), every tenth check a certificate expiry with certificate facts, one KMS key-rotation result each.
  */
 export function generatedFleet(clusters: number, checks: number, now: Date): SeedCluster[] {
   const platforms: Platform[] = ['aks-hci', 'aks-hci', 'arc', 'aks'];
@@ -269,9 +300,15 @@ export function generatedFleet(clusters: number, checks: number, now: Date): See
           outcome: i % 7 === 0 ? 'warn' : 'pass',
           resource: { kind: 'KMSProvider', name: 'kms-plugin' },
           message: 'KMS key rotation observed',
-          evidence: {
+          facts: {
+            type: 'kms-key',
+            version: 1,
+            provider: 'kms-plugin',
+            apiVersion: 'v2',
             keyId: `key-${i}`,
-            inUseSince: new Date(now.getTime() - ((i % 60) + 1) * 86_400_000).toISOString(),
+            firstSeen: new Date(now.getTime() - ((i % 60) + 1) * 86_400_000).toISOString(),
+            ageExact: false,
+            maxAgeSeconds: 30 * 86_400,
           },
         });
         continue;
@@ -285,7 +322,13 @@ export function generatedFleet(clusters: number, checks: number, now: Date): See
           outcome: fails ? 'fail' : 'pass',
           resource: { kind: 'HostFile', path: `/etc/kubernetes/pki/cert-${j}.crt` },
           message: `certificate expires ${notAfter}`,
-          evidence: { notAfter, subject: `CN=cert-${j}` },
+          facts: seedCertificateFacts({
+            notAfter,
+            lifetimeDays: j % 20 === 1 ? 4 : 365,
+            subject: `CN=cert-${j}`,
+            source: { kind: 'file', locator: `/etc/kubernetes/pki/cert-${j}.crt` },
+            ...(j % 20 === 1 ? { renewedBy: 'its 4d lifetime means it is renewed automatically' } : {}),
+          }),
         });
         continue;
       }

@@ -1,4 +1,4 @@
-import { type Evidence, hostConfig, type ResourceRef } from '@watchpost/shared';
+import { type CertificateFactsV1, type Evidence, hostConfig, type ResourceRef } from '@watchpost/shared';
 import type { CheckFinding, CheckOptions } from '../../check.js';
 import { certificateInventory, type CertEntry, type CertInventory } from './inventory.js';
 import { certName, type CertInfo } from './x509.js';
@@ -55,6 +55,36 @@ export function certFacts(entry: CertEntry, alsoAt: readonly string[] = []): Rec
     fingerprint256: entry.cert.fingerprint256,
   };
   if (alsoAt.length) facts['alsoAt'] = alsoAt;
+  return facts;
+}
+
+/**
+ * The typed certificate facts the hub reads (`@watchpost/shared` facts): where it lives, validity, lifetime,
+ * whether the platform renews it, and when renewal is due (the start of the warning window: the warn share of its
+ * lifetime left, for CAs capped at `caWarnMaxDays` as cert-ca-expiry judges).
+ */
+export function certificateFacts(entry: CertEntry, evidence: Evidence, options: CheckOptions): CertificateFactsV1 {
+  const c = entry.cert;
+  const ca = isCaCert(c);
+  const warnWithin = ca
+    ? Math.min(options.certWarnLifetimeShare * c.lifetimeMs, options.caWarnMaxDays * DAY)
+    : options.certWarnLifetimeShare * c.lifetimeMs;
+  const rotation = autoRotation(entry, evidence, options);
+  const facts: CertificateFactsV1 = {
+    type: 'certificate',
+    version: 1,
+    source: { kind: entry.origin, locator: entry.identity },
+    subject: c.subject.replace(/\n/g, ', '),
+    issuer: c.issuer.replace(/\n/g, ', '),
+    serial: c.serial,
+    notBefore: iso(c.notBefore),
+    notAfter: iso(c.notAfter),
+    lifetimeSeconds: Math.max(0, Math.round(c.lifetimeMs / 1000)),
+    isCa: ca,
+    renewedAutomatically: rotation.auto,
+    renewalDueAt: iso(new Date(Math.floor((c.notAfter.getTime() - warnWithin) / 1000) * 1000)),
+  };
+  if (rotation.auto) facts.renewedBy = rotation.by;
   return facts;
 }
 
