@@ -94,6 +94,7 @@ function findingView(r: FindingEntity, platform: Platform | null): FindingView {
     resourceKey: r.resourceKey,
     message: r.message,
     evidence: r.evidence,
+    facts: r.facts,
     firstSeenAt: r.firstSeenAt,
     lastSeenAt: r.lastSeenAt,
     outcomeSince: r.outcomeSince,

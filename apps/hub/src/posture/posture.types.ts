@@ -44,6 +44,8 @@ export interface FindingView {
   resourceKey: string;
   message: string;
   evidence: Record<string, unknown> | null;
+  /** Typed facts (`{ type, version, ... }`, `@watchpost/shared` facts) when the result carries them. */
+  facts: Record<string, unknown> | null;
   firstSeenAt: string;
   lastSeenAt: string;
   outcomeSince: string;
