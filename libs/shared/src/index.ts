@@ -2,6 +2,7 @@ export * from './catalogue/index.js';
 export * from './evidence/evidence.js';
 export * from './evidence/redaction.js';
 export * from './evidence/probes.js';
+export * from './evidence/azure.js';
 export * from './evidence/encryption-probes.js';
 export * from './evidence/tls-endpoints.js';
 export * from './evidence/host-config.js';

@@ -26,6 +26,11 @@ export interface CheckOptions {
   csrMaxAgeHours: number;
   /** Platform: node images older than this many days are reported. */
   nodeImageMaxAgeDays: number;
+  /**
+   * Workload: registries images may come from (`myacr.azurecr.io`, `*.azurecr.io`, `ghcr.io/my-org`). Unset: the
+   * Azure Container Registries the cluster's pods already pull from, plus `mcr.microsoft.com`.
+   */
+  allowedRegistries?: string[];
 }
 
 /** Defaults, sensible for both 1-year kubeadm leaves and 4-day AKS-hybrid leaves. */

@@ -22,6 +22,7 @@ import {
   type ReadLimits,
 } from './safe-read.js';
 import { sanitiseObject } from './sanitise.js';
+import { readAzureBundle } from './azure/azure-bundle.js';
 
 /** Thrown when the bundle folder itself is unusable (not when one file in it is bad). */
 export class BundleError extends Error {}
@@ -285,6 +286,8 @@ export async function readBundle(dir: string, opts: { limits?: ReadLimits } = {}
     collectorErrors: errors,
     source: `bundle:${dir}`,
   };
+  const azure = await readAzureBundle(dir, errors);
+  if (azure) evidence.azure = azure;
   const historyFile = join(dir, 'history.json');
   const history = await stat(historyFile).then(
     () => readJson(historyFile, 'history.json', errors, ctx),

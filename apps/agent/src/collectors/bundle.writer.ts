@@ -1,6 +1,7 @@
 import { chmod, mkdir, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import type { Evidence } from '@watchpost/shared';
+import { azureBundleFiles } from './azure/azure-bundle.js';
 
 /**
  * Writes Evidence as a bundle folder (DESIGN.md section 5) that `scan --bundle` reads back into the same
@@ -38,6 +39,7 @@ export async function writeBundle(evidence: Evidence, out: string): Promise<{ fi
   }
   for (const [name, value] of Object.entries(evidence.probes))
     await put(`probes/${name}.json`, JSON.stringify(value, null, 2) + '\n');
+  for (const f of azureBundleFiles(evidence.azure)) await put(f.path, f.content);
   if (evidence.history) await put('history.json', JSON.stringify(evidence.history, null, 2) + '\n');
   const notes = {
     source: evidence.source,

@@ -83,4 +83,48 @@ export const ACCESS_CHECKS: CheckDefinition[] = [
       RBAC_GOOD_PRACTICES,
     ],
   },
+  // Azure resource evidence (azure/*.json): issue 13
+  {
+    id: 'aks-local-accounts-disabled',
+    title: 'AKS local accounts disabled',
+    area: 'access',
+    defaultSeverity: 'high',
+    appliesTo: { platforms: ['aks'] },
+    description:
+      'Local accounts (the clusterAdmin kubeconfig from `az aks get-credentials --admin`) are a static credential that bypasses Microsoft Entra ID: it cannot be revoked per person, conditional access does not apply, and audit logs do not name the human. Passes only when the managed cluster has `disableLocalAccounts: true`. Source: the managed cluster resource (ARM or `az aks show`).',
+    remediation:
+      'Integrate Entra ID first, then: `az aks update -g <resource-group> -n <cluster> --disable-local-accounts`. Check: `az aks show -g <resource-group> -n <cluster> --query disableLocalAccounts`.',
+    references: [
+      {
+        title: 'AKS: manage local accounts with Microsoft Entra integration',
+        url: 'https://learn.microsoft.com/azure/aks/manage-local-accounts-managed-azure-ad',
+      },
+      {
+        title: 'AKS: security best practices for cluster security and upgrades',
+        url: 'https://learn.microsoft.com/azure/aks/operator-best-practices-cluster-security',
+      },
+    ],
+  },
+  {
+    id: 'aks-entra-id-integration',
+    title: 'Microsoft Entra ID sign-in for the API server',
+    area: 'access',
+    defaultSeverity: 'high',
+    appliesTo: { platforms: ['aks', 'aks-hci'] },
+    description:
+      "People should reach the API server with their Entra ID (Azure AD) identity and groups, so access follows joiners and leavers and conditional access applies. AKS: `aadProfile.managed: true` with Kubernetes RBAC on passes; the legacy integration with its own app registrations warns (deprecated); none fails. AKS hybrid workload clusters: the Active Directory sign-in the platform offers is recognised from the API server's `--authentication-token-webhook-config-file` in its static pod manifest or mirror pod.",
+    remediation:
+      'AKS: `az aks update -g <resource-group> -n <cluster> --enable-aad --aad-admin-group-object-ids <group-object-id>` (also migrates legacy integration); optionally `--enable-azure-rbac`. AKS Arc: create or update the cluster with `--enable-azure-rbac` and Entra admin groups (`az aksarc update -g <rg> -n <cluster> --aad-admin-group-object-ids <id>`). AKS on Azure Stack HCI 22H2: `Install-AksHciAdAuth -name <cluster> -keytab <file> -SPN <spn> -adminUser <user>`.',
+    references: [
+      {
+        title: 'AKS-managed Microsoft Entra integration',
+        url: 'https://learn.microsoft.com/azure/aks/enable-authentication-microsoft-entra-id',
+      },
+      {
+        title: 'AKS hybrid: Active Directory single sign-on',
+        url: 'https://learn.microsoft.com/azure/aks/hybrid/ad-sso',
+      },
+      { title: 'CIS Kubernetes Benchmark: use an external identity provider', cis: '3.1.1' },
+    ],
+  },
 ];

@@ -100,4 +100,23 @@ export const ENCRYPTION_CHECKS: CheckDefinition[] = [
       { title: 'Verifying that data is encrypted', url: `${ENCRYPT_DATA}#verifying-that-data-is-encrypted` },
     ],
   },
+  // Azure resource evidence (azure/*.json): issue 13
+  {
+    id: 'aks-keyvault-kms',
+    title: 'AKS secrets encrypted with your Key Vault key (KMS)',
+    area: 'encryption',
+    defaultSeverity: 'medium',
+    appliesTo: { platforms: ['aks'] },
+    description:
+      'The encryption-at-rest check for AKS in Azure, whose control plane the agent cannot see: Azure always encrypts etcd with platform-managed keys, and KMS etcd encryption adds a key in your Azure Key Vault that you can rotate and revoke. `securityProfile.azureKeyVaultKms.enabled` with `keyVaultNetworkAccess: Private` passes; enabled with a public key vault warns; platform-managed keys only warn (etcd is still encrypted). Source: the managed cluster resource.',
+    remediation:
+      '`az aks update -g <resource-group> -n <cluster> --enable-azure-keyvault-kms --azure-keyvault-kms-key-id <key-id> --azure-keyvault-kms-key-vault-network-access Private --azure-keyvault-kms-key-vault-resource-id <key-vault-resource-id>`, then rewrite existing secrets: `kubectl get secrets -A -o json | kubectl replace -f -`.',
+    references: [
+      {
+        title: 'AKS: add Key Management Service etcd encryption',
+        url: 'https://learn.microsoft.com/azure/aks/use-kms-etcd-encryption',
+      },
+      { title: 'CIS Kubernetes Benchmark: encryption providers', cis: '1.2.28' },
+    ],
+  },
 ];

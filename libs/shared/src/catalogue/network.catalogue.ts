@@ -1,11 +1,29 @@
 import type { CheckDefinition } from './types.js';
 
-const K8S_NETPOL = { title: 'Kubernetes: Network Policies', url: 'https://kubernetes.io/docs/concepts/services-networking/network-policies/' };
-const CALICO_POLICY = { title: 'Calico: network policy', url: 'https://docs.tigera.io/calico/latest/reference/resources/networkpolicy' };
-const CALICO_GNP = { title: 'Calico: global network policy', url: 'https://docs.tigera.io/calico/latest/reference/resources/globalnetworkpolicy' };
-const CALICO_DEFAULT_DENY = { title: 'Calico: enable a default deny policy for Kubernetes pods', url: 'https://docs.tigera.io/calico/latest/network-policy/get-started/kubernetes-default-deny' };
-const AKS_ARC_NETPOL = { title: 'AKS enabled by Azure Arc: secure traffic between pods using network policies', url: 'https://learn.microsoft.com/azure/aks/aksarc/network-policy' };
-const CIS_NETPOL = { title: 'CIS Kubernetes Benchmark 5.3.2: ensure that all namespaces have Network Policies defined', cis: '5.3.2' };
+const K8S_NETPOL = {
+  title: 'Kubernetes: Network Policies',
+  url: 'https://kubernetes.io/docs/concepts/services-networking/network-policies/',
+};
+const CALICO_POLICY = {
+  title: 'Calico: network policy',
+  url: 'https://docs.tigera.io/calico/latest/reference/resources/networkpolicy',
+};
+const CALICO_GNP = {
+  title: 'Calico: global network policy',
+  url: 'https://docs.tigera.io/calico/latest/reference/resources/globalnetworkpolicy',
+};
+const CALICO_DEFAULT_DENY = {
+  title: 'Calico: enable a default deny policy for Kubernetes pods',
+  url: 'https://docs.tigera.io/calico/latest/network-policy/get-started/kubernetes-default-deny',
+};
+const AKS_ARC_NETPOL = {
+  title: 'AKS enabled by Azure Arc: secure traffic between pods using network policies',
+  url: 'https://learn.microsoft.com/azure/aks/aksarc/network-policy',
+};
+const CIS_NETPOL = {
+  title: 'CIS Kubernetes Benchmark 5.3.2: ensure that all namespaces have Network Policies defined',
+  cis: '5.3.2',
+};
 
 /** Catalogue entries of the `network` area, in display order. */
 export const NETWORK_CHECKS: CheckDefinition[] = [
@@ -15,7 +33,7 @@ export const NETWORK_CHECKS: CheckDefinition[] = [
     area: 'network',
     defaultSeverity: 'high',
     description:
-      'The instance metadata endpoint hands out the node\'s identity and tokens to anything that can open TCP 80 to 169.254.169.254; a compromised pod that reaches it can act as the node. Watchpost evaluates the Calico and Kubernetes policies that apply to each pod (egress of the pod, in tier and order) and reports per namespace what a new pod gets, plus every pod whose verdict differs, naming the deciding policy. Windows pods on AKS Arc are not covered by Calico policy at all.',
+      "The instance metadata endpoint hands out the node's identity and tokens to anything that can open TCP 80 to 169.254.169.254; a compromised pod that reaches it can act as the node. Watchpost evaluates the Calico and Kubernetes policies that apply to each pod (egress of the pod, in tier and order) and reports per namespace what a new pod gets, plus every pod whose verdict differs, naming the deciding policy. Windows pods on AKS Arc are not covered by Calico policy at all.",
     remediation:
       '# In every user namespace, allow egress except the metadata endpoint (add your other egress rules alongside):\nkubectl apply -n <namespace> -f - <<EOF\napiVersion: networking.k8s.io/v1\nkind: NetworkPolicy\nmetadata:\n  name: block-imds\nspec:\n  podSelector: {}\n  policyTypes: [Egress]\n  egress:\n  - to:\n    - ipBlock:\n        cidr: 0.0.0.0/0\n        except: [169.254.169.254/32]\nEOF\n# Or cluster-wide with Calico (order before other policies):\n# GlobalNetworkPolicy with order: 10, selector: all(), types: [Egress],\n# egress: [{action: Deny, destination: {nets: [169.254.169.254/32]}}, {action: Pass}]',
     references: [K8S_NETPOL, CALICO_GNP, AKS_ARC_NETPOL],
@@ -70,7 +88,7 @@ export const NETWORK_CHECKS: CheckDefinition[] = [
     area: 'network',
     defaultSeverity: 'medium',
     description:
-      'A Calico GlobalNetworkPolicy without a namespace selector applies to every pod in every namespace. One that allows all traffic overrides every namespace\'s default deny (an Allow in an earlier tier or order is final); one that denies also cuts off kube-system and calico-system unless they are excluded, which Calico\'s own guidance warns against.',
+      "A Calico GlobalNetworkPolicy without a namespace selector applies to every pod in every namespace. One that allows all traffic overrides every namespace's default deny (an Allow in an earlier tier or order is final); one that denies also cuts off kube-system and calico-system unless they are excluded, which Calico's own guidance warns against.",
     remediation:
       '# Exclude system namespaces and narrow allow rules, e.g.:\n# spec:\n#   namespaceSelector: kubernetes.io/metadata.name not in {"kube-system", "calico-system", "tigera-operator"}\nkubectl get globalnetworkpolicies.crd.projectcalico.org <name> -o yaml',
     references: [CALICO_GNP, CALICO_DEFAULT_DENY],
@@ -92,9 +110,36 @@ export const NETWORK_CHECKS: CheckDefinition[] = [
     area: 'network',
     defaultSeverity: 'high',
     description:
-      'Felix settings can let traffic past policy: defaultEndpointToHostAction Accept lets every pod reach services on its node (kubelet, node exporters) whatever its egress policy says; workloadSourceSpoofing Any lets pods forge source addresses that IP-based rules trust; allowing IPIP or VXLAN packets from workloads lets pods tunnel around policy; chainInsertMode Append puts Calico\'s rules after other iptables rules that may accept first.',
+      "Felix settings can let traffic past policy: defaultEndpointToHostAction Accept lets every pod reach services on its node (kubelet, node exporters) whatever its egress policy says; workloadSourceSpoofing Any lets pods forge source addresses that IP-based rules trust; allowing IPIP or VXLAN packets from workloads lets pods tunnel around policy; chainInsertMode Append puts Calico's rules after other iptables rules that may accept first.",
     remediation:
       'kubectl patch felixconfiguration.crd.projectcalico.org default --type merge -p \'{"spec":{"defaultEndpointToHostAction":"Drop"}}\'\n# and remove workloadSourceSpoofing, allowIPIPPacketsFromWorkloads, allowVXLANPacketsFromWorkloads, chainInsertMode: Append\n# (calicoctl patch felixconfiguration default ... with the Calico API server)',
-    references: [{ title: 'Calico: Felix configuration', url: 'https://docs.tigera.io/calico/latest/reference/resources/felixconfig' }],
+    references: [
+      {
+        title: 'Calico: Felix configuration',
+        url: 'https://docs.tigera.io/calico/latest/reference/resources/felixconfig',
+      },
+    ],
+  },
+  // Azure resource evidence (azure/*.json): issue 13
+  {
+    id: 'aks-api-server-access',
+    title: 'AKS API server not open to the internet',
+    area: 'network',
+    defaultSeverity: 'high',
+    appliesTo: { platforms: ['aks'] },
+    description:
+      'A public AKS API server without limits can be reached, probed and brute-forced from anywhere. Passes when the cluster is private (`apiServerAccessProfile.enablePrivateCluster`) or authorized IP ranges are set and none of them is `0.0.0.0/0`; fails otherwise.',
+    remediation:
+      '`az aks update -g <resource-group> -n <cluster> --api-server-authorized-ip-ranges <cidr>,<cidr>` (your egress and admin networks), or create a private cluster (`az aks create ... --enable-private-cluster`, or `az aks update ... --enable-apiserver-vnet-integration` then `--enable-private-cluster`).',
+    references: [
+      {
+        title: 'AKS: secure access to the API server using authorized IP ranges',
+        url: 'https://learn.microsoft.com/azure/aks/api-server-authorized-ip-ranges',
+      },
+      {
+        title: 'AKS: create a private cluster',
+        url: 'https://learn.microsoft.com/azure/aks/private-clusters',
+      },
+    ],
   },
 ];

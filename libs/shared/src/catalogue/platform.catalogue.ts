@@ -97,4 +97,100 @@ export const PLATFORM_CHECKS: CheckDefinition[] = [
       },
     ],
   },
+  // Azure resource evidence (azure/*.json): issue 13
+  {
+    id: 'aks-auto-upgrade',
+    title: 'AKS automatic upgrade channels',
+    area: 'platform',
+    defaultSeverity: 'medium',
+    appliesTo: { platforms: ['aks'] },
+    description:
+      'AKS ships Kubernetes patch releases for CVEs and weekly node images with OS fixes; the auto-upgrade channels apply them without anyone remembering. Passes when `autoUpgradeProfile.upgradeChannel` (patch, stable, rapid, node-image) and `nodeOSUpgradeChannel` (NodeImage, SecurityPatch) are both set to something other than none / Unmanaged; otherwise warns and says what keeps nodes patched instead (a kured DaemonSet, whose reboots node-reboot-required judges).',
+    remediation:
+      '`az aks update -g <resource-group> -n <cluster> --auto-upgrade-channel patch --node-os-upgrade-channel NodeImage`, and a planned maintenance window: `az aks maintenanceconfiguration add -g <resource-group> --cluster-name <cluster> -n aksManagedAutoUpgradeSchedule --schedule-type Weekly --day-of-week Sunday --start-time 01:00 --duration 4`.',
+    references: [
+      {
+        title: 'AKS: automatically upgrade a cluster',
+        url: 'https://learn.microsoft.com/azure/aks/auto-upgrade-cluster',
+      },
+      {
+        title: 'AKS: auto-upgrade node OS images',
+        url: 'https://learn.microsoft.com/azure/aks/auto-upgrade-node-os-image',
+      },
+    ],
+  },
+  {
+    id: 'defender-for-containers',
+    title: 'Microsoft Defender for Containers enabled and running',
+    area: 'platform',
+    defaultSeverity: 'high',
+    appliesTo: { platforms: ['aks', 'aks-hci', 'arc'] },
+    description:
+      'Defender for Containers detects runtime threats (crypto miners, reverse shells, access to the instance metadata endpoint) on the nodes. It needs both halves: enabled on the Azure resource (AKS `securityProfile.defender.securityMonitoring.enabled`; AKS hybrid and Arc: the `microsoft.azuredefender.kubernetes` extension provisioned) and its sensor DaemonSet (`microsoft-defender-collector-ds`) ready on every Linux node. Disabled fails; enabled but not running everywhere fails naming the nodes without a ready sensor.',
+    remediation:
+      "AKS: `az aks update -g <resource-group> -n <cluster> --enable-defender` (with the Defender for Containers plan on the subscription: `az security pricing create -n Containers --tier standard`). AKS hybrid / Arc: `az k8s-extension create -g <rg> -c <cluster> -t connectedClusters -n microsoft.azuredefender.kubernetes --extension-type microsoft.azuredefender.kubernetes`. Sensor not ready: `kubectl -n kube-system get ds microsoft-defender-collector-ds` (Arc: namespace mdc) and its pods' events.",
+    references: [
+      {
+        title: 'Microsoft Defender for Containers: enable',
+        url: 'https://learn.microsoft.com/azure/defender-for-cloud/defender-for-containers-enable',
+      },
+      {
+        title: 'Defender for Containers architecture (sensor DaemonSet)',
+        url: 'https://learn.microsoft.com/azure/defender-for-cloud/defender-for-containers-architecture',
+      },
+    ],
+  },
+  {
+    id: 'fleet-hub-run-command-disabled',
+    title: 'Fleet hub: run command disabled',
+    area: 'platform',
+    defaultSeverity: 'high',
+    appliesTo: { platforms: ['aks'], roles: ['hub'] },
+    description:
+      '`az aks command invoke` runs kubectl inside a cluster for anyone with the ARM action, around API server network limits. The Fleet Manager hub holds the placements for every member cluster, so run command must be off there (`apiServerAccessProfile.disableRunCommand: true`).',
+    remediation: '`az aks update -g <resource-group> -n <hub-cluster> --disable-run-command`.',
+    references: [
+      {
+        title: 'AKS: use command invoke (and disable it)',
+        url: 'https://learn.microsoft.com/azure/aks/access-private-cluster',
+      },
+      {
+        title: 'Azure Kubernetes Fleet Manager: hub cluster',
+        url: 'https://learn.microsoft.com/azure/kubernetes-fleet/concepts-choosing-fleet',
+      },
+    ],
+  },
+  {
+    id: 'fleet-hub-azure-linux-nodes',
+    title: 'Fleet hub: Azure Linux node pools',
+    area: 'platform',
+    defaultSeverity: 'medium',
+    appliesTo: { platforms: ['aks'], roles: ['hub'] },
+    description:
+      "Fleet hub node pools should run Azure Linux (`osSKU: AzureLinux`, formerly CBLMariner): a minimal image maintained by Microsoft with fewer packages to patch. One result per agent pool from the managed cluster's `agentPoolProfiles`.",
+    remediation:
+      'Add an Azure Linux pool and remove the old one: `az aks nodepool add -g <resource-group> --cluster-name <hub-cluster> -n <pool> --os-sku AzureLinux`, then `az aks nodepool delete -g <resource-group> --cluster-name <hub-cluster> -n <old-pool>` (or migrate in place: `az aks nodepool update ... --os-sku AzureLinux` where supported).',
+    references: [
+      {
+        title: 'Azure Linux container host for AKS',
+        url: 'https://learn.microsoft.com/azure/azure-linux/intro-azure-linux',
+      },
+    ],
+  },
+  {
+    id: 'fleet-hub-local-accounts-disabled',
+    title: 'Fleet hub: local accounts disabled',
+    area: 'platform',
+    defaultSeverity: 'critical',
+    appliesTo: { platforms: ['aks'], roles: ['hub'] },
+    description:
+      'A static admin credential on the Fleet hub reaches every member cluster through its placements. The same rule as aks-local-accounts-disabled (`disableLocalAccounts: true` only), at hub severity.',
+    remediation: '`az aks update -g <resource-group> -n <hub-cluster> --disable-local-accounts`.',
+    references: [
+      {
+        title: 'AKS: manage local accounts with Microsoft Entra integration',
+        url: 'https://learn.microsoft.com/azure/aks/manage-local-accounts-managed-azure-ad',
+      },
+    ],
+  },
 ];

@@ -238,4 +238,64 @@ export const WORKLOAD_CHECKS: CheckDefinition[] = [
       { title: 'AKS: use Pod Security Admission', url: 'https://learn.microsoft.com/azure/aks/use-psa' },
     ],
   },
+  // Azure resource evidence (azure/*.json): issue 13
+  {
+    id: 'azure-policy-addon',
+    title: 'Azure Policy for Kubernetes enforced',
+    area: 'workload',
+    defaultSeverity: 'medium',
+    appliesTo: { platforms: ['aks', 'aks-hci', 'arc'] },
+    description:
+      "Azure Policy for Kubernetes turns fleet-wide policy assignments (baseline pod security, allowed images, no privileged containers) into Gatekeeper constraints. It counts only when it is on (AKS `addonProfiles.azurepolicy.enabled`, or the Arc extension `microsoft.policyinsights` on AKS hybrid and Arc) AND Gatekeeper (gatekeeper-system controller and audit Deployments) is running. The constraints' audit results (`status.totalViolations`) are reported as evidence.",
+    remediation:
+      'AKS: `az aks enable-addons -a azure-policy -g <resource-group> -n <cluster>`. AKS hybrid / Arc: `az k8s-extension create -g <rg> -c <cluster> -t connectedClusters -n azurepolicy --extension-type microsoft.policyinsights`. Unhealthy Gatekeeper: `kubectl -n gatekeeper-system get deploy,pods` and `kubectl -n gatekeeper-system logs deploy/gatekeeper-controller`.',
+    references: [
+      {
+        title: 'Azure Policy for Kubernetes',
+        url: 'https://learn.microsoft.com/azure/governance/policy/concepts/policy-for-kubernetes',
+      },
+      {
+        title: 'Gatekeeper: audit',
+        url: 'https://open-policy-agent.github.io/gatekeeper/website/docs/audit',
+      },
+    ],
+  },
+  {
+    id: 'image-signature-verification',
+    title: 'Image signatures verified at admission',
+    area: 'workload',
+    defaultSeverity: 'medium',
+    description:
+      'Only images signed by your build pipeline should run. The check looks for an admission verifier and whether it enforces: Ratify with its Gatekeeper constraint (kind RatifyVerification, `enforcementAction` deny), Kyverno `verifyImages` rules (`failureAction`/`validationFailureAction` Enforce), the Sigstore policy-controller (ClusterImagePolicy `mode: enforce` in namespaces labelled `policy.sigstore.dev/include=true`) or Connaisseur (its mutating webhook, failing closed). Enforcing passes, audit or warn only warns, none fails.',
+    remediation:
+      "AKS: sign images with Notation and verify them with Ratify and Azure Policy (`az aks update -g <rg> -n <cluster> --enable-image-integrity` where available, or install Ratify with Gatekeeper and set the RatifyVerification constraint's `enforcementAction: deny`). Kyverno: set `failureAction: Enforce` on the `verifyImages` rules. Sigstore: `kubectl label namespace <ns> policy.sigstore.dev/include=true`.",
+    references: [
+      {
+        title: 'AKS: verify container image signatures (Ratify, Notation)',
+        url: 'https://learn.microsoft.com/azure/aks/image-integrity',
+      },
+      { title: 'Kyverno: verify images', url: 'https://kyverno.io/docs/writing-policies/verify-images/' },
+      { title: 'Sigstore policy-controller', url: 'https://docs.sigstore.dev/policy-controller/overview/' },
+    ],
+  },
+  {
+    id: 'image-provenance',
+    title: 'Images from allowed registries, pinned by digest',
+    area: 'workload',
+    defaultSeverity: 'medium',
+    description:
+      "An image from a registry you do not control runs whatever its owner pushes; a tag can be moved to new content after review. Per workload, images from registries outside the allow-list fail and images referenced by tag instead of `@sha256:` digest warn. The allow-list is agent configuration (`imageProvenance.allowedRegistries`: hosts, `*.domain`, or `host/path` prefixes); by default it is the Azure Container Registries the cluster's pods already pull from plus `mcr.microsoft.com`. Platform namespaces are reported but exempt.",
+    remediation:
+      'Import images into your registry: `az acr import -n <acr> --source docker.io/library/nginx:1.27 --image nginx:1.27`, deploy them by digest (`<acr>.azurecr.io/nginx@sha256:<digest>`, from `az acr repository show -n <acr> --image nginx:1.27 --query digest`), and list allowed registries in the agent config (`imageProvenance: { allowedRegistries: [<acr>.azurecr.io, mcr.microsoft.com] }`).',
+    references: [
+      {
+        title: 'AKS: container image management and security',
+        url: 'https://learn.microsoft.com/azure/aks/operator-best-practices-container-image-management',
+      },
+      {
+        title: 'Azure Policy: Kubernetes cluster containers should only use allowed images',
+        url: 'https://learn.microsoft.com/azure/governance/policy/samples/built-in-policies#kubernetes',
+      },
+    ],
+  },
 ];

@@ -4,6 +4,7 @@
  * scan feed the very same checks.
  */
 
+import type { AzureEvidence } from './azure.js';
 import type { ProbeResults } from './probes.js';
 
 /** Where a cluster runs: AKS hybrid (HCI / Azure Local), AKS in Azure, Arc-enabled, anything else. */
@@ -125,6 +126,8 @@ export interface Evidence {
   kube: Record<string, KubeResource>;
   host: Record<string, HostFile>;
   probes: ProbeResults;
+  /** The cluster's Azure resource documents (`azure/*.json` in a bundle); absent when not collected. */
+  azure?: AzureEvidence;
   history?: ObservationHistory;
   collectorErrors: CollectorError[];
   /** Where the evidence came from: `live` or `bundle:<dir>`. */

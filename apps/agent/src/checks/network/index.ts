@@ -7,6 +7,7 @@ import { netpolNamespaceDefaultDenyEgress } from './netpol-namespace-default-den
 import { netpolNamespaceDefaultDenyIngress } from './netpol-namespace-default-deny-ingress.check.js';
 import { netpolPodNotIsolated } from './netpol-pod-not-isolated.check.js';
 import { netpolPolicySelectsNothing } from './netpol-policy-selects-nothing.check.js';
+import { aksApiServerAccess } from './aks-api-server-access.check.js';
 
 /** Implementations of the `network` area, in catalogue order. */
 export const NETWORK_IMPLEMENTATIONS: Check[] = [
@@ -18,4 +19,5 @@ export const NETWORK_IMPLEMENTATIONS: Check[] = [
   netpolGlobalPolicyAllNamespaces,
   netpolKubeSystemExposure,
   netpolFelixConfiguration,
+  aksApiServerAccess,
 ];

@@ -4,6 +4,11 @@ import { k8sVersionSupported } from './k8s-version-supported.check.js';
 import { kubeletVersionSkew } from './kubelet-version-skew.check.js';
 import { nodeImageAge } from './node-image-age.check.js';
 import { nodeRebootRequired } from './node-reboot-required.check.js';
+import { aksAutoUpgrade } from './aks-auto-upgrade.check.js';
+import { defenderForContainers } from './defender-for-containers.check.js';
+import { fleetHubRunCommandDisabled } from './fleet-hub-run-command-disabled.check.js';
+import { fleetHubAzureLinuxNodes } from './fleet-hub-azure-linux-nodes.check.js';
+import { fleetHubLocalAccountsDisabled } from './fleet-hub-local-accounts-disabled.check.js';
 
 /** Implementations of the `platform` area, in catalogue order. */
 export const PLATFORM_IMPLEMENTATIONS: Check[] = [
@@ -12,4 +17,9 @@ export const PLATFORM_IMPLEMENTATIONS: Check[] = [
   nodeRebootRequired,
   nodeImageAge,
   fleetHubNoWorkloads,
+  aksAutoUpgrade,
+  defenderForContainers,
+  fleetHubRunCommandDisabled,
+  fleetHubAzureLinuxNodes,
+  fleetHubLocalAccountsDisabled,
 ];

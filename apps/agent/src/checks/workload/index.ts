@@ -10,6 +10,9 @@ import { podRunAsRoot } from './pod-run-as-root.check.js';
 import { podSecurityLevelCheck } from './pod-security-level.check.js';
 import { podSeccompProfile } from './pod-seccomp-profile.check.js';
 import { podWindowsHostprocess } from './pod-windows-hostprocess.check.js';
+import { azurePolicyAddon } from './azure-policy-addon.check.js';
+import { imageSignatureVerification } from './image-signature-verification.check.js';
+import { imageProvenance } from './image-provenance.check.js';
 
 /** Implementations of the `workload` area, in catalogue order. */
 export const WORKLOAD_IMPLEMENTATIONS: Check[] = [
@@ -24,4 +27,7 @@ export const WORKLOAD_IMPLEMENTATIONS: Check[] = [
   podWindowsHostprocess,
   namespacePodSecurityLabels,
   podSecurityLevelCheck,
+  azurePolicyAddon,
+  imageSignatureVerification,
+  imageProvenance,
 ];

@@ -1,0 +1,91 @@
+import type { Evidence } from '@watchpost/shared';
+import type { Check } from '../check.js';
+import { allContainers, podSpecs } from '../lib/pod-specs.js';
+import { perWorkload } from './common.js';
+
+/** Microsoft's own registry: AKS add-ons and base images come from it. */
+export const MICROSOFT_REGISTRY = 'mcr.microsoft.com';
+
+/** Registry host and path of an image reference, as the container runtime resolves it (Docker Hub by default). */
+export function imageRegistry(image: string): { registry: string; repository: string; digest: boolean } {
+  const digest = /@sha256:[0-9a-f]{64}$/.test(image);
+  const name = image.replace(/@.*$/, '');
+  const slash = name.indexOf('/');
+  const first = slash > 0 ? name.slice(0, slash) : '';
+  const explicit = first.includes('.') || first.includes(':') || first === 'localhost';
+  const registry = explicit ? first.toLowerCase() : 'docker.io';
+  const rest = explicit ? name.slice(slash + 1) : name;
+  const repository = rest.replace(/:[^/:]*$/, '');
+  return {
+    registry,
+    repository: explicit || rest.includes('/') ? repository : `library/${repository}`,
+    digest,
+  };
+}
+
+/** Whether `registry/repository` is covered by an allow-list entry (`host`, `*.domain`, `host/path-prefix`). */
+export function allowed(entries: readonly string[], registry: string, repository: string): boolean {
+  return entries.some((raw) => {
+    const e = raw.trim().toLowerCase().replace(/\/+$/, '');
+    if (!e) return false;
+    if (e.startsWith('*.')) return registry.endsWith(e.slice(1));
+    const [host, ...path] = e.split('/');
+    if (host !== registry) return false;
+    return !path.length || `${repository}/`.startsWith(`${path.join('/')}/`);
+  });
+}
+
+/** The default allow-list: every `*.azurecr.io` registry the cluster's pods and pod templates name, plus MCR. */
+export function defaultAllowList(evidence: Evidence): string[] {
+  const acrs = new Set<string>();
+  for (const src of podSpecs(evidence).sources)
+    for (const { container } of allContainers(src.spec)) {
+      const r = container.image ? imageRegistry(container.image).registry : '';
+      if (r.endsWith('.azurecr.io')) acrs.add(r);
+    }
+  return [...[...acrs].sort(), MICROSOFT_REGISTRY];
+}
+
+/**
+ * Image provenance per workload: images from registries outside the allow-list fail (anyone who can push
+ * there can run code in the cluster), images referenced by tag rather than digest warn (the tag can be moved
+ * to other content). The allow-list is agent configuration (`imageProvenance.allowedRegistries`).
+ */
+export const imageProvenance: Check = {
+  id: 'image-provenance',
+  run: (ctx) => {
+    const configured = ctx.options.allowedRegistries;
+    const list = configured?.length ? configured : defaultAllowList(ctx.evidence);
+    const listNote = configured?.length
+      ? 'the configured allow-list'
+      : `the default allow-list (${list.join(', ')})`;
+    return perWorkload(ctx, (w) => {
+      const foreign: string[] = [];
+      const unpinned: string[] = [];
+      for (const { container } of allContainers(w.src.spec)) {
+        if (!container.image) continue;
+        const r = imageRegistry(container.image);
+        if (!allowed(list, r.registry, r.repository)) foreign.push(`${container.name}=${container.image}`);
+        if (!r.digest) unpinned.push(`${container.name}=${container.image}`);
+      }
+      const evidence = { allowList: list, foreign, unpinned };
+      if (foreign.length)
+        return {
+          outcome: 'fail',
+          message: `image${foreign.length > 1 ? 's' : ''} from registries outside ${listNote}: ${foreign.join(', ')}; import them into your registry (\`az acr import -n <acr> --source <image>\`) or add the registry to imageProvenance.allowedRegistries`,
+          evidence,
+        };
+      if (unpinned.length)
+        return {
+          outcome: 'warn',
+          message: `image${unpinned.length > 1 ? 's' : ''} not pinned by digest: ${unpinned.join(', ')}; reference them as <image>@sha256:<digest> so what runs is what was verified`,
+          evidence,
+        };
+      return {
+        outcome: 'pass',
+        message: 'every image comes from an allowed registry and is pinned by digest',
+        evidence,
+      };
+    });
+  },
+};
