@@ -15,3 +15,4 @@ export * from './report/csv.js';
 export * from './wire/envelope.js';
 export * from './wire/acl.js';
 export * from './pki/index.js';
+export * from './wire/limits.js';

@@ -212,6 +212,7 @@ export async function runDaemon(opts: DaemonOptions): Promise<void> {
       log(
         `report ${committed.seq} stored (${scan.report.results.length} results, ${committed.payloadBytes} bytes gzip` +
           `${committed.droppedNow > 0 ? `; retention dropped ${committed.droppedNow} undelivered` : ''}` +
+          `${committed.folded ? `; ${committed.folded.from} results folded into ${committed.folded.to} to fit the envelope bounds` : ''}` +
           `${failures ? `; announces ${failures.failedCommits} failed commit(s) since ${failures.since}` : ''})`,
       );
       if (failures) {

@@ -3,7 +3,14 @@ import { dirname, resolve } from 'node:path';
 import { gunzipSync, gzipSync } from 'node:zlib';
 import type BetterSqlite3 from 'better-sqlite3';
 import { DataSource, type EntityManager, type QueryRunner } from 'typeorm';
-import type { AckMessage, ObservationHistory, Report, ReportEnvelopeV1 } from '@watchpost/shared';
+import {
+  MAX_ENVELOPE_GZIP_BYTES,
+  type AckMessage,
+  type ObservationHistory,
+  type Report,
+  type ReportEnvelopeV1,
+} from '@watchpost/shared';
+import { boundReport, DEFAULT_ENVELOPE_BOUNDS, type EnvelopeBounds } from './bound-report.js';
 import type { ScanObservations } from '../history/observations.js';
 import { AgentStateEntity } from './agent-state.entity.js';
 import { CertificateHistoryEntity, KmsKeyHistoryEntity } from './history.entity.js';
@@ -77,6 +84,8 @@ export interface CommitResult {
   /** Undelivered reports this commit had to drop for retention. */
   droppedNow: number;
   payloadBytes: number;
+  /** Results were folded to fit the envelope bounds: how many the scan had and how many were sent. */
+  folded?: { from: number; to: number };
 }
 
 /** Certificate and KMS history kept per identity (older serials are pruned). */
@@ -113,6 +122,7 @@ export class AgentStore {
     private readonly ds: DataSource,
     private retention: RetentionBounds,
     private readonly now: () => Date,
+    private readonly bounds: EnvelopeBounds,
   ) {}
 
   /** Opens (creating) the file and applies pending migrations. */
@@ -122,6 +132,8 @@ export class AgentStore {
     now?: () => Date;
     /** Extra pragmas after the store's own (tests: `max_page_count` to simulate a full disk). */
     pragmas?: string[];
+    /** Envelope bounds (default: the wire caps in `@watchpost/shared`; tests use small ones). */
+    envelopeBounds?: EnvelopeBounds;
   }): Promise<AgentStore> {
     const file = resolve(opts.path);
     mkdirSync(dirname(file), { recursive: true });
@@ -143,7 +155,12 @@ export class AgentStore {
         `agent store ${file} is not usable (${err instanceof Error ? err.message : String(err)}): move it aside and restart; a new store is created`,
       );
     }
-    const store = new AgentStore(ds, opts.retention, opts.now ?? (() => new Date()));
+    const store = new AgentStore(
+      ds,
+      opts.retention,
+      opts.now ?? (() => new Date()),
+      opts.envelopeBounds ?? DEFAULT_ENVELOPE_BOUNDS,
+    );
     await store.write(async (em) => {
       const existing = await em.findOneBy(AgentStateEntity, { id: STATE_ID });
       if (!existing) await em.insert(AgentStateEntity, { id: STATE_ID, updatedAt: store.iso() });
@@ -235,8 +252,7 @@ export class AgentStore {
     return this.write(async (em) => {
       const state = await em.findOneByOrFail(AgentStateEntity, { id: STATE_ID });
       const seq = state.lastSeq + 1;
-      const { report } = opts;
-      const envelope: ReportEnvelopeV1 = {
+      const build = (report: Report, bounded?: ReportEnvelopeV1['bounded']): ReportEnvelopeV1 => ({
         schemaVersion: 1,
         agentId: opts.agentId,
         seq,
@@ -249,6 +265,7 @@ export class AgentStore {
         results: report.results,
         collectorErrors: report.collectorErrors,
         dropped: state.droppedUnreported,
+        ...(bounded ? { bounded } : {}),
         ...(opts.storeFailures
           ? {
               storeFailures: {
@@ -257,8 +274,34 @@ export class AgentStore {
               },
             }
           : {}),
-      };
-      const payload = gzipSync(Buffer.from(JSON.stringify(envelope), 'utf8'));
+      });
+      let report = opts.report;
+      let envelope = build(report);
+      let json = Buffer.from(JSON.stringify(envelope), 'utf8');
+      let payload = gzipSync(json);
+      // Over a wire bound (results, JSON bytes, gzip bytes): fold, counting what was folded (bound-report.ts).
+      let bounds = this.bounds;
+      for (let attempt = 0; attempt < 8; attempt++) {
+        const over =
+          report.results.length > bounds.maxResults ||
+          report.collectorErrors.length > bounds.maxCollectorErrors ||
+          json.length > bounds.maxJsonBytes ||
+          payload.length > MAX_ENVELOPE_GZIP_BYTES;
+        if (!over) break;
+        if (attempt > 0 || payload.length > MAX_ENVELOPE_GZIP_BYTES) {
+          // Compressed size only shows after compressing: aim the JSON bound below what produced too much gzip.
+          bounds = { ...bounds, maxJsonBytes: Math.floor(Math.min(bounds.maxJsonBytes, json.length) / 2) };
+        }
+        const bounded = boundReport(
+          opts.report,
+          bounds,
+          json.length - Buffer.byteLength(JSON.stringify(report)),
+        );
+        report = bounded.report;
+        envelope = build(report, bounded.bounded);
+        json = Buffer.from(JSON.stringify(envelope), 'utf8');
+        payload = gzipSync(json);
+      }
       const createdAt = this.iso();
       await em.insert(ReportEntity, {
         seq,
@@ -287,7 +330,15 @@ export class AgentStore {
         { lastSeq: seq, droppedUnreported: 0, updatedAt: createdAt },
       );
       const droppedNow = await this.enforceRetention(em, seq);
-      return { seq, announcedDropped, droppedNow, payloadBytes: payload.length };
+      return {
+        seq,
+        announcedDropped,
+        droppedNow,
+        payloadBytes: payload.length,
+        ...(envelope.bounded
+          ? { folded: { from: opts.report.results.length, to: report.results.length } }
+          : {}),
+      };
     });
   }
 

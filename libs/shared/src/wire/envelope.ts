@@ -83,6 +83,19 @@ export const reportEnvelopeV1Schema = z.strictObject({
   /** Reports this agent had to drop (retention bound) since the last report it sent. */
   dropped: z.number().int().nonnegative(),
   /**
+   * Optional (added 2026-12): the scan had more results (or bytes) than one envelope may carry
+   * (`MAX_ENVELOPE_RESULTS`, `MAX_ENVELOPE_JSON_BYTES`, `MAX_ENVELOPE_GZIP_BYTES`), so the agent folded results of
+   * one check, outcome and severity into single results (`evidence.summarised` = how many each stands for).
+   * `resultCounts` are the scan's results by outcome before folding: nothing is dropped silently.
+   */
+  bounded: z
+    .strictObject({
+      resultCounts: counts,
+      collectorErrors: z.number().int().nonnegative(),
+      reason: z.string().max(1024),
+    })
+    .optional(),
+  /**
    * Optional (added 2026-12): the agent's local store failed to commit since its previous stored report. Sent
    * only when something failed, so hubs that predate the field keep accepting every other report.
    */
