@@ -2,7 +2,14 @@ import { afterAll, describe, expect, it } from '@jest/globals';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { ConfigError, configPath, describeSettings, envName, loadConfig, settingsMarkdownTable } from './agent-config.js';
+import {
+  ConfigError,
+  configPath,
+  describeSettings,
+  envName,
+  loadConfig,
+  settingsMarkdownTable,
+} from './agent-config.js';
 
 const base = `agentId: hci-01.node-1
 tls: { cert: /etc/watchpost/agent.crt, key: /etc/watchpost/agent.key, ca: /etc/watchpost/ca.crt }
@@ -23,7 +30,13 @@ describe('agent config', () => {
 
   it('applies defaults', async () => {
     const c = loadConfig(await write(base), {});
-    expect(c).toMatchObject({ agentId: 'hci-01.node-1', intervalSeconds: 300, broker: { protocolVersion: 5 }, retention: { maxRows: 4032 }, evidence: {} });
+    expect(c).toMatchObject({
+      agentId: 'hci-01.node-1',
+      intervalSeconds: 300,
+      broker: { protocolVersion: 5 },
+      retention: { maxRows: 4032 },
+      evidence: {},
+    });
   });
 
   it('lets WATCHPOST_* override the file, coercing numbers and JSON', async () => {
@@ -40,7 +53,9 @@ describe('agent config', () => {
   });
 
   it('names every bad setting, where it came from, and what to do', async () => {
-    const file = await write(`agentId: Bad/Id\nbroker: { url: "mqtt://plain:1883", protocolVersion: 3 }\nintervalSecs: 5\nchecks: { nope: 1 }\n`);
+    const file = await write(
+      `agentId: Bad/Id\nbroker: { url: "mqtt://plain:1883", protocolVersion: 3 }\nintervalSecs: 5\nchecks: { nope: 1 }\n`,
+    );
     let err: unknown;
     try {
       loadConfig(file, { WATCHPOST_JITTER: '2' });
@@ -59,8 +74,21 @@ describe('agent config', () => {
     expect(msg).toContain('checks');
   });
 
+  it('bounds duration settings and says which one and what range', async () => {
+    const file = await write(base);
+    expect(() => loadConfig(file, { WATCHPOST_INTERVAL_SECONDS: '99999999999' })).toThrow(
+      /intervalSeconds \(WATCHPOST_INTERVAL_SECONDS\).*use at most 604800 seconds \(7 days\)/,
+    );
+    expect(() => loadConfig(file, { WATCHPOST_ACK_TIMEOUT_SECONDS: '0' })).toThrow(
+      /ackTimeoutSeconds \(WATCHPOST_ACK_TIMEOUT_SECONDS\).*use at least 1 second/,
+    );
+    expect(loadConfig(file, { WATCHPOST_INTERVAL_SECONDS: '604800' }).intervalSeconds).toBe(604800);
+  });
+
   it('explains a missing or unparsable file', async () => {
-    expect(() => loadConfig('/nonexistent/agent.yaml', {})).toThrow(/cannot read config file \/nonexistent\/agent.yaml \(ENOENT\).*enroll/);
+    expect(() => loadConfig('/nonexistent/agent.yaml', {})).toThrow(
+      /cannot read config file \/nonexistent\/agent.yaml \(ENOENT\).*enroll/,
+    );
     const broken = await write('a: [1,');
     expect(() => loadConfig(broken, {})).toThrow(/not valid YAML/);
   });

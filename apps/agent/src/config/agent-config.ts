@@ -23,34 +23,174 @@ interface SettingDef {
 }
 
 const seconds = (min: number) => z.coerce.number().int().min(min);
+/** A duration setting: whole seconds from 1 to `maxDays` days (a timer past 2^31 ms would fire at once). */
+const duration = (maxDays: number) =>
+  z.coerce
+    .number()
+    .int('use whole seconds')
+    .min(1, 'use at least 1 second')
+    .max(maxDays * 86_400, `use at most ${maxDays * 86_400} seconds (${maxDays} days)`);
 const checkOptionKeys = Object.keys(DEFAULT_CHECK_OPTIONS) as [string, ...string[]];
 
 const SETTINGS: SettingDef[] = [
-  { key: 'agentId', description: 'This agent\'s id: the CN of its client certificate and its MQTT client id ([a-z0-9.-]). Written by `enroll`.', schema: z.string().regex(AGENT_ID_PATTERN, 'use lower-case letters, digits, dots and dashes (the CN of the agent certificate)') },
-  { key: 'storePath', description: 'SQLite file holding reports, the outbox, observation history and agent state. Put it on storage that survives restarts (DaemonSet: a hostPath).', schema: z.string().min(1).default('/var/lib/watchpost/agent.sqlite'), default: '/var/lib/watchpost/agent.sqlite' },
-  { key: 'tls.cert', description: 'PEM client certificate (CN = agentId). Replaced in place on renewal.', schema: z.string().min(1) },
-  { key: 'tls.key', description: 'PEM private key of the client certificate; must be mode 0600.', schema: z.string().min(1) },
-  { key: 'tls.ca', description: 'PEM CA certificate(s) the broker and the hub are verified against (the hub CA pinned at enrollment).', schema: z.string().min(1) },
-  { key: 'broker.url', description: 'MQTT broker, `mqtts://host:port` (TLS only).', schema: z.string().regex(/^mqtts:\/\/[^/]+$/, 'use mqtts://host:port (plain mqtt:// is refused)') },
-  { key: 'broker.protocolVersion', description: 'MQTT protocol: 5 (external brokers; PUBACK reason codes drive the outbox) or 4 (3.1.1, the hub\'s embedded broker).', schema: z.coerce.number().pipe(z.union([z.literal(4), z.literal(5)])).default(5), default: '5' },
-  { key: 'broker.servername', description: 'TLS server name to verify on the broker certificate (default: the URL host).', schema: z.string().min(1).optional() },
-  { key: 'hubUrl', description: 'Hub HTTPS base URL, used to renew this agent\'s certificate over mTLS (no renewal when unset).', schema: z.string().regex(/^https:\/\//, 'use an https:// URL').optional() },
-  { key: 'intervalSeconds', description: 'Time between scans.', schema: seconds(1).default(300), default: '300' },
-  { key: 'jitter', description: 'Share of the interval each wait varies by (0.1 = ±10 %), so a fleet does not scan and publish in lockstep.', schema: z.coerce.number().min(0).max(0.5).default(0.1), default: '0.1' },
-  { key: 'retention.maxRows', description: 'Most reports kept in the store; past it the oldest go (unacked ones are counted as dropped and reported).', schema: seconds(1).default(4032), default: '4032 (14 days at 5 min)' },
-  { key: 'retention.maxBytes', description: 'Most compressed report bytes kept in the store; same rule as maxRows.', schema: seconds(1024).default(256 * 1024 * 1024), default: '268435456' },
-  { key: 'ackTimeoutSeconds', description: 'A report sent but not acked by the hub within this time is sent again (the hub ingests idempotently).', schema: seconds(1).default(60), default: '60' },
-  { key: 'inFlightWindow', description: 'Most reports published and awaiting the hub\'s ack at once.', schema: seconds(1).default(64), default: '64' },
-  { key: 'renewAtLifetimeShare', description: 'Renew the agent certificate once this share of its lifetime has passed.', schema: z.coerce.number().gt(0).lt(1).default(2 / 3), default: '0.667' },
-  { key: 'evidence.bundle', description: 'Scan this bundle folder instead of the live cluster (demo, air-gapped hosts).', schema: z.string().min(1).optional() },
-  { key: 'evidence.kubeconfig', description: 'kubeconfig for live scans (default: KUBECONFIG, ~/.kube/config, in-cluster service account).', schema: z.string().min(1).optional() },
-  { key: 'evidence.hostRoot', description: 'Where the host\'s / is mounted (DaemonSet: /host).', schema: z.string().min(1).optional() },
-  { key: 'evidence.apiOnly', description: 'Skip host files and host probes (AKS in Azure).', schema: z.stringbool().or(z.boolean()).optional() },
-  { key: 'cluster.name', description: 'Cluster name (from enrollment); detected when unset.', schema: z.string().min(1).max(253).optional() },
-  { key: 'cluster.platform', description: `Cluster platform: ${PLATFORMS.join(' | ')}.`, schema: z.enum(PLATFORMS as [string, ...string[]]).optional() },
-  { key: 'cluster.role', description: `Cluster role: ${CLUSTER_ROLES.join(' | ')}.`, schema: z.enum(CLUSTER_ROLES as [string, ...string[]]).optional() },
-  { key: 'cluster.location', description: 'Cluster location (site, region).', schema: z.string().max(128).optional() },
-  { key: 'checks', description: `Check option overrides (YAML map, or JSON in the env var): ${checkOptionKeys.join(', ')}.`, schema: z.partialRecord(z.enum(checkOptionKeys), z.number()).optional() },
+  {
+    key: 'agentId',
+    description:
+      "This agent's id: the CN of its client certificate and its MQTT client id ([a-z0-9.-]). Written by `enroll`.",
+    schema: z
+      .string()
+      .regex(
+        AGENT_ID_PATTERN,
+        'use lower-case letters, digits, dots and dashes (the CN of the agent certificate)',
+      ),
+  },
+  {
+    key: 'storePath',
+    description:
+      'SQLite file holding reports, the outbox, observation history and agent state. Put it on storage that survives restarts (DaemonSet: a hostPath).',
+    schema: z.string().min(1).default('/var/lib/watchpost/agent.sqlite'),
+    default: '/var/lib/watchpost/agent.sqlite',
+  },
+  {
+    key: 'tls.cert',
+    description: 'PEM client certificate (CN = agentId). Replaced in place on renewal.',
+    schema: z.string().min(1),
+  },
+  {
+    key: 'tls.key',
+    description: 'PEM private key of the client certificate; must be mode 0600.',
+    schema: z.string().min(1),
+  },
+  {
+    key: 'tls.ca',
+    description:
+      'PEM CA certificate(s) the broker and the hub are verified against (the hub CA pinned at enrollment).',
+    schema: z.string().min(1),
+  },
+  {
+    key: 'broker.url',
+    description: 'MQTT broker, `mqtts://host:port` (TLS only).',
+    schema: z.string().regex(/^mqtts:\/\/[^/]+$/, 'use mqtts://host:port (plain mqtt:// is refused)'),
+  },
+  {
+    key: 'broker.protocolVersion',
+    description:
+      "MQTT protocol: 5 (external brokers; PUBACK reason codes drive the outbox) or 4 (3.1.1, the hub's embedded broker).",
+    schema: z.coerce
+      .number()
+      .pipe(z.union([z.literal(4), z.literal(5)]))
+      .default(5),
+    default: '5',
+  },
+  {
+    key: 'broker.servername',
+    description: 'TLS server name to verify on the broker certificate (default: the URL host).',
+    schema: z.string().min(1).optional(),
+  },
+  {
+    key: 'hubUrl',
+    description:
+      "Hub HTTPS base URL, used to renew this agent's certificate over mTLS (no renewal when unset).",
+    schema: z
+      .string()
+      .regex(/^https:\/\//, 'use an https:// URL')
+      .optional(),
+  },
+  {
+    key: 'intervalSeconds',
+    description: 'Time between scans.',
+    schema: duration(7).default(300),
+    default: '300',
+  },
+  {
+    key: 'jitter',
+    description:
+      'Share of the interval each wait varies by (0.1 = ±10 %), so a fleet does not scan and publish in lockstep.',
+    schema: z.coerce.number().min(0).max(0.5).default(0.1),
+    default: '0.1',
+  },
+  {
+    key: 'retention.maxRows',
+    description:
+      'Most reports kept in the store; past it the oldest go (unacked ones are counted as dropped and reported).',
+    schema: seconds(1).default(4032),
+    default: '4032 (14 days at 5 min)',
+  },
+  {
+    key: 'retention.maxBytes',
+    description: 'Most compressed report bytes kept in the store; same rule as maxRows.',
+    schema: seconds(1024).default(256 * 1024 * 1024),
+    default: '268435456',
+  },
+  {
+    key: 'ackTimeoutSeconds',
+    description:
+      'A report sent but not acked by the hub within this time is sent again (the hub ingests idempotently).',
+    schema: duration(1).default(60),
+    default: '60',
+  },
+  {
+    key: 'inFlightWindow',
+    description: "Most reports published and awaiting the hub's ack at once.",
+    schema: seconds(1).default(64),
+    default: '64',
+  },
+  {
+    key: 'renewAtLifetimeShare',
+    description: 'Renew the agent certificate once this share of its lifetime has passed.',
+    schema: z.coerce
+      .number()
+      .gt(0)
+      .lt(1)
+      .default(2 / 3),
+    default: '0.667',
+  },
+  {
+    key: 'evidence.bundle',
+    description: 'Scan this bundle folder instead of the live cluster (demo, air-gapped hosts).',
+    schema: z.string().min(1).optional(),
+  },
+  {
+    key: 'evidence.kubeconfig',
+    description:
+      'kubeconfig for live scans (default: KUBECONFIG, ~/.kube/config, in-cluster service account).',
+    schema: z.string().min(1).optional(),
+  },
+  {
+    key: 'evidence.hostRoot',
+    description: "Where the host's / is mounted (DaemonSet: /host).",
+    schema: z.string().min(1).optional(),
+  },
+  {
+    key: 'evidence.apiOnly',
+    description: 'Skip host files and host probes (AKS in Azure).',
+    schema: z.stringbool().or(z.boolean()).optional(),
+  },
+  {
+    key: 'cluster.name',
+    description: 'Cluster name (from enrollment); detected when unset.',
+    schema: z.string().min(1).max(253).optional(),
+  },
+  {
+    key: 'cluster.platform',
+    description: `Cluster platform: ${PLATFORMS.join(' | ')}.`,
+    schema: z.enum(PLATFORMS as [string, ...string[]]).optional(),
+  },
+  {
+    key: 'cluster.role',
+    description: `Cluster role: ${CLUSTER_ROLES.join(' | ')}.`,
+    schema: z.enum(CLUSTER_ROLES as [string, ...string[]]).optional(),
+  },
+  {
+    key: 'cluster.location',
+    description: 'Cluster location (site, region).',
+    schema: z.string().max(128).optional(),
+  },
+  {
+    key: 'checks',
+    description: `Check option overrides (YAML map, or JSON in the env var): ${checkOptionKeys.join(', ')}.`,
+    schema: z.partialRecord(z.enum(checkOptionKeys), z.number()).optional(),
+  },
 ];
 
 /** The validated configuration the daemon runs with. */
@@ -83,7 +223,10 @@ export class ConfigError extends Error {
 
 /** `tls.cert` -> `WATCHPOST_TLS_CERT`, `broker.protocolVersion` -> `WATCHPOST_BROKER_PROTOCOL_VERSION`. */
 export function envName(key: string): string {
-  return `WATCHPOST_${key.replace(/\./g, '_').replace(/([a-z0-9])([A-Z])/g, '$1_$2').toUpperCase()}`;
+  return `WATCHPOST_${key
+    .replace(/\./g, '_')
+    .replace(/([a-z0-9])([A-Z])/g, '$1_$2')
+    .toUpperCase()}`;
 }
 
 /** One row of the settings table (docs/agent.md). */
@@ -126,14 +269,21 @@ export function loadConfig(path: string, env: NodeJS.ProcessEnv = process.env): 
   try {
     raw = parseYaml(text) ?? {};
   } catch (err) {
-    throw new ConfigError(`config file ${path} is not valid YAML: ${err instanceof Error ? err.message : String(err)}`);
+    throw new ConfigError(
+      `config file ${path} is not valid YAML: ${err instanceof Error ? err.message : String(err)}`,
+    );
   }
-  if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) throw new ConfigError(`config file ${path} must be a YAML map of settings`);
+  if (typeof raw !== 'object' || raw === null || Array.isArray(raw))
+    throw new ConfigError(`config file ${path} must be a YAML map of settings`);
   return resolveConfig(raw as Record<string, unknown>, env, path);
 }
 
 /** Validates a settings object (already parsed) with env overrides; exported for tests and `enroll`. */
-export function resolveConfig(raw: Record<string, unknown>, env: NodeJS.ProcessEnv, source: string): AgentConfig {
+export function resolveConfig(
+  raw: Record<string, unknown>,
+  env: NodeJS.ProcessEnv,
+  source: string,
+): AgentConfig {
   const known = new Set(SETTINGS.map((s) => s.key));
   const problems: string[] = [];
   for (const key of flattenKeys(raw)) {
@@ -167,7 +317,8 @@ export function resolveConfig(raw: Record<string, unknown>, env: NodeJS.ProcessE
     }
     if (parsed.data !== undefined) setPath(out, s.key, parsed.data);
   }
-  if (problems.length > 0) throw new ConfigError(`invalid agent configuration:\n  - ${problems.join('\n  - ')}`);
+  if (problems.length > 0)
+    throw new ConfigError(`invalid agent configuration:\n  - ${problems.join('\n  - ')}`);
   out['evidence'] ??= {};
   out['cluster'] ??= {};
   out['source'] = source;
@@ -178,7 +329,8 @@ function flattenKeys(obj: Record<string, unknown>, prefix = ''): string[] {
   const keys: string[] = [];
   for (const [k, v] of Object.entries(obj)) {
     const key = prefix ? `${prefix}.${k}` : k;
-    if (v && typeof v === 'object' && !Array.isArray(v) && key !== 'checks') keys.push(...flattenKeys(v as Record<string, unknown>, key));
+    if (v && typeof v === 'object' && !Array.isArray(v) && key !== 'checks')
+      keys.push(...flattenKeys(v as Record<string, unknown>, key));
     else keys.push(key);
   }
   return keys;
@@ -204,7 +356,10 @@ function setPath(obj: Record<string, unknown>, key: string, value: unknown): voi
 export function settingsMarkdownTable(): string {
   const esc = (s: string) => s.replace(/\|/g, '\\|');
   const rows = describeSettings().map(
-    (s) => `| \`${s.key}\` | \`${s.env}\` | ${s.required ? 'required' : esc(s.default) || '—'} | ${esc(s.description)} |`,
+    (s) =>
+      `| \`${s.key}\` | \`${s.env}\` | ${s.required ? 'required' : esc(s.default) || '—'} | ${esc(s.description)} |`,
   );
-  return ['| setting (YAML) | environment | default | what |', '| --- | --- | --- | --- |', ...rows].join('\n');
+  return ['| setting (YAML) | environment | default | what |', '| --- | --- | --- | --- |', ...rows].join(
+    '\n',
+  );
 }

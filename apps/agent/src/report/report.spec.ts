@@ -17,6 +17,13 @@ describe('--at', () => {
     );
     expect(() => parseAt('+30y', now)).toThrow(/not a time/);
   });
+  test('offsets beyond 100 years name the flag and the range instead of "Invalid time value"', () => {
+    expect(() => parseAt('+99999999999d', now)).toThrow(
+      '--at "+99999999999d" is out of range: an offset must be within ±36500d (36500 days;',
+    );
+    expect(() => parseAt('-900000h', now)).toThrow('an offset must be within ±876000h');
+    expect(parseAt('+36500d', now).toISOString()).toBe('2126-05-08T00:00:00.000Z');
+  });
 });
 
 describe('docs/checks.md', () => {
