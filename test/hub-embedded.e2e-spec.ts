@@ -39,7 +39,7 @@ describe('hub with the embedded broker', () => {
   };
 
   it('enrolls agents, ingests their reports, acks after commit and serves them over REST', async () => {
-    const mgmt = await t.enroll('HCI-Mgmt-01', { role: 'management' });
+    const mgmt = await t.enroll('hci-mgmt-01', { role: 'management' });
     const work = await t.enroll('hci-work-01', { nodeName: 'moc-node-1' });
     expect(mgmt.agentId).toBe('hci-mgmt-01');
     expect(work.agentId).toBe('hci-work-01.moc-node-1');
@@ -51,7 +51,7 @@ describe('hub with the embedded broker', () => {
     await a.publishRaw(
       'watchpost/v1/agents/hci-mgmt-01/report',
       encodeEnvelope(
-        sampleEnvelope('hci-mgmt-01', 1, { cluster: { name: 'HCI-Mgmt-01', role: 'management' } }),
+        sampleEnvelope('hci-mgmt-01', 1, { cluster: { name: 'hci-mgmt-01', role: 'management' } }),
       ),
     );
     await b.publishRaw(
@@ -65,10 +65,10 @@ describe('hub with the embedded broker', () => {
       token: t.viewerToken,
     });
     expect(clusters.status).toBe(200);
-    expect(clusters.body.items.map((c) => c.name).sort()).toEqual(['HCI-Mgmt-01', 'hci-work-01']);
+    expect(clusters.body.items.map((c) => c.name).sort()).toEqual(['hci-mgmt-01', 'hci-work-01']);
     const findings = await t.api<{ items: { checkId: string; outcome: string }[] }>(
       'GET',
-      '/api/v1/findings?cluster=HCI-Mgmt-01&outcome=fail',
+      '/api/v1/findings?cluster=hci-mgmt-01&outcome=fail',
       { token: t.viewerToken },
     );
     expect(findings.status).toBe(200);
@@ -79,7 +79,7 @@ describe('hub with the embedded broker', () => {
     await a.publishRaw(
       'watchpost/v1/agents/hci-mgmt-01/report',
       JSON.stringify(
-        sampleEnvelope('hci-mgmt-01', 1, { cluster: { name: 'HCI-Mgmt-01', role: 'management' } }),
+        sampleEnvelope('hci-mgmt-01', 1, { cluster: { name: 'hci-mgmt-01', role: 'management' } }),
       ),
     );
     expect(await a.ack(1)).toMatchObject({ seq: 1, status: 'duplicate' });

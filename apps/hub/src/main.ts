@@ -67,6 +67,8 @@ export async function startHub(
     configureHubHttp(app);
 
     const enrollment = app.get(EnrollmentService);
+    // An external broker refuses revoked agents by this file (Mosquitto `crlfile`, reloaded on SIGHUP).
+    await enrollment.writeCrl(opts.now);
     const metrics = optional(() => app!.get(MetricsService, { strict: false }));
     if (!config.mqttUrl) {
       broker = await startEmbeddedBroker({

@@ -18,7 +18,10 @@ export const register: RegisterCommand = (program: Command) => {
       'create a key pair and CSR, get a certificate from the hub with a one-time token, pin the hub CA by hash, write the config `run` uses',
     )
     .requiredOption('--hub <url>', 'hub base URL, https://host:port')
-    .requiredOption('--token <token>', 'one-time enrollment token (watchpost-hub token create --enroll)')
+    .requiredOption(
+      '--token <token>',
+      'one-time enrollment token (watchpost-hub token create --enroll) or cluster credential (watchpost-hub credential create; needs --node-name)',
+    )
     .requiredOption('--ca-hash <sha256:hex>', 'fingerprint of the hub CA, printed with the token')
     .option('--node-name <name>', 'this node, for a per-node agent id <cluster>.<node>')
     .option('--dir <dir>', 'where to write agent.key, agent.crt, ca.crt and agent.yaml', '/etc/watchpost')

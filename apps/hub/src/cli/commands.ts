@@ -1,4 +1,5 @@
 import type { Command } from 'commander';
+import { register as credential } from './credential.command.js';
 import { register as migrate } from './migrate.command.js';
 import { register as serve } from './serve.command.js';
 import { register as token } from './token.command.js';
@@ -7,4 +8,4 @@ import { register as token } from './token.command.js';
 export type RegisterCommand = (program: Command) => void;
 
 /** Registered command modules, in help order. */
-export const COMMANDS: RegisterCommand[] = [serve, migrate, token];
+export const COMMANDS: RegisterCommand[] = [serve, migrate, token, credential];

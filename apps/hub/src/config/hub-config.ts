@@ -359,6 +359,8 @@ export function hubPaths(config: Pick<HubConfig, 'dataDir'>): {
   serverKey: string;
   clientCert: string;
   clientKey: string;
+  /** The CRL the hub keeps for an external broker (Mosquitto `crlfile`). */
+  crl: string;
 } {
   const d = config.dataDir;
   return {
@@ -368,6 +370,7 @@ export function hubPaths(config: Pick<HubConfig, 'dataDir'>): {
     serverKey: join(d, 'server.key'),
     clientCert: join(d, 'hub-client.crt'),
     clientKey: join(d, 'hub-client.key'),
+    crl: join(d, 'crl.pem'),
   };
 }
 

@@ -6,6 +6,7 @@ export type AgentLiveness = 'online' | 'offline' | 'unknown';
 /** An enrolled agent. Its id is its certificate CN and MQTT client id. */
 @Entity({ name: 'agents' })
 @Index('ix_agents_cluster_name', ['clusterName'])
+@Index('ix_agents_enrolled_with', ['enrolledWith'])
 export class AgentEntity {
   @PrimaryColumn({ type: 'varchar', length: 128 })
   id!: string;
@@ -62,4 +63,18 @@ export class AgentEntity {
 
   @Column({ name: 'enrolled_at', type: 'varchar', length: 32 })
   enrolledAt!: string;
+
+  /** Id of the enrollment token or cluster credential this identity was enrolled with. */
+  @Column({ name: 'enrolled_with', type: 'varchar', length: 36, nullable: true })
+  enrolledWith!: string | null;
+
+  /**
+   * The identity that replaced this one when the same node (or cluster-level agent) enrolled again; this row
+   * keeps its history, is revoked, and its certificates are revoked.
+   */
+  @Column({ name: 'superseded_by', type: 'varchar', length: 128, nullable: true })
+  supersededBy!: string | null;
+
+  @Column({ name: 'superseded_at', type: 'varchar', length: 32, nullable: true })
+  supersededAt!: string | null;
 }

@@ -4,6 +4,7 @@ import { DataSource, type DataSourceOptions } from 'typeorm';
 import { ApiTokenEntity } from '../auth/api-token.entity.js';
 import { AgentEntity } from './agent.entity.js';
 import { ClusterEntity } from './cluster.entity.js';
+import { EnrollmentCredentialEntity } from './enrollment-credential.entity.js';
 import { EnrollmentTokenEntity } from './enrollment-token.entity.js';
 import { FindingEntity } from './finding.entity.js';
 import { IssuedCertificateEntity } from './issued-certificate.entity.js';
@@ -11,6 +12,7 @@ import { CreatedHubCore1795447000000 } from './migrations/1795447000000-CreatedH
 import { CreatedApiTokens1795447201829 } from './migrations/1795447201829-CreatedApiTokens.js';
 import { AddedFleetSummaryIndexes1795448581214 } from './migrations/1795448581214-AddedFleetSummaryIndexes.js';
 import { AddedFindingFacts1796542363686 } from './migrations/1796542363686-AddedFindingFacts.js';
+import { AddedEnrollmentCredentialsAndSupersession1796543213387 } from './migrations/1796543213387-AddedEnrollmentCredentialsAndSupersession.js';
 import { QuarantineEntity } from './quarantine.entity.js';
 import { ReportEntity } from './report.entity.js';
 
@@ -28,6 +30,7 @@ export const HUB_ENTITIES = [
   ReportEntity,
   QuarantineEntity,
   EnrollmentTokenEntity,
+  EnrollmentCredentialEntity,
   IssuedCertificateEntity,
   ApiTokenEntity,
 ];
@@ -38,6 +41,7 @@ export const HUB_MIGRATIONS = [
   CreatedApiTokens1795447201829,
   AddedFleetSummaryIndexes1795448581214,
   AddedFindingFacts1796542363686,
+  AddedEnrollmentCredentialsAndSupersession1796543213387,
 ];
 
 /** Where the hub keeps its data: PostgreSQL when `url` is set, else the SQLite file at `path`. */

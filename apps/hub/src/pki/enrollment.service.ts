@@ -1,9 +1,9 @@
 import { createHash, randomBytes, randomUUID, X509Certificate } from 'node:crypto';
+import { renameSync, writeFileSync } from 'node:fs';
 import type { PeerCertificate } from 'node:tls';
 import { HttpStatus, Inject, Injectable, Logger } from '@nestjs/common';
-import { DataSource, IsNull, type EntityManager } from 'typeorm';
+import { DataSource, IsNull, MoreThan, Not, type EntityManager } from 'typeorm';
 import {
-  AGENT_ID_PATTERN,
   CLUSTER_ROLES,
   HUB_IDENTITY,
   PkiError,
@@ -12,11 +12,14 @@ import {
   type ClusterRole,
   type Platform,
 } from '@watchpost/shared';
-import { HUB_CONFIG, type HubConfig } from '../config/hub-config.js';
+import { HUB_CONFIG, hubPaths, type HubConfig } from '../config/hub-config.js';
 import { AgentEntity } from '../persistence/agent.entity.js';
 import { ClusterEntity } from '../persistence/cluster.entity.js';
+import { EnrollmentCredentialEntity } from '../persistence/enrollment-credential.entity.js';
 import { EnrollmentTokenEntity } from '../persistence/enrollment-token.entity.js';
 import { IssuedCertificateEntity } from '../persistence/issued-certificate.entity.js';
+import { AgentIdError, agentIdFor } from './agent-id.js';
+import { buildCrlPem } from './crl.js';
 import type { HubPki } from './hub-pki.js';
 import { PkiErrorCode, PkiHttpError } from './pki.errors.js';
 
@@ -25,6 +28,14 @@ export const HUB_PKI = 'WATCHPOST_HUB_PKI';
 
 /** Prefix of enrollment tokens (recognisable when leaked; distinct from API tokens). */
 export const ENROLL_TOKEN_PREFIX = 'wpe_';
+
+/** Prefix of cluster enrollment credentials (one secret for a DaemonSet's nodes). */
+export const ENROLL_CREDENTIAL_PREFIX = 'wpc_';
+
+/** How long a CRL the hub writes stays valid for a broker; rewritten at start and on every revocation. */
+export const CRL_VALID_DAYS = 30;
+
+export { agentIdFor, AgentIdError } from './agent-id.js';
 
 /** The cluster an enrollment token is bound to. */
 export interface ClusterBinding {
@@ -41,25 +52,37 @@ export interface EnrollResponse {
   caCertificate: string;
   mqtt: { url: string; protocolVersion: 4 | 5 };
   cluster: { name: string; platform: string; role: string; location?: string };
+  /** Earlier identities of this node (or cluster-level agent) that this enrollment superseded and revoked. */
+  supersedes?: string[];
+}
+
+/** Most nodes one cluster credential may enroll. */
+export const MAX_CREDENTIAL_AGENTS = 10_000;
+
+/** What an admitted token or credential grants: its cluster, and how to spend it once the CSR was signed. */
+interface Grant {
+  id: string;
+  binding: ClusterBinding;
+  spend(agentId: string): Promise<void>;
+}
+
+function bindingOf(row: {
+  clusterName: string;
+  platform: Platform;
+  role: ClusterRole;
+  location: string | null;
+}): ClusterBinding {
+  return {
+    name: row.clusterName,
+    platform: row.platform,
+    role: row.role,
+    ...(row.location ? { location: row.location } : {}),
+  };
 }
 
 /** Hex SHA-256 of an enrollment token. */
 export const hashEnrollmentToken = (token: string): string =>
   createHash('sha256').update(token, 'utf8').digest('hex');
-
-/**
- * Agent id for a cluster (and node): lower-case, anything outside [a-z0-9.-] becomes `-`, no leading/trailing
- * separators. The hub decides it; the CSR's own CN is ignored.
- */
-export function agentIdFor(cluster: string, nodeName?: string): string {
-  const norm = (s: string) =>
-    s
-      .toLowerCase()
-      .replace(/[^a-z0-9.-]+/g, '-')
-      .replace(/^[.-]+|[.-]+$/g, '');
-  const id = nodeName ? `${norm(cluster)}.${norm(nodeName)}` : norm(cluster);
-  return id.slice(0, 128).replace(/[.-]+$/, '');
-}
 
 /** Validates a cluster binding given on the command line; throws naming the flag. */
 export function validateBinding(b: {
@@ -69,8 +92,11 @@ export function validateBinding(b: {
   location?: string;
 }): ClusterBinding {
   if (!b.name || b.name.length > 253) throw new Error('--cluster is required (1 to 253 characters)');
-  if (!AGENT_ID_PATTERN.test(agentIdFor(b.name)) || agentIdFor(b.name) === HUB_IDENTITY) {
-    throw new Error(`--cluster "${b.name}" cannot become an agent id: use letters, digits, dots and dashes`);
+  try {
+    agentIdFor(b.name);
+  } catch (err) {
+    if (err instanceof AgentIdError) throw new Error(`--cluster "${b.name}": ${err.message}`);
+    throw err;
   }
   if (!b.platform || !(PLATFORMS as readonly string[]).includes(b.platform)) {
     throw new Error(
@@ -136,59 +162,117 @@ export class EnrollmentService {
     return { token, id: row.id, expiresAt: row.expiresAt, caHash: this.pki.caHash };
   }
 
-  /** `POST /api/v1/enroll`: spends the token and signs the CSR with CN = the agent id the hub chose. */
+  /**
+   * Creates a cluster enrollment credential for a DaemonSet: at most `maxAgents` distinct nodes may enroll with
+   * it, each under its own id `<cluster>.<node>`, until it expires or is revoked. Returned once, stored hashed.
+   */
+  async createCredential(
+    binding: ClusterBinding,
+    opts: { maxAgents: number; ttlMs: number; now?: Date },
+  ): Promise<{ credential: string; id: string; expiresAt: string; maxAgents: number; caHash: string }> {
+    if (!Number.isInteger(opts.maxAgents) || opts.maxAgents < 1 || opts.maxAgents > MAX_CREDENTIAL_AGENTS)
+      throw new Error(
+        `--max-agents must be a whole number from 1 to ${MAX_CREDENTIAL_AGENTS} (got ${opts.maxAgents})`,
+      );
+    const now = opts.now ?? new Date();
+    const credential = `${ENROLL_CREDENTIAL_PREFIX}${randomBytes(32).toString('base64url')}`;
+    const row: EnrollmentCredentialEntity = {
+      id: randomUUID(),
+      credentialHash: hashEnrollmentToken(credential),
+      clusterName: binding.name,
+      platform: binding.platform,
+      role: binding.role,
+      location: binding.location ?? null,
+      maxAgents: opts.maxAgents,
+      createdAt: now.toISOString(),
+      expiresAt: new Date(now.getTime() + opts.ttlMs).toISOString(),
+      revokedAt: null,
+    };
+    await this.dataSource.getRepository(EnrollmentCredentialEntity).insert(row);
+    return {
+      credential,
+      id: row.id,
+      expiresAt: row.expiresAt,
+      maxAgents: row.maxAgents,
+      caHash: this.pki.caHash,
+    };
+  }
+
+  /** Cluster credentials with how many nodes used each (never the secret: only its hash is kept). */
+  async listCredentials(): Promise<(EnrollmentCredentialEntity & { usedBy: number })[]> {
+    const rows = await this.dataSource
+      .getRepository(EnrollmentCredentialEntity)
+      .find({ order: { createdAt: 'ASC' } });
+    const out: (EnrollmentCredentialEntity & { usedBy: number })[] = [];
+    for (const r of rows)
+      out.push({ ...r, usedBy: await this.nodesEnrolledWith(this.dataSource.manager, r.id) });
+    return out;
+  }
+
+  /** Revokes a credential: no further node may enroll with it (agents already enrolled keep their identity). */
+  async revokeCredential(id: string, now = new Date()): Promise<{ id: string; revokedAt: string }> {
+    const repo = this.dataSource.getRepository(EnrollmentCredentialEntity);
+    const row = await repo.findOneBy({ id });
+    if (!row) throw new Error(`no enrollment credential with id ${id} (see watchpost-hub credential list)`);
+    const revokedAt = row.revokedAt ?? now.toISOString();
+    await repo.update({ id }, { revokedAt });
+    return { id, revokedAt };
+  }
+
+  /**
+   * `POST /api/v1/enroll`: with a single-use token (`wpe_`) or a cluster credential (`wpc_`, node name
+   * required), signs the CSR with CN = the agent id the hub chose. A node (or cluster-level agent) that enrolls
+   * again gets a new identity; the old one is kept with its history, marked superseded and revoked, and its
+   * certificates go on the CRL.
+   */
   async enroll(
     body: { token: string; csr: string; nodeName?: string | undefined },
     now = new Date(),
   ): Promise<EnrollResponse> {
     const hash = hashEnrollmentToken(body.token);
-    return this.dataSource.transaction(async (m) => {
-      const token = await m.getRepository(EnrollmentTokenEntity).findOneBy({ tokenHash: hash });
-      if (!token)
+    const superseded: string[] = [];
+    const result = await this.dataSource.transaction(async (m) => {
+      const grant = body.token.startsWith(ENROLL_CREDENTIAL_PREFIX)
+        ? await this.admitCredential(m, hash, body.nodeName, now)
+        : await this.admitToken(m, hash, now);
+      const binding = grant.binding;
+      let baseId: string;
+      try {
+        baseId = agentIdFor(binding.name, body.nodeName);
+      } catch (err) {
+        if (err instanceof AgentIdError)
+          throw new PkiHttpError(HttpStatus.BAD_REQUEST, PkiErrorCode.BadRequest, err.message);
+        throw err;
+      }
+      const agents = m.getRepository(AgentEntity);
+      const sameBase = await agents.findOneBy({ id: baseId });
+      if (sameBase && sameBase.clusterName !== binding.name) {
+        // Only possible with ids enrolled before ids were injective: refuse rather than move that agent.
         throw new PkiHttpError(
-          HttpStatus.UNAUTHORIZED,
-          PkiErrorCode.InvalidToken,
-          'unknown enrollment token: ask the hub admin for a new one (watchpost-hub token create --enroll)',
-        );
-      if (token.usedAt)
-        throw new PkiHttpError(
-          HttpStatus.UNAUTHORIZED,
-          PkiErrorCode.TokenUsed,
-          `enrollment token was already used at ${token.usedAt}; tokens are single-use`,
-        );
-      if (now.toISOString() >= token.expiresAt)
-        throw new PkiHttpError(
-          HttpStatus.UNAUTHORIZED,
-          PkiErrorCode.TokenExpired,
-          `enrollment token expired at ${token.expiresAt}; ask for a new one`,
-        );
-      const agentId = agentIdFor(token.clusterName, body.nodeName);
-      if (!AGENT_ID_PATTERN.test(agentId) || agentId === HUB_IDENTITY) {
-        throw new PkiHttpError(
-          HttpStatus.BAD_REQUEST,
-          PkiErrorCode.BadRequest,
-          `nodeName "${body.nodeName ?? ''}" does not make a valid agent id`,
+          HttpStatus.CONFLICT,
+          PkiErrorCode.AgentIdCollision,
+          `agent id "${baseId}" already belongs to an agent of cluster "${sameBase.clusterName}", not "${binding.name}"; ` +
+            'nothing was changed. Revoke that agent or enroll under another node name',
         );
       }
+      // Every earlier, still active identity of this node: superseded by the new one.
+      const previous = await agents.find({
+        where: { clusterName: binding.name, nodeName: body.nodeName ?? IsNull(), supersededBy: IsNull() },
+      });
+      let agentId = baseId;
+      for (let generation = 2; await agents.existsBy({ id: agentId }); generation++) {
+        agentId = agentIdFor(binding.name, body.nodeName, generation);
+      }
       const signed = this.sign(body.csr, agentId, now);
-      // Spend the token with a guarded update: two concurrent enrollments with one token cannot both win.
-      const spent = await m
-        .getRepository(EnrollmentTokenEntity)
-        .update({ id: token.id, usedAt: IsNull() }, { usedAt: now.toISOString(), usedByAgentId: agentId });
-      if (!spent.affected)
-        throw new PkiHttpError(
-          HttpStatus.UNAUTHORIZED,
-          PkiErrorCode.TokenUsed,
-          'enrollment token was already used; tokens are single-use',
-        );
+      await grant.spend(agentId);
 
       const clusters = m.getRepository(ClusterEntity);
-      if (!(await clusters.existsBy({ name: token.clusterName }))) {
+      if (!(await clusters.existsBy({ name: binding.name }))) {
         await clusters.insert({
-          name: token.clusterName,
-          platform: token.platform,
-          role: token.role,
-          location: token.location,
+          name: binding.name,
+          platform: binding.platform,
+          role: binding.role,
+          location: binding.location ?? null,
           kubernetesVersion: null,
           lastAgentId: null,
           lastSeq: null,
@@ -202,31 +286,32 @@ export class EnrollmentService {
           updatedAt: now.toISOString(),
         });
       }
-      const agents = m.getRepository(AgentEntity);
-      const existing = await agents.findOneBy({ id: agentId });
-      if (existing) {
-        // Re-enrollment (expired certificate, rebuilt node) with a token an admin issued: the new certificate
-        // counts, the old ones stay revoked if they were. Its seq continues from its store (kept on the node).
+      await agents.insert({
+        id: agentId,
+        clusterName: binding.name,
+        nodeName: body.nodeName ?? null,
+        enrolledAt: now.toISOString(),
+        enrolledWith: grant.id,
+      });
+      for (const old of previous) {
         await agents.update(
-          { id: agentId },
+          { id: old.id },
           {
-            revoked: false,
-            revokedAt: null,
-            clusterName: token.clusterName,
-            nodeName: body.nodeName ?? null,
+            revoked: true,
+            revokedAt: old.revokedAt ?? now.toISOString(),
+            supersededBy: agentId,
+            supersededAt: now.toISOString(),
           },
         );
-      } else {
-        await agents.insert({
-          id: agentId,
-          clusterName: token.clusterName,
-          nodeName: body.nodeName ?? null,
-          enrolledAt: now.toISOString(),
-        });
+        await m
+          .getRepository(IssuedCertificateEntity)
+          .update({ agentId: old.id, revokedAt: IsNull() }, { revokedAt: now.toISOString() });
+        superseded.push(old.id);
       }
       await this.record(m, agentId, signed, 'enroll', now);
       this.logger.log(
-        `enrolled agent "${agentId}" for cluster "${token.clusterName}" (certificate ${signed.serial})`,
+        `enrolled agent "${agentId}" for cluster "${binding.name}" (certificate ${signed.serial})` +
+          (superseded.length ? `; supersedes ${superseded.map((id) => `"${id}"`).join(', ')}` : ''),
       );
       return {
         agentId,
@@ -234,13 +319,133 @@ export class EnrollmentService {
         caCertificate: this.pki.ca.certPem,
         mqtt: { url: this.config.mqttPublicUrl, protocolVersion: this.config.mqttUrl ? 5 : 4 },
         cluster: {
-          name: token.clusterName,
-          platform: token.platform,
-          role: token.role,
-          ...(token.location ? { location: token.location } : {}),
+          name: binding.name,
+          platform: binding.platform,
+          role: binding.role,
+          ...(binding.location ? { location: binding.location } : {}),
         },
-      };
+        ...(superseded.length ? { supersedes: superseded } : {}),
+      } satisfies EnrollResponse;
     });
+    if (superseded.length) {
+      await this.writeCrl(now);
+      for (const id of superseded) for (const l of this.revocationListeners) l(id);
+    }
+    return result;
+  }
+
+  private async admitToken(m: EntityManager, hash: string, now: Date): Promise<Grant> {
+    const token = await m.getRepository(EnrollmentTokenEntity).findOneBy({ tokenHash: hash });
+    if (!token)
+      throw new PkiHttpError(
+        HttpStatus.UNAUTHORIZED,
+        PkiErrorCode.InvalidToken,
+        'unknown enrollment token: ask the hub admin for a new one (watchpost-hub token create --enroll)',
+      );
+    if (token.usedAt)
+      throw new PkiHttpError(
+        HttpStatus.UNAUTHORIZED,
+        PkiErrorCode.TokenUsed,
+        `enrollment token was already used at ${token.usedAt}; tokens are single-use`,
+      );
+    if (now.toISOString() >= token.expiresAt)
+      throw new PkiHttpError(
+        HttpStatus.UNAUTHORIZED,
+        PkiErrorCode.TokenExpired,
+        `enrollment token expired at ${token.expiresAt}; ask for a new one`,
+      );
+    return {
+      id: token.id,
+      binding: bindingOf(token),
+      spend: async (agentId) => {
+        // A guarded update: two concurrent enrollments with one token cannot both win.
+        const spent = await m
+          .getRepository(EnrollmentTokenEntity)
+          .update({ id: token.id, usedAt: IsNull() }, { usedAt: now.toISOString(), usedByAgentId: agentId });
+        if (!spent.affected)
+          throw new PkiHttpError(
+            HttpStatus.UNAUTHORIZED,
+            PkiErrorCode.TokenUsed,
+            'enrollment token was already used; tokens are single-use',
+          );
+      },
+    };
+  }
+
+  private async admitCredential(
+    m: EntityManager,
+    hash: string,
+    nodeName: string | undefined,
+    now: Date,
+  ): Promise<Grant> {
+    const cred = await m.getRepository(EnrollmentCredentialEntity).findOneBy({ credentialHash: hash });
+    if (!cred)
+      throw new PkiHttpError(
+        HttpStatus.UNAUTHORIZED,
+        PkiErrorCode.InvalidToken,
+        'unknown enrollment credential: ask the hub admin for the current one (watchpost-hub credential create)',
+      );
+    if (cred.revokedAt)
+      throw new PkiHttpError(
+        HttpStatus.UNAUTHORIZED,
+        PkiErrorCode.CredentialRevoked,
+        `enrollment credential ${cred.id} for cluster "${cred.clusterName}" was revoked at ${cred.revokedAt}; ask for a new one`,
+      );
+    if (now.toISOString() >= cred.expiresAt)
+      throw new PkiHttpError(
+        HttpStatus.UNAUTHORIZED,
+        PkiErrorCode.CredentialExpired,
+        `enrollment credential ${cred.id} for cluster "${cred.clusterName}" expired at ${cred.expiresAt}; ask for a new one`,
+      );
+    if (!nodeName)
+      throw new PkiHttpError(
+        HttpStatus.BAD_REQUEST,
+        PkiErrorCode.BadRequest,
+        'a cluster enrollment credential needs nodeName (watchpost-agent enroll --node-name <node>): each node gets its own identity',
+      );
+    const known = await m
+      .getRepository(AgentEntity)
+      .existsBy({ enrolledWith: cred.id, clusterName: cred.clusterName, nodeName });
+    if (!known && (await this.nodesEnrolledWith(m, cred.id)) >= cred.maxAgents)
+      throw new PkiHttpError(
+        HttpStatus.FORBIDDEN,
+        PkiErrorCode.CredentialExhausted,
+        `enrollment credential ${cred.id} for cluster "${cred.clusterName}" is used up: ${cred.maxAgents} nodes already enrolled with it; ` +
+          'create a new one (watchpost-hub credential create --max-agents N)',
+      );
+    return { id: cred.id, binding: bindingOf(cred), spend: async () => {} };
+  }
+
+  /** Distinct nodes that enrolled with a credential (a node enrolling again does not count twice). */
+  private async nodesEnrolledWith(m: EntityManager, credentialId: string): Promise<number> {
+    const rows = await m
+      .getRepository(AgentEntity)
+      .createQueryBuilder('a')
+      .select('COUNT(DISTINCT a.nodeName)', 'n')
+      .where('a.enrolledWith = :id', { id: credentialId })
+      .getRawOne<{ n: number | string }>();
+    return Number(rows?.n ?? 0);
+  }
+
+  /**
+   * Writes the CRL (every revoked certificate not yet expired) for an external broker, atomically (a broker
+   * reloading at that moment sees the old or the new file, never half of one). Mosquitto reads it on SIGHUP.
+   */
+  async writeCrl(now = new Date()): Promise<{ path: string; revoked: number }> {
+    const rows = await this.dataSource.getRepository(IssuedCertificateEntity).find({
+      where: { revokedAt: Not(IsNull()), notAfter: MoreThan(now.toISOString()) },
+      order: { serial: 'ASC' },
+    });
+    const pem = buildCrlPem({
+      ca: this.pki.ca,
+      revoked: rows.map((r) => ({ serial: r.serial, revokedAt: r.revokedAt! })),
+      now,
+      validDays: CRL_VALID_DAYS,
+    });
+    const path = hubPaths(this.config).crl;
+    writeFileSync(`${path}.tmp`, pem, { mode: 0o644 });
+    renameSync(`${path}.tmp`, path);
+    return { path, revoked: rows.length };
   }
 
   /**
@@ -315,6 +520,7 @@ export class EnrollmentService {
       return { agentId, revokedAt, certificates: certs.affected ?? 0 };
     });
     this.logger.log(`revoked agent "${agentId}"`);
+    await this.writeCrl(now);
     for (const l of this.revocationListeners) l(agentId);
     return result;
   }

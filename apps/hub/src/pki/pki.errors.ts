@@ -9,6 +9,12 @@ export enum PkiErrorCode {
   InvalidToken = 'invalid_enrollment_token',
   TokenUsed = 'enrollment_token_used',
   TokenExpired = 'enrollment_token_expired',
+  CredentialExpired = 'enrollment_credential_expired',
+  CredentialRevoked = 'enrollment_credential_revoked',
+  /** The cluster credential's node budget (`--max-agents`) is spent. */
+  CredentialExhausted = 'enrollment_credential_exhausted',
+  /** The id the hub would give already belongs to another cluster's agent (ids enrolled before they were injective). */
+  AgentIdCollision = 'agent_id_collision',
   ClientCertificateRequired = 'client_certificate_required',
   ClientCertificateRejected = 'client_certificate_rejected',
   AgentRevoked = 'agent_revoked',

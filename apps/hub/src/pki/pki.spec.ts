@@ -35,10 +35,13 @@ describe('hub PKI files', () => {
 });
 
 describe('agent ids and cluster bindings', () => {
-  it('derives lower-case [a-z0-9.-] ids from cluster and node', () => {
-    expect(agentIdFor('HCI-Mgmt-01')).toBe('hci-mgmt-01');
-    expect(agentIdFor('hci wl/retail', 'MOC_Node 1')).toBe('hci-wl-retail.moc-node-1');
-    expect(agentIdFor('-edge-', '.n.')).toBe('edge.n');
+  it('derives [a-z0-9.-] ids from cluster and node, encoding (not collapsing) other names', () => {
+    expect(agentIdFor('hci-mgmt-01')).toBe('hci-mgmt-01');
+    expect(agentIdFor('HCI-Mgmt-01')).toMatch(/^hci-mgmt-01--x[a-z2-7]+$/);
+    expect(agentIdFor('hci wl/retail', 'MOC_Node 1')).toMatch(
+      /^hci-wl-retail--x[a-z2-7]+\.moc-node-1--x[a-z2-7]+$/,
+    );
+    expect(agentIdFor('-edge-', '.n.')).not.toBe('edge.n');
   });
 
   it('validates token bindings naming the flag at fault', () => {

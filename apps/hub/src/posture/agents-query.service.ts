@@ -30,6 +30,8 @@ export function agentView(a: AgentEntity, now: number): AgentView {
     },
     revoked: a.revoked,
     revokedAt: a.revokedAt,
+    supersededBy: a.supersededBy,
+    supersededAt: a.supersededAt,
     enrolledAt: a.enrolledAt,
   };
 }

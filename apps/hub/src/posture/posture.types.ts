@@ -97,6 +97,9 @@ export interface AgentView {
   };
   revoked: boolean;
   revokedAt: string | null;
+  /** The identity that replaced this one when its node enrolled again (this one is then revoked). */
+  supersededBy: string | null;
+  supersededAt: string | null;
   enrolledAt: string;
 }
 
