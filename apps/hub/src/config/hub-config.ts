@@ -1,5 +1,6 @@
 import { hostname } from 'node:os';
 import { join } from 'node:path';
+import { MAX_ENVELOPE_GZIP_BYTES } from '@watchpost/shared';
 
 /**
  * The hub's settings: one validated object, built from `WATCHPOST_*` environment variables (and CLI flags that
@@ -238,7 +239,7 @@ export const HUB_SETTINGS: HubSetting[] = [
   {
     env: 'WATCHPOST_MAX_REPORT_BYTES',
     key: 'maxReportBytes',
-    default: '4194304',
+    default: String(MAX_ENVELOPE_GZIP_BYTES),
     description:
       'Largest report payload accepted on the wire (compressed), bytes. Larger ones are quarantined.',
     parse: positiveInt('WATCHPOST_MAX_REPORT_BYTES'),
@@ -315,7 +316,7 @@ export function loadHubConfig(env: Env = process.env, overrides: Partial<HubConf
     dbPath: '.watchpost/hub.sqlite',
     dataDir: '.watchpost/hub',
     staleAfterMs: 2 * 3_600_000,
-    maxReportBytes: 4 * 1024 * 1024,
+    maxReportBytes: MAX_ENVELOPE_GZIP_BYTES,
     maxDecompressedBytes: 64 * 1024 * 1024,
     ingestBatchSize: 200,
     ingestBatchMs: 10,

@@ -69,7 +69,7 @@ describe.each(['sqlite', 'postgres'] as const)('IngestService on %s', (kind) => 
       .find({ where: { clusterName: 'hci-a' }, order: { checkId: 'ASC' } });
     expect(findings.map((f) => [f.checkId, f.outcome, f.resourceKey])).toEqual([
       ['cert-expiry', 'fail', 'HostFile|||/etc/kubernetes/pki/apiserver.crt@hci-a'],
-      ['psa-labels', 'warn', 'Namespace||default|'],
+      ['namespace-pod-security-labels', 'warn', 'Namespace||default|'],
       ['rbac-wildcard-rules', 'pass', 'ClusterRole||view|'],
     ]);
     const cluster = await ds.getRepository(ClusterEntity).findOneByOrFail({ name: 'hci-a' });
@@ -175,7 +175,9 @@ describe.each(['sqlite', 'postgres'] as const)('IngestService on %s', (kind) => 
     const t1 = new Date('2026-11-23T11:00:00.000Z');
     const t2 = new Date('2026-11-23T12:00:00.000Z');
     await ingest.ingestBatch([msg(topic('hci-a'), encodeEnvelope(sampleEnvelope('hci-a', 1)))]);
-    const r2 = sampleEnvelope('hci-a', 2).results.filter((r) => r.checkId !== 'psa-labels');
+    const r2 = sampleEnvelope('hci-a', 2).results.filter(
+      (r) => r.checkId !== 'namespace-pod-security-labels',
+    );
     r2[0] = { ...r2[0], outcome: 'pass', message: 'renewed' };
     await ingest.ingestBatch([
       msg(topic('hci-a'), encodeEnvelope(sampleEnvelope('hci-a', 2, { results: r2 })), t1),
@@ -189,7 +191,7 @@ describe.each(['sqlite', 'postgres'] as const)('IngestService on %s', (kind) => 
       outcomeSince: t1.toISOString(),
       resolvedAt: t1.toISOString(),
     });
-    expect(f['psa-labels']).toMatchObject({
+    expect(f['namespace-pod-security-labels']).toMatchObject({
       outcome: 'warn',
       resolvedAt: t1.toISOString(),
       lastSeenAt: T0.toISOString(),
@@ -207,7 +209,10 @@ describe.each(['sqlite', 'postgres'] as const)('IngestService on %s', (kind) => 
       outcomeSince: t2.toISOString(),
       resolvedAt: null,
     });
-    expect(f['psa-labels']).toMatchObject({ resolvedAt: null, lastSeenAt: t2.toISOString() });
+    expect(f['namespace-pod-security-labels']).toMatchObject({
+      resolvedAt: null,
+      lastSeenAt: t2.toISOString(),
+    });
   });
 
   it('quarantines bad input with its reason and keeps it out of posture', async () => {

@@ -109,7 +109,7 @@ export class IngestService {
     const topic = parseAgentTopic(msg.topic);
     if (!topic || topic.kind === 'ack') return { kind: 'bad-topic', msg };
     if (topic.kind === 'status') return { kind: 'status', msg, agentId: topic.agentId };
-    const decoded = await decodeReport(msg.payload, topic.agentId, this.config);
+    const decoded = await decodeReport(msg.payload, topic.agentId, this.config, msg.receivedAt);
     return { kind: 'report', msg, agentId: topic.agentId, decoded };
   }
 
@@ -225,6 +225,16 @@ export class IngestService {
       }
       stored.set(k, env.runId);
       accepted.push({ index, envelope: env, agent, receivedAt });
+      if (d.unknownChecks) {
+        // The report is stored without them; the quarantine row says what was taken out and why.
+        quarantine.push(
+          this.quarantineRow(item, {
+            ...claims,
+            reason: IngestRejection.UnknownCheckId,
+            detail: `${d.unknownChecks.count} result(s) taken out of the report (kept out of posture): check ids unknown to this hub's catalogue or in another area: ${d.unknownChecks.ids.join(', ')}`,
+          }),
+        );
+      }
     });
 
     // Newest wins: of the accepted reports, only the highest seq per agent that is above what the agent already
@@ -263,11 +273,15 @@ export class IngestService {
       a.agent.droppedTotal += env.dropped;
       a.agent.agentVersion = env.agentVersion;
       dirtyAgents.add(a.agent);
+      const item = items[a.index];
+      const unknown = item.kind === 'report' && item.decoded.ok ? item.decoded.unknownChecks : undefined;
+      const notes = [
+        applied ? '' : `older than seq ${a.agent.lastSeq ?? '?'}: kept in history, posture unchanged`,
+        unknown ? `${unknown.count} result(s) with unknown check ids quarantined` : '',
+      ].filter(Boolean);
       outcomes[a.index] = {
         status: 'stored',
-        ...(applied
-          ? {}
-          : { reason: `older than seq ${a.agent.lastSeq ?? '?'}: kept in history, posture unchanged` }),
+        ...(notes.length ? { reason: notes.join('; ') } : {}),
         ack: { agentId: a.agent.id, message: { seq: env.seq, status: 'stored' } },
       };
     }

@@ -1,6 +1,12 @@
 import { promisify } from 'node:util';
 import { gunzip, gunzipSync } from 'node:zlib';
-import { reportEnvelopeV1Schema, type ReportEnvelopeV1 } from '@watchpost/shared';
+import {
+  catalogueEntry,
+  MAX_ENVELOPE_RESULTS,
+  reportEnvelopeV1Schema,
+  SCANNED_AT_WINDOW,
+  type ReportEnvelopeV1,
+} from '@watchpost/shared';
 
 const gunzipAsync = promisify(gunzip);
 
@@ -14,6 +20,10 @@ export enum IngestRejection {
   MalformedJson = 'malformed-json',
   UnsupportedSchemaVersion = 'unsupported-schema-version',
   SchemaInvalid = 'schema-invalid',
+  TooManyResults = 'too-many-results',
+  TimestampOutOfRange = 'timestamp-out-of-range',
+  /** Not a refusal of the report: its results with check ids (or areas) the catalogue does not know. */
+  UnknownCheckId = 'unknown-check-id',
   IdentityMismatch = 'identity-mismatch',
   SeqOutOfRange = 'seq-out-of-range',
   UnknownAgent = 'unknown-agent',
@@ -32,8 +42,16 @@ export interface DecodeLimits {
 
 /** A decoded report, or the reason it was refused (with the seq and agent id when they could be read). */
 export type DecodedReport =
-  | { ok: true; envelope: ReportEnvelopeV1 }
+  | { ok: true; envelope: ReportEnvelopeV1; unknownChecks?: UnknownChecks }
   | { ok: false; reason: IngestRejection; detail: string; seq?: number; envelopeAgentId?: string };
+
+/** Results taken out of a report because the catalogue does not know their check id (or not in that area). */
+export interface UnknownChecks {
+  /** How many results were taken out. */
+  count: number;
+  /** The distinct `checkId (area)` pairs, first 20. */
+  ids: string[];
+}
 
 /** Largest seq the store keeps (a 32-bit integer column on both databases). */
 export const MAX_SEQ = 2_147_483_647;
@@ -50,6 +68,7 @@ export async function decodeReport(
   payload: Buffer,
   topicAgentId: string,
   limits: DecodeLimits,
+  receivedAt: Date = new Date(),
 ): Promise<DecodedReport> {
   if (payload.length > limits.maxReportBytes) {
     return reject(
@@ -98,6 +117,15 @@ export async function decodeReport(
       claims,
     );
   }
+  // Counted before the schema so that an oversized report costs no validation and gets its own reason.
+  const results = (raw as Record<string, unknown>)['results'];
+  if (Array.isArray(results) && results.length > MAX_ENVELOPE_RESULTS) {
+    return reject(
+      IngestRejection.TooManyResults,
+      `report carries ${results.length} results; the limit is ${MAX_ENVELOPE_RESULTS} per report (the agent summarises passes to stay below it)`,
+      claims,
+    );
+  }
   const parsed = reportEnvelopeV1Schema.safeParse(raw);
   if (!parsed.success) {
     const issues = parsed.error.issues
@@ -116,7 +144,42 @@ export async function decodeReport(
   }
   if (envelope.seq > MAX_SEQ)
     return reject(IngestRejection.SeqOutOfRange, `seq ${envelope.seq} exceeds ${MAX_SEQ}`, claims);
-  return { ok: true, envelope };
+  const window = scannedAtWindow(receivedAt);
+  const scannedAt = Date.parse(envelope.scannedAt);
+  if (!(scannedAt >= window.from && scannedAt <= window.to)) {
+    return reject(
+      IngestRejection.TimestampOutOfRange,
+      `scannedAt ${envelope.scannedAt} is outside ${new Date(window.from).toISOString()} .. ${new Date(window.to).toISOString()} (${SCANNED_AT_WINDOW.pastDays} days before to ${SCANNED_AT_WINDOW.futureDays} day after the hub's receive time); check the agent's clock`,
+      claims,
+    );
+  }
+  return withoutUnknownChecks(envelope);
+}
+
+/** The accepted range of `scannedAt` for a report received at `receivedAt`, epoch ms. */
+export function scannedAtWindow(receivedAt: Date): { from: number; to: number } {
+  const day = 86_400_000;
+  return {
+    from: receivedAt.getTime() - SCANNED_AT_WINDOW.pastDays * day,
+    to: receivedAt.getTime() + SCANNED_AT_WINDOW.futureDays * day,
+  };
+}
+
+/**
+ * Takes out results whose check id the catalogue does not know, or that claim another area than the catalogue
+ * gives the check (either would put rows in posture that no check, score or page can explain). The rest of the
+ * report stands: an agent newer than the hub keeps reporting every check the hub knows.
+ */
+function withoutUnknownChecks(envelope: ReportEnvelopeV1): DecodedReport {
+  const unknown = new Set<ReportEnvelopeV1['results'][number]>();
+  for (const r of envelope.results) if (catalogueEntry(r.checkId)?.area !== r.area) unknown.add(r);
+  if (unknown.size === 0) return { ok: true, envelope };
+  const ids = [...new Set([...unknown].map((r) => `${r.checkId} (${r.area})`))];
+  return {
+    ok: true,
+    envelope: { ...envelope, results: envelope.results.filter((r) => !unknown.has(r)) },
+    unknownChecks: { count: unknown.size, ids: ids.slice(0, 20) },
+  };
 }
 
 function readClaims(raw: unknown): { schemaVersion?: unknown; seq?: number; envelopeAgentId?: string } {

@@ -35,7 +35,7 @@ export function sampleEnvelope(
       message: 'no wildcard rules',
     },
     {
-      checkId: 'psa-labels',
+      checkId: 'namespace-pod-security-labels',
       area: 'workload',
       severity: 'low',
       outcome: 'warn',

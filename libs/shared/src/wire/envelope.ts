@@ -3,6 +3,7 @@ import { AREAS, SEVERITIES } from '../catalogue/types.js';
 import { CLUSTER_ROLES, PLATFORMS } from '../evidence/evidence.js';
 import { resultFactsWireSchema } from '../facts/facts.js';
 import { OUTCOMES } from '../report/report.js';
+import { MAX_ENVELOPE_RESULTS } from './limits.js';
 
 /** Topic layout of wire contract v1 (DESIGN.md section 6). */
 export const TOPIC_PREFIX = 'watchpost/v1/agents';
@@ -76,7 +77,7 @@ export const reportEnvelopeV1Schema = z.strictObject({
         facts: resultFactsWireSchema.optional(),
       }),
     )
-    .max(100_000),
+    .max(MAX_ENVELOPE_RESULTS),
   collectorErrors: z
     .array(z.strictObject({ source: z.string().max(4096), message: z.string().max(8192) }))
     .max(10_000),

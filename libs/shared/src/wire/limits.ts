@@ -15,3 +15,10 @@ export const MAX_ENVELOPE_GZIP_BYTES = 4 * 1024 * 1024;
 
 /** Most collector errors in one envelope; beyond it the rest are counted in one last error. */
 export const MAX_ENVELOPE_COLLECTOR_ERRORS = 1_000;
+
+/**
+ * Accepted window of an envelope's `scannedAt` around the hub's receive time: an agent may deliver reports it
+ * buffered for up to its retention (14 days by default), and clocks drift; a report from 1970 or 9999 is
+ * refused (`timestamp-out-of-range`), not stored.
+ */
+export const SCANNED_AT_WINDOW = { pastDays: 400, futureDays: 1 } as const;
