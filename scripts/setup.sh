@@ -18,13 +18,15 @@ fi
 
 if $for_tests; then
   # Real parts the tests start themselves: Mosquitto (mTLS broker), etcd (storage-prefix check),
-  # Chromium (web page), PostgreSQL (hub store at scale).
+  # Chromium (web page), PostgreSQL (hub store at scale), promtool (alert rules).
   missing=()
   command -v mosquitto >/dev/null || [[ -x /usr/sbin/mosquitto ]] || missing+=(mosquitto)
   command -v etcd >/dev/null || missing+=(etcd-server etcd-client)
   [[ -x /usr/bin/chromium ]] || missing+=(chromium)
   command -v pg_ctlcluster >/dev/null || missing+=(postgresql)
   command -v openssl >/dev/null || missing+=(openssl)
+  # promtool checks the shipped Prometheus alert rules and runs their unit tests (deploy/monitoring).
+  command -v promtool >/dev/null || missing+=(prometheus)
   # kubectl renders the shipped kustomize manifests (no cluster). Machines of this kind have kubectl 1.32 with
   # kustomize v5; Debian's older kubernetes-client conflicts with that package, so only where none exists.
   command -v kubectl >/dev/null || missing+=(kubernetes-client)

@@ -10,6 +10,7 @@ export { FindingsQueryService } from './findings-query.service.js';
 export { ClustersQueryService, clusterView } from './clusters-query.service.js';
 export { AgentsQueryService, agentView } from './agents-query.service.js';
 export { ChecksQueryService } from './checks-query.service.js';
+export { PostureMetricsService, type ClusterPostureMetrics } from './posture-metrics.service.js';
 export {
   FleetSummaryService,
   CERT_EXPIRY_CHECK_IDS,

@@ -4,6 +4,7 @@ import { ChecksQueryService } from './checks-query.service.js';
 import { ClustersQueryService } from './clusters-query.service.js';
 import { FindingsQueryService } from './findings-query.service.js';
 import { FleetSummaryService } from './fleet-summary.service.js';
+import { PostureMetricsService } from './posture-metrics.service.js';
 import { PostureWriter } from './posture-writer.js';
 
 /**
@@ -18,6 +19,7 @@ import { PostureWriter } from './posture-writer.js';
     AgentsQueryService,
     ChecksQueryService,
     FleetSummaryService,
+    PostureMetricsService,
   ],
   exports: [
     PostureWriter,
@@ -26,6 +28,7 @@ import { PostureWriter } from './posture-writer.js';
     AgentsQueryService,
     ChecksQueryService,
     FleetSummaryService,
+    PostureMetricsService,
   ],
 })
 export class PostureModule {}
