@@ -263,10 +263,32 @@ describe.each(['sqlite', 'postgres'] as const)('web app in headless Chromium on 
       'system namespace',
     );
     expect(await page.textContent('#cert-table')).toMatch(/of 365 days \(\d+ %\)/);
-    expect(isSeverityOrdered(await attrs(page, '#cluster-findings tbody tr', 'data-severity'))).toBe(true);
-    expect(await page.locator('#cluster-findings tbody tr td.remediation pre').count()).toBe(
-      await page.locator('#cluster-findings tbody tr').count(),
+    // Typed facts: where each certificate lives, and what the platform renews itself (listed after real risks).
+    expect(await page.textContent('#cert-table')).toContain(
+      'kubeconfig:/etc/kubernetes/admin.conf#kubernetes-admin',
     );
+    const certOutcomes = await attrs(page, '#cert-table tbody tr', 'data-outcome');
+    const autoRows = await page.locator('#cert-table tbody tr:has(.pill.auto)').count();
+    expect(autoRows).toBeGreaterThan(0);
+    expect(await texts(page, '#cert-table tbody tr:has(.pill.auto) td:last-child')).toEqual(
+      Array<string>(autoRows).fill('✔ pass↻ renewed automatically'),
+    );
+    expect(certOutcomes.indexOf('pass')).toBeGreaterThan(certOutcomes.lastIndexOf('warn'));
+    expect(await page.textContent('#kms-table tr[data-check="kms-key-rotation"]')).toContain(
+      'aks-hybrid-kms, KMS v2',
+    );
+    expect(await page.textContent('#imds-table tr[data-namespace="gmsa-webhook"]')).toContain('reachable');
+    // A busy cluster shows its 25 worst open findings first, all of them on request.
+    expect(await page.locator('#cluster-findings tbody tr').count()).toBe(25);
+    const all = Number(/Show all (\d+)/.exec((await page.textContent('#all-findings')) ?? '')?.[1]);
+    expect(all).toBeGreaterThan(25);
+    await page.click('#all-findings');
+    await page.locator(`#cluster-findings tbody tr:nth-child(${all})`).waitFor();
+    expect(isSeverityOrdered(await attrs(page, '#cluster-findings tbody tr', 'data-severity'))).toBe(true);
+    expect(await page.locator('#cluster-findings tbody tr td.remediation pre').count()).toBe(all);
+    await page
+      .locator('#certificates')
+      .screenshot({ path: join(ARTIFACTS, `certificates-${GOLDEN_CLUSTER}-${kind}.png`) });
     await page.screenshot({ path: join(ARTIFACTS, `cluster-${GOLDEN_CLUSTER}-${kind}.png`), fullPage: true });
 
     expect(page.problems).toEqual([]);

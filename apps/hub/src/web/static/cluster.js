@@ -187,6 +187,8 @@ function trend(c, points) {
 
 // ---------------------------------------------------------------- findings
 
+const FIRST_ROWS = 25;
+
 function openFindings(findings, catalogue) {
   const rows = findings
     .filter(isOpen)
@@ -221,12 +223,27 @@ function openFindings(findings, catalogue) {
         h('td', {}, timeEl(f.outcomeSince)),
       );
     });
-  return table(
-    'cluster-findings',
-    ['Severity', 'Area', 'Check', 'Outcome', 'Resource', 'Message', 'Remediation', 'Since'],
-    rows,
-    'No open findings.',
-  );
+  const shown = state.allFindings ? rows : rows.slice(0, FIRST_ROWS);
+  return [
+    table(
+      'cluster-findings',
+      ['Severity', 'Area', 'Check', 'Outcome', 'Resource', 'Message', 'Remediation', 'Since'],
+      shown,
+      'No open findings.',
+    ),
+    rows.length > FIRST_ROWS
+      ? h(
+          'p',
+          {},
+          h(
+            'button',
+            { type: 'button', id: 'all-findings', 'data-key': 'all-findings' },
+            state.allFindings ? `Show the first ${FIRST_ROWS}` : `Show all ${rows.length}`,
+          ),
+          h('span', { class: 'muted' }, ` ${shown.length} of ${rows.length} shown`),
+        )
+      : null,
+  ];
 }
 
 // ---------------------------------------------------------------- certificates
@@ -298,15 +315,20 @@ function daysLeftEl(x) {
   );
 }
 
+/** `kubeconfig:/etc/kubernetes/admin.conf#user` says its kind already; a bare path gets it in front. */
+export function sourceText(src) {
+  return src.locator.startsWith(`${src.kind}:`) ? src.locator : `${src.kind} ${src.locator}`;
+}
+
 function certTable(findings) {
   const rows = certRows(findings).map((x) => {
     const e = x.facts;
-    const place = x.typed && e.source ? `${e.source.kind} ${e.source.locator}` : resourceText(x.f.resource);
+    const place = x.typed && e.source ? sourceText(e.source) : resourceText(x.f.resource);
     const where = [place, ...(Array.isArray(e.alsoAt) ? e.alsoAt.map((a) => `also ${a}`) : [])];
     return h(
       'tr',
       { dataset: { outcome: x.f.outcome, check: x.f.checkId } },
-      h('td', { class: 'mono' }, e.node ?? x.f.agentId),
+      h('td', { class: 'mono nowrap' }, e.node ?? x.f.agentId),
       h(
         'td',
         { class: 'mono wrap' },
@@ -324,7 +346,7 @@ function certTable(findings) {
         'td',
         {},
         outcomeBadge(x.f.outcome),
-        x.auto ? h('div', { class: 'pill auto' }, `renewed by ${e.renewedBy ?? 'the platform'}`) : null,
+        x.auto ? h('div', { class: 'pill auto', title: e.renewedBy ?? '' }, '↻ renewed automatically') : null,
         e.renewalDueAt && !x.auto
           ? h('div', { class: 'muted' }, 'renew from ', timeEl(e.renewalDueAt))
           : null,
@@ -595,30 +617,51 @@ async function load() {
   document.body.dataset.cluster = name;
 }
 
-function render() {
-  const { c, history, findings, catalogue } = state.data;
+function openSection(findings, catalogue) {
+  const { c } = state.data;
   const open = findings.filter(isOpen);
   const bySev = SEVERITIES.map((sv) => [sv, open.filter((f) => f.severity === sv).length]).filter(
     ([, n]) => n,
   );
+  return section(
+    'open-findings',
+    `Open findings (${open.length})`,
+    h(
+      'p',
+      { class: 'muted' },
+      bySev.length ? `${bySev.map(([sv, n]) => `${n} ${sv}`).join(', ')}. Severity first, then area. ` : '',
+      link(
+        `/findings?cluster=${encodeURIComponent(c.name)}&outcome=fail,warn,error`,
+        'Open in the findings view',
+      ),
+    ),
+    openFindings(findings, catalogue),
+  );
+}
+
+function render() {
+  const { c, history, findings, catalogue } = state.data;
+  const certCount = findings.filter((f) => CERT_CHECKS.includes(f.checkId) && current(f)).length;
+  // The open findings of a busy cluster are long: these jump links reach every section from the top.
+  const toc = h(
+    'nav',
+    { class: 'toc', 'aria-label': 'sections' },
+    [
+      ['open-findings', `Open findings (${findings.filter(isOpen).length})`],
+      ['certificates', `Certificates (${certCount})`],
+      ['encryption', 'KMS'],
+      ['imds', 'Instance metadata'],
+      ['gmsa', 'gMSA'],
+      ['agents', `Agents (${c.agents.length})`],
+      ['collector', 'Collector errors'],
+    ].map(([id, text]) => h('a', { href: `#${id}` }, text)),
+  );
   state.root.replaceChildren(
     header(c),
     areaCards(c, findings),
+    toc,
     section('trend', 'Score trend', trend(c, history.points)),
-    section(
-      'open-findings',
-      `Open findings (${open.length})`,
-      h(
-        'p',
-        { class: 'muted' },
-        bySev.length ? `${bySev.map(([sv, n]) => `${n} ${sv}`).join(', ')}. Severity first, then area. ` : '',
-        link(
-          `/findings?cluster=${encodeURIComponent(c.name)}&outcome=fail,warn,error`,
-          'Open in the findings view',
-        ),
-      ),
-      openFindings(findings, catalogue),
-    ),
+    openSection(findings, catalogue),
     section('certificates', 'Certificates', certTable(findings)),
     section('encryption', 'Secrets encryption (KMS)', kmsTable(findings)),
     section('imds', 'Instance metadata (169.254.169.254) per namespace', imdsTable(findings)),
@@ -631,8 +674,20 @@ function render() {
 export const clusterView = {
   title: (url) => decodeURIComponent(url.pathname.split('/')[2] ?? ''),
   async mount(root, url) {
-    state = { root, name: decodeURIComponent(url.pathname.split('/')[2] ?? ''), trendArea: '', data: null };
+    state = {
+      root,
+      name: decodeURIComponent(url.pathname.split('/')[2] ?? ''),
+      trendArea: '',
+      allFindings: false,
+      data: null,
+    };
     root.replaceChildren(h('p', { class: 'muted' }, 'Loading…'));
+    root.addEventListener('click', (e) => {
+      if (e.target.id !== 'all-findings') return;
+      state.allFindings = !state.allFindings;
+      $('#open-findings').replaceWith(openSection(state.data.findings, state.data.catalogue));
+      $('#all-findings')?.focus();
+    });
     root.addEventListener('change', (e) => {
       if (e.target.id === 'trend-area') {
         state.trendArea = e.target.value;

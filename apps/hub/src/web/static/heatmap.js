@@ -1,6 +1,7 @@
 // Fleet heatmap: one row per cluster, one column per area plus overall, grouped on-prem vs Azure; sortable,
 // filterable (kept in the URL), paged per group so a fleet of thousands renders only what is on screen.
 import { api, apiAll, learnFromClusters } from './api.js';
+import { sourceText } from './cluster.js';
 import {
   $,
   AREAS,
@@ -320,14 +321,32 @@ function renderAttention() {
   const certs = s.expiringCertificates.slice(0, 8);
   const certBody = h('tbody', {});
   for (const x of certs) {
+    // Risk-ranked rows carry the node, where the certificate lives and its lifetime; older hubs only a subject.
+    const where = x.source ? `${x.node ? `${x.node}: ` : ''}${sourceText(x.source)}` : null;
+    const life =
+      typeof x.lifetimeLeftPercent === 'number' && typeof x.lifetimeDays === 'number'
+        ? `${x.lifetimeLeftPercent} % of ${x.lifetimeDays} days left`
+        : null;
     certBody.append(
       h(
         'tr',
-        {},
-        h('td', {}, link(`/clusters/${encodeURIComponent(x.cluster)}`, x.cluster)),
-        h('td', {}, x.subject ?? x.resource?.path ?? x.resource?.name ?? x.resource?.kind ?? ''),
-        h('td', {}, timeEl(x.notAfter)),
-        h('td', {}, outcomeBadge(x.outcome)),
+        { dataset: { cluster: x.cluster, outcome: x.outcome } },
+        h('td', {}, link(`/clusters/${encodeURIComponent(x.cluster)}`, x.cluster, { class: 'nowrap' })),
+        h(
+          'td',
+          { class: 'wrap' },
+          x.subject ?? x.resource?.path ?? x.resource?.name ?? x.resource?.kind ?? '',
+          where ? h('div', { class: 'muted mono' }, where) : null,
+        ),
+        h('td', {}, timeEl(x.notAfter), life ? h('div', { class: 'muted' }, life) : null),
+        h(
+          'td',
+          {},
+          outcomeBadge(x.outcome),
+          x.renewedAutomatically
+            ? h('div', { class: 'pill auto', title: x.renewedBy ?? '' }, '↻ renewed automatically')
+            : null,
+        ),
       ),
     );
   }
@@ -351,7 +370,7 @@ function renderAttention() {
     h(
       'div',
       { class: 'panel' },
-      h('h3', {}, 'Certificates expiring first'),
+      h('h3', {}, 'Certificates needing action first'),
       h(
         'table',
         { id: 'certs-table', class: 'compact' },
@@ -375,6 +394,7 @@ function renderAttention() {
       { class: 'panel' },
       h('h3', {}, 'Stale clusters'),
       staleBody,
+      kmsAndImds(s),
       h('h3', {}, 'Open findings'),
       h(
         'ul',
@@ -385,6 +405,53 @@ function renderAttention() {
       ),
     ),
   );
+}
+
+/** KMS key ages and instance-metadata exposure across the fleet (fields of newer hubs are shown when present). */
+function kmsAndImds(s) {
+  const k = s.kmsKeys;
+  const out = [h('h3', {}, 'KMS keys')];
+  if (!k?.clusters) out.push(h('p', { class: 'muted' }, 'No cluster reports a KMS key yet.'));
+  else {
+    out.push(
+      h(
+        'p',
+        { id: 'kms-summary' },
+        `${k.clusters} cluster${k.clusters === 1 ? '' : 's'} report a key; age known for ${k.withKnownAge}` +
+          (k.medianAgeDays !== null && k.medianAgeDays !== undefined
+            ? `, median ${k.medianAgeDays} days.`
+            : '.'),
+      ),
+    );
+    const oldest = (k.oldest ?? []).filter((x) => x.ageDays !== null && x.ageDays !== undefined).slice(0, 3);
+    if (oldest.length)
+      out.push(
+        h(
+          'ul',
+          { class: 'plain' },
+          oldest.map((x) =>
+            h(
+              'li',
+              {},
+              link(`/clusters/${encodeURIComponent(x.cluster)}`, x.cluster),
+              `: key ${x.keyId ?? '?'} ${x.ageExact === false ? 'at least ' : ''}${x.ageDays} days old `,
+              outcomeBadge(x.outcome),
+            ),
+          ),
+        ),
+      );
+  }
+  const i = s.imdsExposure;
+  if (i && i.clustersReporting)
+    out.push(
+      h('h3', {}, 'Instance metadata (169.254.169.254)'),
+      h(
+        'p',
+        { id: 'imds-summary', class: i.clustersExposed ? 'warn-text' : '' },
+        `${i.clustersExposed} of ${i.clustersReporting} clusters let pods reach it: ${i.namespacesExposed} namespaces, ${i.podsReaching} running pods.`,
+      ),
+    );
+  return out;
 }
 
 function filterForm() {
