@@ -183,22 +183,26 @@ async function listFiles(
  * Reads a bundle folder (DESIGN.md section 5) into Evidence: the same Evidence a live scan produces, so the
  * same checks run on it. A malformed file becomes a collector error naming it; the rest still loads.
  */
-export async function readBundle(dir: string, opts: { limits?: ReadLimits } = {}): Promise<Evidence> {
+export async function readBundle(folder: string, opts: { limits?: ReadLimits } = {}): Promise<Evidence> {
   let st;
+  let dir: string;
   try {
-    st = await stat(dir);
+    st = await stat(folder);
+    // Resolved once: a bundle replaced behind a symlink while it is read (the demo refreshes its bundles this
+    // way) is read whole from one version, never half from each.
+    dir = await realpath(folder);
   } catch {
-    throw new BundleError(`bundle folder ${dir} does not exist`);
+    throw new BundleError(`bundle folder ${folder} does not exist`);
   }
   if (!st.isDirectory())
-    throw new BundleError(`bundle ${dir} is not a folder (expected kube/, host/, probes/, cluster.json)`);
+    throw new BundleError(`bundle ${folder} is not a folder (expected kube/, host/, probes/, cluster.json)`);
   let limits: ReadLimits;
   try {
     limits = opts.limits ?? readLimitsFromEnv();
   } catch (err) {
     throw new BundleError((err as Error).message);
   }
-  const ctx: BundleContext = { root: await realpath(dir), limits };
+  const ctx: BundleContext = { root: dir, limits };
   const errors: CollectorError[] = [];
 
   const clusterJson = join(dir, 'cluster.json');
@@ -284,7 +288,7 @@ export async function readBundle(dir: string, opts: { limits?: ReadLimits } = {}
     host,
     probes,
     collectorErrors: errors,
-    source: `bundle:${dir}`,
+    source: `bundle:${folder}`,
   };
   const azure = await readAzureBundle(dir, errors);
   if (azure) evidence.azure = azure;
