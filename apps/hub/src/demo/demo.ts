@@ -113,8 +113,9 @@ function expiryPrintout(rows: ExpiringCertificate[], limit: number): string[] {
   const out = ['Certificates, what needs action first (cluster, node, days left, outcome, where, subject):'];
   if (!rows.length) out.push('  none reported');
   for (const c of rows.slice(0, limit)) {
+    // The locator names its kind already (file path, secret:ns/name, kubeconfig:file#user, webhook:...).
     const where = c.source
-      ? `${c.source.kind} ${c.source.locator}`
+      ? c.source.locator
       : (c.resource.path ??
         [c.resource.kind, c.resource.namespace, c.resource.name].filter(Boolean).join(' '));
     const outcome = c.outcome + (c.renewedAutomatically ? ' (renewed by the platform)' : '');
