@@ -6,6 +6,8 @@
  * - scanMs: wall time of the built CLI as a child process, spawn to exit (node start-up included), output
  *   discarded.
  * - parseMs: readFileSync + JSON.parse of every file of the bundle in this process, median of three passes.
+ * - points: the same measurement at 1,000, 5,000, 10,000 and 20,000 pods (namespaces, policies and nodes scaled
+ *   with the pods), so growth is visible; `msPerKPod` should stay flat or fall (linear or better).
  * - peakRssMb: the child's maximum resident set, from GNU `/usr/bin/time -f %M` (kernel rusage ru_maxrss of
  *   the waited-for child, exact); where that binary is missing, the child's /proc/<pid>/status VmHWM sampled
  *   every 10 ms until exit (can miss a final spike).
@@ -15,7 +17,7 @@ import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { writeLargeBundle } from './large-bundle.generator.js';
+import { SCAN_LARGE_SPEC, writeLargeBundle, type LargeBundleSpec } from './large-bundle.generator.js';
 
 export const name = 'scan-large';
 
@@ -79,30 +81,51 @@ async function runScan(
   return { ms, peakKb: sampled, source: '/proc/<pid>/status VmHWM (sampled)', code };
 }
 
-export async function run(): Promise<Record<string, unknown>[]> {
-  if (!existsSync(BIN)) throw new Error(`${BIN} missing: run npm run build`);
+const round = (x: number, d = 1) => Math.round(x * 10 ** d) / 10 ** d;
+
+/** The issue's cluster scaled to `pods` (same shape: 20 pods a namespace, 0.22 policies a pod). */
+function scaled(pods: number): LargeBundleSpec {
+  const f = pods / SCAN_LARGE_SPEC.pods;
+  return {
+    pods,
+    namespaces: Math.max(1, Math.round(SCAN_LARGE_SPEC.namespaces * f)),
+    k8sPolicies: Math.round(SCAN_LARGE_SPEC.k8sPolicies * f),
+    globalPolicies: Math.max(1, Math.round(SCAN_LARGE_SPEC.globalPolicies * f)),
+    nodes: Math.max(3, Math.round(SCAN_LARGE_SPEC.nodes * f)),
+  };
+}
+
+async function measure(spec: LargeBundleSpec): Promise<Record<string, unknown>> {
   const dir = mkdtempSync(join(tmpdir(), 'watchpost-scan-large-'));
   try {
-    const counts = writeLargeBundle(dir);
+    const counts = writeLargeBundle(dir, spec);
     const parses = [parseAll(dir), parseAll(dir), parseAll(dir)].sort((a, b) => a - b);
     const parseMs = parses[1];
     const scan = await runScan(dir);
-    const round = (x: number, d = 1) => Math.round(x * 10 ** d) / 10 ** d;
-    return [
-      {
-        name,
-        pods: counts.pods,
-        policies: counts.policies,
-        namespaces: counts.namespaces,
-        scanMs: round(scan.ms),
-        parseMs: round(parseMs),
-        ratio: round(scan.ms / parseMs, 2),
-        peakRssMb: round(scan.peakKb / 1024),
-        rssSource: scan.source,
-        targets: { ratio: 5, peakRssMb: 150 },
-      },
-    ];
+    return {
+      pods: counts.pods,
+      policies: counts.policies,
+      namespaces: counts.namespaces,
+      scanMs: round(scan.ms),
+      parseMs: round(parseMs),
+      ratio: round(scan.ms / parseMs, 2),
+      peakRssMb: round(scan.peakKb / 1024),
+      msPerKPod: round(scan.ms / (counts.pods / 1000)),
+      rssSource: scan.source,
+    };
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
+}
+
+export async function run(): Promise<Record<string, unknown>[]> {
+  if (!existsSync(BIN)) throw new Error(`${BIN} missing: run npm run build`);
+  const main = await measure(SCAN_LARGE_SPEC);
+  const points: Record<string, unknown>[] = [];
+  for (const pods of [1_000, 5_000, 10_000, 20_000]) {
+    const p = pods === SCAN_LARGE_SPEC.pods ? main : await measure(scaled(pods));
+    const { rssSource: _source, ...figures } = p;
+    points.push(figures);
+  }
+  return [{ name, ...main, targets: { ratio: 5, peakRssMb: 150 }, points }];
 }
