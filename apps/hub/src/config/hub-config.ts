@@ -37,6 +37,8 @@ export interface HubConfig {
   dataDir: string;
   /** A cluster whose newest report is older than this (hub clock) is stale. */
   staleAfterMs: number;
+  /** Resolved findings older than this (by `resolvedAt`) are deleted when their cluster next reports. */
+  resolvedRetentionMs: number;
   /** Largest report payload on the wire (compressed), bytes. */
   maxReportBytes: number;
   /** Largest decompressed report, bytes (zip-bomb limit). */
@@ -237,6 +239,14 @@ export const HUB_SETTINGS: HubSetting[] = [
     parse: duration('WATCHPOST_STALE_AFTER'),
   },
   {
+    env: 'WATCHPOST_RESOLVED_RETENTION',
+    key: 'resolvedRetentionMs',
+    default: '30d',
+    description:
+      'Resolved findings (problems that turned pass or vanished) are kept this long after resolvedAt, then deleted when their cluster next reports.',
+    parse: duration('WATCHPOST_RESOLVED_RETENTION'),
+  },
+  {
     env: 'WATCHPOST_MAX_REPORT_BYTES',
     key: 'maxReportBytes',
     default: String(MAX_ENVELOPE_GZIP_BYTES),
@@ -316,6 +326,7 @@ export function loadHubConfig(env: Env = process.env, overrides: Partial<HubConf
     dbPath: '.watchpost/hub.sqlite',
     dataDir: '.watchpost/hub',
     staleAfterMs: 2 * 3_600_000,
+    resolvedRetentionMs: 30 * 86_400_000,
     maxReportBytes: MAX_ENVELOPE_GZIP_BYTES,
     maxDecompressedBytes: 64 * 1024 * 1024,
     ingestBatchSize: 200,

@@ -131,6 +131,30 @@ describe('IngestService bounds', () => {
     expect(q.detail).toContain('pod-privileged (network)');
   });
 
+  it('deletes resolved findings past the retention (30 days by default) when the cluster reports again', async () => {
+    const [a, b, c] = sampleEnvelope('hci-a', 1).results; // cert-expiry fail, rbac pass, psa warn
+    const report = (seq: number, days: number, results: CheckResult[]) => {
+      const at = new Date(T0.getTime() + days * DAY);
+      const scannedAt = new Date(at.getTime() - 5_000).toISOString();
+      return msg(topic('hci-a'), encodeEnvelope(sampleEnvelope('hci-a', seq, { results, scannedAt })), at);
+    };
+    await ingest.ingestBatch([report(1, 0, [a, b, c])]);
+    await ingest.ingestBatch([report(2, 1, [b, c])]); // cert-expiry resolved at day 1
+    await ingest.ingestBatch([report(3, 20, [b])]); // the warning resolved at day 20
+    const before = await ds.getRepository(FindingEntity).find({ order: { checkId: 'ASC' } });
+    expect(before.map((f) => [f.checkId, f.resolvedAt !== null])).toEqual([
+      [a.checkId, true],
+      [c.checkId, true],
+      [b.checkId, false],
+    ]);
+    const [o] = await ingest.ingestBatch([report(4, 32, [b])]);
+    expect(o.status).toBe('stored');
+    const after = await ds.getRepository(FindingEntity).find({ order: { checkId: 'ASC' } });
+    // Resolved 31 days before: gone; resolved 12 days before: kept; open or passing rows untouched.
+    expect(after.map((f) => f.checkId)).toEqual([c.checkId, b.checkId]);
+    expect(after[0].resolvedAt).toBe(new Date(T0.getTime() + 20 * DAY).toISOString());
+  });
+
   it('survives a seeded fuzz of malformed envelopes: no crash, no bad row stored, a reason for every refusal', async () => {
     const SEED = 20261206;
     const COUNT = 240;

@@ -297,6 +297,10 @@ export class IngestService {
 
     for (const w of winners.values()) {
       const env = w.envelope;
+      const keepResolvedFrom = new Date(
+        Date.parse(w.receivedAt) - this.config.resolvedRetentionMs,
+      ).toISOString();
+      await this.posture.pruneResolved(m, w.agent.clusterName, keepResolvedFrom);
       await this.posture.applyReport(m, w.agent.clusterName, env, w.receivedAt);
       const skew = clampInt(Date.parse(w.receivedAt) - Date.parse(env.scannedAt));
       const scannedAt = new Date(env.scannedAt).toISOString();

@@ -36,6 +36,11 @@ export class PostureWriter {
   ): Promise<PostureDelta> {
     return applyReportToPosture(m, clusterName, envelope, receivedAt);
   }
+
+  /** See `pruneResolvedFindings`. */
+  pruneResolved(m: EntityManager, clusterName: string, resolvedBefore: string): Promise<number> {
+    return pruneResolvedFindings(m, clusterName, resolvedBefore);
+  }
 }
 
 /** What applying one report did to the current posture. */
@@ -200,4 +205,27 @@ function chunks<T>(items: T[], size: number): T[][] {
   const out: T[][] = [];
   for (let i = 0; i < items.length; i += size) out.push(items.slice(i, i + size));
   return out;
+}
+
+/**
+ * Deletes the cluster's findings resolved before `resolvedBefore` (ISO time): the retention of resolved problems
+ * (`WATCHPOST_RESOLVED_RETENTION`). Called by ingest before a report of the cluster is applied, so a cluster that
+ * once reported 100,000 problems does not carry them, and read them back, forever. A problem that returns after
+ * that is a new row (new `firstSeenAt`). Returns how many rows went.
+ */
+export async function pruneResolvedFindings(
+  m: EntityManager,
+  clusterName: string,
+  resolvedBefore: string,
+): Promise<number> {
+  const r = await m
+    .createQueryBuilder()
+    .delete()
+    .from(FindingEntity)
+    .where('cluster_name = :clusterName AND resolved_at IS NOT NULL AND resolved_at < :resolvedBefore', {
+      clusterName,
+      resolvedBefore,
+    })
+    .execute();
+  return r.affected ?? 0;
 }
