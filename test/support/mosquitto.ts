@@ -5,7 +5,7 @@ import { createServer, type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { createCa, HUB_IDENTITY, issueCertificate, type CaMaterial } from '@watchpost/shared';
+import { createCa, createCrl, HUB_IDENTITY, issueCertificate, type CaMaterial } from '@watchpost/shared';
 
 /**
  * A real Mosquitto for tests: mutual TLS, identity = certificate CN, the shipped ACL. The config is generated
@@ -44,6 +44,8 @@ export interface TestMosquitto {
   close(): Promise<void>;
   /** Log lines so far (for diagnostics in assertions). */
   log(): string;
+  /** The documented reload: SIGHUP, Mosquitto re-reads its configuration and the CRL. */
+  reload(): void;
 }
 
 /** Options for `startMosquitto`. */
@@ -52,10 +54,17 @@ export interface MosquittoOptions {
   ca?: CaMaterial;
   /** Override `max_queued_messages` (outage sizing). */
   maxQueuedMessages?: number;
+  /** The CRL file Mosquitto reads (e.g. the hub's `<data dir>/crl.pem`); default: an empty CRL of the CA in the temp dir. */
+  crlFile?: string;
 }
 
 /** Renders the shipped config for a test broker. Exported so a test can assert the rewrite touched every line it must. */
-export async function renderTestConfig(opts: { port: number; dir: string; maxQueuedMessages?: number }): Promise<string> {
+export async function renderTestConfig(opts: {
+  port: number;
+  dir: string;
+  maxQueuedMessages?: number;
+  crlFile?: string;
+}): Promise<string> {
   const template = await readFile(join(DEPLOY_DIR, 'mosquitto.conf'), 'utf8');
   const rewrites: Record<string, string> = {
     listener: `listener ${opts.port} 127.0.0.1`,
@@ -63,12 +72,14 @@ export async function renderTestConfig(opts: { port: number; dir: string; maxQue
     certfile: `certfile ${join(opts.dir, 'server.crt')}`,
     keyfile: `keyfile ${join(opts.dir, 'server.key')}`,
     acl_file: `acl_file ${join(opts.dir, 'acl')}`,
+    crlfile: `crlfile ${opts.crlFile ?? join(opts.dir, 'crl.pem')}`,
     persistence_location: `persistence_location ${join(opts.dir, 'data')}/`,
     // Started as root, Mosquitto would drop to `mosquitto`, which cannot read the 0600 keys in our temp dir.
     user: 'user root',
     log_dest: 'log_dest stderr',
   };
-  if (opts.maxQueuedMessages !== undefined) rewrites['max_queued_messages'] = `max_queued_messages ${opts.maxQueuedMessages}`;
+  if (opts.maxQueuedMessages !== undefined)
+    rewrites['max_queued_messages'] = `max_queued_messages ${opts.maxQueuedMessages}`;
   const seen = new Set<string>();
   const lines = template.split('\n').map((line) => {
     const key = /^([a-z_]+)\s/.exec(line)?.[1];
@@ -77,7 +88,10 @@ export async function renderTestConfig(opts: { port: number; dir: string; maxQue
     return rewrites[key];
   });
   const missing = Object.keys(rewrites).filter((k) => !seen.has(k));
-  if (missing.length > 0) throw new Error(`deploy/hci/mosquitto/mosquitto.conf lacks directives the test rewrites: ${missing.join(', ')}`);
+  if (missing.length > 0)
+    throw new Error(
+      `deploy/hci/mosquitto/mosquitto.conf lacks directives the test rewrites: ${missing.join(', ')}`,
+    );
   return lines.join('\n');
 }
 
@@ -96,14 +110,30 @@ export async function startMosquitto(options: MosquittoOptions = {}): Promise<Te
   const dir = await mkdtemp(join(tmpdir(), 'watchpost-mosquitto-'));
   await mkdir(join(dir, 'data'));
   const ca = options.ca ?? createCa({ commonName: 'Watchpost Test CA', validDays: 30 });
-  const server = issueCertificate({ ca, commonName: 'localhost', usage: 'server', sans: ['localhost', '127.0.0.1'], validDays: 30 });
+  const server = issueCertificate({
+    ca,
+    commonName: 'localhost',
+    usage: 'server',
+    sans: ['localhost', '127.0.0.1'],
+    validDays: 30,
+  });
   await writeFile(join(dir, 'ca.crt'), ca.certPem);
   await writeFile(join(dir, 'server.crt'), server.certPem);
   await writeFile(join(dir, 'server.key'), server.keyPem, { mode: 0o600 });
   await writeFile(join(dir, 'acl'), await readFile(join(DEPLOY_DIR, 'acl'), 'utf8'));
+  if (!options.crlFile)
+    await writeFile(join(dir, 'crl.pem'), createCrl({ ca, revoked: [], now: new Date(), validDays: 30 }));
   const port = await freePort();
   const conf = join(dir, 'mosquitto.conf');
-  await writeFile(conf, await renderTestConfig({ port, dir, maxQueuedMessages: options.maxQueuedMessages }));
+  await writeFile(
+    conf,
+    await renderTestConfig({
+      port,
+      dir,
+      maxQueuedMessages: options.maxQueuedMessages,
+      crlFile: options.crlFile,
+    }),
+  );
   await chmod(conf, 0o600);
 
   let child: ChildProcess | undefined;
@@ -166,5 +196,9 @@ export async function startMosquitto(options: MosquittoOptions = {}): Promise<Te
       await rm(dir, { recursive: true, force: true });
     },
     log: () => logText,
+    reload: () => {
+      if (!child) throw new Error('mosquitto is not running');
+      child.kill('SIGHUP');
+    },
   };
 }

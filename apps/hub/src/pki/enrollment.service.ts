@@ -5,6 +5,7 @@ import { HttpStatus, Inject, Injectable, Logger } from '@nestjs/common';
 import { DataSource, IsNull, MoreThan, Not, type EntityManager } from 'typeorm';
 import {
   CLUSTER_ROLES,
+  createCrl,
   HUB_IDENTITY,
   PkiError,
   PLATFORMS,
@@ -19,7 +20,6 @@ import { EnrollmentCredentialEntity } from '../persistence/enrollment-credential
 import { EnrollmentTokenEntity } from '../persistence/enrollment-token.entity.js';
 import { IssuedCertificateEntity } from '../persistence/issued-certificate.entity.js';
 import { AgentIdError, agentIdFor } from './agent-id.js';
-import { buildCrlPem } from './crl.js';
 import type { HubPki } from './hub-pki.js';
 import { PkiErrorCode, PkiHttpError } from './pki.errors.js';
 
@@ -436,7 +436,7 @@ export class EnrollmentService {
       where: { revokedAt: Not(IsNull()), notAfter: MoreThan(now.toISOString()) },
       order: { serial: 'ASC' },
     });
-    const pem = buildCrlPem({
+    const pem = createCrl({
       ca: this.pki.ca,
       revoked: rows.map((r) => ({ serial: r.serial, revokedAt: r.revokedAt! })),
       now,

@@ -10,6 +10,7 @@ import {
   createCsr,
   createKeyPair,
   issueCertificate,
+  createCrl,
   PkiError,
   readCsr,
   signCsr,
@@ -197,6 +198,56 @@ describe('pki', () => {
     expect(() => signCsr({ ca, csrPem: pem, validDays: 1, usage: 'client' })).toThrow(/does not verify/);
     expect(() => signCsr({ ca, csrPem: 'garbage', validDays: 1, usage: 'client' })).toThrow(PkiError);
     expect(() => createCsr({ commonName: 'x', privateKeyPem: 'not a key' })).toThrow(/RSA or EC private key/);
+  });
+
+  it('a CRL from createCrl makes node:tls refuse the revoked client certificate and only that one', async () => {
+    const revoked = issueCertificate({ ca, commonName: 'revoked', usage: 'client', validDays: 30 });
+    const kept = issueCertificate({ ca, commonName: 'kept', usage: 'client', validDays: 30 });
+    const crl = createCrl({
+      ca,
+      revoked: [{ serial: revoked.serial, revokedAt: now.toISOString() }],
+      now: new Date(),
+      validDays: 1,
+    });
+    expect(crl).toMatch(/^-----BEGIN X509 CRL-----/);
+    const run = async (client: { certPem: string; keyPem: string }) => {
+      const server = createServer({
+        cert: serverCert.certPem,
+        key: serverCert.keyPem,
+        ca: ca.certPem,
+        crl,
+        requestCert: true,
+        rejectUnauthorized: false,
+      });
+      server.listen(0, '127.0.0.1');
+      await once(server, 'listening');
+      const { port } = server.address() as AddressInfo;
+      const socket = connect({
+        host: '127.0.0.1',
+        port,
+        servername: 'localhost',
+        ca: ca.certPem,
+        cert: client.certPem,
+        key: client.keyPem,
+      });
+      try {
+        return await new Promise<string>((resolve) => {
+          // The server's own verdict on the client certificate, with the reason OpenSSL gives.
+          server.on('secureConnection', (s: TLSSocket) => {
+            resolve(s.authorized ? 'accepted' : String(s.authorizationError));
+            s.end();
+          });
+          server.on('tlsClientError', (err) => resolve(err.message));
+        });
+      } finally {
+        socket.destroy();
+        server.close();
+      }
+    };
+    expect(await run(revoked)).toBe('CERT_REVOKED');
+    expect(await run(kept)).toBe('accepted');
+    // An empty CRL is valid too (what the hub writes before the first revocation).
+    expect(createCrl({ ca, revoked: [], now, validDays: 30 })).toMatch(/X509 CRL/);
   });
 
   it('server certificates carry SANs that node:tls checks against the name dialled', async () => {

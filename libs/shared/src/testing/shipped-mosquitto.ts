@@ -4,7 +4,7 @@ import { createServer, type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { issueCertificate, type CaMaterial } from '../pki/index.js';
+import { createCrl, issueCertificate, type CaMaterial } from '../pki/index.js';
 
 /**
  * Mosquitto for the benchmarks, configured from the shipped deploy/hci/mosquitto files (only paths, port,
@@ -48,6 +48,7 @@ export async function startShippedMosquitto(ca: CaMaterial): Promise<ShippedMosq
   writeFileSync(join(dir, 'server.crt'), server.certPem);
   writeFileSync(join(dir, 'server.key'), server.keyPem, { mode: 0o600 });
   writeFileSync(join(dir, 'acl'), readFileSync(join(src, 'acl')));
+  writeFileSync(join(dir, 'crl.pem'), createCrl({ ca, revoked: [], now: new Date(), validDays: 2 }));
   const port = await freePort();
   const rewrites: Record<string, string> = {
     listener: `listener ${port} 127.0.0.1`,
@@ -55,6 +56,7 @@ export async function startShippedMosquitto(ca: CaMaterial): Promise<ShippedMosq
     certfile: `certfile ${join(dir, 'server.crt')}`,
     keyfile: `keyfile ${join(dir, 'server.key')}`,
     acl_file: `acl_file ${join(dir, 'acl')}`,
+    crlfile: `crlfile ${join(dir, 'crl.pem')}`,
     persistence_location: `persistence_location ${dir}/`,
     user: 'user root',
     log_dest: 'log_dest stderr',
