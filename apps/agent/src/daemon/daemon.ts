@@ -116,13 +116,14 @@ export async function runDaemon(opts: DaemonOptions): Promise<void> {
 
   try {
     while (!opts.signal.aborted) {
+      let scanned = false;
       if (!pending || Date.now() >= nextScanAt) {
         if (pending) {
           health.store.scansSuperseded += 1;
           log('the report still waiting for the store is replaced by a new scan (counted in storeFailures)');
         }
         pending = undefined;
-        nextScanAt = Date.now() + intervalMs * (1 + config.jitter * (2 * Math.random() - 1));
+        scanned = true;
         try {
           pending = await scanOnce();
         } catch (err) {
@@ -148,6 +149,9 @@ export async function runDaemon(opts: DaemonOptions): Promise<void> {
         }
       }
       if (opts.signal.aborted) break;
+      // The interval runs from the end of a scan's work, as before: a scan slower than the interval never
+      // makes the daemon scan back to back.
+      if (scanned) nextScanAt = Date.now() + intervalMs * (1 + config.jitter * (2 * Math.random() - 1));
       let waitMs = Math.max(0, nextScanAt - Date.now());
       if (pending) {
         waitMs = Math.min(waitMs, retryMs);
