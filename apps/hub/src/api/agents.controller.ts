@@ -1,7 +1,9 @@
 import { Controller, Get, Param, Query } from '@nestjs/common';
-import { ApiBearerAuth, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { z } from 'zod';
 import { ApiQueries } from './api-docs.js';
+import { AgentDetailDto, AgentPageDto } from './dto/agents.dto.js';
+import { ApiBadRequest, ApiNotFound, ApiProtected } from './dto/common.dto.js';
 import { AgentsQueryService } from '../posture/index.js';
 import { boolParam, csvEnum, csvStrings, limitParam, notFound, parseQuery } from './validation.js';
 
@@ -15,13 +17,15 @@ const agentsQuery = z.object({
 
 /** Read side of agents; revocation (`POST /api/v1/agents/{id}/revoke`) is hub-core's PKI controller. */
 @ApiTags('agents')
-@ApiBearerAuth()
+@ApiProtected()
 @Controller('api/v1/agents')
 export class AgentsController {
   constructor(private readonly agents: AgentsQueryService) {}
 
   @Get()
   @ApiOperation({ summary: 'Agents: liveness, clock skew, certificate expiry, revocation' })
+  @ApiOkResponse({ type: AgentPageDto })
+  @ApiBadRequest()
   @ApiQueries({
     cluster: { description: 'cluster names, comma-separated' },
     status: { description: 'online, offline, unknown (comma-separated)' },
@@ -40,6 +44,8 @@ export class AgentsController {
 
   @Get(':id')
   @ApiOperation({ summary: 'One agent with the certificates issued to it' })
+  @ApiOkResponse({ type: AgentDetailDto })
+  @ApiNotFound('agent')
   async detail(@Param('id') id: string) {
     const a = await this.agents.agent(id);
     if (!a) throw notFound(`agent "${id}"`);

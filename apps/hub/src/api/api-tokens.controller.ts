@@ -1,5 +1,14 @@
 import { Body, Controller, Delete, Get, HttpCode, Inject, Optional, Param, Post } from '@nestjs/common';
-import { ApiBearerAuth, ApiOperation, ApiTags } from '@nestjs/swagger';
+import {
+  ApiBody,
+  ApiCreatedResponse,
+  ApiNoContentResponse,
+  ApiOkResponse,
+  ApiOperation,
+  ApiTags,
+} from '@nestjs/swagger';
+import { ApiTokenListDto, CreateApiTokenDto, CreatedApiTokenDto } from './dto/admin.dto.js';
+import { ApiBadRequest, ApiNotFound, ApiProtected } from './dto/common.dto.js';
 import { z } from 'zod';
 import { Roles } from '../auth/auth.decorators.js';
 import { ApiTokensService } from '../auth/api-tokens.service.js';
@@ -15,7 +24,7 @@ const createBody = z.strictObject({
 
 /** REST API tokens (admin). Enrollment tokens are hub-core's (`token create --enroll`). */
 @ApiTags('api-tokens')
-@ApiBearerAuth()
+@ApiProtected()
 @Roles('admin')
 @Controller('api/v1/api-tokens')
 export class ApiTokensController {
@@ -30,6 +39,7 @@ export class ApiTokensController {
 
   @Get()
   @ApiOperation({ summary: 'API tokens (never the secret; admin role)' })
+  @ApiOkResponse({ type: ApiTokenListDto })
   async list() {
     return { items: await this.tokens.list() };
   }
@@ -38,6 +48,9 @@ export class ApiTokensController {
   @ApiOperation({
     summary: 'Create an API token; the response is the only time the token is shown (admin role)',
   })
+  @ApiBody({ type: CreateApiTokenDto })
+  @ApiCreatedResponse({ type: CreatedApiTokenDto })
+  @ApiBadRequest()
   async create(@Body() body: unknown) {
     const b = parseBody(createBody, body);
     const now = this.clock.now();
@@ -48,6 +61,8 @@ export class ApiTokensController {
   @Delete(':id')
   @HttpCode(204)
   @ApiOperation({ summary: 'Revoke an API token (admin role)' })
+  @ApiNoContentResponse({ description: 'Revoked' })
+  @ApiNotFound('unrevoked API token')
   async revoke(@Param('id') id: string): Promise<void> {
     if (!(await this.tokens.revoke(id, this.clock.now()))) throw notFound(`unrevoked API token "${id}"`);
   }

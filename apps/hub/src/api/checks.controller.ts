@@ -1,10 +1,13 @@
 import { Controller, Get, Param } from '@nestjs/common';
-import { ApiBearerAuth, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { ApiExtraModels, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { CheckDetailDto, CheckListDto, PassRateDto } from './dto/checks.dto.js';
+import { ApiNotFound, ApiProtected } from './dto/common.dto.js';
 import { ChecksQueryService } from '../posture/index.js';
 import { notFound } from './validation.js';
 
 @ApiTags('checks')
-@ApiBearerAuth()
+@ApiProtected()
+@ApiExtraModels(PassRateDto)
 @Controller('api/v1/checks')
 export class ChecksController {
   constructor(private readonly checks: ChecksQueryService) {}
@@ -13,6 +16,7 @@ export class ChecksController {
   @ApiOperation({
     summary: 'The check catalogue with each check’s fleet pass rate, overall and per platform',
   })
+  @ApiOkResponse({ type: CheckListDto })
   async list() {
     return { items: await this.checks.checks() };
   }
@@ -21,6 +25,8 @@ export class ChecksController {
   @ApiOperation({
     summary: 'One check with its pass rates and the clusters where it currently fails, warns or errs',
   })
+  @ApiOkResponse({ type: CheckDetailDto })
+  @ApiNotFound('check')
   async detail(@Param('id') id: string) {
     const check = (await this.checks.checks()).find((c) => c.id === id);
     if (!check) throw notFound(`check "${id}"`);

@@ -1,5 +1,7 @@
 import { Controller, Get, Param, Query } from '@nestjs/common';
-import { ApiBearerAuth, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { ApiExtraModels, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { AreaPostureDto, ClusterDetailDto, ClusterHistoryDto, ClusterPageDto } from './dto/clusters.dto.js';
+import { ApiBadRequest, ApiNotFound, ApiProtected, OutcomeCountsDto } from './dto/common.dto.js';
 import { CLUSTER_ROLES, PLATFORMS } from '@watchpost/shared';
 import { z } from 'zod';
 import { ApiQueries } from './api-docs.js';
@@ -10,7 +12,8 @@ import { limitParam, notFound, parseQuery, timeParam } from './validation.js';
 const historyQuery = z.object({ from: timeParam, to: timeParam, limit: limitParam(200, 2000) });
 
 @ApiTags('clusters')
-@ApiBearerAuth()
+@ApiProtected()
+@ApiExtraModels(OutcomeCountsDto, AreaPostureDto)
 @Controller('api/v1/clusters')
 export class ClustersController {
   constructor(private readonly clusters: ClustersQueryService) {}
@@ -31,6 +34,8 @@ export class ClustersController {
     limit: { description: 'page size, 1-5000 (default 500)' },
     cursor: { description: 'nextCursor of the previous page' },
   })
+  @ApiOkResponse({ type: ClusterPageDto })
+  @ApiBadRequest()
   async list(@Query() query: unknown) {
     const q = parseQuery(clustersQuery, query);
     return this.clusters.clusters(
@@ -46,6 +51,9 @@ export class ClustersController {
     summary: 'One cluster: posture per area, open problems by severity, agents, newest report',
   })
   @ApiQueries({ staleAfter: { description: 'staleness threshold (default 6h)' } })
+  @ApiOkResponse({ type: ClusterDetailDto })
+  @ApiBadRequest()
+  @ApiNotFound('cluster')
   async detail(@Param('name') name: string, @Query() query: unknown) {
     const q = parseQuery(staleAfterQuery, query);
     const c = await this.clusters.cluster(name, q.staleAfter);
@@ -60,6 +68,9 @@ export class ClustersController {
     to: { description: 'ISO time, exclusive' },
     limit: { description: 'newest N reports in the window, 1-2000 (default 200)' },
   })
+  @ApiOkResponse({ type: ClusterHistoryDto })
+  @ApiBadRequest()
+  @ApiNotFound('cluster')
   async history(@Param('name') name: string, @Query() query: unknown) {
     const q = parseQuery(historyQuery, query);
     if (!(await this.clusters.clusterExists(name))) throw notFound(`cluster "${name}"`);

@@ -1,12 +1,14 @@
 import { Controller, Get, Query } from '@nestjs/common';
-import { ApiBearerAuth, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { ApiBadRequest, ApiProtected } from './dto/common.dto.js';
+import { FindingPageDto } from './dto/findings.dto.js';
 import { ApiQueries } from './api-docs.js';
 import { findingFilterDocs, findingsQuery, toFindingFilters } from './params.js';
 import { FindingsQueryService } from '../posture/index.js';
 import { parseQuery } from './validation.js';
 
 @ApiTags('findings')
-@ApiBearerAuth()
+@ApiProtected()
 @Controller('api/v1/findings')
 export class FindingsController {
   constructor(private readonly findings: FindingsQueryService) {}
@@ -21,6 +23,8 @@ export class FindingsController {
     limit: { description: 'page size, 1-1000 (default 100)' },
     cursor: { description: 'nextCursor of the previous page (opaque)' },
   })
+  @ApiOkResponse({ type: FindingPageDto })
+  @ApiBadRequest()
   async list(@Query() query: unknown) {
     const q = parseQuery(findingsQuery, query);
     return this.findings.findings(toFindingFilters(q), q.limit, q.cursor);

@@ -1,5 +1,7 @@
 import { Controller, Get, Query } from '@nestjs/common';
-import { ApiBearerAuth, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { ApiExtraModels, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { ApiBadRequest, ApiProtected } from './dto/common.dto.js';
+import { FleetSummaryDto, GroupAreaDto } from './dto/fleet.dto.js';
 import { z } from 'zod';
 import { ApiQueries } from './api-docs.js';
 import { DEFAULT_STALE_AFTER_MS, FleetSummaryService } from '../posture/index.js';
@@ -12,7 +14,8 @@ const summaryQuery = z.object({
 });
 
 @ApiTags('fleet')
-@ApiBearerAuth()
+@ApiProtected()
+@ApiExtraModels(GroupAreaDto)
 @Controller('api/v1/fleet')
 export class FleetController {
   constructor(private readonly fleet: FleetSummaryService) {}
@@ -29,6 +32,8 @@ export class FleetController {
     certificates: { description: 'how many soonest-expiring certificates to list, 1-500 (default 20)' },
     withinDays: { description: `only certificates expiring within this many days, 0-${MAX_DURATION_DAYS}` },
   })
+  @ApiOkResponse({ type: FleetSummaryDto })
+  @ApiBadRequest()
   async summary(@Query() query: unknown) {
     const q = parseQuery(summaryQuery, query);
     return this.fleet.fleetSummary({

@@ -1,6 +1,7 @@
 import { Controller, Get, HttpStatus, Res, ServiceUnavailableException } from '@nestjs/common';
 import type { ServerResponse } from 'node:http';
-import { ApiOperation, ApiTags } from '@nestjs/swagger';
+import { ApiOkResponse, ApiOperation, ApiServiceUnavailableResponse, ApiTags } from '@nestjs/swagger';
+import { HealthDto, ReadinessDto } from './dto/admin.dto.js';
 import { HealthCheckService, HealthIndicatorService, type HealthCheckResult } from '@nestjs/terminus';
 import { DataSource } from 'typeorm';
 import { Public } from '../auth/auth.decorators.js';
@@ -30,6 +31,7 @@ export class HealthController {
 
   @Get('healthz')
   @ApiOperation({ summary: 'The process is up (public)' })
+  @ApiOkResponse({ type: HealthDto })
   healthz() {
     return { status: 'ok' };
   }
@@ -37,6 +39,11 @@ export class HealthController {
   @Get('readyz')
   @ApiOperation({
     summary: 'The database answers and the ingest is connected to the broker (public); 503 otherwise',
+  })
+  @ApiOkResponse({ type: ReadinessDto, description: 'Ready' })
+  @ApiServiceUnavailableResponse({
+    type: ReadinessDto,
+    description: 'Not ready: the checks say what is wrong',
   })
   async readyz(@Res({ passthrough: true }) res: ServerResponse): Promise<ReadinessBody> {
     let result: HealthCheckResult;

@@ -7,6 +7,7 @@ import {
   SwaggerModule,
 } from '@nestjs/swagger';
 import { HUB_VERSION } from './api-docs.js';
+import { BEARER } from './dto/common.dto.js';
 import { applyHttpSecurity } from './http-security.js';
 
 /** Holds the OpenAPI document, built once the app's routes are all known (see `configureHubHttp`). */
@@ -17,7 +18,7 @@ export class OpenApiDocument {
 
 /** `GET /api/v1/openapi.json`, behind the bearer guard like every other API route. */
 @ApiExcludeController()
-@ApiBearerAuth()
+@ApiBearerAuth(BEARER)
 @Controller('api/v1')
 export class OpenApiController {
   constructor(private readonly holder: OpenApiDocument) {}
@@ -45,7 +46,17 @@ export function configureHubHttp(app: INestApplication): void {
       'Fleet security posture of AKS hybrid and AKS clusters. Every route but /healthz, /readyz and enrollment needs "Authorization: Bearer <token>".',
     )
     .setVersion(HUB_VERSION)
-    .addBearerAuth()
+    .addBearerAuth(
+      {
+        type: 'http',
+        scheme: 'bearer',
+        // Opaque: `wpt_` + 256 random bits, checked against its SHA-256 in the hub's database; not a JWT.
+        bearerFormat: 'opaque',
+        description:
+          'API token from `watchpost-hub token create --role viewer|operator|admin` (or POST /api/v1/api-tokens): an opaque string starting with wpt_ (not a signed, self-describing token).',
+      },
+      BEARER,
+    )
     .build();
   app.get(OpenApiDocument).document = SwaggerModule.createDocument(app, config);
 }

@@ -1,5 +1,7 @@
 import { Controller, Get, Query } from '@nestjs/common';
-import { ApiBearerAuth, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { QuarantinePageDto } from './dto/admin.dto.js';
+import { ApiBadRequest, ApiProtected } from './dto/common.dto.js';
 import { z } from 'zod';
 import { Roles } from '../auth/auth.decorators.js';
 import { ApiQueries } from './api-docs.js';
@@ -15,7 +17,7 @@ const quarantineQuery = z.object({
 
 /** Refused messages. Operator and up: payload excerpts can hold what a misbehaving agent sent. */
 @ApiTags('quarantine')
-@ApiBearerAuth()
+@ApiProtected()
 @Roles('operator')
 @Controller('api/v1/quarantine')
 export class QuarantineController {
@@ -29,6 +31,8 @@ export class QuarantineController {
     limit: { description: 'page size, 1-1000 (default 100)' },
     cursor: { description: 'nextCursor of the previous page' },
   })
+  @ApiOkResponse({ type: QuarantinePageDto })
+  @ApiBadRequest()
   async list(@Query() query: unknown) {
     const q = parseQuery(quarantineQuery, query);
     return this.quarantine.quarantine({ agent: q.agent, reason: q.reason }, q.limit, q.cursor);

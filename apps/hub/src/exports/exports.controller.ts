@@ -1,7 +1,8 @@
 import { once } from 'node:events';
 import type { ServerResponse } from 'node:http';
 import { Controller, Get, Inject, Optional, Query, Res } from '@nestjs/common';
-import { ApiBearerAuth, ApiOperation, ApiProduces, ApiTags } from '@nestjs/swagger';
+import { ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { ApiBadRequest, ApiProtected } from '../api/dto/common.dto.js';
 import { z } from 'zod';
 import { ApiQueries, HUB_VERSION } from '../api/api-docs.js';
 import { findingFilterDocs, findingFilterShape, toFindingFilters } from '../api/params.js';
@@ -33,7 +34,7 @@ const CONTENT_TYPES = {
  * fleet never holds it in memory; a client that stops reading slows the export down instead of the hub.
  */
 @ApiTags('exports')
-@ApiBearerAuth()
+@ApiProtected()
 @Controller('api/v1/exports')
 export class ExportsController {
   private readonly clock: HubClock;
@@ -52,7 +53,16 @@ export class ExportsController {
       'Open findings by default (outcome fail, warn or error, not resolved); includePasses=true adds pass and ' +
       'not_applicable rows; an explicit outcome or resolved filter replaces the default.',
   })
-  @ApiProduces(...Object.values(CONTENT_TYPES))
+  @ApiOkResponse({
+    description:
+      'JSON `{ generatedAt, filters, findings[] }` (findings as GET /api/v1/findings), RFC 4180 CSV, or SARIF 2.1.0',
+    content: {
+      [CONTENT_TYPES.json]: { schema: { type: 'object' } },
+      [CONTENT_TYPES.csv]: { schema: { type: 'string' } },
+      [CONTENT_TYPES.sarif]: { schema: { type: 'object' } },
+    },
+  })
+  @ApiBadRequest()
   @ApiQueries({
     ...findingFilterDocs,
     outcome: {

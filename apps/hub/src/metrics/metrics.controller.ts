@@ -1,10 +1,11 @@
 import { Controller, Get, Header } from '@nestjs/common';
-import { ApiBearerAuth, ApiOkResponse, ApiTags } from '@nestjs/swagger';
+import { ApiOkResponse, ApiProduces, ApiTags } from '@nestjs/swagger';
+import { ApiProtected } from '../api/dto/common.dto.js';
 import { MetricsService } from './metrics.service.js';
 
 /** Prometheus scrape endpoint. Needs a viewer token like every data route (Prometheus: `authorization.credentials_file`). */
 @ApiTags('metrics')
-@ApiBearerAuth()
+@ApiProtected()
 @Controller()
 export class MetricsController {
   constructor(private readonly metrics: MetricsService) {}
@@ -12,7 +13,8 @@ export class MetricsController {
   @Get('metrics')
   @Header('Content-Type', 'text/plain; version=0.0.4; charset=utf-8')
   @Header('Cache-Control', 'no-store')
-  @ApiOkResponse({ description: 'Prometheus text format 0.0.4' })
+  @ApiProduces('text/plain')
+  @ApiOkResponse({ description: 'Prometheus text format 0.0.4', schema: { type: 'string' } })
   async scrape(): Promise<string> {
     return this.metrics.render();
   }

@@ -1,6 +1,15 @@
 import type { TLSSocket } from 'node:tls';
 import { Body, Controller, Get, HttpCode, HttpStatus, Inject, Param, Post, Req } from '@nestjs/common';
-import { ApiOperation, ApiTags } from '@nestjs/swagger';
+import { ApiBody, ApiCreatedResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { ApiBadRequest, ApiNotFound, ApiProtected } from '../api/dto/common.dto.js';
+import {
+  EnrollRequestDto,
+  EnrollResponseDto,
+  HubCaDto,
+  RenewRequestDto,
+  RenewResponseDto,
+  RevokeResponseDto,
+} from '../api/dto/pki.dto.js';
 import type { IncomingMessage as Request } from 'node:http';
 import { z } from 'zod';
 import { LimitByAddress, Public, Roles } from '../auth/auth.decorators.js';
@@ -40,6 +49,7 @@ export class PkiController {
   @ApiOperation({
     summary: 'The hub CA certificate (public). Agents check its sha256 against --ca-hash before trusting it.',
   })
+  @ApiOkResponse({ type: HubCaDto })
   ca(): { caCertificate: string } {
     return { caCertificate: this.pki.ca.certPem };
   }
@@ -51,6 +61,9 @@ export class PkiController {
   @ApiOperation({
     summary: 'Enroll an agent with a single-use token and a CSR (public, rate-limited per client IP)',
   })
+  @ApiBody({ type: EnrollRequestDto })
+  @ApiCreatedResponse({ type: EnrollResponseDto })
+  @ApiBadRequest()
   async enroll(@Body() body: unknown): Promise<EnrollResponse> {
     const b = parse(enrollBody, body);
     return this.enrollment.enroll(b);
@@ -62,6 +75,9 @@ export class PkiController {
   @ApiOperation({
     summary: 'Renew an agent certificate over mutual TLS with the current, unexpired, unrevoked certificate',
   })
+  @ApiBody({ type: RenewRequestDto })
+  @ApiOkResponse({ type: RenewResponseDto })
+  @ApiBadRequest()
   async renew(
     @Body() body: unknown,
     @Req() req: Request,
@@ -87,6 +103,9 @@ export class PkiController {
   }
 
   @Roles('admin')
+  @ApiProtected()
+  @ApiOkResponse({ type: RevokeResponseDto })
+  @ApiNotFound('agent')
   @Post('agents/:id/revoke')
   @HttpCode(HttpStatus.OK)
   @ApiOperation({
