@@ -27,7 +27,8 @@ export function smallFilesystem(kib: number): SmallFilesystem {
       pragmas: [],
       release: () => {
         try {
-          execFileSync('umount', [dir], { stdio: 'ignore' });
+          // Lazy: a test that failed with the store still open must not leave the mount behind.
+          execFileSync('umount', ['-l', dir], { stdio: 'ignore' });
         } finally {
           rmSync(dir, { recursive: true, force: true });
         }
