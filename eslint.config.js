@@ -4,10 +4,31 @@ import nx from '@nx/eslint-plugin';
 import prettier from 'eslint-config-prettier';
 import tseslint from 'typescript-eslint';
 
-const bannedInShared = ['typeorm', 'mqtt', 'better-sqlite3', '@kubernetes/client-node', 'pg', 'aedes', 'etcd3', '@nestjs/*'];
+const bannedInShared = [
+  'typeorm',
+  'mqtt',
+  'better-sqlite3',
+  '@kubernetes/client-node',
+  'pg',
+  'aedes',
+  'etcd3',
+  '@nestjs/*',
+];
 
 export default tseslint.config(
-  { ignores: ['**/dist/**', 'node_modules/**', 'test/fixtures/**', 'bench/results.json', '**/*.js', '**/*.cjs', '**/*.mjs'] },
+  {
+    ignores: [
+      '**/dist/**',
+      'node_modules/**',
+      'test/fixtures/**',
+      'bench/results.json',
+      '**/*.js',
+      '**/*.cjs',
+      '**/*.mjs',
+    ],
+  },
+  // ...except the web app's browser modules, linted below without type information.
+  { ignores: ['!apps/hub/src/web/static/*.js'] },
   js.configs.recommended,
   ...tseslint.configs.recommendedTypeChecked,
   {
@@ -19,7 +40,10 @@ export default tseslint.config(
       '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
       '@typescript-eslint/require-await': 'off',
       '@typescript-eslint/no-unsafe-enum-comparison': 'off',
-      '@typescript-eslint/restrict-template-expressions': ['error', { allowNumber: true, allowBoolean: true }],
+      '@typescript-eslint/restrict-template-expressions': [
+        'error',
+        { allowNumber: true, allowBoolean: true },
+      ],
       'no-console': 'error',
       '@nx/enforce-module-boundaries': [
         'error',
@@ -30,10 +54,17 @@ export default tseslint.config(
             { sourceTag: 'type:app', onlyDependOnLibsWithTags: ['type:lib'] },
             { sourceTag: 'type:lib', onlyDependOnLibsWithTags: ['type:lib'] },
             { sourceTag: 'type:e2e', onlyDependOnLibsWithTags: ['type:lib', 'type:app'] },
-            { sourceTag: 'scope:shared', onlyDependOnLibsWithTags: ['scope:shared'], bannedExternalImports: bannedInShared },
+            {
+              sourceTag: 'scope:shared',
+              onlyDependOnLibsWithTags: ['scope:shared'],
+              bannedExternalImports: bannedInShared,
+            },
             { sourceTag: 'scope:agent', onlyDependOnLibsWithTags: ['scope:shared', 'scope:agent'] },
             { sourceTag: 'scope:hub', onlyDependOnLibsWithTags: ['scope:shared', 'scope:hub'] },
-            { sourceTag: 'scope:e2e', onlyDependOnLibsWithTags: ['scope:shared', 'scope:agent', 'scope:hub'] },
+            {
+              sourceTag: 'scope:e2e',
+              onlyDependOnLibsWithTags: ['scope:shared', 'scope:agent', 'scope:hub'],
+            },
           ],
         },
       ],
@@ -51,6 +82,45 @@ export default tseslint.config(
       '@typescript-eslint/unbound-method': 'off',
     },
   },
-  { files: ['apps/*/src/cli/**/*.ts', 'apps/*/src/bench/**/*.ts', 'apps/*/src/tools/**/*.ts', 'apps/*/src/main.ts'], rules: { 'no-console': 'off' } },
+  {
+    files: [
+      'apps/*/src/cli/**/*.ts',
+      'apps/*/src/bench/**/*.ts',
+      'apps/*/src/tools/**/*.ts',
+      'apps/*/src/main.ts',
+    ],
+    rules: { 'no-console': 'off' },
+  },
+  {
+    // The web app's plain ES modules run in the browser: no TypeScript program, browser globals.
+    files: ['apps/hub/src/web/static/*.js'],
+    extends: [tseslint.configs.disableTypeChecked],
+    languageOptions: {
+      sourceType: 'module',
+      globals: Object.fromEntries(
+        [
+          'window',
+          'document',
+          'history',
+          'location',
+          'sessionStorage',
+          'fetch',
+          'URL',
+          'URLSearchParams',
+          'FormData',
+          'Node',
+          'Event',
+          'CSS',
+          'HTMLInputElement',
+          'HTMLSelectElement',
+          'performance',
+          'setTimeout',
+          'clearTimeout',
+          'setInterval',
+          'clearInterval',
+        ].map((g) => [g, 'readonly']),
+      ),
+    },
+  },
   prettier,
 );
