@@ -175,3 +175,26 @@ describe('cluster credential and re-enrollment, end to end', () => {
     expect(JSON.stringify(history.body)).toContain(`${cluster.name}.moc-n1`);
   });
 });
+
+/** The per-address enrollment limit runs on @nestjs/throttler in the real hub, with the hub's error body. */
+describe('enrollment rate limit per client address', () => {
+  let t: TestHub;
+  beforeAll(async () => {
+    t = await startTestHub({ overrides: { WATCHPOST_ENROLL_RATE: '3' } });
+  });
+  afterAll(async () => {
+    await t?.close();
+  });
+
+  it('answers 429 rate_limited after WATCHPOST_ENROLL_RATE attempts; the CA route and the API stay open', async () => {
+    const attempt = () =>
+      t.api<{ error: { code: string; message: string } }>('POST', '/api/v1/enroll', { body: {} });
+    for (let i = 0; i < 3; i++) expect((await attempt()).status).toBe(400);
+    const limited = await attempt();
+    expect(limited.status).toBe(429);
+    expect(limited.body.error.code).toBe('rate_limited');
+    expect(limited.body.error.message).toMatch(/at most 3 per minute; retry in \d+ s/);
+    expect((await t.api('GET', '/api/v1/enroll/ca')).status).toBe(200);
+    expect((await t.api('GET', '/api/v1/clusters', { token: t.viewerToken })).status).toBe(200);
+  });
+});

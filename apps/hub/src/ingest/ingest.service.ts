@@ -177,7 +177,9 @@ export class IngestService {
         refuse(index, item, {
           ...claims,
           reason: IngestRejection.Revoked,
-          detail: `agent "${agent.id}" was revoked at ${agent.revokedAt ?? '?'}`,
+          detail:
+            `agent "${agent.id}" was revoked at ${agent.revokedAt ?? '?'}` +
+            (agent.supersededBy ? `: superseded by "${agent.supersededBy}" (its node enrolled again)` : ''),
         });
         return;
       }

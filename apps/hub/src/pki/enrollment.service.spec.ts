@@ -124,7 +124,7 @@ describe.each(['sqlite', 'postgres'] as const)('enrollment on %s', (kind) => {
     });
   });
 
-  it('refuses RSA-1024 and SHA-1 requests at enrollment with weak_key', async () => {
+  it('refuses a weak key with weak_key at enrollment and at renewal', async () => {
     const { generateKeyPairSync } = await import('node:crypto');
     const weak = generateKeyPairSync('rsa', {
       modulusLength: 1024,
@@ -137,6 +137,15 @@ describe.each(['sqlite', 'postgres'] as const)('enrollment on %s', (kind) => {
     );
     expect(r).toMatchObject({ status: 400, code: 'weak_key' });
     expect(r.message).toContain('RSA-1024');
+
+    // Renewal applies the same policy: a valid agent asking for a certificate on a weak key is refused.
+    const ok = await svc.enroll({ token, csr }, T0);
+    const peer = { authorized: true, cert: { raw: new X509Certificate(ok.certificate).raw } as never };
+    const renewal = await refusal(
+      svc.renew(peer, createCsr({ commonName: ok.agentId, privateKeyPem: weak.privateKey }), T0),
+    );
+    expect(renewal).toMatchObject({ status: 400, code: 'weak_key' });
+    expect((await svc.renew(peer, csr, T0)).certificate).toMatch(/BEGIN CERTIFICATE/);
   });
 
   it('a cluster credential enrolls up to N distinct nodes, each under <cluster>.<node>; more, expired or revoked are refused', async () => {
