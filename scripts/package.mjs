@@ -63,13 +63,16 @@ function* files(dir) {
   }
 }
 
+/** Compiled output without benchmarks, tests' helpers and build info: what runs in production. */
+const keep = (src) => !/\.tsbuildinfo$|[/\\](bench|testing)([/\\]|$)|\.spec\.js$/.test(src);
+
 /** Bare package names imported (statically or dynamically) by the compiled JavaScript under `dir`. */
 function importedPackages(dir) {
   const found = new Set();
   const builtins = new Set(builtinModules);
   const re = /(?:\bfrom\s*|\bimport\s*\(\s*|\bimport\s+)['"]([^'"./][^'"]*)['"]/g;
   for (const file of files(dir)) {
-    if (!file.endsWith('.js')) continue;
+    if (!file.endsWith('.js') || !keep(file)) continue;
     for (const m of readFileSync(file, 'utf8').matchAll(re)) {
       const spec = m[1];
       if (!/^(@[a-z0-9][\w.-]*\/)?[a-z0-9][\w.-]*(\/[\w./-]+)?$/.test(spec)) continue;
@@ -80,9 +83,6 @@ function importedPackages(dir) {
   }
   return found;
 }
-
-/** Compiled output without benchmarks, tests' helpers and build info: what runs in production. */
-const keep = (src) => !/\.tsbuildinfo$|[/\\](bench|testing)([/\\]|$)|\.spec\.js$/.test(src);
 
 /**
  * Copies `roots` and everything they need at run time from the workspace's node_modules into `stage`, keeping
