@@ -9,6 +9,7 @@ import { CATALOGUE, type Report } from '@watchpost/shared';
 import { csvRecords, parseCsv, sarifSchemaValidator } from '@watchpost/shared/testing';
 import { SCAN_CSV_COLUMNS } from '../report/csv.js';
 import { RESOURCES } from '../collectors/resources.js';
+import { startAzureStandIn } from '../testing/azure-stand-in.js';
 import { startKubeApiServer } from '../testing/kube-api-server.js';
 
 const ROOT = fileURLToPath(new URL('../../../../', import.meta.url));
@@ -299,8 +300,30 @@ describe('live scan through a kubeconfig (fixture API server)', () => {
       forbidden: ['secrets'],
       gitVersion: 'v1.31.7',
     });
+    // The cluster's Azure resource comes live from the ARM stand-in, through workload identity, as in-cluster.
+    const mcDoc = JSON.parse(readFileSync(join(BUNDLES, 'aks-azure/azure/managed-cluster.json'), 'utf8')) as {
+      id: string;
+    };
+    const azure = await startAzureStandIn({
+      tenantId: 'tenant-1',
+      clientId: 'agent-client',
+      serviceAccountToken: 'projected-sa-token',
+      resources: { [mcDoc.id]: mcDoc },
+    });
     const d = mkdtempSync(join(tmpdir(), 'wp-live-'));
+    const saved = { ...process.env };
     try {
+      writeFileSync(join(d, 'sa-token'), 'projected-sa-token');
+      writeFileSync(join(d, 'azure-ca.pem'), azure.caPem);
+      Object.assign(process.env, {
+        WATCHPOST_AZURE_RESOURCE_ID: mcDoc.id,
+        WATCHPOST_AZURE_ARM_ENDPOINT: azure.url,
+        AZURE_CLIENT_ID: 'agent-client',
+        AZURE_TENANT_ID: 'tenant-1',
+        AZURE_FEDERATED_TOKEN_FILE: join(d, 'sa-token'),
+        AZURE_AUTHORITY_HOST: azure.url,
+        NODE_EXTRA_CA_CERTS: join(d, 'azure-ca.pem'),
+      });
       const kubeconfig = server.writeKubeconfig(d);
       const live = await agentAsync(
         'scan',
@@ -344,8 +367,15 @@ describe('live scan through a kubeconfig (fixture API server)', () => {
           .map((x) => `${x.checkId} ${x.outcome} ${JSON.stringify(x.resource)}`)
           .sort();
       expect(verdicts(again)).toEqual(verdicts(report));
+      expect(existsSync(join(out, 'azure/managed-cluster.json'))).toBe(true);
+      const azureVerdicts = (r: Report) =>
+        r.results.filter((x) => x.checkId.startsWith('aks-')).map((x) => `${x.checkId} ${x.outcome}`);
+      expect(azureVerdicts(report)).toContain('aks-local-accounts-disabled fail');
+      expect(azureVerdicts(again)).toEqual(azureVerdicts(report));
     } finally {
+      process.env = saved;
       await server.close();
+      await azure.close();
       rmSync(d, { recursive: true, force: true });
     }
   });

@@ -3,6 +3,7 @@ import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
 import { AGENT_ID_PATTERN, CLUSTER_ROLES, PLATFORMS } from '@watchpost/shared';
 import { DEFAULT_CHECK_OPTIONS } from '../checks/check.js';
+import type { AzureSettings } from '../collectors/azure/azure-options.js';
 
 /**
  * The agent's configuration: one YAML file (`--config`, `WATCHPOST_CONFIG`, default `/etc/watchpost/agent.yaml`)
@@ -187,6 +188,82 @@ const SETTINGS: SettingDef[] = [
     schema: z.string().max(128).optional(),
   },
   {
+    key: 'azure.resourceId',
+    description:
+      'ARM id of this cluster (`/subscriptions/<s>/resourceGroups/<rg>/providers/Microsoft.ContainerService/managedClusters/<name>`, or a `Microsoft.Kubernetes/connectedClusters` id for AKS Arc): the agent reads its Azure settings from ARM. Its identity needs Reader on that resource. Unset: no Azure resource evidence.',
+    schema: z
+      .string()
+      .regex(
+        /^\/subscriptions\/[^/]+\/resourceGroups\/[^/]+\/providers\/(Microsoft\.ContainerService\/managedClusters|Microsoft\.Kubernetes\/connectedClusters)\/[^/]+$/i,
+        'use the ARM id of a Microsoft.ContainerService/managedClusters or Microsoft.Kubernetes/connectedClusters resource',
+      )
+      .optional(),
+  },
+  {
+    key: 'azure.auth',
+    description:
+      'How the agent gets an ARM token: workload-identity (federated service-account token exchanged at Microsoft Entra ID) or managed-identity (instance metadata service). Default: workload-identity when a federated token file is known, else managed-identity.',
+    schema: z.enum(['workload-identity', 'managed-identity']).optional(),
+  },
+  {
+    key: 'azure.clientId',
+    description: 'Client id of the identity (default AZURE_CLIENT_ID, set by the workload identity webhook).',
+    schema: z.string().min(1).optional(),
+  },
+  {
+    key: 'azure.tenantId',
+    description: 'Microsoft Entra tenant id for workload identity (default AZURE_TENANT_ID).',
+    schema: z.string().min(1).optional(),
+  },
+  {
+    key: 'azure.federatedTokenFile',
+    description:
+      'Projected service-account token for workload identity (default AZURE_FEDERATED_TOKEN_FILE).',
+    schema: z.string().min(1).optional(),
+  },
+  {
+    key: 'azure.authorityHost',
+    description:
+      'Microsoft Entra ID authority (default AZURE_AUTHORITY_HOST or https://login.microsoftonline.com/; sovereign clouds differ).',
+    schema: z
+      .string()
+      .regex(/^https:\/\//, 'use an https:// URL')
+      .optional(),
+  },
+  {
+    key: 'azure.armEndpoint',
+    description: 'Azure Resource Manager endpoint (default https://management.azure.com).',
+    schema: z
+      .string()
+      .regex(/^https:\/\//, 'use an https:// URL')
+      .optional(),
+  },
+  {
+    key: 'azure.imdsEndpoint',
+    description:
+      'Managed identity token endpoint (default http://169.254.169.254/metadata/identity/oauth2/token).',
+    schema: z
+      .string()
+      .regex(/^https?:\/\//, 'use an http(s):// URL')
+      .optional(),
+  },
+  {
+    key: 'imageProvenance.allowedRegistries',
+    description:
+      'Registries images may come from, for image-provenance: hosts, `*.domain` or `host/path` prefixes (YAML list, or comma-separated in the env var). Unset: the Azure Container Registries the cluster already pulls from, plus mcr.microsoft.com.',
+    schema: z
+      .union([
+        z.array(z.string().min(1)),
+        z.string().transform((v) =>
+          v
+            .split(',')
+            .map((x) => x.trim())
+            .filter(Boolean),
+        ),
+      ])
+      .optional(),
+  },
+  {
     key: 'checks',
     description: `Check option overrides (YAML map, or JSON in the env var): ${checkOptionKeys.join(', ')}.`,
     schema: z.partialRecord(z.enum(checkOptionKeys), z.number()).optional(),
@@ -209,6 +286,8 @@ export interface AgentConfig {
   evidence: { bundle?: string; kubeconfig?: string; hostRoot?: string; apiOnly?: boolean };
   cluster: { name?: string; platform?: string; role?: string; location?: string };
   checks?: Record<string, number>;
+  azure?: AzureSettings;
+  imageProvenance?: { allowedRegistries?: string[] };
   /** The file the config was read from (renewal and enrollment write next to it). */
   source: string;
 }

@@ -184,11 +184,17 @@ export async function runDaemon(opts: DaemonOptions): Promise<void> {
       ...(config.evidence.hostRoot ? { hostRoot: config.evidence.hostRoot } : {}),
       ...(config.evidence.apiOnly ? { apiOnly: true } : {}),
       ...(Object.keys(cluster).length > 0 ? { cluster: cluster } : {}),
+      ...(config.azure ? { azure: config.azure } : {}),
     });
     evidence.history = await store.history();
     const report = runChecks(evidence, {
       now: new Date(),
-      ...(config.checks ? { options: config.checks } : {}),
+      options: {
+        ...config.checks,
+        ...(config.imageProvenance?.allowedRegistries
+          ? { allowedRegistries: config.imageProvenance.allowedRegistries }
+          : {}),
+      },
     });
     return { report, runId: randomUUID(), observations: observe(evidence) };
   }

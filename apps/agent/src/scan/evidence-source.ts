@@ -1,5 +1,6 @@
 import type { ClusterInfo, Evidence, HostFile } from '@watchpost/shared';
 import { kubernetesVersionFromNodes, readBundle } from '../collectors/bundle.reader.js';
+import type { AzureSettings } from '../collectors/azure/azure-options.js';
 import { detectPlatform } from './platform-detect.js';
 
 /** Where a scan's evidence comes from: a bundle folder, or the live cluster and host. */
@@ -17,6 +18,8 @@ export interface EvidenceSourceOptions {
   progress?: (msg: string) => void;
   /** Clock for `collectedAt` (tests pass a fixed one). */
   now?: () => Date;
+  /** The cluster's Azure resource (agent config `azure.*`); default from `WATCHPOST_AZURE_RESOURCE_ID` and `AZURE_*`. */
+  azure?: AzureSettings;
 }
 
 /** Collects Evidence from a bundle or the live system. Collector failures are recorded, never thrown. */
@@ -71,7 +74,7 @@ export async function loadEvidence(opts: EvidenceSourceOptions): Promise<Evidenc
   const cluster: ClusterInfo = { ...detected, ...definedOnly(opts.cluster ?? {}) };
   const version = kube.version ?? kubernetesVersionFromNodes(kube.kube['nodes']);
   if (version && !cluster.kubernetesVersion) cluster.kubernetesVersion = version;
-  return {
+  const evidence: Evidence = {
     schemaVersion: 1,
     collectedAt,
     cluster,
@@ -81,6 +84,29 @@ export async function loadEvidence(opts: EvidenceSourceOptions): Promise<Evidenc
     collectorErrors: errors,
     source: 'live',
   };
+  const azure = await collectAzureEvidence(opts.azure ?? {}, progress);
+  if (azure) {
+    evidence.azure = azure;
+    for (const doc of Object.values(azure)) if (doc.status === 'error') errors.push(doc.error);
+  }
+  return evidence;
+}
+
+/** Live Azure documents when a cluster resource id is configured; a bad setting is a recorded error. */
+async function collectAzureEvidence(
+  settings: AzureSettings,
+  progress: (msg: string) => void,
+): Promise<Evidence['azure']> {
+  const [{ azureCollectorOptions }, { collectAzure }] = await Promise.all([
+    import('../collectors/azure/azure-options.js'),
+    import('../collectors/azure/arm.collector.js'),
+  ]);
+  const options = azureCollectorOptions(settings);
+  if (options === undefined) return undefined;
+  if (typeof options === 'string')
+    return { managedCluster: { status: 'error', error: { source: 'azure/config', message: options } } };
+  progress(`reading Azure resource ${options.resourceId}`);
+  return collectAzure(options);
 }
 
 function definedOnly<T extends object>(o: T): Partial<T> {
