@@ -286,6 +286,11 @@ describe.each(['sqlite', 'postgres'] as const)('web app in headless Chromium on 
     await page.locator(`#cluster-findings tbody tr:nth-child(${all})`).waitFor();
     expect(isSeverityOrdered(await attrs(page, '#cluster-findings tbody tr', 'data-severity'))).toBe(true);
     expect(await page.locator('#cluster-findings tbody tr td.remediation pre').count()).toBe(all);
+    // Section links scroll to their section without reloading the view (which would fold the list again).
+    await page.click('nav.toc a[href="#agents"]');
+    await page.waitForURL(/#agents$/);
+    expect(await page.evaluate('window.scrollY > 0')).toBe(true);
+    expect(await page.locator('#cluster-findings tbody tr').count()).toBe(all);
     await page
       .locator('#certificates')
       .screenshot({ path: join(ARTIFACTS, `certificates-${GOLDEN_CLUSTER}-${kind}.png`) });

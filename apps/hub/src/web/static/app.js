@@ -160,7 +160,12 @@ document.addEventListener('click', (ev) => {
   ev.preventDefault();
   navigate(a.getAttribute('href'));
 });
-window.addEventListener('popstate', () => void route());
+window.addEventListener('popstate', () => {
+  // Section links (#certificates) change only the fragment: the browser scrolls, the view stays.
+  const url = new URL(location.href);
+  if (current && url.pathname === current.url.pathname && url.search === current.url.search) return;
+  void route();
+});
 document.addEventListener('visibilitychange', () => {
   if (!document.hidden) void refresh();
 });
