@@ -55,7 +55,11 @@ describe('agent ids and cluster bindings', () => {
       /--platform/,
     );
     expect(() => validateBinding({ name: 'hci-1', platform: 'aks', role: 'admin' })).toThrow(/--role/);
-    expect(() => validateBinding({ name: '///', platform: 'aks', role: 'hub' })).toThrow(/--cluster/);
+    // Any name is encoded into an id, unless the id would be too long: refused naming the flag, never truncated.
+    expect(validateBinding({ name: '///', platform: 'aks', role: 'hub' }).name).toBe('///');
+    expect(() => validateBinding({ name: 'c'.repeat(200), platform: 'aks', role: 'hub' })).toThrow(
+      /--cluster "c+": .*at most 128/,
+    );
     expect(() => validateBinding({ name: 'watchpost-hub', platform: 'aks', role: 'hub' })).toThrow(
       /--cluster/,
     );
