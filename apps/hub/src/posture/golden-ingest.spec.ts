@@ -107,6 +107,26 @@ describe.each(['sqlite', 'postgres'] as const)(
       expect(auto.every((c) => c.expiresInDays === 2.1 && c.renewedBy?.includes('AKS hybrid'))).toBe(true);
     });
 
+    it('a stale report: platform-renewed certificates past notAfter never rank above a real risk', async () => {
+      expect((await store(golden())).status).toBe('stored');
+      // Five days later the 4-day AKS hybrid certificates of this (now stale) report are past their notAfter.
+      const later = new Date(RECEIVED.getTime() + 5 * 86_400_000);
+      const s = await new FleetSummaryService(ds, { now: () => later }).fleetSummary({
+        staleAfterMs: 6 * 3_600_000,
+        certLimit: 20,
+      });
+      const rows = s.expiringCertificates;
+      const expiredAuto = rows.flatMap((c, i) => (c.renewedAutomatically && c.expiresInDays < 0 ? [i] : []));
+      const risks = rows.flatMap((c, i) => (c.outcome !== 'pass' || !c.renewedAutomatically ? [i] : []));
+      expect(expiredAuto).toHaveLength(5);
+      expect(rows[expiredAuto[0]]).toMatchObject({ outcome: 'pass', expiresInDays: -2.9 });
+      expect(Math.max(...risks)).toBeLessThan(Math.min(...expiredAuto));
+      expect(rows[0]).toMatchObject({
+        outcome: 'warn',
+        source: { locator: '/var/lib/kubelet/pki/kubelet.crt' },
+      });
+    });
+
     it('reports the KMS key and its age from the typed facts, and IMDS exposure per namespace', async () => {
       expect((await store(golden())).status).toBe('stored');
       const s = await summary();
