@@ -1,4 +1,5 @@
 import { promisify } from 'node:util';
+import { Worker } from 'node:worker_threads';
 import { gunzip, gunzipSync } from 'node:zlib';
 import {
   catalogueEntry,
@@ -57,6 +58,11 @@ export interface UnknownChecks {
 export const MAX_SEQ = 2_147_483_647;
 
 const GZIP_MAGIC = [0x1f, 0x8b];
+/**
+ * Payloads above this (on the wire, gzip) are decoded in the worker thread. About 2,000 results: below it the
+ * inline decode takes a few ms, above it the copy to and from the worker is cheaper than the stall.
+ */
+export const WORKER_DECODE_BYTES = 16 * 1024;
 const SYNC_GUNZIP_BYTES = 64 * 1024;
 
 /**
@@ -70,6 +76,30 @@ export async function decodeReport(
   limits: DecodeLimits,
   receivedAt: Date = new Date(),
 ): Promise<DecodedReport> {
+  // Large reports are decoded in a worker thread: parse and schema of 20,000 results take hundreds of ms.
+  if (payload.length > WORKER_DECODE_BYTES && payload.length <= limits.maxReportBytes) {
+    const viaWorker = await decodeInWorker(payload, topicAgentId, limits, receivedAt);
+    if (viaWorker) {
+      decoderCounters.worker++;
+      return viaWorker;
+    }
+    decoderCounters.workerUnavailable++;
+  }
+  decoderCounters.inline++;
+  return decodeReportInline(payload, topicAgentId, limits, receivedAt);
+}
+
+/**
+ * `decodeReport` on the calling thread. `sync` inflates synchronously (the worker, which has no loop to keep
+ * free).
+ */
+export async function decodeReportInline(
+  payload: Buffer,
+  topicAgentId: string,
+  limits: DecodeLimits,
+  receivedAt: Date,
+  sync = false,
+): Promise<DecodedReport> {
   if (payload.length > limits.maxReportBytes) {
     return reject(
       IngestRejection.TooLarge,
@@ -82,7 +112,9 @@ export async function decodeReport(
       // Small payloads inflate faster inline than through the thread pool; large ones must not block the loop.
       const opts = { maxOutputLength: limits.maxDecompressedBytes };
       const inflated =
-        payload.length <= SYNC_GUNZIP_BYTES ? gunzipSync(payload, opts) : await gunzipAsync(payload, opts);
+        sync || payload.length <= SYNC_GUNZIP_BYTES
+          ? gunzipSync(payload, opts)
+          : await gunzipAsync(payload, opts);
       text = inflated.toString('utf8');
     } catch (err) {
       const code = (err as NodeJS.ErrnoException).code;
@@ -204,4 +236,121 @@ function reject(
   if (claims.seq !== undefined) out.seq = claims.seq;
   if (claims.envelopeAgentId !== undefined) out.envelopeAgentId = claims.envelopeAgentId;
   return out;
+}
+
+// ------------------------------------------------------------------------------------------------ worker
+
+interface WorkerReply {
+  id: number;
+  /** The decoded report; when ok, its results follow in `chunks` messages of `results`. */
+  result?: DecodedReport;
+  chunks?: number;
+  results?: ReportEnvelopeV1['results'];
+  error?: string;
+}
+
+interface PendingJob {
+  settle: (r: DecodedReport | undefined) => void;
+  result?: Extract<DecodedReport, { ok: true }>;
+  chunksLeft: number;
+}
+
+/** How reports were decoded (tests and diagnostics). */
+export const decoderCounters = { worker: 0, inline: 0, workerUnavailable: 0 };
+
+let worker: Worker | undefined;
+let workerBroken = false;
+let nextJob = 1;
+const pending = new Map<number, PendingJob>();
+
+/** The decode worker, started on first use; from source (tests, tsx) it runs the TypeScript file through tsx. */
+function decodeWorker(): Worker | undefined {
+  if (worker || workerBroken) return worker;
+  try {
+    const fromSource = import.meta.url.endsWith('.ts');
+    const file = new URL(fromSource ? './decode.worker.ts' : './decode.worker.js', import.meta.url);
+    // From source (jest, tsx) the worker registers tsx itself first: Node 20 loads a worker's entry before the
+    // hooks of an `--import` in its execArgv are in place.
+    const w = fromSource
+      ? new Worker(
+          `import('tsx/esm/api').then(({ register }) => { register(); return import(${JSON.stringify(file.href)}); });`,
+          { eval: true, execArgv: ['--conditions=watchpost-source'] },
+        )
+      : new Worker(file);
+    w.unref();
+    w.on('message', (m: WorkerReply) => {
+      const job = pending.get(m.id);
+      if (!job) return;
+      if (m.results && job.result) {
+        for (const r of m.results) job.result.envelope.results.push(r);
+        job.chunksLeft--;
+      } else if (m.result?.ok && m.chunks) {
+        job.result = m.result;
+        job.chunksLeft = m.chunks;
+      } else {
+        pending.delete(m.id);
+        job.settle(m.result);
+        return;
+      }
+      if (job.chunksLeft === 0) {
+        pending.delete(m.id);
+        job.settle(job.result);
+      } else {
+        // Pull the next slice only after the loop had a turn: one slice per task, never the whole report.
+        setImmediate(() => w.postMessage({ id: m.id, next: true }));
+      }
+    });
+    const fail = (): void => {
+      // Whatever was in flight is decoded inline by its caller; the next large report starts a new worker.
+      worker = undefined;
+      for (const job of pending.values()) job.settle(undefined);
+      pending.clear();
+    };
+    w.on('error', fail);
+    w.on('exit', fail);
+    worker = w;
+  } catch {
+    workerBroken = true;
+  }
+  return worker;
+}
+
+/** Decodes in the worker; undefined when the worker is unavailable (the caller decodes inline, nothing is lost). */
+function decodeInWorker(
+  payload: Buffer,
+  topicAgentId: string,
+  limits: DecodeLimits,
+  receivedAt: Date,
+): Promise<DecodedReport | undefined> {
+  const w = decodeWorker();
+  if (!w) return Promise.resolve(undefined);
+  const id = nextJob++;
+  return new Promise((resolve) => {
+    // A job keeps the worker alive (ref) until its answer; an idle worker never holds the process open.
+    w.ref();
+    const settle = (r: DecodedReport | undefined): void => {
+      if (pending.size === 0) w.unref();
+      resolve(r);
+    };
+    pending.set(id, { settle, chunksLeft: 0 });
+    // A copy of exactly the payload's bytes, moved (not cloned again) to the worker.
+    const bytes = new Uint8Array(payload);
+    w.postMessage(
+      {
+        id,
+        payload: bytes,
+        topicAgentId,
+        limits: { maxReportBytes: limits.maxReportBytes, maxDecompressedBytes: limits.maxDecompressedBytes },
+        receivedAt: receivedAt.getTime(),
+      },
+      [bytes.buffer],
+    );
+  });
+}
+
+/** Stops the decode worker (tests, shutdown); a later large report starts a new one. */
+export async function stopDecodeWorker(): Promise<void> {
+  const w = worker;
+  worker = undefined;
+  if (w) await w.terminate();
 }
