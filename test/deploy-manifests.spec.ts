@@ -146,6 +146,11 @@ describe('deploy/ manifests, rendered with kubectl kustomize', () => {
     expect(pod.volumes.find((v: { name: string }) => v.name === 'store').hostPath.path).toBe(
       '/var/lib/watchpost',
     );
+    // Agents have no HTTP port: liveness asks `status`, which answers from the store, and restarts only a stale daemon.
+    for (const objs of [rendered.agentHci, rendered.agentAks]) {
+      const probe = workloads(objs)[0].spec.template.spec.containers[0].livenessProbe;
+      expect(probe.exec.command.join(' ')).toMatch(/watchpost-agent status .*test \$\? -ne 4/);
+    }
   });
 
   it('run the AKS agent with API-only collectors and a single replica', () => {
@@ -156,6 +161,14 @@ describe('deploy/ manifests, rendered with kubectl kustomize', () => {
       value: 'true',
     });
     expect(JSON.stringify(dep.spec.template.spec.volumes)).not.toContain('hostPath');
+    expect(dep.spec.template.metadata.labels['azure.workload.identity/use']).toBe('true');
+    const config = one(rendered.agentAks, 'ConfigMap', 'watchpost-agent').data as Record<string, string>;
+    expect(config.WATCHPOST_AZURE_RESOURCE_ID).toMatch(
+      /\/providers\/Microsoft\.ContainerService\/managedClusters\//,
+    );
+    expect(one(rendered.agentAks, 'Namespace').metadata.labels?.['pod-security.kubernetes.io/enforce']).toBe(
+      'restricted',
+    );
   });
 
   it('run one SQLite hub with its embedded broker, or several PostgreSQL hubs sharing reports through Mosquitto', () => {
