@@ -16,3 +16,4 @@ export * from './wire/envelope.js';
 export * from './wire/acl.js';
 export * from './pki/index.js';
 export * from './wire/limits.js';
+export * from './support-data/kubernetes-support.js';

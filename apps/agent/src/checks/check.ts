@@ -1,4 +1,5 @@
 import type {
+  KubernetesSupportDocument,
   CheckDefinition,
   CheckResult,
   Evidence,
@@ -50,6 +51,8 @@ export interface CheckContext {
   evidence: Evidence;
   now: Date;
   options: CheckOptions;
+  /** Kubernetes support data for the platform checks; the build's shipped document when absent. */
+  supportData?: KubernetesSupportDocument;
 }
 
 /** A result as a check writes it; the runner fills in area and default severity from the catalogue. */

@@ -41,8 +41,11 @@ describe('watchpost-agent scan', () => {
       'scannedAt',
       'schemaVersion',
       'summary',
+      'supportDataVersion',
     ]);
     expect(report.schemaVersion).toBe(1);
+    // The Kubernetes support data the platform checks judged with (the shipped document here).
+    expect(report.supportDataVersion).toMatch(/^\d{4}\.\d{1,2}\.\d+$/);
     const ids = new Set(report.results.map((x) => x.checkId));
     for (const c of CATALOGUE) expect([c.id, ids.has(c.id)]).toEqual([c.id, true]);
     const total =

@@ -1,4 +1,11 @@
-import { summarise, type CheckResult, type Evidence, type Report } from '@watchpost/shared';
+import {
+  builtInSupportDocument,
+  summarise,
+  type CheckResult,
+  type Evidence,
+  type KubernetesSupportDocument,
+  type Report,
+} from '@watchpost/shared';
 import {
   DEFAULT_CHECK_OPTIONS,
   type CheckFinding,
@@ -20,6 +27,8 @@ export interface RunOptions {
    * kept one per resource. Keeps reports of 10,000-pod clusters small enough to store, send and ingest.
    */
   passSummaryThreshold?: number;
+  /** Kubernetes support data (the newest the agent holds); default: the document shipped with the build. */
+  supportData?: KubernetesSupportDocument;
 }
 
 /** Default for `RunOptions.passSummaryThreshold`. */
@@ -90,6 +99,7 @@ function toResult(f: CheckFinding, base: ResultBase): CheckResult {
 export function runChecks(evidence: Evidence, run: RunOptions): Report {
   const options = { ...DEFAULT_CHECK_OPTIONS, ...run.options };
   const checks = run.checks ?? registeredChecks();
+  const supportData = run.supportData ?? builtInSupportDocument();
   const results: CheckResult[] = [];
   for (const { definition, check } of checks) {
     if (run.only && !run.only.includes(definition.id)) continue;
@@ -107,7 +117,7 @@ export function runChecks(evidence: Evidence, run: RunOptions): Report {
       continue;
     }
     try {
-      const findings = check.run({ evidence, now: run.now, options });
+      const findings = check.run({ evidence, now: run.now, options, supportData });
       // Passes that carry typed facts are the hub's data (expiry lists, metrics): never summarised away.
       let passes = 0;
       for (const f of findings) if (f.outcome === 'pass' && !f.facts) passes++;
@@ -133,5 +143,6 @@ export function runChecks(evidence: Evidence, run: RunOptions): Report {
     summary: summarise(results),
     results,
     collectorErrors: evidence.collectorErrors,
+    supportDataVersion: supportData.dataVersion,
   };
 }

@@ -274,6 +274,7 @@ export class AgentStore {
               },
             }
           : {}),
+        ...(report.supportDataVersion ? { supportDataVersion: report.supportDataVersion } : {}),
       });
       let report = opts.report;
       let envelope = build(report);

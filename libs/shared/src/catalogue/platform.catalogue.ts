@@ -13,7 +13,7 @@ export const PLATFORM_CHECKS: CheckDefinition[] = [
     area: 'platform',
     defaultSeverity: 'high',
     description:
-      'An unsupported minor gets no security patches and no platform support. The window depends on the platform: AKS Arc supports the three minors of its newest release (N-2, e.g. release 2510 ships 1.32, 1.31 and 1.30), AKS in Azure supports each minor for about a year after GA, upstream Kubernetes patches a minor for about 14 months. The agent judges offline from a versioned data file it ships with; warns 60 days before the end.',
+      'An unsupported minor gets no security patches and no platform support. The window depends on the platform: AKS Arc supports the three minors of its newest release (N-2, e.g. release 2510 ships 1.32, 1.31 and 1.30), AKS in Azure supports each minor for about a year after GA, upstream Kubernetes patches a minor for about 14 months. The agent judges offline from a versioned support data document (it ships one; the hub imports newer ones and hands them to agents with their acks); every message names the data version and its age, data older than its documented limit (120 days) is a warning of its own, and so is AKS Arc release data older than 180 days; warns 60 days before the end.',
     remediation:
       'Upgrade to a supported minor, one minor at a time:\n- AKS Arc: `az aksarc get-versions --custom-location <cl>` then `az aksarc upgrade -g <rg> -n <cluster> --kubernetes-version <v>` (AKS on Azure Stack HCI 22H2/Windows Server: `Update-AksHciCluster -name <cluster> -kubernetesVersion <v>`)\n- AKS: `az aks get-upgrades -g <rg> -n <cluster>` then `az aks upgrade -g <rg> -n <cluster> --kubernetes-version <v>`\n- kubeadm: `kubeadm upgrade plan` then `kubeadm upgrade apply v<x.y.z>` on the first control-plane node.',
     references: [
@@ -26,6 +26,27 @@ export const PLATFORM_CHECKS: CheckDefinition[] = [
         url: 'https://learn.microsoft.com/azure/aks/supported-kubernetes-versions',
       },
       { title: 'Kubernetes releases and end-of-life dates', url: 'https://kubernetes.io/releases/' },
+    ],
+  },
+  {
+    id: 'k8s-patch-level',
+    title: 'Kubernetes patch level of the control plane and node pools',
+    area: 'platform',
+    defaultSeverity: 'medium',
+    description:
+      "Patch releases are how a minor gets its CVE fixes: AKS publishes new patches for security fixes, and AKS Arc supports only the two newest patches of each minor it ships. A control plane or node pool behind the newest patch of its minor in the support data warns (higher when it is outside AKS Arc's two supported patches), with the upgrade command for its platform. The patch lists come from the versioned support data the agent holds (AKS: imported from `az aks get-versions`; AKS Arc: the patch versions of each release; upstream: the newest patch known); a minor with no patch list is an error naming the data to import.",
+    remediation:
+      'Upgrade to the newest patch of the same minor:\n- AKS: `az aks upgrade -g <rg> -n <cluster> --kubernetes-version <x.y.z> --control-plane-only`, then `az aks nodepool upgrade -g <rg> --cluster-name <cluster> -n <pool> --kubernetes-version <x.y.z>` (or let the `patch` auto-upgrade channel do it)\n- AKS Arc: `az aksarc get-versions --custom-location <cl>` then `az aksarc upgrade -g <rg> -n <cluster> --kubernetes-version <x.y.z>`\n- kubeadm: `kubeadm upgrade apply v<x.y.z>` on the first control-plane node, `kubeadm upgrade node` and the kubelet package on the others.\nRefresh the patch lists on the hub: `az aks get-versions --location <region> -o json > versions.json && watchpost-hub data import versions.json`.',
+    references: [
+      {
+        title: 'AKS: supported Kubernetes versions (patch versions)',
+        url: 'https://learn.microsoft.com/azure/aks/supported-kubernetes-versions',
+      },
+      {
+        title: 'AKS Arc: supported Kubernetes versions (two patches per minor)',
+        url: 'https://learn.microsoft.com/azure/aks/aksarc/supported-kubernetes-versions',
+      },
+      { title: 'Kubernetes: patch releases', url: 'https://kubernetes.io/releases/patch-releases/' },
     ],
   },
   {

@@ -46,6 +46,8 @@ export interface Report {
   summary: ReportSummary;
   results: CheckResult[];
   collectorErrors: CollectorError[];
+  /** `dataVersion` of the Kubernetes support data the checks used (tells the hub whether to send newer data). */
+  supportDataVersion?: string;
 }
 
 /** Zero counts, a fresh object each call. */

@@ -111,6 +111,11 @@ export const reportEnvelopeV1Schema = z.strictObject({
       lastError: z.string().max(1024),
     })
     .optional(),
+  /**
+   * `dataVersion` of the Kubernetes support data the agent judged with (optional, added 2026-12): the hub
+   * answers with a newer document in the ack when it has one.
+   */
+  supportDataVersion: z.string().max(32).optional(),
 });
 
 /** One report on the wire: the JSON report plus who sent it and its place in the agent's sequence. */
@@ -128,6 +133,12 @@ export const ackSchema = z.strictObject({
   reason: z.string().max(1024).optional(),
   /** With `resync`: the highest seq the hub holds from this agent. */
   hubSeq: z.number().int().positive().optional(),
+  /**
+   * A Kubernetes support data document newer than the report's `supportDataVersion` (optional, added
+   * 2026-12). Kept loose here so that a document the agent cannot use never makes the ack itself invalid:
+   * the agent validates it with `parseSupportDocument` and keeps it only when valid and newer.
+   */
+  supportData: z.record(z.string(), z.unknown()).optional(),
 });
 /** The ack message. */
 export type AckMessage = z.infer<typeof ackSchema>;

@@ -1,5 +1,6 @@
 import type { Check } from '../check.js';
 import { fleetHubNoWorkloads } from './fleet-hub-no-workloads.check.js';
+import { k8sPatchLevel } from './k8s-patch-level.check.js';
 import { k8sVersionSupported } from './k8s-version-supported.check.js';
 import { kubeletVersionSkew } from './kubelet-version-skew.check.js';
 import { nodeImageAge } from './node-image-age.check.js';
@@ -13,6 +14,7 @@ import { fleetHubLocalAccountsDisabled } from './fleet-hub-local-accounts-disabl
 /** Implementations of the `platform` area, in catalogue order. */
 export const PLATFORM_IMPLEMENTATIONS: Check[] = [
   k8sVersionSupported,
+  k8sPatchLevel,
   kubeletVersionSkew,
   nodeRebootRequired,
   nodeImageAge,

@@ -1,7 +1,15 @@
-import type { Platform } from '@watchpost/shared';
+import type { KubernetesSupportDocument, Platform } from '@watchpost/shared';
 import type { Check, CheckContext, CheckFinding } from '../check.js';
-import { KUBERNETES_SUPPORT, type KubernetesSupportData } from './data/kubernetes-support.js';
+import {
+  SUPPORT_DATA_REFRESH,
+  describeSupportData,
+  staleSupportData,
+  supportDataEvidence,
+  supportDataOf,
+} from './support-data.js';
 import { compareMinor, controlPlaneVersion, minorOf } from './version.js';
+
+type KubernetesSupportData = KubernetesSupportDocument;
 
 const DAY = 86_400_000;
 
@@ -51,7 +59,7 @@ function byEndDate(
 function newerThanData(minor: string, data: KubernetesSupportData, what: string): Verdict {
   return {
     outcome: 'warn',
-    message: `Kubernetes ${minor} is newer than every ${what} in the support data (version ${data.dataVersion}, compiled ${data.compiledAt}); update the agent to judge it`,
+    message: `Kubernetes ${minor} is newer than every ${what} in the support data (version ${data.dataVersion}, compiled ${data.compiledAt}), so its window is not known; ${SUPPORT_DATA_REFRESH}`,
   };
 }
 
@@ -82,7 +90,10 @@ function upstream(minor: string, now: Date, data: KubernetesSupportData, note = 
 function aks(minor: string, now: Date, data: KubernetesSupportData): Verdict {
   const entry = data.aks.find((e) => e.minor === minor);
   const known = data.aks.map((e) => e.minor).sort(compareMinor);
-  const lts = ' (standard tier; Premium-tier long-term support extends it, which the agent cannot see)';
+  const ltsEnd = entry?.ltsEndOfLifeMonth;
+  const lts = ltsEnd
+    ? ` (standard tier; Premium-tier long-term support runs through ${ltsEnd}, which the agent cannot see)`
+    : ' (standard tier; no long-term support for this minor)';
   if (!entry) {
     if (compareMinor(minor, known[known.length - 1]) > 0) return newerThanData(minor, data, 'AKS minor');
     return {
@@ -95,8 +106,12 @@ function aks(minor: string, now: Date, data: KubernetesSupportData): Verdict {
       outcome: 'warn',
       message: `Kubernetes ${minor} is in preview on AKS until ${entry.gaMonth}${entry.projected ? ' (projected)' : ''}: previews are not supported for production`,
     };
-  const end = monthEnd(entry.endOfLifeMonth);
-  const text = `in ${entry.endOfLifeMonth} (support through ${day(new Date(end.getTime() - 1))})`;
+  const end = entry.endOfLifeDay
+    ? new Date(`${entry.endOfLifeDay}T00:00:00Z`)
+    : monthEnd(entry.endOfLifeMonth);
+  const text = entry.endOfLifeDay
+    ? `on ${entry.endOfLifeDay} (support through ${day(new Date(end.getTime() - 1))})`
+    : `in ${entry.endOfLifeMonth} (support through ${day(new Date(end.getTime() - 1))})`;
   return byEndDate(minor, end, text, now, data, 'AKS end of life', lts, !!entry.projected);
 }
 
@@ -119,23 +134,26 @@ function aksArc(minor: string, now: Date, data: KubernetesSupportData): Verdict 
   if (compareMinor(minor, oldest) < 0)
     return {
       outcome: 'fail',
-      message: `Kubernetes ${minor} is outside the AKS Arc support window: release ${current.release} supports ${list} (N-2)`,
+      message: `Kubernetes ${minor} is outside the AKS Arc support window: release ${current.release}${current.projected ? ' (projected)' : ''} supports ${list} (N-2)`,
       evidence: { release: current.release, supported: current.minors },
     };
   if (compareMinor(minor, newest) > 0)
     return newerThanData(minor, data, `AKS Arc release (newest known: ${current.release} with ${list})`);
   const age = Math.floor((now.getTime() - monthStart(current.month).getTime()) / DAY);
+  const projected = current.projected
+    ? ' (a projected release: announced, not confirmed in the sources)'
+    : '';
   if (age > data.aksArcStaleAfterDays)
     return {
       outcome: 'warn',
-      message: `Kubernetes ${minor} was supported in AKS Arc release ${current.release} (${list}), but that release is ${age} days old and newer releases have likely dropped ${oldest}; refresh the support data (version ${data.dataVersion}) to be sure`,
-      evidence: { release: current.release, supported: current.minors },
+      message: `Kubernetes ${minor} is in the window of AKS Arc release ${current.release}${projected} (${list}), the newest release in the support data; that release is ${age} days old, past the ${data.aksArcStaleAfterDays}-day limit for AKS Arc release data (AKS Arc ships a release every one to three months), so the current window is not known; ${SUPPORT_DATA_REFRESH}`,
+      evidence: { release: current.release, supported: current.minors, releaseAgeDays: age },
     };
   const edge =
     minor === oldest ? `; ${minor} is the oldest of the three and leaves with the next new minor` : '';
   return {
     outcome: 'pass',
-    message: `Kubernetes ${minor} is supported by AKS Arc release ${current.release} (${list})${edge}`,
+    message: `Kubernetes ${minor} is supported by AKS Arc release ${current.release}${projected} (${list})${edge}`,
     evidence: { release: current.release, supported: current.minors },
   };
 }
@@ -145,7 +163,7 @@ export function supportVerdict(
   platform: Platform,
   minor: string,
   now: Date,
-  data = KUBERNETES_SUPPORT,
+  data: KubernetesSupportData,
 ): Verdict {
   switch (platform) {
     case 'aks-hci':
@@ -158,28 +176,35 @@ export function supportVerdict(
   }
 }
 
-/** The cluster's Kubernetes minor must be inside the supported window of its own platform. */
+/**
+ * The cluster's Kubernetes minor must be inside the supported window of its own platform, judged with the
+ * newest support data the agent holds (its message names the data and its age); data past its `maxAgeDays`
+ * is a warning of its own.
+ */
 export const k8sVersionSupported: Check = {
   id: 'k8s-version-supported',
   run: (ctx: CheckContext) => {
+    const data = supportDataOf(ctx);
     const resource = { kind: 'Cluster', name: ctx.evidence.cluster.name };
     const cp = controlPlaneVersion(ctx.evidence);
-    if (!cp.ok) return [{ outcome: 'error', resource, message: cp.error }];
+    if (!cp.ok)
+      return [{ outcome: 'error', resource, message: cp.error }, ...staleSupportData(data, ctx.now)];
     const minor = minorOf(cp.version);
-    const v = supportVerdict(ctx.evidence.cluster.platform, minor, ctx.now);
+    const v = supportVerdict(ctx.evidence.cluster.platform, minor, ctx.now, data);
     return [
       {
         ...v,
         resource,
-        message: `${cp.version.raw} (${ctx.evidence.cluster.platform}): ${v.message}`,
+        message: `${cp.version.raw} (${ctx.evidence.cluster.platform}): ${v.message}; judged with ${describeSupportData(data, ctx.now)}`,
         evidence: {
           ...v.evidence,
           version: cp.version.raw,
           versionSource: cp.source,
           platform: ctx.evidence.cluster.platform,
-          supportDataVersion: KUBERNETES_SUPPORT.dataVersion,
+          ...supportDataEvidence(data, ctx.now),
         },
       },
+      ...staleSupportData(data, ctx.now),
     ];
   },
 };
