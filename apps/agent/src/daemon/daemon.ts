@@ -7,6 +7,11 @@ import { Publisher, type PublisherEvent } from '../publisher/publisher.js';
 import { AgentStore, type StoreFailureCounters } from '../store/agent-store.js';
 import { readDaemonHealth, writeDaemonHealth, type DaemonHealth } from '../store/daemon-health.js';
 import type { Report } from '@watchpost/shared';
+import {
+  adoptSupportData,
+  heldSupportDataPath,
+  newestHeldSupportData,
+} from '../support-data/held-support-data.js';
 import { renewalDue, renewCertificate } from './renewal.js';
 import { installRenewedCertificate, readTlsFiles, TlsFilesError, type AgentTlsFiles } from './tls-files.js';
 
@@ -56,6 +61,7 @@ export async function runDaemon(opts: DaemonOptions): Promise<void> {
     retention: config.retention,
     ...(opts.storePragmas ? { pragmas: opts.storePragmas } : {}),
   });
+  const supportDataPath = heldSupportDataPath(config.storePath);
   const cluster = definedOnly(config.cluster);
   // Failures a previous run could not announce (it stopped while the store was failing) carry over.
   const previous = readDaemonHealth(config.storePath);
@@ -96,7 +102,7 @@ export async function runDaemon(opts: DaemonOptions): Promise<void> {
     inFlightWindow: config.inFlightWindow,
     ackTimeoutMs: config.ackTimeoutSeconds * 1000,
     ...(opts.backoff ? { backoff: opts.backoff } : {}),
-    onEvent: (e) => logEvent(log, e),
+    onEvent: (e) => (e.type === 'support-data' ? keepSupportData(e.document) : logEvent(log, e)),
   });
   publisher.start();
 
@@ -187,8 +193,11 @@ export async function runDaemon(opts: DaemonOptions): Promise<void> {
       ...(config.azure ? { azure: config.azure } : {}),
     });
     evidence.history = await store.history();
+    const held = newestHeldSupportData(supportDataPath);
+    if (held.problem) log(held.problem);
     const report = runChecks(evidence, {
       now: new Date(),
+      supportData: held.doc,
       options: {
         ...config.checks,
         ...(config.imageProvenance?.allowedRegistries
@@ -245,6 +254,20 @@ export async function runDaemon(opts: DaemonOptions): Promise<void> {
       );
       saveHealth();
       return false;
+    }
+  }
+
+  /** Support data from the hub: kept when valid and newer, used from the next scan on. */
+  function keepSupportData(document: Record<string, unknown>): void {
+    try {
+      const r = adoptSupportData(supportDataPath, document);
+      if (r.adopted)
+        log(
+          `support data ${r.doc.dataVersion} (compiled ${r.doc.compiledAt}) received from the hub, replaces ${r.previous}`,
+        );
+      else if (!r.reason.includes('is not newer')) log(r.reason);
+    } catch (err) {
+      log(`support data from the hub not kept: ${err instanceof Error ? err.message : String(err)}`);
     }
   }
 

@@ -39,7 +39,9 @@ export type PublisherEvent =
   | { type: 'acked'; seq: number; status: AckMessage['status'] }
   | { type: 'rejected'; seq: number; reason: string }
   | { type: 'resync'; seq: number; hubSeq: number; renumbered: number; lastSeq: number }
-  | { type: 'problem'; message: string };
+  | { type: 'problem'; message: string }
+  /** The hub sent Kubernetes support data with an ack (not yet validated: the daemon decides). */
+  | { type: 'support-data'; document: Record<string, unknown> };
 
 /** Publisher settings. */
 export interface PublisherOptions {
@@ -343,6 +345,7 @@ export class Publisher {
     }
     this.pendingAcks.push(ack);
     this.emit({ type: 'acked', seq: ack.seq, status: ack.status });
+    if (ack.supportData) this.emit({ type: 'support-data', document: ack.supportData });
     this.scheduleAckFlush();
     this.pump();
   }

@@ -9,6 +9,7 @@ import { QuarantineEntity } from '../persistence/quarantine.entity.js';
 import { ReportEntity } from '../persistence/report.entity.js';
 import { PostureWriter } from '../posture/posture-writer.js';
 import { areaScores, scoreOf } from '../posture/scoring.js';
+import { SupportDataService } from '../support-data/support-data.service.js';
 import { decodeReport, IngestRejection, type DecodedReport } from './report-decoder.js';
 import type { IngestMessage, IngestOutcome, IngestStats } from './ingest.types.js';
 
@@ -52,6 +53,7 @@ export class IngestService {
     @Inject(HUB_CONFIG) private readonly config: HubConfig,
     @Optional() private readonly metrics?: MetricsService,
     @Optional() writer?: PostureWriter,
+    @Optional() private readonly supportData?: SupportDataService,
   ) {
     this.posture = writer ?? new PostureWriter();
   }
@@ -73,6 +75,7 @@ export class IngestService {
       for (const item of items) outcomes.push(await this.ingestAlone(item));
     }
     this.count(outcomes);
+    if (this.supportData) await this.attachSupportData(items, outcomes, this.supportData);
     const done = Date.now();
     outcomes.forEach((o, i) => {
       if (o.status === 'stored' || o.status === 'duplicate' || o.status === 'rejected') {
@@ -85,6 +88,20 @@ export class IngestService {
     });
     this.stats.lastBatchMs = performance.now() - started;
     return outcomes;
+  }
+
+  /** Acks to agents judging with older Kubernetes support data carry the newest document (after the commit). */
+  private async attachSupportData(
+    items: Item[],
+    outcomes: IngestOutcome[],
+    svc: SupportDataService,
+  ): Promise<void> {
+    for (let i = 0; i < outcomes.length; i++) {
+      const o = outcomes[i];
+      const item = items[i];
+      if (!o?.ack || item?.kind !== 'report' || !item.decoded.ok) continue;
+      o.ack.message = await svc.attach(o.ack.message, item.decoded.envelope.supportDataVersion);
+    }
   }
 
   private async ingestAlone(item: Item): Promise<IngestOutcome> {

@@ -13,8 +13,10 @@ import { CreatedApiTokens1795447201829 } from './migrations/1795447201829-Create
 import { AddedFleetSummaryIndexes1795448581214 } from './migrations/1795448581214-AddedFleetSummaryIndexes.js';
 import { AddedFindingFacts1796542363686 } from './migrations/1796542363686-AddedFindingFacts.js';
 import { AddedEnrollmentCredentialsAndSupersession1796543213387 } from './migrations/1796543213387-AddedEnrollmentCredentialsAndSupersession.js';
+import { CreatedSupportData1796545345219 } from './migrations/1796545345219-CreatedSupportData.js';
 import { QuarantineEntity } from './quarantine.entity.js';
 import { ReportEntity } from './report.entity.js';
+import { SupportDataEntity } from './support-data.entity.js';
 
 /**
  * The one data source of the hub, for the app, the `migrate` command and the TypeORM CLI
@@ -33,6 +35,7 @@ export const HUB_ENTITIES = [
   EnrollmentCredentialEntity,
   IssuedCertificateEntity,
   ApiTokenEntity,
+  SupportDataEntity,
 ];
 
 /** Every migration, oldest first. Add new ones at the end. */
@@ -42,6 +45,7 @@ export const HUB_MIGRATIONS = [
   AddedFleetSummaryIndexes1795448581214,
   AddedFindingFacts1796542363686,
   AddedEnrollmentCredentialsAndSupersession1796543213387,
+  CreatedSupportData1796545345219,
 ];
 
 /** Where the hub keeps its data: PostgreSQL when `url` is set, else the SQLite file at `path`. */

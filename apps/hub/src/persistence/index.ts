@@ -6,4 +6,5 @@ export { FindingEntity } from './finding.entity.js';
 export { IssuedCertificateEntity } from './issued-certificate.entity.js';
 export { QuarantineEntity } from './quarantine.entity.js';
 export { ReportEntity } from './report.entity.js';
+export { SupportDataEntity } from './support-data.entity.js';
 export * from './data-source.js';
