@@ -27,10 +27,15 @@ export class SupportDataService {
     return doc;
   }
 
-  /** The document to send to an agent whose report says it judges with `agentDataVersion`, if newer. */
+  /**
+   * The document to send to an agent whose report says it judges with `agentDataVersion`, if newer. A report
+   * without the field comes from an agent that predates support data delivery (and may refuse an ack with
+   * fields it does not know), so it is sent nothing.
+   */
   async newerThan(agentDataVersion: string | undefined): Promise<KubernetesSupportDocument | undefined> {
+    if (!agentDataVersion) return undefined;
     const doc = await this.current();
-    return !agentDataVersion || compareDataVersion(doc.dataVersion, agentDataVersion) > 0 ? doc : undefined;
+    return compareDataVersion(doc.dataVersion, agentDataVersion) > 0 ? doc : undefined;
   }
 
   /**
