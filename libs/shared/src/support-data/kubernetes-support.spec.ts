@@ -27,7 +27,7 @@ describe('the shipped document', () => {
   test('AKS Arc releases ship three consecutive minors, two patches each when listed', () => {
     for (const r of doc.aksArc) {
       const ns = r.minors.map((m) => Number(m.split('.')[1])).sort((a, b) => a - b);
-      expect(ns).toEqual([ns[0], ns[0]! + 1, ns[0]! + 2]);
+      expect(ns).toEqual([ns[0], ns[0] + 1, ns[0] + 2]);
       if (r.versions)
         for (const m of r.minors) expect(r.versions.filter((v) => v.startsWith(`${m}.`))).toHaveLength(2);
     }

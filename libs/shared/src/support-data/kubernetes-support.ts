@@ -332,7 +332,7 @@ export function mergeAzAksGetVersions(
     const set = byMinor.get(entry.minor);
     if (!set) return entry;
     const patches = [...set].sort(comparePatch).reverse();
-    summary.updated.push({ minor: entry.minor, newest: patches[0]!, patches: patches.length });
+    summary.updated.push({ minor: entry.minor, newest: patches[0], patches: patches.length });
     return { ...entry, patches };
   });
   summary.unknownMinors = [...byMinor.keys()].filter((m) => !base.aks.some((e) => e.minor === m)).sort();

@@ -109,7 +109,7 @@ export const k8sPatchLevel: Check = {
       versions: KubeVersion[],
       pool?: string,
     ): CheckFinding => {
-      const oldest = [...versions].sort((a, b) => comparePatch(at(a), at(b)))[0]!;
+      const oldest = [...versions].sort((a, b) => comparePatch(at(a), at(b)))[0];
       const minor = `${oldest.major}.${oldest.minor}`;
       if (oldest.patch === undefined)
         return {
@@ -125,7 +125,7 @@ export const k8sPatchLevel: Check = {
           message: `${what} runs ${oldest.raw}, but the support data lists no ${platform === 'aks' ? 'AKS' : platform === 'aks-hci' ? 'AKS Arc' : 'upstream'} patch versions for ${minor} to compare with (${dataNote}); ${SUPPORT_DATA_REFRESH}`,
           evidence: dataEvidence,
         };
-      const newest = facts.patches[0]!;
+      const newest = facts.patches[0];
       const current = at(oldest);
       const distinct = [...new Set(versions.map((v) => v.raw))];
       const mixed = distinct.length > 1 ? ` (oldest of ${distinct.join(', ')})` : '';
