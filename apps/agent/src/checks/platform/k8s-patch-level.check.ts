@@ -118,11 +118,13 @@ export const k8sPatchLevel: Check = {
           message: `${what} version ${oldest.raw} has no patch number to compare`,
         };
       const facts = patchFacts(platform, minor, ctx.now, data);
+      // No patch list is a gap in the data, not in the evidence: a call to import it, like stale data.
       if (!facts)
         return {
-          outcome: 'error',
+          outcome: 'warn',
+          severity: 'low',
           resource,
-          message: `${what} runs ${oldest.raw}, but the support data lists no ${platform === 'aks' ? 'AKS' : platform === 'aks-hci' ? 'AKS Arc' : 'upstream'} patch versions for ${minor} to compare with (${dataNote}); ${SUPPORT_DATA_REFRESH}`,
+          message: `${what} runs ${oldest.raw}, but the support data lists no ${platform === 'aks' ? 'AKS' : platform === 'aks-hci' ? 'AKS Arc' : 'upstream'} patch versions for ${minor} to compare with, so its patch level is not judged (${dataNote}); ${SUPPORT_DATA_REFRESH}`,
           evidence: dataEvidence,
         };
       const newest = facts.patches[0];
