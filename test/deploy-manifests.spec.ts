@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseAllDocuments } from 'yaml';
-import { RESOURCES } from '../apps/agent/src/collectors/resources.js';
+import { CONSTRAINTS_GROUP, RESOURCES } from '../apps/agent/src/collectors/resources.js';
 import { readBundle } from '../apps/agent/src/collectors/bundle.reader.js';
 import { runChecks } from '../apps/agent/src/scan/runner.js';
 import { registeredChecks } from '../apps/agent/src/checks/registry.js';
@@ -61,7 +61,7 @@ describe('deploy/ manifests, rendered with kubectl kustomize', () => {
           (r.resources ?? []).flatMap((res) => (r.apiGroups ?? []).map((g) => `${g}/${res}`)),
         ),
       );
-      const needed = RESOURCES.map((r) => `${r.group}/${r.plural}`);
+      const needed = [...RESOURCES.map((r) => `${r.group}/${r.plural}`), `${CONSTRAINTS_GROUP.group}/*`];
       expect(needed.filter((n) => !granted.has(n))).toEqual([]);
       expect([...granted].filter((g) => !needed.includes(g))).toEqual([]);
       const binding = one(objs, 'ClusterRoleBinding');

@@ -107,3 +107,54 @@ describe('kube collector against the fixture API server', () => {
     expect(progress.length).toBe(RESOURCES.length);
   });
 });
+
+describe('Gatekeeper constraints (one resource per ConstraintTemplate)', () => {
+  test('collectKube lists the constraint kinds the collected templates define', async () => {
+    const fixtures = mkdtempSync(join(tmpdir(), 'wp-gk-'));
+    const list = (items: unknown[]) => JSON.stringify({ apiVersion: 'v1', kind: 'List', items });
+    const template = (kind: string) => ({
+      apiVersion: 'templates.gatekeeper.sh/v1',
+      kind: 'ConstraintTemplate',
+      metadata: { name: kind.toLowerCase() },
+      spec: {
+        crd: { spec: { names: { kind } } },
+        targets: [{ target: 'admission.k8s.gatekeeper.sh', rego: 'package x' }],
+      },
+      status: { created: true },
+    });
+    const { mkdirSync } = await import('node:fs');
+    mkdirSync(join(fixtures, 'kube'));
+    writeFileSync(
+      join(fixtures, 'kube/constrainttemplates.templates.gatekeeper.sh.json'),
+      list([template('K8sAzureV2NoPrivilege'), template('RatifyVerification')]),
+    );
+    writeFileSync(
+      join(fixtures, 'kube/k8sazurev2noprivilege.constraints.gatekeeper.sh.json'),
+      list([
+        {
+          apiVersion: 'constraints.gatekeeper.sh/v1beta1',
+          kind: 'K8sAzureV2NoPrivilege',
+          metadata: { name: 'azurepolicy-k8sazurev2noprivilege-4c1d' },
+          spec: { enforcementAction: 'deny' },
+          status: { totalViolations: 3 },
+        },
+      ]),
+    );
+    const gk = await startKubeApiServer({ fixtures });
+    try {
+      const { kube } = await collectKube({ kubeconfig: gk.writeKubeconfig(fixtures) });
+      expect(kube['k8sazurev2noprivilege.constraints.gatekeeper.sh']).toMatchObject({
+        status: 'ok',
+        items: [{ status: { totalViolations: 3 } }],
+      });
+      // A template whose constraint CRD is not served yet is "not installed", not an error.
+      expect(kube['ratifyverification.constraints.gatekeeper.sh']).toEqual({ status: 'not-installed' });
+      expect(
+        gk.requests.some((r) => r.includes('/apis/constraints.gatekeeper.sh/v1beta1/k8sazurev2noprivilege')),
+      ).toBe(true);
+    } finally {
+      await gk.close();
+      rmSync(fixtures, { recursive: true, force: true });
+    }
+  });
+});

@@ -1,7 +1,7 @@
 import { request, type RequestOptions } from 'node:https';
 import { KubeConfig } from '@kubernetes/client-node';
 import type { CollectorError, KubeObject, KubeResource } from '@watchpost/shared';
-import { listPath, RESOURCES, type ResourceSpec } from './resources.js';
+import { constraintResources, listPath, RESOURCES, type ResourceSpec } from './resources.js';
 import { sanitiseObject } from './sanitise.js';
 
 /** Options of the Kubernetes API collector. */
@@ -199,6 +199,15 @@ export async function collectKube(opts: KubeCollectorOptions = {}): Promise<{
     }
   };
   await Promise.all(Array.from({ length: Math.min(opts.concurrency ?? 4, specs.length) }, worker));
+  // Gatekeeper constraints: one resource per collected ConstraintTemplate (only known after listing them).
+  const templates = kube['constrainttemplates.templates.gatekeeper.sh'];
+  if (!opts.resources && templates?.status === 'ok') {
+    for (const spec of constraintResources(templates.items)) {
+      const res = await listResource(kc, spec, opts.pageSize, opts.timeoutMs);
+      kube[spec.resource] = res;
+      if (res.status === 'forbidden' || res.status === 'error') errors.push(res.error);
+    }
+  }
   const version = await serverVersion(kc, opts.timeoutMs);
   const result: {
     kube: Record<string, KubeResource>;

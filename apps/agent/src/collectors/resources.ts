@@ -58,7 +58,32 @@ export const RESOURCES: ResourceSpec[] = [
   r('projectcalico.org', 'v3', 'networksets', true, true),
   r('projectcalico.org', 'v3', 'globalnetworksets', false, true),
   r('projectcalico.org', 'v3', 'tiers', false, true),
+  // Admission policy and image signature verifiers (azure-policy-addon, image-signature-verification).
+  r('templates.gatekeeper.sh', 'v1', 'constrainttemplates', false, true),
+  r('kyverno.io', 'v1', 'clusterpolicies', false, true),
+  r('kyverno.io', 'v1', 'policies', true, true),
+  r('policy.sigstore.dev', 'v1beta1', 'clusterimagepolicies', false, true),
 ];
+
+/**
+ * Gatekeeper serves one constraint resource per ConstraintTemplate (`<lower-case kind>.constraints.gatekeeper.sh`),
+ * so they cannot be listed up front: `constraintResources` derives them from the collected templates, and the
+ * ClusterRole grants the whole group (`constraints.gatekeeper.sh/*`).
+ */
+export const CONSTRAINTS_GROUP = { group: 'constraints.gatekeeper.sh', version: 'v1beta1' } as const;
+
+/** The constraint resources the collected ConstraintTemplates define. */
+export function constraintResources(templates: readonly Record<string, unknown>[]): ResourceSpec[] {
+  const kinds = new Set<string>();
+  for (const t of templates) {
+    const kind = (t['spec'] as { crd?: { spec?: { names?: { kind?: unknown } } } } | undefined)?.crd?.spec
+      ?.names?.kind;
+    if (typeof kind === 'string' && /^[A-Za-z0-9]+$/.test(kind)) kinds.add(kind.toLowerCase());
+  }
+  return [...kinds]
+    .sort()
+    .map((plural) => r(CONSTRAINTS_GROUP.group, CONSTRAINTS_GROUP.version, plural, false, true));
+}
 
 /** URL path of a cluster-wide LIST of the resource. */
 export function listPath(spec: ResourceSpec): string {

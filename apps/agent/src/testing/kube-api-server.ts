@@ -86,19 +86,20 @@ export async function startKubeApiServer(opts: KubeApiServerOptions): Promise<Ku
       return;
     }
     if (url.pathname === '/version') {
-      res
-        .writeHead(200)
-        .end(
-          JSON.stringify({
-            major: '1',
-            minor: '31',
-            gitVersion: opts.gitVersion ?? 'v1.31.5',
-            platform: 'linux/amd64',
-          }),
-        );
+      res.writeHead(200).end(
+        JSON.stringify({
+          major: '1',
+          minor: '31',
+          gitVersion: opts.gitVersion ?? 'v1.31.5',
+          platform: 'linux/amd64',
+        }),
+      );
       return;
     }
-    const resource = byPath.get(url.pathname);
+    // Gatekeeper constraint kinds are served under one group, one resource per ConstraintTemplate.
+    const constraint = /^\/apis\/constraints\.gatekeeper\.sh\/v1beta1\/([a-z0-9]+)$/.exec(url.pathname);
+    const resource =
+      byPath.get(url.pathname) ?? (constraint ? `${constraint[1]}.constraints.gatekeeper.sh` : undefined);
     if (!resource) {
       res.writeHead(404).end(status(404, 'NotFound', 'the server could not find the requested resource'));
       return;
@@ -156,16 +157,14 @@ export async function startKubeApiServer(opts: KubeApiServerOptions): Promise<Ku
       metadata['remainingItemCount'] = list.items.length - offset - limit;
     }
     const kind = resource.split('.')[0];
-    res
-      .writeHead(200)
-      .end(
-        JSON.stringify({
-          apiVersion: 'v1',
-          kind: `${kind[0].toUpperCase()}${kind.slice(1)}List`,
-          metadata,
-          items,
-        }),
-      );
+    res.writeHead(200).end(
+      JSON.stringify({
+        apiVersion: 'v1',
+        kind: `${kind[0].toUpperCase()}${kind.slice(1)}List`,
+        metadata,
+        items,
+      }),
+    );
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const port = (server.address() as AddressInfo).port;

@@ -64,7 +64,7 @@ export const defenderForContainers: Check = {
             message: `the Defender extension ${state.ext.name} is in state ${state.ext.provisioningState ?? 'unknown'}, not Succeeded`,
           },
         ];
-      how = `Arc extension ${state.ext.name}${state.ext.version ? ` ${state.ext.version}` : ''}`;
+      how = `installed as Arc extension ${state.ext.name}${state.ext.version ? ` ${state.ext.version}` : ''}`;
     }
     const ds = kubeItems(evidence, 'daemonsets.apps');
     const nodes = kubeItems(evidence, 'nodes');

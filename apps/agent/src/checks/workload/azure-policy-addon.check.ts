@@ -50,7 +50,7 @@ export const azurePolicyAddon: Check = {
             message: `the Azure Policy extension ${state.ext.name} is in state ${state.ext.provisioningState ?? 'unknown'}, not Succeeded`,
           },
         ];
-      how = `Arc extension ${state.ext.name}`;
+      how = `installed as Arc extension ${state.ext.name}`;
     }
     const gk = gatekeeperDeployments(evidence);
     if (!gk.ok)
