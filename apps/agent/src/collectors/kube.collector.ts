@@ -108,7 +108,7 @@ export async function listResource(
         status: 'forbidden',
         error: {
           source,
-          message: `not allowed to ${verb} at cluster scope (${statusMessage(res.body)}); grant it in the agent's read-only ClusterRole (deploy/hci/agent-rbac.yaml)`,
+          message: `not allowed to ${verb} at cluster scope (${statusMessage(res.body)}); grant it in the agent's read-only ClusterRole (deploy/agent/base/rbac.yaml)`,
         },
       };
     }

@@ -21,7 +21,7 @@ function r(
   return { resource: group ? `${plural}.${group}` : plural, group, version, plural, namespaced, optional };
 }
 
-/** Everything the checks read. Keep in step with the areas' needs; read-only RBAC in deploy/hci grants exactly these. */
+/** Everything the checks read. Keep in step with the areas' needs; the read-only ClusterRole in deploy/agent/base/rbac.yaml grants exactly these. */
 export const RESOURCES: ResourceSpec[] = [
   r('', 'v1', 'namespaces', false),
   r('', 'v1', 'nodes', false),
