@@ -5,7 +5,14 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { performance } from 'node:perf_hooks';
 import mqtt, { type MqttClient } from 'mqtt';
-import { agentTopic, createCsr, createKeyPair, HUB_IDENTITY, type CheckResult } from '@watchpost/shared';
+import {
+  agentTopic,
+  CATALOGUE,
+  createCsr,
+  createKeyPair,
+  HUB_IDENTITY,
+  type CheckResult,
+} from '@watchpost/shared';
 import { loadHubConfig } from '../config/hub-config.js';
 import { encodeEnvelope, sampleEnvelope } from '../ingest/sample-envelope.js';
 import { createHubDataSource, openAndMigrate } from '../persistence/data-source.js';
@@ -35,9 +42,12 @@ function noise(agentId: string, i: number): string {
  * ~2 KB compressed: 45 results with per-agent detail, as a mid-sized cluster's report; from one report to the
  * next a few outcomes change, the rest stays (posture is upserted, not appended).
  */
+// Real catalogue ids: the hub takes results of unknown checks out of posture, which would skip the upserts.
+const WORKLOAD_CHECKS = CATALOGUE.filter((c) => c.area === 'workload').map((c) => c.id);
+
 function results(agentId: string, seq: number): CheckResult[] {
   return Array.from({ length: 45 }, (_, i) => ({
-    checkId: `bench-check-${i % 20}`,
+    checkId: WORKLOAD_CHECKS[i % WORKLOAD_CHECKS.length],
     area: 'workload',
     severity: 'medium',
     outcome: i % 10 === seq % 10 ? 'fail' : 'pass',
