@@ -16,6 +16,13 @@ const key = (kind: string, ns: string, name: string): string => `${kind}/${ns}/$
 const srcKey = (s: PodSpecSource): string => key(s.kind, s.namespace, s.name);
 const ref = (s: PodSpecSource): string => `${s.kind}/${s.name}`;
 
+/** `enforces restricted:latest`, or `has no enforce label (admission default privileged:latest)`. */
+function enforceText(policy: NamespacePolicy): string {
+  return policy.enforce.labelled
+    ? `enforces ${describeMode(policy.enforce)}`
+    : `has no enforce label (admission default ${describeMode(policy.enforce)})`;
+}
+
 function describeControls(controls: readonly ControlViolation[]): string {
   return controls.map((c) => `${c.id} (${c.reason}: ${c.detail})`).join('; ');
 }
@@ -124,7 +131,7 @@ function judge(src: PodSpecSource, policy: NamespacePolicy, nsKnown: boolean): J
     controls,
     verdict: {
       outcome: 'pass',
-      message: `${what} (namespace enforces ${describeMode(policy.enforce)})${labelNote}${nsNote}`,
+      message: `${what} (namespace ${enforceText(policy)})${labelNote}${nsNote}`,
       evidence,
     },
   };
@@ -208,7 +215,7 @@ export const podSecurityLevelCheck: Check = {
       out.push({
         outcome: 'pass',
         resource: { kind: 'Namespace', name: ns },
-        message: `${list.length} ${list.length === 1 ? 'pod or template satisfies' : 'pods and templates satisfy'} the namespace's Pod Security policy (enforce ${describeMode(policy.enforce)}): ${list.map((j) => `${ref(j.src)} (${j.level})`).join(', ')}`,
+        message: `${list.length} ${list.length === 1 ? 'pod or template satisfies' : 'pods and templates satisfy'} the namespace's Pod Security policy (${enforceText(policy)}): ${list.map((j) => `${ref(j.src)} (${j.level})`).join(', ')}`,
         evidence: {
           policyVersion: `v1.${LATEST_POLICY_MINOR}`,
           workloads: list.map((j) => ({ kind: j.src.kind, name: j.src.name, level: j.level })),

@@ -386,3 +386,63 @@ describe('namespace labels', () => {
     expect(bad.enforce.invalid).toContain('"strict" is not a level');
   });
 });
+
+describe('upstream detail strings', () => {
+  const detail = (
+    spec: Spec,
+    level: PssLevel,
+    id: string,
+    annotations: Record<string, string> = {},
+  ): string => evaluatePod({ spec, annotations }, level).find((v) => v.id === id)?.detail ?? '';
+
+  test('runAsNonRoot: an explicit false on a container beats a pod-level true', () => {
+    const s = restrictedPod();
+    sc(s)['runAsNonRoot'] = false;
+    expect(detail(s, 'restricted', 'runAsNonRoot')).toBe(
+      'container "container1" must not set securityContext.runAsNonRoot=false',
+    );
+  });
+
+  test('seccomp: pod-level Unconfined is named even when containers set RuntimeDefault', () => {
+    const s = restrictedPod();
+    (s['securityContext'] as Spec)['seccompProfile'] = { type: 'Unconfined' };
+    for (const c of [...(s['containers'] as Spec[]), ...(s['initContainers'] as Spec[])])
+      (c['securityContext'] as Spec)['seccompProfile'] = { type: 'RuntimeDefault' };
+    expect(detail(s, 'restricted', 'seccompProfile_restricted')).toBe(
+      'pod must not set securityContext.seccompProfile.type to "Unconfined"',
+    );
+  });
+
+  test('capabilities: adding ALL is forbidden by baseline; not dropping ALL is named per container', () => {
+    const s = restrictedPod();
+    sc(s)['capabilities'] = { add: ['ALL'] };
+    expect(detail(s, 'baseline', 'capabilities_baseline')).toBe(
+      'container "container1" must not include "ALL" in securityContext.capabilities.add',
+    );
+    expect(detail(s, 'restricted', 'capabilities_restricted')).toBe(
+      'container "container1" must set securityContext.capabilities.drop=["ALL"]; container "container1" must not include "ALL" in securityContext.capabilities.add',
+    );
+  });
+
+  test('hostPorts in an init container and AppArmor annotations for any container name are caught', () => {
+    const s = restrictedPod();
+    (s['initContainers'] as Spec[])[0]['ports'] = [{ containerPort: 53, hostPort: 53, protocol: 'UDP' }];
+    expect(detail(s, 'baseline', 'hostPorts')).toBe('container "initcontainer1" uses hostPort 53');
+    expect(
+      detail(restrictedPod(), 'baseline', 'appArmorProfile', {
+        'container.apparmor.security.beta.kubernetes.io/not-a-container': 'unconfined',
+      }),
+    ).toBe('container.apparmor.security.beta.kubernetes.io/not-a-container="unconfined"');
+  });
+
+  test('restricted volume types name the volume and its type', () => {
+    const s = restrictedPod();
+    s['volumes'] = [
+      { name: 'cfg', configMap: { name: 'x' } },
+      { name: 'legacy', gitRepo: { repository: 'https://example.com/r.git' } },
+    ];
+    expect(detail(s, 'restricted', 'restrictedVolumes')).toBe(
+      'volume "legacy" uses restricted volume type "gitRepo"',
+    );
+  });
+});
