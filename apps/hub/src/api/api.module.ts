@@ -15,13 +15,14 @@ import { OpenApiController, OpenApiDocument } from './openapi.js';
 import { QuarantineController } from './quarantine.controller.js';
 import { QuarantineQueryService } from './quarantine-query.service.js';
 import { PostureModule } from '../posture/posture.module.js';
+import { ExemptionsModule } from '../exemptions/exemptions.module.js';
 
 /**
  * The read side of the hub under /api/v1 plus /healthz and /readyz. Needs a global `DataSource` (persistence)
  * and `MetricsService` (MetricsModule); imports AuthModule, which installs the global bearer guard.
  */
 @Module({
-  imports: [AuthModule, PostureModule, TerminusModule.forRoot({ logger: false })],
+  imports: [AuthModule, PostureModule, ExemptionsModule, TerminusModule.forRoot({ logger: false })],
   controllers: [
     HealthController,
     ClustersController,

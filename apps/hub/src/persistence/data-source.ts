@@ -14,7 +14,10 @@ import { AddedFleetSummaryIndexes1795448581214 } from './migrations/179544858121
 import { AddedFindingFacts1796542363686 } from './migrations/1796542363686-AddedFindingFacts.js';
 import { AddedEnrollmentCredentialsAndSupersession1796543213387 } from './migrations/1796543213387-AddedEnrollmentCredentialsAndSupersession.js';
 import { CreatedSupportData1796545345219 } from './migrations/1796545345219-CreatedSupportData.js';
+import { CreatedExemptions1796546000000 } from './migrations/1796546000000-CreatedExemptions.js';
 import { QuarantineEntity } from './quarantine.entity.js';
+import { ExemptionEntity } from '../exemptions/exemption.entity.js';
+import { ExemptionEventEntity } from '../exemptions/exemption-event.entity.js';
 import { ReportEntity } from './report.entity.js';
 import { SupportDataEntity } from './support-data.entity.js';
 
@@ -36,6 +39,8 @@ export const HUB_ENTITIES = [
   IssuedCertificateEntity,
   ApiTokenEntity,
   SupportDataEntity,
+  ExemptionEntity,
+  ExemptionEventEntity,
 ];
 
 /** Every migration, oldest first. Add new ones at the end. */
@@ -46,6 +51,7 @@ export const HUB_MIGRATIONS = [
   AddedFindingFacts1796542363686,
   AddedEnrollmentCredentialsAndSupersession1796543213387,
   CreatedSupportData1796545345219,
+  CreatedExemptions1796546000000,
 ];
 
 /** Where the hub keeps its data: PostgreSQL when `url` is set, else the SQLite file at `path`. */

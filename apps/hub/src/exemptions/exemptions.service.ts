@@ -1,0 +1,306 @@
+import { randomUUID } from 'node:crypto';
+import { HttpStatus, Inject, Injectable, Optional } from '@nestjs/common';
+import { DataSource, type EntityManager } from 'typeorm';
+import type { ApiPrincipal } from '../auth/api-tokens.service.js';
+import { ApiError } from '../auth/auth.errors.js';
+import { roleSatisfies } from '../auth/roles.js';
+import { HUB_CLOCK, type HubClock, systemClock } from '../clock.js';
+import { notFound } from '../api/validation.js';
+import { ExemptionEventEntity } from './exemption-event.entity.js';
+import { ExemptionEntity } from './exemption.entity.js';
+import {
+  checkExpiry,
+  covers,
+  statusAt,
+  type ExemptibleFinding,
+  type ExemptionScope,
+  type ExemptionStatus,
+  type ExemptionTarget,
+  type ExemptionView,
+} from './exemption-rules.js';
+
+/** Error codes of the exemptions API. */
+export enum ExemptionErrorCode {
+  InvalidExpiry = 'invalid_expiry',
+  NotYours = 'not_your_exemption',
+  Revoked = 'exemption_revoked',
+}
+
+/** One audit entry as the API shows it. */
+export interface ExemptionEventView {
+  id: string;
+  exemptionId: string;
+  action: 'created' | 'updated' | 'revoked';
+  actor: string;
+  at: string;
+  detail: Record<string, unknown>;
+}
+
+function toView(e: ExemptionEntity, now: Date): ExemptionView {
+  let scope: ExemptionScope;
+  switch (e.scopeKind) {
+    case 'fleet':
+      scope = { kind: 'fleet' };
+      break;
+    case 'platform':
+      scope = { kind: 'platform', platform: e.platform as never };
+      break;
+    case 'cluster':
+      scope = { kind: 'cluster', cluster: e.cluster! };
+      break;
+    case 'namespace':
+      scope = { kind: 'namespace', namespace: e.namespace!, ...(e.cluster ? { cluster: e.cluster } : {}) };
+      break;
+    default:
+      scope = {
+        kind: 'resource',
+        cluster: e.cluster!,
+        resource: {
+          kind: e.resourceKind!,
+          ...(e.namespace ? { namespace: e.namespace } : {}),
+          ...(e.resourceName ? { name: e.resourceName } : {}),
+          ...(e.resourcePath ? { path: e.resourcePath } : {}),
+        },
+      };
+  }
+  const target: ExemptionTarget = e.checkId ? { checkId: e.checkId } : { area: e.area as never };
+  return {
+    id: e.id,
+    scope,
+    target,
+    reason: e.reason,
+    author: e.author,
+    createdAt: e.createdAt,
+    updatedAt: e.updatedAt,
+    expiresAt: e.expiresAt,
+    revokedAt: e.revokedAt,
+    revokedBy: e.revokedBy,
+    status: statusAt(e, now),
+  };
+}
+
+function scopeColumns(s: ExemptionScope): Partial<ExemptionEntity> {
+  const none = {
+    platform: null,
+    cluster: null,
+    namespace: null,
+    resourceKind: null,
+    resourceName: null,
+    resourcePath: null,
+  };
+  switch (s.kind) {
+    case 'fleet':
+      return { ...none, scopeKind: 'fleet' };
+    case 'platform':
+      return { ...none, scopeKind: 'platform', platform: s.platform };
+    case 'cluster':
+      return { ...none, scopeKind: 'cluster', cluster: s.cluster };
+    case 'namespace':
+      return { ...none, scopeKind: 'namespace', cluster: s.cluster ?? null, namespace: s.namespace };
+    case 'resource':
+      return {
+        ...none,
+        scopeKind: 'resource',
+        cluster: s.cluster,
+        resourceKind: s.resource.kind,
+        namespace: s.resource.namespace ?? null,
+        resourceName: s.resource.name ?? null,
+        resourcePath: s.resource.path ?? null,
+      };
+  }
+}
+
+function invalidExpiry(message: string): ApiError {
+  return new ApiError(
+    HttpStatus.BAD_REQUEST,
+    ExemptionErrorCode.InvalidExpiry,
+    `body field "expiresAt" ${message}`,
+  );
+}
+
+/**
+ * Exemptions (accepted risks): created by operators, changed by their author or an admin, revoked by their
+ * author or an admin; every change is an audit event in the same transaction. Expiry needs no job: status and
+ * `active()` compare with the hub's clock, so an exemption stops applying the moment it expires.
+ */
+@Injectable()
+export class ExemptionsService {
+  private readonly clock: HubClock;
+
+  constructor(
+    private readonly ds: DataSource,
+    @Optional() @Inject(HUB_CLOCK) clock?: HubClock,
+  ) {
+    this.clock = clock ?? systemClock;
+  }
+
+  now(): Date {
+    return this.clock.now();
+  }
+
+  async list(filter: {
+    status?: ExemptionStatus;
+    cluster?: string;
+    checkId?: string;
+  }): Promise<ExemptionView[]> {
+    const now = this.clock.now();
+    const rows = await this.ds
+      .getRepository(ExemptionEntity)
+      .find({ order: { createdAt: 'DESC', id: 'ASC' } });
+    return rows
+      .map((r) => toView(r, now))
+      .filter(
+        (v) =>
+          (!filter.status || v.status === filter.status) &&
+          (!filter.cluster || !('cluster' in v.scope) || v.scope.cluster === filter.cluster) &&
+          (!filter.checkId || !('checkId' in v.target) || v.target.checkId === filter.checkId),
+      );
+  }
+
+  /** Exemptions in force now (not revoked, not expired). */
+  async active(): Promise<ExemptionView[]> {
+    return this.list({ status: 'active' });
+  }
+
+  /** The active exemption that covers a finding, if any (the one expiring last when several do). */
+  static coveringExemption(
+    active: readonly ExemptionView[],
+    f: ExemptibleFinding,
+  ): ExemptionView | undefined {
+    return active.filter((e) => covers(e, f)).sort((a, b) => b.expiresAt.localeCompare(a.expiresAt))[0];
+  }
+
+  async get(id: string): Promise<ExemptionView> {
+    const row = await this.ds.getRepository(ExemptionEntity).findOneBy({ id });
+    if (!row) throw notFound(`exemption "${id}"`);
+    return toView(row, this.clock.now());
+  }
+
+  async create(
+    by: ApiPrincipal,
+    b: { scope: ExemptionScope; target: ExemptionTarget; reason: string; expiresAt: string },
+  ): Promise<ExemptionView> {
+    const now = this.clock.now();
+    const expiry = checkExpiry(b.expiresAt, now);
+    if (!expiry.ok) throw invalidExpiry(expiry.message);
+    const row = Object.assign(new ExemptionEntity(), {
+      id: randomUUID(),
+      ...scopeColumns(b.scope),
+      checkId: 'checkId' in b.target ? b.target.checkId : null,
+      area: 'area' in b.target ? b.target.area : null,
+      reason: b.reason,
+      author: by.name,
+      createdAt: now.toISOString(),
+      updatedAt: now.toISOString(),
+      expiresAt: expiry.value,
+      revokedAt: null,
+      revokedBy: null,
+    });
+    await this.ds.transaction(async (m) => {
+      await m.getRepository(ExemptionEntity).insert(row);
+      await this.audit(m, row.id, 'created', by, now, { view: toView(row, now) });
+    });
+    return toView(row, now);
+  }
+
+  /** Changes reason and/or expiry (the scope and target are what was accepted: revoke and create anew). */
+  async update(
+    by: ApiPrincipal,
+    id: string,
+    b: { reason?: string; expiresAt?: string },
+  ): Promise<ExemptionView> {
+    const now = this.clock.now();
+    return this.ds.transaction(async (m) => {
+      const repo = m.getRepository(ExemptionEntity);
+      const row = await repo.findOneBy({ id });
+      if (!row) throw notFound(`exemption "${id}"`);
+      this.mayChange(by, row, 'change');
+      if (row.revokedAt)
+        throw new ApiError(
+          HttpStatus.CONFLICT,
+          ExemptionErrorCode.Revoked,
+          `exemption "${id}" is revoked; create a new one`,
+        );
+      const changes: Record<string, { before: string; after: string }> = {};
+      if (b.reason !== undefined && b.reason !== row.reason) {
+        changes['reason'] = { before: row.reason, after: b.reason };
+        row.reason = b.reason;
+      }
+      if (b.expiresAt !== undefined) {
+        const expiry = checkExpiry(b.expiresAt, now);
+        if (!expiry.ok) throw invalidExpiry(expiry.message);
+        if (expiry.value !== row.expiresAt)
+          changes['expiresAt'] = { before: row.expiresAt, after: expiry.value };
+        row.expiresAt = expiry.value;
+      }
+      if (Object.keys(changes).length) {
+        row.updatedAt = now.toISOString();
+        await repo.save(row);
+        await this.audit(m, id, 'updated', by, now, { changes });
+      }
+      return toView(row, now);
+    });
+  }
+
+  async revoke(by: ApiPrincipal, id: string, reason: string | undefined): Promise<ExemptionView> {
+    const now = this.clock.now();
+    return this.ds.transaction(async (m) => {
+      const repo = m.getRepository(ExemptionEntity);
+      const row = await repo.findOneBy({ id });
+      if (!row) throw notFound(`exemption "${id}"`);
+      this.mayChange(by, row, 'revoke');
+      if (row.revokedAt) return toView(row, now);
+      row.revokedAt = now.toISOString();
+      row.revokedBy = by.name;
+      row.updatedAt = row.revokedAt;
+      await repo.save(row);
+      await this.audit(m, id, 'revoked', by, now, reason ? { reason } : {});
+      return toView(row, now);
+    });
+  }
+
+  /** Audit history, oldest first: of one exemption, or of all. */
+  async history(exemptionId?: string): Promise<ExemptionEventView[]> {
+    if (exemptionId) await this.get(exemptionId);
+    const rows = await this.ds.getRepository(ExemptionEventEntity).find({
+      where: exemptionId ? { exemptionId } : {},
+      order: { at: 'ASC', id: 'ASC' },
+    });
+    return rows.map((r) => ({
+      id: r.id,
+      exemptionId: r.exemptionId,
+      action: r.action as ExemptionEventView['action'],
+      actor: r.actor,
+      at: r.at,
+      detail: JSON.parse(r.detail) as Record<string, unknown>,
+    }));
+  }
+
+  /** Operators change and revoke their own exemptions; admins anyone's. */
+  private mayChange(by: ApiPrincipal, row: ExemptionEntity, what: string): void {
+    if (row.author === by.name || roleSatisfies(by.role, 'admin')) return;
+    throw new ApiError(
+      HttpStatus.FORBIDDEN,
+      ExemptionErrorCode.NotYours,
+      `exemption "${row.id}" was created by "${row.author}": only its author or an admin may ${what} it`,
+    );
+  }
+
+  private async audit(
+    m: EntityManager,
+    exemptionId: string,
+    action: ExemptionEventView['action'],
+    by: ApiPrincipal,
+    now: Date,
+    detail: Record<string, unknown>,
+  ): Promise<void> {
+    await m.getRepository(ExemptionEventEntity).insert({
+      id: randomUUID(),
+      exemptionId,
+      action,
+      actor: by.name,
+      at: now.toISOString(),
+      detail: JSON.stringify(detail),
+    });
+  }
+}
