@@ -13,6 +13,7 @@ import { createThrowawayDatabase } from '../persistence/throwaway-database.js';
 import { loadOrCreateHubPki } from '../pki/hub-pki.js';
 import { configureHubHttp, OpenApiDocument } from './openapi.js';
 import { FIXTURE_NOW, seedFixture } from './testing/api-fixture.js';
+import { SEEDED_EXEMPTION_ID, seedExemption } from '../exemptions/testing/exemption-seed.js';
 import { startApiTestApp, type ApiTestApp } from './testing/api-test-app.js';
 
 type Operation = {
@@ -72,7 +73,14 @@ describe('the hub API contract (OpenAPI 3)', () => {
 
   beforeAll(async () => {
     doc = await fullDocument();
-    t = await startApiTestApp({ kind: 'sqlite', now: FIXTURE_NOW, seed: seedFixture });
+    t = await startApiTestApp({
+      kind: 'sqlite',
+      now: FIXTURE_NOW,
+      seed: async (ds) => {
+        await seedFixture(ds);
+        await seedExemption(ds, FIXTURE_NOW);
+      },
+    });
   });
   afterAll(async () => {
     await t?.close();
@@ -150,6 +158,8 @@ describe('the hub API contract (OpenAPI 3)', () => {
       '/api/v1/clusters/{name}/history': '/api/v1/clusters/hci-mgmt/history',
       '/api/v1/checks/{id}': '/api/v1/checks/cert-expiry',
       '/api/v1/agents/{id}': '/api/v1/agents/hci-mgmt.cp1',
+      '/api/v1/exemptions/{id}': `/api/v1/exemptions/${SEEDED_EXEMPTION_ID}`,
+      '/api/v1/exemptions/{id}/history': `/api/v1/exemptions/${SEEDED_EXEMPTION_ID}/history`,
     };
     let checked = 0;
     for (const [key, op] of operations(served)) {

@@ -1,5 +1,14 @@
 import { Body, Controller, Delete, Get, Param, Patch, Post, Query, Req } from '@nestjs/common';
-import { ApiBearerAuth, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { ApiBody, ApiCreatedResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { ApiBadRequest, ApiNotFound, ApiProtected } from '../api/dto/common.dto.js';
+import {
+  CreateExemptionDto,
+  ExemptionDto,
+  ExemptionEventListDto,
+  ExemptionListDto,
+  RevokeExemptionDto,
+  UpdateExemptionDto,
+} from './exemptions.dto.js';
 import { z } from 'zod';
 import { Roles } from '../auth/auth.decorators.js';
 import type { AuthenticatedRequest } from '../auth/auth.guard.js';
@@ -40,12 +49,14 @@ function principal(req: AuthenticatedRequest): ApiPrincipal {
 
 /** Accepted risks: exemptions with scope, target, reason, author and expiry, and their audit history. */
 @ApiTags('exemptions')
-@ApiBearerAuth()
+@ApiProtected()
 @Controller('api/v1')
 export class ExemptionsController {
   constructor(private readonly exemptions: ExemptionsService) {}
 
   @Get('exemptions')
+  @ApiOkResponse({ type: ExemptionListDto })
+  @ApiBadRequest()
   @ApiOperation({ summary: 'Exemptions, newest first, with their status (active, expired, revoked)' })
   @ApiQueries({
     status: { description: 'active, expired or revoked', enum: ['active', 'expired', 'revoked'] },
@@ -65,6 +76,9 @@ export class ExemptionsController {
 
   @Post('exemptions')
   @Roles('operator')
+  @ApiBody({ type: CreateExemptionDto })
+  @ApiCreatedResponse({ type: ExemptionDto })
+  @ApiBadRequest()
   @ApiOperation({
     summary: `Accept a risk: scope, target (checkId or area), reason and expiry (at most ${MAX_EXEMPTION_DAYS} days) are required (operator role)`,
   })
@@ -74,12 +88,18 @@ export class ExemptionsController {
 
   @Get('exemptions/:id')
   @ApiOperation({ summary: 'One exemption' })
+  @ApiOkResponse({ type: ExemptionDto })
+  @ApiNotFound('exemption')
   async get(@Param('id') id: string) {
     return this.exemptions.get(id);
   }
 
   @Patch('exemptions/:id')
   @Roles('operator')
+  @ApiBody({ type: UpdateExemptionDto })
+  @ApiOkResponse({ type: ExemptionDto })
+  @ApiBadRequest()
+  @ApiNotFound('exemption')
   @ApiOperation({ summary: "Change an exemption's reason or expiry (its author, or an admin)" })
   async update(@Param('id') id: string, @Body() body: unknown, @Req() req: AuthenticatedRequest) {
     const b = parseBody(updateBody, body);
@@ -91,6 +111,10 @@ export class ExemptionsController {
 
   @Delete('exemptions/:id')
   @Roles('operator')
+  @ApiBody({ type: RevokeExemptionDto, required: false })
+  @ApiOkResponse({ type: ExemptionDto })
+  @ApiBadRequest()
+  @ApiNotFound('exemption')
   @ApiOperation({
     summary: 'Revoke an exemption: its findings count again at once (its author, or an admin)',
   })
@@ -100,12 +124,15 @@ export class ExemptionsController {
   }
 
   @Get('exemptions/:id/history')
+  @ApiOkResponse({ type: ExemptionEventListDto })
+  @ApiNotFound('exemption')
   @ApiOperation({ summary: "One exemption's audit history, oldest first" })
   async history(@Param('id') id: string) {
     return { items: await this.exemptions.history(id) };
   }
 
   @Get('exemption-history')
+  @ApiOkResponse({ type: ExemptionEventListDto })
   @ApiOperation({ summary: 'Audit history of every exemption, oldest first' })
   async allHistory() {
     return { items: await this.exemptions.history() };
