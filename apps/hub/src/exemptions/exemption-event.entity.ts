@@ -1,11 +1,12 @@
-import { Column, Entity, Index, PrimaryColumn } from 'typeorm';
+import { Column, Entity, Index, PrimaryGeneratedColumn } from 'typeorm';
 
 /** One change to an exemption, kept for ever: who did what, when, and the exemption after it. */
 @Entity({ name: 'exemption_events' })
 @Index('ix_exemption_events_exemption', ['exemptionId', 'id'])
 export class ExemptionEventEntity {
-  @PrimaryColumn({ type: 'varchar', length: 36 })
-  id!: string;
+  /** Insertion order: the history reads back in the order things happened. */
+  @PrimaryGeneratedColumn('increment', { type: 'integer' })
+  id!: number;
 
   @Column({ name: 'exemption_id', type: 'varchar', length: 36 })
   exemptionId!: string;

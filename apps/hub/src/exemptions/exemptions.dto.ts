@@ -37,7 +37,7 @@ export class ExemptionListDto {
 }
 
 export class ExemptionEventDto {
-  @ApiProperty() id!: string;
+  @ApiProperty({ description: 'increases with every change' }) id!: number;
   @ApiProperty() exemptionId!: string;
   @ApiProperty({ enum: ['created', 'updated', 'revoked'] }) action!: string;
   @ApiProperty() actor!: string;

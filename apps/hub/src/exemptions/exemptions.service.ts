@@ -28,7 +28,7 @@ export enum ExemptionErrorCode {
 
 /** One audit entry as the API shows it. */
 export interface ExemptionEventView {
-  id: string;
+  id: number;
   exemptionId: string;
   action: 'created' | 'updated' | 'revoked';
   actor: string;
@@ -264,7 +264,7 @@ export class ExemptionsService {
     if (exemptionId) await this.get(exemptionId);
     const rows = await this.ds.getRepository(ExemptionEventEntity).find({
       where: exemptionId ? { exemptionId } : {},
-      order: { at: 'ASC', id: 'ASC' },
+      order: { id: 'ASC' },
     });
     return rows.map((r) => ({
       id: r.id,
@@ -295,7 +295,6 @@ export class ExemptionsService {
     detail: Record<string, unknown>,
   ): Promise<void> {
     await m.getRepository(ExemptionEventEntity).insert({
-      id: randomUUID(),
       exemptionId,
       action,
       actor: by.name,

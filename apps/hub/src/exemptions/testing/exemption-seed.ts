@@ -30,7 +30,6 @@ export async function seedExemption(ds: DataSource, now: Date): Promise<void> {
   };
   await ds.getRepository(ExemptionEntity).insert(row);
   await ds.getRepository(ExemptionEventEntity).insert({
-    id: '0b1c2d3e-4f5a-4b6c-8d7e-9f0a1b2c3d4e',
     exemptionId: row.id,
     action: 'created',
     actor: row.author,

@@ -5,6 +5,9 @@ export class CreatedExemptions1796546000000 implements MigrationInterface {
   name = 'CreatedExemptions1796546000000';
 
   async up(q: QueryRunner): Promise<void> {
+    // Events are numbered in insertion order: the history reads back in the order things happened.
+    const serial =
+      q.connection.options.type === 'postgres' ? 'SERIAL PRIMARY KEY' : 'INTEGER PRIMARY KEY AUTOINCREMENT';
     await q.query(
       `CREATE TABLE "exemptions" (` +
         `"id" varchar(36) PRIMARY KEY NOT NULL, ` +
@@ -28,7 +31,7 @@ export class CreatedExemptions1796546000000 implements MigrationInterface {
     await q.query(`CREATE INDEX "ix_exemptions_expires_at" ON "exemptions" ("expires_at")`);
     await q.query(
       `CREATE TABLE "exemption_events" (` +
-        `"id" varchar(36) PRIMARY KEY NOT NULL, ` +
+        `"id" ${serial}, ` +
         `"exemption_id" varchar(36) NOT NULL, ` +
         `"action" varchar(16) NOT NULL, ` +
         `"actor" varchar(128) NOT NULL, ` +
