@@ -2,7 +2,7 @@ import 'reflect-metadata';
 import { readFileSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import { NestFactory } from '@nestjs/core';
-import type { INestApplication, LogLevel, NestApplicationOptions } from '@nestjs/common';
+import { Logger, type INestApplication, type LogLevel, type NestApplicationOptions } from '@nestjs/common';
 import type { ServerOptions } from 'node:https';
 import { HUB_IDENTITY } from '@watchpost/shared';
 import { AppModule } from './app.module.js';
@@ -14,6 +14,9 @@ import { createHubDataSource, openAndMigrate } from './persistence/data-source.j
 import { EnrollmentService } from './pki/enrollment.service.js';
 import { loadOrCreateHubPki, type HubPki } from './pki/hub-pki.js';
 import { configureHubHttp } from './api/openapi.js';
+
+/** How often the running hub rewrites its CRL file (also at start and on every revocation). */
+const CRL_REWRITE_MS = 86_400_000;
 
 /** A running hub: HTTP(S) API, ingest, and (by default) the embedded broker. */
 export interface RunningHub {
@@ -46,6 +49,7 @@ export async function startHub(
 
   let app: INestApplication | undefined;
   let broker: EmbeddedBroker | undefined;
+  let crlTimer: NodeJS.Timeout | undefined;
   try {
     app = await NestFactory.create(AppModule.forRoot({ config, dataSource, pki }), {
       logger: opts.logger ?? ['log', 'warn', 'error'],
@@ -69,6 +73,13 @@ export async function startHub(
     const enrollment = app.get(EnrollmentService);
     // An external broker refuses revoked agents by this file (Mosquitto `crlfile`, reloaded on SIGHUP).
     await enrollment.writeCrl(opts.now);
+    // Rewritten daily as well, so the file a broker reloads never nears its nextUpdate while the hub runs.
+    crlTimer = setInterval(() => {
+      enrollment.writeCrl().catch((err: unknown) => {
+        Logger.error(`could not rewrite the CRL: ${err instanceof Error ? err.message : String(err)}`, 'Pki');
+      });
+    }, CRL_REWRITE_MS);
+    crlTimer.unref();
     const metrics = optional(() => app!.get(MetricsService, { strict: false }));
     if (!config.mqttUrl) {
       broker = await startEmbeddedBroker({
@@ -123,12 +134,14 @@ export async function startHub(
       broker,
       ready: transport.ready,
       close: async () => {
+        clearInterval(crlTimer);
         await running.close();
         await runningBroker?.close();
         if (dataSource.isInitialized) await dataSource.destroy();
       },
     };
   } catch (err) {
+    clearInterval(crlTimer);
     await app?.close();
     await broker?.close();
     if (dataSource.isInitialized) await dataSource.destroy();

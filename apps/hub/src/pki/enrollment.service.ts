@@ -32,8 +32,13 @@ export const ENROLL_TOKEN_PREFIX = 'wpe_';
 /** Prefix of cluster enrollment credentials (one secret for a DaemonSet's nodes). */
 export const ENROLL_CREDENTIAL_PREFIX = 'wpc_';
 
-/** How long a CRL the hub writes stays valid for a broker; rewritten at start and on every revocation. */
-export const CRL_VALID_DAYS = 30;
+/**
+ * How long a CRL the hub writes stays valid for a broker (`nextUpdate`). Long on purpose: a broker holds the CRL it
+ * last loaded, and once that is past `nextUpdate` OpenSSL refuses every client, so a short window turns a missed
+ * reload into a fleet-wide outage, while a stale CRL only lacks the newest revocations (which the reload after
+ * each revocation brings). Rewritten at hub start and on every revocation.
+ */
+export const CRL_VALID_DAYS = 365;
 
 export { agentIdFor, AgentIdError } from './agent-id.js';
 
