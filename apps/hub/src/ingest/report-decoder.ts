@@ -181,7 +181,7 @@ export async function decodeReportInline(
   if (!(scannedAt >= window.from && scannedAt <= window.to)) {
     return reject(
       IngestRejection.TimestampOutOfRange,
-      `scannedAt ${envelope.scannedAt} is outside ${new Date(window.from).toISOString()} .. ${new Date(window.to).toISOString()} (${SCANNED_AT_WINDOW.pastDays} days before to ${SCANNED_AT_WINDOW.futureDays} day after the hub's receive time); check the agent's clock`,
+      `scannedAt ${envelope.scannedAt} is outside ${new Date(window.from).toISOString()} .. ${new Date(window.to).toISOString()} (not before ${SCANNED_AT_WINDOW.notBefore}, at most ${SCANNED_AT_WINDOW.futureDays} day after the hub's receive time); check the agent's clock`,
       claims,
     );
   }
@@ -192,7 +192,7 @@ export async function decodeReportInline(
 export function scannedAtWindow(receivedAt: Date): { from: number; to: number } {
   const day = 86_400_000;
   return {
-    from: receivedAt.getTime() - SCANNED_AT_WINDOW.pastDays * day,
+    from: Date.parse(SCANNED_AT_WINDOW.notBefore),
     to: receivedAt.getTime() + SCANNED_AT_WINDOW.futureDays * day,
   };
 }

@@ -17,8 +17,9 @@ export const MAX_ENVELOPE_GZIP_BYTES = 4 * 1024 * 1024;
 export const MAX_ENVELOPE_COLLECTOR_ERRORS = 1_000;
 
 /**
- * Accepted window of an envelope's `scannedAt` around the hub's receive time: an agent may deliver reports it
- * buffered for up to its retention (14 days by default), and clocks drift; a report from 1970 or 9999 is
- * refused (`timestamp-out-of-range`), not stored.
+ * Accepted range of an envelope's `scannedAt`: from a fixed date (no Watchpost scan is older; a clock at 1970 is
+ * not a scan time) to one day after the hub's receive time (clock drift). Old scans stay acceptable (an agent
+ * delivering what it buffered, a support bundle scanned long after it was collected); outside the range the
+ * report is refused as `timestamp-out-of-range`.
  */
-export const SCANNED_AT_WINDOW = { pastDays: 400, futureDays: 1 } as const;
+export const SCANNED_AT_WINDOW = { notBefore: '2020-01-01T00:00:00.000Z', futureDays: 1 } as const;
