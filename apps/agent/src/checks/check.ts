@@ -65,6 +65,8 @@ export interface CheckFinding {
   evidence?: Record<string, unknown>;
   /** Typed facts the hub reads (`@watchpost/shared` facts); the runner never summarises results that carry them. */
   facts?: ResultFacts;
+  /** Already a summary (e.g. one pass per namespace naming every pod): the runner never folds it again. */
+  summary?: boolean;
 }
 
 /** The one finding a check returns when the evidence it needs is missing: `error` on the cluster, naming why. */

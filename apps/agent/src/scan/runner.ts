@@ -50,7 +50,7 @@ function summarisePasses(findings: readonly CheckFinding[], base: ResultBase): C
   const groups: PassGroup[] = [];
   const byNs = new Map<string, Map<string, PassGroup>>();
   for (const f of findings) {
-    if (f.outcome !== 'pass' || f.facts) continue;
+    if (f.outcome !== 'pass' || f.facts || f.summary) continue;
     const ns = f.resource.namespace ?? '';
     let byKind = byNs.get(ns);
     if (!byKind) byNs.set(ns, (byKind = new Map<string, PassGroup>()));
@@ -120,9 +120,10 @@ export function runChecks(evidence: Evidence, run: RunOptions): Report {
       const findings = check.run({ evidence, now: run.now, options, supportData });
       // Passes that carry typed facts are the hub's data (expiry lists, metrics): never summarised away.
       let passes = 0;
-      for (const f of findings) if (f.outcome === 'pass' && !f.facts) passes++;
+      for (const f of findings) if (f.outcome === 'pass' && !f.facts && !f.summary) passes++;
       if (passes > (run.passSummaryThreshold ?? DEFAULT_PASS_SUMMARY_THRESHOLD)) {
-        for (const f of findings) if (f.outcome !== 'pass' || f.facts) results.push(toResult(f, base));
+        for (const f of findings)
+          if (f.outcome !== 'pass' || f.facts || f.summary) results.push(toResult(f, base));
         for (const r of summarisePasses(findings, base)) results.push(r);
       } else for (const f of findings) results.push(toResult(f, base));
     } catch (err) {

@@ -214,6 +214,8 @@ export const podSecurityLevelCheck: Check = {
       list.sort((a, b) => ref(a.src).localeCompare(ref(b.src)));
       out.push({
         outcome: 'pass',
+        // Every pod's level by name is the point of this result: the runner must not fold it further.
+        summary: true,
         resource: { kind: 'Namespace', name: ns },
         message: `${list.length} ${list.length === 1 ? 'pod or template satisfies' : 'pods and templates satisfy'} the namespace's Pod Security policy (${enforceText(policy)}): ${list.map((j) => `${ref(j.src)} (${j.level})`).join(', ')}`,
         evidence: {
