@@ -50,6 +50,12 @@ const APPS = {
   hub: { dir: 'apps/hub', bin: 'watchpost-hub' },
 };
 
+/**
+ * Named in compiled code only on paths that run from TypeScript sources (tests, tsx), never from dist: the ingest's
+ * decode worker registers tsx when it was itself loaded from a `.ts` file.
+ */
+const SOURCE_ONLY = ['tsx'];
+
 /** Packages loaded at run time by name, which no import statement shows: TypeORM's drivers, Nest's HTTP platform. */
 const LOADED_BY = { typeorm: ['better-sqlite3'], '@nestjs/core': ['@nestjs/platform-express'] };
 
@@ -175,6 +181,7 @@ function packageApp(name) {
     const libs = Object.keys(LIBS).filter((l) => deps.has(l));
     for (const lib of libs) for (const d of importedPackages(join(ROOT, LIBS[lib], 'dist'))) deps.add(d);
     for (const lib of Object.keys(LIBS)) deps.delete(lib);
+    for (const dep of SOURCE_ONLY) deps.delete(dep);
     for (const [dep, loaded] of Object.entries(LOADED_BY))
       if (deps.has(dep)) for (const l of loaded) deps.add(l);
 
