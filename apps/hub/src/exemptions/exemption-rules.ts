@@ -126,3 +126,24 @@ export function covers(e: { scope: ExemptionScope; target: ExemptionTarget }, f:
     }
   }
 }
+
+/** What an exported or listed finding says about the exemption covering it. */
+export interface FindingExemption {
+  id: string;
+  reason: string;
+  author: string;
+  expiresAt: string;
+}
+
+/**
+ * The active exemption covering a finding, if any (the one expiring last when several do). Never for an
+ * `error` or a `pass`: an exemption accepts a known risk, it cannot hide a check that could not decide.
+ */
+export function exemptionFor(
+  active: readonly ExemptionView[],
+  f: ExemptibleFinding & { outcome: string },
+): FindingExemption | null {
+  if (f.outcome !== 'fail' && f.outcome !== 'warn') return null;
+  const e = active.filter((x) => covers(x, f)).sort((a, b) => b.expiresAt.localeCompare(a.expiresAt))[0];
+  return e ? { id: e.id, reason: e.reason, author: e.author, expiresAt: e.expiresAt } : null;
+}

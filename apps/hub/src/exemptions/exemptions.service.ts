@@ -10,9 +10,7 @@ import { ExemptionEventEntity } from './exemption-event.entity.js';
 import { ExemptionEntity } from './exemption.entity.js';
 import {
   checkExpiry,
-  covers,
   statusAt,
-  type ExemptibleFinding,
   type ExemptionScope,
   type ExemptionStatus,
   type ExemptionTarget,
@@ -160,14 +158,6 @@ export class ExemptionsService {
   /** Exemptions in force now (not revoked, not expired). */
   async active(): Promise<ExemptionView[]> {
     return this.list({ status: 'active' });
-  }
-
-  /** The active exemption that covers a finding, if any (the one expiring last when several do). */
-  static coveringExemption(
-    active: readonly ExemptionView[],
-    f: ExemptibleFinding,
-  ): ExemptionView | undefined {
-    return active.filter((e) => covers(e, f)).sort((a, b) => b.expiresAt.localeCompare(a.expiresAt))[0];
   }
 
   async get(id: string): Promise<ExemptionView> {

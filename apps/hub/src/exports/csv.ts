@@ -1,4 +1,5 @@
 import { CATALOGUE, csvRecord } from '@watchpost/shared';
+import type { FindingExemption } from '../exemptions/exemption-rules.js';
 import type { FindingView } from '../posture/index.js';
 
 const REMEDIATION = new Map(CATALOGUE.map((c) => [c.id, c.remediation]));
@@ -23,13 +24,18 @@ export const FINDINGS_CSV_COLUMNS = [
   'outcome_since',
   'resolved_at',
   'agent_id',
+  'exempted',
+  'exemption_id',
+  'exemption_reason',
+  'exemption_author',
+  'exemption_expires_at',
 ] as const;
 
 export function findingsCsvHeader(): string {
   return csvRecord(FINDINGS_CSV_COLUMNS);
 }
 
-export function findingCsvRow(f: FindingView): string {
+export function findingCsvRow(f: FindingView, exemption: FindingExemption | null = null): string {
   return csvRecord([
     f.cluster,
     f.platform,
@@ -49,5 +55,10 @@ export function findingCsvRow(f: FindingView): string {
     f.outcomeSince,
     f.resolvedAt,
     f.agentId,
+    exemption ? 'true' : 'false',
+    exemption?.id,
+    exemption?.reason,
+    exemption?.author,
+    exemption?.expiresAt,
   ]);
 }

@@ -12,6 +12,8 @@ import { FindingsQueryService } from '../posture/index.js';
 import { parseQuery } from '../api/validation.js';
 import { findingCsvRow, findingsCsvHeader } from './csv.js';
 import { exportFilters, OPEN_OUTCOMES } from './export-filters.js';
+import { exemptionFor } from '../exemptions/exemption-rules.js';
+import { ExemptionsService } from '../exemptions/exemptions.service.js';
 import { SarifBuilder } from './sarif.js';
 
 const exportQuery = z.object({
@@ -41,6 +43,7 @@ export class ExportsController {
 
   constructor(
     private readonly findingsQuery: FindingsQueryService,
+    private readonly exemptions: ExemptionsService,
     @Optional() @Inject(HUB_CLOCK) clock?: HubClock,
   ) {
     this.clock = clock ?? systemClock;
@@ -98,13 +101,18 @@ export class ExportsController {
         `{"generatedAt":${JSON.stringify(generatedAt)},"filters":${JSON.stringify(filters)},"findings":[`,
       );
     else await write(sarif.head());
+    // Exempted findings stay in the export, marked (CSV columns, JSON `exemption`, SARIF `suppressions`).
+    const active = await this.exemptions.active();
     for await (const batch of this.findingsQuery.allFindings(filters)) {
       if (res.destroyed) return;
       let chunk = '';
       for (const f of batch) {
-        if (format === 'csv') chunk += findingCsvRow(f);
+        const exemption = exemptionFor(active, f);
+        if (format === 'csv') chunk += findingCsvRow(f, exemption);
         else {
-          chunk += (first ? '' : ',') + JSON.stringify(format === 'json' ? f : sarif.result(f));
+          chunk +=
+            (first ? '' : ',') +
+            JSON.stringify(format === 'json' ? { ...f, exemption } : sarif.result(f, exemption));
           first = false;
         }
       }

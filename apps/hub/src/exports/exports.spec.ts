@@ -127,4 +127,78 @@ describe.each(['sqlite', 'postgres'] as const)('findings exports on %s', (kind) 
     expect(validate(all) ? [] : validate.errors).toEqual([]);
     expect(all.runs[0].results.some((r: Body) => r.kind === 'pass')).toBe(true);
   });
+
+  it('exempted findings stay in every format, marked: JSON exemption, CSV columns, SARIF suppressions', async () => {
+    const post = async (body: unknown) =>
+      (await (
+        await fetch(`${t.url}/api/v1/exemptions`, {
+          method: 'POST',
+          headers: { Authorization: `Bearer ${t.tokens.operator}`, 'Content-Type': 'application/json' },
+          body: JSON.stringify(body),
+        })
+      ).json()) as Body;
+    const reason = 'Certificates of hci-mgmt are replaced in the December maintenance window (CHG-7781)';
+    const ex = await post({
+      scope: { kind: 'cluster', cluster: 'hci-mgmt' },
+      target: { checkId: 'cert-expiry' },
+      reason,
+      expiresAt: '2027-01-31T00:00:00Z',
+    });
+    // An exemption never hides a check that could not decide.
+    await post({
+      scope: { kind: 'fleet' },
+      target: { area: 'encryption' },
+      reason: 'KMS migration planned, tracked in CHG-7790',
+      expiresAt: '2027-01-31T00:00:00Z',
+    });
+    const json = await exported('cluster=hci-mgmt');
+    const certs = json.findings.filter((f: Body) => f.checkId === 'cert-expiry');
+    expect(certs.length).toBeGreaterThan(0);
+    for (const f of certs)
+      expect(f.exemption).toEqual({
+        id: ex.id,
+        reason,
+        author: 'test-operator',
+        expiresAt: '2027-01-31T00:00:00.000Z',
+      });
+    const errors = (await exported('area=encryption')).findings.filter((f: Body) => f.outcome === 'error');
+    expect(errors.length).toBeGreaterThan(0);
+    for (const f of errors) expect(f.exemption).toBeNull();
+    expect(
+      json.findings
+        .filter((f: Body) => f.checkId !== 'cert-expiry' && f.area !== 'encryption')
+        .every((f: Body) => f.exemption === null),
+    ).toBe(true);
+
+    const rows = csvRecords(await (await get('/api/v1/exports/findings?format=csv&cluster=hci-mgmt')).text());
+    const certRow = rows.find((r) => r.check_id === 'cert-expiry')!;
+    expect(certRow).toMatchObject({
+      exempted: 'true',
+      exemption_id: ex.id,
+      exemption_reason: reason,
+      exemption_author: 'test-operator',
+      exemption_expires_at: '2027-01-31T00:00:00.000Z',
+    });
+    const fleetRows = csvRecords(
+      await (await get('/api/v1/exports/findings?format=csv&area=encryption')).text(),
+    );
+    expect(fleetRows.find((r) => r.outcome === 'error')).toMatchObject({
+      exempted: 'false',
+      exemption_reason: '',
+    });
+
+    const log = (await (await get('/api/v1/exports/findings?format=sarif&cluster=hci-mgmt')).json()) as Body;
+    const validate = sarifSchemaValidator();
+    expect(validate(log) ? [] : validate.errors).toEqual([]);
+    const suppressed = log.runs[0].results.filter((r: Body) => r.suppressions);
+    expect(suppressed.length).toBe(certs.length);
+    expect(suppressed[0].suppressions).toEqual([
+      {
+        kind: 'external',
+        status: 'accepted',
+        justification: reason,
+        properties: { exemptionId: ex.id, author: 'test-operator', expiresAt: '2027-01-31T00:00:00.000Z' },
+      },
+    ]);
+  });
 });

@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import { CATALOGUE, sarifKind, sarifLevel, sarifLocation, sarifRule } from '@watchpost/shared';
+import type { FindingExemption } from '../exemptions/exemption-rules.js';
 import type { FindingView } from '../posture/index.js';
 
 // Rule, level, kind and location mapping live in libs/shared (report/sarif.ts), shared with the agent's printer.
@@ -12,7 +13,7 @@ export class SarifBuilder {
   constructor(private readonly toolVersion: string) {}
 
   /** The SARIF result for one finding (registers its rule). */
-  result(f: FindingView): Record<string, unknown> {
+  result(f: FindingView, exemption: FindingExemption | null = null): Record<string, unknown> {
     let index = this.ruleIndex.get(f.checkId);
     if (index === undefined) {
       const def = CATALOGUE.find((c) => c.id === f.checkId);
@@ -46,6 +47,23 @@ export class SarifBuilder {
         lastSeenAt: f.lastSeenAt,
         resolvedAt: f.resolvedAt,
       },
+      // An accepted risk (hub exemption): SARIF 2.1.0 §3.35, a suppression kept outside the analysed files.
+      ...(exemption
+        ? {
+            suppressions: [
+              {
+                kind: 'external',
+                status: 'accepted',
+                justification: exemption.reason,
+                properties: {
+                  exemptionId: exemption.id,
+                  author: exemption.author,
+                  expiresAt: exemption.expiresAt,
+                },
+              },
+            ],
+          }
+        : {}),
     };
   }
 
