@@ -194,6 +194,22 @@ describe('deploy/ manifests, rendered with kubectl kustomize', () => {
       readFileSync(join(ROOT, 'deploy', 'hci', 'mosquitto', 'mosquitto.conf'), 'utf8'),
     );
     expect(cm.data['acl']).toBe(readFileSync(join(ROOT, 'deploy', 'hci', 'mosquitto', 'acl'), 'utf8'));
+
+    // Each replica's MQTT identity is its pod name (watchpost-hub-0, -1, ...), and the ACL grants every one of
+    // them the hub's rights: otherwise a replica would connect but read nothing.
+    const clientId = (hubEnv as { name: string; value?: string }[]).find(
+      (e) => e.name === 'WATCHPOST_MQTT_CLIENT_ID',
+    )?.value;
+    expect(clientId).toBe('$(POD_NAME)');
+    const hubUsers = new Set(
+      (cm.data['acl'] as string)
+        .split('\n')
+        .filter((l) => l.startsWith('user '))
+        .map((l) => l.slice('user '.length).trim()),
+    );
+    for (let i = 0; i < (multi.spec.replicas as number); i++) {
+      expect(hubUsers).toContain(`${multi.metadata.name}-${i}`);
+    }
   });
 
   describe("scanned by the agent's own workload checks", () => {

@@ -75,11 +75,12 @@ describe('hub faults behind Mosquitto: every report stored exactly once', () => 
   });
 
   // Mosquitto keeps queueing to a shared-subscription member whose persistent session is offline, so each test's
-  // hub gets its own client id and share group: an earlier test's stopped hub must not hold this test's reports.
-  const isolated = (name: string) => ({
+  // hub gets its own client id (one of the replica identities the shipped ACL grants) and share group: an earlier
+  // test's stopped hub must not hold this test's reports.
+  const isolated = (name: string, replica: number) => ({
     WATCHPOST_MQTT_URL: mosq.url,
     WATCHPOST_DATA_DIR: join(dir, 'data'),
-    WATCHPOST_MQTT_CLIENT_ID: `watchpost-hub-${name}`,
+    WATCHPOST_MQTT_CLIENT_ID: `watchpost-hub-${replica}`,
     WATCHPOST_MQTT_SHARE_GROUP: name,
   });
 
@@ -94,7 +95,7 @@ describe('hub faults behind Mosquitto: every report stored exactly once', () => 
 
   it('survives a broker restart in the middle of a stream of reports', async () => {
     const sub = join(dir, 'restart');
-    const t: TestHub = await startTestHub({ dir: sub, overrides: isolated('restart') });
+    const t: TestHub = await startTestHub({ dir: sub, overrides: isolated('restart', 1) });
     try {
       const names = ['hci-r1', 'hci-r2', 'hci-r3'];
       const enrolled = await enrollAll(
@@ -133,7 +134,7 @@ describe('hub faults behind Mosquitto: every report stored exactly once', () => 
       WATCHPOST_DATA_DIR: join(dir, 'data'),
       WATCHPOST_DB_PATH: join(sub, 'hub.sqlite'),
       WATCHPOST_MQTT_URL: mosq.url,
-      WATCHPOST_MQTT_CLIENT_ID: 'watchpost-hub-sigkill',
+      WATCHPOST_MQTT_CLIENT_ID: 'watchpost-hub-2',
       WATCHPOST_MQTT_SHARE_GROUP: 'sigkill',
       // small batches, so the kill lands between commits
       WATCHPOST_INGEST_BATCH_SIZE: '5',
@@ -180,7 +181,7 @@ describe('hub faults behind Mosquitto: every report stored exactly once', () => 
 
   it('stores every report exactly once when an agent is killed mid-publish and its outbox resends', async () => {
     const sub = join(dir, 'agentkill');
-    const t = await startTestHub({ dir: sub, overrides: isolated('agentkill') });
+    const t = await startTestHub({ dir: sub, overrides: isolated('agentkill', 3) });
     try {
       const { token } = await t.hub.app
         .get(EnrollmentService)

@@ -30,7 +30,7 @@ export function testHubConfig(dir: string, overrides: Record<string, string> = {
     WATCHPOST_TLS_SANS: 'localhost,127.0.0.1',
     WATCHPOST_DATA_DIR: join(dir, 'data'),
     WATCHPOST_DB_PATH: join(dir, 'hub.sqlite'),
-    WATCHPOST_MQTT_CLIENT_ID: 'watchpost-hub-test',
+    WATCHPOST_MQTT_CLIENT_ID: 'watchpost-hub',
     ...overrides,
   });
 }

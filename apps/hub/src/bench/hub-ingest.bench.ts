@@ -103,7 +103,7 @@ export async function run(): Promise<Record<string, unknown>[]> {
     WATCHPOST_TLS_SANS: 'localhost,127.0.0.1',
     WATCHPOST_DATA_DIR: join(dir, 'data'),
     WATCHPOST_DB_PATH: join(dir, 'hub.sqlite'),
-    WATCHPOST_MQTT_CLIENT_ID: 'watchpost-hub-bench',
+    WATCHPOST_MQTT_CLIENT_ID: 'watchpost-hub',
   };
   const config = loadHubConfig(env);
   const pki = loadOrCreateHubPki(config);

@@ -51,6 +51,17 @@ describe('hub config', () => {
       expect(msg).toContain(v);
   });
 
+  it('takes watchpost-hub as the MQTT identity of a single hub and watchpost-hub-<suffix> for replicas', () => {
+    expect(loadHubConfig({}).mqttClientId).toBe('watchpost-hub');
+    expect(loadHubConfig({ WATCHPOST_MQTT_CLIENT_ID: 'watchpost-hub-1' }).mqttClientId).toBe(
+      'watchpost-hub-1',
+    );
+    for (const bad of ['hub-1', 'watchpost-hubble', 'watchpost-hub-', 'watchpost-hub-Pod_1'])
+      expect(() => loadHubConfig({ WATCHPOST_MQTT_CLIENT_ID: bad })).toThrow(
+        new RegExp(`WATCHPOST_MQTT_CLIENT_ID must be watchpost-hub or watchpost-hub-<suffix>.*got "${bad}"`),
+      );
+  });
+
   it('parses durations', () => {
     expect(parseDuration('24h')).toBe(86_400_000);
     expect(parseDuration('15m')).toBe(900_000);

@@ -1,6 +1,6 @@
 import { hostname } from 'node:os';
 import { join } from 'node:path';
-import { MAX_ENVELOPE_GZIP_BYTES } from '@watchpost/shared';
+import { HUB_IDENTITY, isHubIdentity, MAX_ENVELOPE_GZIP_BYTES } from '@watchpost/shared';
 
 /**
  * The hub's settings: one validated object, built from `WATCHPOST_*` environment variables (and CLI flags that
@@ -189,9 +189,9 @@ export const HUB_SETTINGS: HubSetting[] = [
   {
     env: 'WATCHPOST_MQTT_CLIENT_ID',
     key: 'mqttClientId',
-    default: 'watchpost-hub-<hostname>',
+    default: 'watchpost-hub',
     description:
-      'Client id on an external broker. Must stay the same across restarts of one replica (its persistent session holds the reports that arrived while it was down) and differ between replicas; must start with watchpost-hub.',
+      "Client id on an external broker, and the CN of the hub's client certificate there (reissued at start when it differs). Must stay the same across restarts of one replica (its persistent session holds the reports that arrived while it was down) and differ between replicas: watchpost-hub for a single hub, watchpost-hub-0 .. watchpost-hub-7 for replicas (the names the shipped Mosquitto ACL grants).",
     parse: text,
   },
   {
@@ -319,7 +319,7 @@ export function loadHubConfig(env: Env = process.env, overrides: Partial<HubConf
     mqttUrl: undefined,
     mqttPublicUrl: '',
     mqttCaFile: undefined,
-    mqttClientId: `watchpost-hub-${hostname()}`.toLowerCase().replace(/[^a-z0-9.-]/g, '-'),
+    mqttClientId: HUB_IDENTITY,
     mqttShareGroup: 'watchpost-hub',
     mqttSessionExpirySec: 7 * 86_400,
     dbUrl: undefined,
@@ -351,8 +351,10 @@ export function loadHubConfig(env: Env = process.env, overrides: Partial<HubConf
   if (c.mqttUrl !== undefined && !/^(mqtts|mqtt|wss|ws):\/\//.test(c.mqttUrl)) {
     problems.push(`WATCHPOST_MQTT_URL must be an mqtts:// (or mqtt://) URL (got "${c.mqttUrl}")`);
   }
-  if (!c.mqttClientId.startsWith('watchpost-hub'))
-    problems.push('WATCHPOST_MQTT_CLIENT_ID must start with watchpost-hub');
+  if (!isHubIdentity(c.mqttClientId))
+    problems.push(
+      `WATCHPOST_MQTT_CLIENT_ID must be watchpost-hub or watchpost-hub-<suffix> (lower-case letters, digits, "-" and "."; e.g. watchpost-hub-0), got "${c.mqttClientId}"`,
+    );
   if (/[/+#]/.test(c.mqttShareGroup)) problems.push('WATCHPOST_MQTT_SHARE_GROUP must not contain /, + or #');
   if (c.tlsSans.length === 0) problems.push('WATCHPOST_TLS_SANS must name at least one DNS name or IP');
   if (c.maxDecompressedBytes < c.maxReportBytes) {

@@ -30,8 +30,12 @@ export function agentIdFor(cluster: string, nodeName?: string, generation = 1): 
     );
   }
   if (!AGENT_ID_PATTERN.test(id)) throw new AgentIdError(`"${id}" is not a valid agent id`);
-  if (id === HUB_IDENTITY || id.startsWith(`${HUB_IDENTITY}.`))
-    throw new AgentIdError(`cluster "${cluster}" would take the hub's own identity "${HUB_IDENTITY}"`);
+  // The hub's identities: `watchpost-hub` and every replica's `watchpost-hub-<suffix>` (and, to keep the names
+  // apart for people, `watchpost-hub.<node>`).
+  if (id === HUB_IDENTITY || id.startsWith(`${HUB_IDENTITY}.`) || id.startsWith(`${HUB_IDENTITY}-`))
+    throw new AgentIdError(
+      `cluster "${cluster}" would take the hub's own identity ("${HUB_IDENTITY}", or "${HUB_IDENTITY}-<replica>" of a hub replica); use another cluster name`,
+    );
   return id;
 }
 

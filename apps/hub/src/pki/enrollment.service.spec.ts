@@ -56,6 +56,11 @@ describe('agent ids are injective in cluster and node names', () => {
     expect(() => agentIdFor('c'.repeat(129))).toThrow(/at most 128/);
     expect(() => agentIdFor('hci', 'n'.repeat(130))).toThrow(/node "n+" would be \d+ characters/);
     expect(() => agentIdFor('watchpost-hub')).toThrow(/hub's own identity/);
+    // every hub replica's identity (watchpost-hub-0 .. on Mosquitto) is out of reach, whatever the node
+    expect(() => agentIdFor('watchpost-hub-0')).toThrow(/hub's own identity .*use another cluster name/);
+    expect(() => agentIdFor('watchpost-hub-prod', 'node-1')).toThrow(/hub's own identity/);
+    expect(() => agentIdFor('watchpost-hub', 'node-1')).toThrow(/hub's own identity/);
+    expect(agentIdFor('watchpost-hubble')).toBe('watchpost-hubble');
     expect(() => agentIdFor('')).toThrow(/empty/);
   });
 });

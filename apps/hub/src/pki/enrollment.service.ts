@@ -6,7 +6,7 @@ import { DataSource, IsNull, MoreThan, Not, type EntityManager } from 'typeorm';
 import {
   CLUSTER_ROLES,
   createCrl,
-  HUB_IDENTITY,
+  isHubIdentity,
   PkiError,
   PLATFORMS,
   signCsr,
@@ -483,7 +483,7 @@ export class EnrollmentService {
     const x509 = new X509Certificate(peer.cert.raw);
     const cn = /(?:^|\n)CN=([^\n]+)/.exec(x509.subject)?.[1];
     const serial = x509.serialNumber.toUpperCase();
-    if (!cn || cn === HUB_IDENTITY)
+    if (!cn || isHubIdentity(cn))
       throw new PkiHttpError(
         HttpStatus.FORBIDDEN,
         PkiErrorCode.ClientCertificateRejected,
@@ -532,7 +532,7 @@ export class EnrollmentService {
 
   /** For the embedded broker: is this certificate revoked or unknown? The hub's own client certificate is not in the table. */
   async isRevoked(peer: { identity: string; serial: string }): Promise<boolean> {
-    if (peer.identity === HUB_IDENTITY) return false;
+    if (isHubIdentity(peer.identity)) return false;
     const issued = await this.dataSource
       .getRepository(IssuedCertificateEntity)
       .findOneBy({ serial: peer.serial.toUpperCase() });

@@ -26,10 +26,14 @@ const RENEW_BEFORE_MS = 30 * 86_400_000;
 
 /**
  * Loads the hub PKI from the data dir, creating what is missing: the CA on first start, the server and client
- * certificates whenever they are missing, near expiry, or (server) no longer carry the configured SANs.
+ * certificates whenever they are missing, near expiry, or no longer carry the configured SANs (server) or
+ * identity (client: see hubClientIdentity).
  * Private keys are written 0600, the folder 0700.
  */
-export function loadOrCreateHubPki(config: Pick<HubConfig, 'dataDir' | 'tlsSans'>, now = new Date()): HubPki {
+export function loadOrCreateHubPki(
+  config: Pick<HubConfig, 'dataDir' | 'tlsSans'> & Partial<Pick<HubConfig, 'mqttUrl' | 'mqttClientId'>>,
+  now = new Date(),
+): HubPki {
   const p = hubPaths(config);
   mkdirSync(config.dataDir, { recursive: true, mode: 0o700 });
   let ca: CaMaterial;
@@ -84,13 +88,23 @@ export function loadOrCreateHubPki(config: Pick<HubConfig, 'dataDir' | 'tlsSans'
         now,
       }),
   );
+  const clientCn = hubClientIdentity(config);
   const client = leaf(
     p.clientCert,
     p.clientKey,
-    (c) => c.subject.split('\n').includes(`CN=${HUB_IDENTITY}`),
-    () => issueCertificate({ ca, commonName: HUB_IDENTITY, usage: 'client', validDays: LEAF_DAYS, now }),
+    (c) => c.subject.split('\n').includes(`CN=${clientCn}`),
+    () => issueCertificate({ ca, commonName: clientCn, usage: 'client', validDays: LEAF_DAYS, now }),
   );
   return { ca, caHash: certificateFingerprint(ca.certPem), server, client };
+}
+
+/**
+ * The CN of the hub's client certificate: on an external broker its client id (`WATCHPOST_MQTT_CLIENT_ID`), so
+ * each replica has its own identity there (Mosquitto's use_username_as_clientid makes the CN the session id: two
+ * replicas sharing one CN would take each other's session); on the embedded broker `watchpost-hub`.
+ */
+export function hubClientIdentity(config: Partial<Pick<HubConfig, 'mqttUrl' | 'mqttClientId'>>): string {
+  return config.mqttUrl && config.mqttClientId ? config.mqttClientId : HUB_IDENTITY;
 }
 
 function writeKeyPair(certFile: string, keyFile: string, certPem: string, keyPem: string): void {

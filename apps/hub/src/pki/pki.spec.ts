@@ -32,6 +32,32 @@ describe('hub PKI files', () => {
       rmSync(dir, { recursive: true, force: true });
     }
   });
+
+  it("gives the hub's client certificate the replica's client id on an external broker, reissued when it changes", () => {
+    const dir = mkdtempSync(join(tmpdir(), 'watchpost-pki-'));
+    try {
+      const base = { dataDir: join(dir, 'hub'), tlsSans: ['localhost'] };
+      const cn = (pem: string) =>
+        new X509Certificate(pem).subject.split('\n').filter((l) => l.startsWith('CN='));
+      const embedded = loadOrCreateHubPki({ ...base, mqttClientId: 'watchpost-hub-0' });
+      expect(cn(embedded.client.certPem)).toEqual(['CN=watchpost-hub']);
+
+      const external = { ...base, mqttUrl: 'mqtts://mosquitto:8883', mqttClientId: 'watchpost-hub-0' };
+      const replica = loadOrCreateHubPki(external);
+      expect(cn(replica.client.certPem)).toEqual(['CN=watchpost-hub-0']);
+      expect(
+        new X509Certificate(replica.client.certPem).checkIssued(new X509Certificate(replica.ca.certPem)),
+      ).toBe(true);
+      expect(loadOrCreateHubPki(external).client.certPem).toBe(replica.client.certPem);
+      expect(readFileSync(join(base.dataDir, 'hub-client.crt'), 'utf8')).toBe(replica.client.certPem);
+
+      const other = loadOrCreateHubPki({ ...external, mqttClientId: 'watchpost-hub-1' });
+      expect(cn(other.client.certPem)).toEqual(['CN=watchpost-hub-1']);
+      expect(other.caHash).toBe(replica.caHash);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
 });
 
 describe('agent ids and cluster bindings', () => {

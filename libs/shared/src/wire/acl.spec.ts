@@ -1,5 +1,5 @@
 import { describe, expect, it } from '@jest/globals';
-import { HUB_IDENTITY, mayPublish, maySubscribe } from './acl.js';
+import { HUB_IDENTITY, isHubIdentity, mayPublish, maySubscribe } from './acl.js';
 
 const t = (id: string, kind: string) => `watchpost/v1/agents/${id}/${kind}`;
 
@@ -37,7 +37,31 @@ describe('mqtt acl', () => {
     [HUB_IDENTITY, t('+', 'ack'), false],
     [HUB_IDENTITY, 'watchpost/v1/agents/#', false],
     [HUB_IDENTITY, '#', false],
+    // a hub replica's own identity (watchpost-hub-<suffix>) has the hub's rights, nothing more
+    ['watchpost-hub-0', '$share/watchpost-hub/watchpost/v1/agents/+/report', true],
+    ['watchpost-hub-0', t('+', 'status'), true],
+    ['watchpost-hub-0', t('watchpost-hub-0', 'ack'), false],
+    ['watchpost-hub-0', '#', false],
+    ['watchpost-hubble', t('+', 'report'), false],
+    ['watchpost-hub-', t('+', 'report'), false],
   ])('%s subscribe %s -> %s', (identity, filter, allowed) => {
     expect(maySubscribe(identity, filter)).toBe(allowed);
+  });
+});
+
+describe('hub identities', () => {
+  it.each([
+    ['watchpost-hub', true],
+    ['watchpost-hub-0', true],
+    ['watchpost-hub-7', true],
+    ['watchpost-hub-eu.1', true],
+    ['watchpost-hub-', false],
+    ['watchpost-hub-0-', false],
+    ['watchpost-hub-Zero', false],
+    ['watchpost-hubble', false],
+    ['watchpost-hub.node-1', false],
+    ['hci-1', false],
+  ])('%s -> %s', (identity, hub) => {
+    expect(isHubIdentity(identity)).toBe(hub);
   });
 });

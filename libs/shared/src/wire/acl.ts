@@ -9,13 +9,25 @@ import { AGENT_ID_PATTERN, parseAgentTopic, TOPIC_PREFIX } from './envelope.js';
 /** MQTT identity (certificate CN) of the hub's own client. The hub must never enroll an agent under this id. */
 export const HUB_IDENTITY = 'watchpost-hub';
 
+/**
+ * A hub replica's own MQTT identity on an external broker (`WATCHPOST_MQTT_CLIENT_ID`, also its client
+ * certificate's CN): `watchpost-hub-<suffix>`, e.g. `watchpost-hub-0`. No agent id can take this shape
+ * (agentIdFor refuses it).
+ */
+export const HUB_REPLICA_IDENTITY = /^watchpost-hub-[a-z0-9](?:[a-z0-9.-]{0,112}[a-z0-9])?$/;
+
+/** Is `identity` the hub: `watchpost-hub` (single hub, embedded broker) or one replica's `watchpost-hub-<suffix>`? */
+export function isHubIdentity(identity: string): boolean {
+  return identity === HUB_IDENTITY || HUB_REPLICA_IDENTITY.test(identity);
+}
+
 const HUB_READ_FILTERS = new Set([`${TOPIC_PREFIX}/+/report`, `${TOPIC_PREFIX}/+/status`]);
 
 /** May `identity` publish on `topic`? Agents: only their own `report` and `status`; the hub: any agent's `ack`. */
 export function mayPublish(identity: string, topic: string): boolean {
   const parsed = parseAgentTopic(topic);
   if (!parsed) return false;
-  if (identity === HUB_IDENTITY) return parsed.kind === 'ack';
+  if (isHubIdentity(identity)) return parsed.kind === 'ack';
   if (!AGENT_ID_PATTERN.test(identity)) return false;
   return parsed.agentId === identity && (parsed.kind === 'report' || parsed.kind === 'status');
 }
@@ -25,7 +37,7 @@ export function mayPublish(identity: string, topic: string): boolean {
  * the hub: `watchpost/v1/agents/+/report` and `.../+/status`, also as `$share/<group>/...` shared subscriptions.
  */
 export function maySubscribe(identity: string, topicFilter: string): boolean {
-  if (identity === HUB_IDENTITY) {
+  if (isHubIdentity(identity)) {
     const shared = /^\$share\/([^/+#]+)\/(.+)$/.exec(topicFilter);
     return HUB_READ_FILTERS.has(shared ? shared[2] : topicFilter);
   }
