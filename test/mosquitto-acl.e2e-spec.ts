@@ -1,7 +1,12 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import mqtt, { type IPublishPacket, type MqttClient } from 'mqtt';
-import { agentTopic, HUB_IDENTITY, mayPublish, maySubscribe } from '@watchpost/shared';
-import { renderTestConfig, startMosquitto, type ClientIdentity, type TestMosquitto } from './support/mosquitto.js';
+import { agentTopic, HUB_IDENTITY, isHubIdentity, mayPublish, maySubscribe } from '@watchpost/shared';
+import {
+  renderTestConfig,
+  startMosquitto,
+  type ClientIdentity,
+  type TestMosquitto,
+} from './support/mosquitto.js';
 
 /** The shipped Mosquitto config and ACL, run for real, agree with the shared ACL rule the embedded broker uses. */
 describe('mosquitto (deploy/hci) mTLS + ACL', () => {
@@ -39,12 +44,15 @@ describe('mosquitto (deploy/hci) mTLS + ACL', () => {
   async function pubackCode(client: MqttClient, topic: string): Promise<number> {
     const codes = new Map<number, number>();
     const listener = (packet: { cmd: string; messageId?: number; reasonCode?: number }): void => {
-      if (packet.cmd === 'puback' && packet.messageId !== undefined) codes.set(packet.messageId, packet.reasonCode ?? 0);
+      if (packet.cmd === 'puback' && packet.messageId !== undefined)
+        codes.set(packet.messageId, packet.reasonCode ?? 0);
     };
     client.on('packetreceive', listener);
     try {
       const messageId = await new Promise<number>((resolve) => {
-        client.publish(topic, 'x', { qos: 1 }, (_err, packet) => resolve((packet as IPublishPacket | undefined)?.messageId ?? -1));
+        client.publish(topic, 'x', { qos: 1 }, (_err, packet) =>
+          resolve((packet as IPublishPacket | undefined)?.messageId ?? -1),
+        );
       });
       return codes.get(messageId) ?? -1;
     } finally {
@@ -79,6 +87,21 @@ describe('mosquitto (deploy/hci) mTLS + ACL', () => {
     expect(await pubackCode(agent, agentTopic('agent-b', 'report'))).toBe(0x87);
     expect(mayPublish('agent-a', agentTopic('agent-b', 'report'))).toBe(false);
     expect(await pubackCode(agent, agentTopic('agent-a', 'ack'))).toBe(0x87);
+  });
+
+  it('grants the hub rights to watchpost-hub and each replica identity watchpost-hub-0 .. -7, exact names only', async () => {
+    // agent-e listens to its acks, so an allowed publish is answered 0 (not 0x10, no matching subscribers)
+    const agent = await connect(broker.identity('agent-e'), 'agent-e');
+    await agent.subscribeAsync(agentTopic('agent-e', 'ack'), { qos: 1 });
+    for (const cn of [HUB_IDENTITY, ...Array.from({ length: 8 }, (_, i) => `watchpost-hub-${i}`)]) {
+      const replica = await connect(broker.identity(cn), cn);
+      expect(await pubackCode(replica, agentTopic('agent-e', 'ack'))).toBe(0);
+      expect(mayPublish(cn, agentTopic('agent-e', 'ack'))).toBe(true);
+    }
+    // ACL `user` lines are exact: a ninth replica needs its own block in the ACL (docs/hub.md, "Hub identities")
+    const ninth = await connect(broker.identity('watchpost-hub-8'), 'watchpost-hub-8');
+    expect(isHubIdentity('watchpost-hub-8')).toBe(true);
+    expect(await pubackCode(ninth, agentTopic('agent-e', 'ack'))).toBe(0x87);
   });
 
   it('an agent reads its own acks only (Mosquitto grants the SUBACK but filters delivery by the read ACL)', async () => {
