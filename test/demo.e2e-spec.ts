@@ -76,4 +76,8 @@ test('the demo brings up a live-looking fleet and prints URL, viewer token, summ
   expect(
     rows.some((r) => r.outcome === 'warn' && r.rest.includes('partner-api') && r.days > 38 && r.days < 42),
   ).toBe(true);
+  // The demo ships one accepted risk, with its reason, read back from the REST API.
+  expect(stdout).toMatch(
+    /Accepted risks \(GET \/api\/v1\/exemptions\):\n {2}\S+ {2}pod-host-path {2}\{"kind":"resource","cluster":"hci-wl-retail".*by demo-operator: node-exporter reads the host's \/ read-only/,
+  );
 }, 300_000);

@@ -52,11 +52,18 @@ function run(bin: string, args: string[], env: NodeJS.ProcessEnv): string {
   return r.stdout;
 }
 
-function get(url: string, ca: string, token?: string): Promise<{ status: number; body: string }> {
+function get(
+  url: string,
+  ca: string,
+  token?: string,
+  post?: unknown,
+): Promise<{ status: number; body: string }> {
   return new Promise((resolve, reject) => {
+    const headers: Record<string, string> = token ? { Authorization: `Bearer ${token}` } : {};
+    if (post !== undefined) headers['Content-Type'] = 'application/json';
     const req = request(
       url,
-      { ca, headers: token ? { Authorization: `Bearer ${token}` } : {}, timeout: 5000 },
+      { ca, headers, timeout: 5000, ...(post !== undefined ? { method: 'POST' } : {}) },
       (res) => {
         let body = '';
         res.on('data', (d: Buffer) => (body += d.toString()));
@@ -65,7 +72,7 @@ function get(url: string, ca: string, token?: string): Promise<{ status: number;
     );
     req.on('error', reject);
     req.on('timeout', () => req.destroy(new Error('timeout')));
-    req.end();
+    req.end(post !== undefined ? JSON.stringify(post) : undefined);
   });
 }
 
@@ -280,6 +287,38 @@ async function main(): Promise<void> {
       : undefined;
   });
   const summary = JSON.parse((await get(`${hubUrl}/api/v1/fleet/summary`, ca, viewer)).body) as FleetSummary;
+  // One accepted risk, as an operator would record it: the REST API keeps it with reason, author and expiry.
+  const operator = run(
+    HUB_BIN,
+    ['token', 'create', '--role', 'operator', '--name', 'demo-operator'],
+    hubEnv,
+  ).trim();
+  const created = await get(`${hubUrl}/api/v1/exemptions`, ca, operator, {
+    scope: {
+      kind: 'resource',
+      cluster: 'hci-wl-retail',
+      resource: { kind: 'DaemonSet', namespace: 'monitoring', name: 'node-exporter' },
+    },
+    target: { checkId: 'pod-host-path' },
+    reason:
+      "node-exporter reads the host's / read-only to export node metrics; accepted by the platform team until the " +
+      'textfile-collector rollout (CHG-4411)',
+    expiresAt: new Date(Date.now() + 90 * 86_400_000).toISOString(),
+  });
+  if (created.status !== 201)
+    throw new Error(`creating the demo exemption failed (${created.status}): ${created.body}`);
+  const exemptions = (
+    JSON.parse((await get(`${hubUrl}/api/v1/exemptions`, ca, viewer)).body) as {
+      items: {
+        id: string;
+        scope: unknown;
+        target: { checkId?: string; area?: string };
+        reason: string;
+        author: string;
+        expiresAt: string;
+      }[];
+    }
+  ).items;
 
   const out: string[] = [];
   out.push(
@@ -305,6 +344,11 @@ async function main(): Promise<void> {
     out.push(`  ${group.padEnd(8)} ${g.clusters} clusters, score ${g.score ?? '-'}, open: ${open || 'none'}`);
   }
   out.push('', ...expiryPrintout(summary.expiringCertificates, 12));
+  out.push('', 'Accepted risks (GET /api/v1/exemptions):');
+  for (const e of exemptions)
+    out.push(
+      `  ${e.id}  ${e.target.checkId ?? e.target.area}  ${JSON.stringify(e.scope)}  until ${e.expiresAt.slice(0, 10)} by ${e.author}: ${e.reason}`,
+    );
   out.push(
     '',
     `Try: curl --cacert ${caFile} -H "Authorization: Bearer ${viewer}" ${hubUrl}/api/v1/fleet/summary`,
