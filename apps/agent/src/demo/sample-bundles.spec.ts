@@ -11,8 +11,13 @@ import { refreshSampleBundle, SAMPLE_BUNDLES, shiftTimes } from './sample-bundle
 const BUNDLES = fileURLToPath(new URL('../../../../test/fixtures/bundles', import.meta.url));
 const D = 86_400_000;
 
+// The age of the agent's own support data is judged against the scan time, and that data is not part of a bundle,
+// so it is no verdict about the sample clusters.
 const verdicts = (r: Report) =>
-  r.results.map((x) => `${x.checkId} ${x.outcome} ${JSON.stringify(x.resource)}`).sort();
+  r.results
+    .filter((x) => x.resource.kind !== 'SupportData')
+    .map((x) => `${x.checkId} ${x.outcome} ${JSON.stringify(x.resource)}`)
+    .sort();
 
 describe('demo bundles made current', () => {
   const out = mkdtempSync(join(tmpdir(), 'wp-demo-bundles-'));
