@@ -29,7 +29,9 @@ for (const file of modules.sort()) {
   }
 }
 if (wanted.length && ran === 0) {
-  process.stderr.write(`no benchmark named ${wanted.join(', ')}; built: ${modules.map((m) => m.split('/').pop()).join(', ')}\n`);
+  process.stderr.write(
+    `no benchmark named ${wanted.join(', ')}; built: ${modules.map((m) => m.split('/').pop()).join(', ')}\n`,
+  );
   process.exit(2);
 }
 writeFileSync(join(root, 'bench', 'results.json'), JSON.stringify(results, null, 2) + '\n');

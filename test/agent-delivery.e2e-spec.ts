@@ -20,9 +20,24 @@ import { startMosquitto, type ClientIdentity, type TestMosquitto } from './suppo
 const scannedAt = '2026-11-23T12:00:00.000Z';
 function report(n: number): Report {
   const results: Report['results'] = [
-    { checkId: 'cert-expiry', area: 'certificates', severity: 'high', outcome: n % 2 ? 'fail' : 'pass', resource: { kind: 'File', path: '/etc/kubernetes/pki/apiserver.crt' }, message: `scan ${n}` },
+    {
+      checkId: 'cert-expiry',
+      area: 'certificates',
+      severity: 'high',
+      outcome: n % 2 ? 'fail' : 'pass',
+      resource: { kind: 'File', path: '/etc/kubernetes/pki/apiserver.crt' },
+      message: `scan ${n}`,
+    },
   ];
-  return { schemaVersion: 1, scannedAt, evaluatedAt: scannedAt, cluster: { name: 'hci-01', platform: 'aks-hci', role: 'workload' }, summary: summarise(results), results, collectorErrors: [] };
+  return {
+    schemaVersion: 1,
+    scannedAt,
+    evaluatedAt: scannedAt,
+    cluster: { name: 'hci-01', platform: 'aks-hci', role: 'workload' },
+    summary: summarise(results),
+    results,
+    collectorErrors: [],
+  };
 }
 
 interface TestAgent {
@@ -47,13 +62,22 @@ async function startAgent(opts: {
   reports?: number;
 }): Promise<TestAgent> {
   const dir = await mkdtemp(join(tmpdir(), 'agent-delivery-'));
-  const store = await AgentStore.open({ path: join(dir, 'agent.sqlite'), retention: { maxRows: 10_000, maxBytes: 1e9 } });
+  const store = await AgentStore.open({
+    path: join(dir, 'agent.sqlite'),
+    retention: { maxRows: 10_000, maxBytes: 1e9 },
+  });
   await store.recordIdentity({ agentId: opts.agentId, brokerUrl: opts.url, intervalSeconds: 300 });
   const acked = new Set<number>();
   const rejected = new Map<number, string>();
   const events: PublisherEvent[] = [];
   const commit = async (n: number) => {
-    for (let i = 0; i < n; i++) await store.commitReport({ report: report(i), runId: `run-${i}`, agentId: opts.agentId, agentVersion: '0.1.0' });
+    for (let i = 0; i < n; i++)
+      await store.commitReport({
+        report: report(i),
+        runId: `run-${i}`,
+        agentId: opts.agentId,
+        agentVersion: '0.1.0',
+      });
   };
   await commit(opts.reports ?? 0);
   const publisher = new Publisher({
@@ -95,7 +119,8 @@ async function startAgent(opts: {
 }
 
 const agentWaiters = new Set<() => void>();
-const until = (predicate: () => boolean, what: string, timeoutMs = 30_000) => waitUntil(agentWaiters, predicate, timeoutMs, what);
+const until = (predicate: () => boolean, what: string, timeoutMs = 30_000) =>
+  waitUntil(agentWaiters, predicate, timeoutMs, what);
 const range = (a: number, b: number) => Array.from({ length: b - a + 1 }, (_, i) => a + i);
 
 describe('agent delivery through Mosquitto (MQTT 5, mTLS, ACL)', () => {
@@ -105,7 +130,12 @@ describe('agent delivery through Mosquitto (MQTT 5, mTLS, ACL)', () => {
 
   beforeAll(async () => {
     broker = await startMosquitto();
-    consumer = await AckingConsumer.start({ url: broker.url, identity: broker.hubIdentity(), servername: 'localhost', protocolVersion: 5 });
+    consumer = await AckingConsumer.start({
+      url: broker.url,
+      identity: broker.hubIdentity(),
+      servername: 'localhost',
+      protocolVersion: 5,
+    });
   });
   afterAll(async () => {
     await consumer.close();
@@ -115,14 +145,23 @@ describe('agent delivery through Mosquitto (MQTT 5, mTLS, ACL)', () => {
 
   it('delivers in order exactly once across a broker restart mid-stream, with duplicate acks', async () => {
     consumer.policy = 'twice';
-    const agent = await startAgent({ agentId: 'hci-01', identity: broker.identity('hci-01'), url: broker.url, protocolVersion: 5, consumer, reports: 30 });
+    const agent = await startAgent({
+      agentId: 'hci-01',
+      identity: broker.identity('hci-01'),
+      url: broker.url,
+      protocolVersion: 5,
+      consumer,
+      reports: 30,
+    });
     dirs.push(agent.dir);
     await consumer.waitFor(() => consumer.seqs('hci-01').length >= 10, 20_000, '10 reports');
     await broker.stop();
     await agent.commit(10); // stored while the broker is down
     await broker.start();
     await until(() => agent.acked.size >= 40, 'all 40 acked', 15_000).catch((err: Error) => {
-      throw new Error(`${err.message}; acked ${[...agent.acked].join(',')}; consumer ${consumer.seqs('hci-01').join(',')}; events ${JSON.stringify(agent.events.filter((e) => e.type !== 'published' && e.type !== 'acked'))}`);
+      throw new Error(
+        `${err.message}; acked ${[...agent.acked].join(',')}; consumer ${consumer.seqs('hci-01').join(',')}; events ${JSON.stringify(agent.events.filter((e) => e.type !== 'published' && e.type !== 'acked'))}`,
+      );
     });
     await agent.publisher.stop();
     const seqs = consumer.seqs('hci-01');
@@ -136,9 +175,21 @@ describe('agent delivery through Mosquitto (MQTT 5, mTLS, ACL)', () => {
 
   it('resends when the hub acks late or never, and finishes rows once it acks', async () => {
     consumer.policy = 'never';
-    const agent = await startAgent({ agentId: 'hci-02', identity: broker.identity('hci-02'), url: broker.url, protocolVersion: 5, consumer, reports: 5, ackTimeoutMs: 300 });
+    const agent = await startAgent({
+      agentId: 'hci-02',
+      identity: broker.identity('hci-02'),
+      url: broker.url,
+      protocolVersion: 5,
+      consumer,
+      reports: 5,
+      ackTimeoutMs: 300,
+    });
     dirs.push(agent.dir);
-    await consumer.waitFor(() => (consumer.arrivals.get('hci-02') ?? []).filter((s) => s === 1).length >= 2, 20_000, 'a resend of seq 1');
+    await consumer.waitFor(
+      () => (consumer.arrivals.get('hci-02') ?? []).filter((s) => s === 1).length >= 2,
+      20_000,
+      'a resend of seq 1',
+    );
     expect(agent.acked.size).toBe(0);
     consumer.policy = { delayMs: 100 };
     await until(() => agent.acked.size === 5, 'all 5 acked');
@@ -148,7 +199,14 @@ describe('agent delivery through Mosquitto (MQTT 5, mTLS, ACL)', () => {
   });
 
   it('an agent publishing under another id is refused (0x87) and says so in status', async () => {
-    const agent = await startAgent({ agentId: 'hci-03', identity: broker.identity('hci-04'), url: broker.url, protocolVersion: 5, consumer, reports: 3 });
+    const agent = await startAgent({
+      agentId: 'hci-03',
+      identity: broker.identity('hci-04'),
+      url: broker.url,
+      protocolVersion: 5,
+      consumer,
+      reports: 3,
+    });
     dirs.push(agent.dir);
     await until(() => agent.rejected.size === 3, '3 rejections');
     await agent.stop();
@@ -172,10 +230,27 @@ describe('agent delivery through the embedded Aedes broker (MQTT 3.1.1)', () => 
     // Borrow the harness's CA and identities; the embedded broker itself is the hub's.
     mosquittoForPki = await startMosquitto();
     await mosquittoForPki.stop();
-    const serverCert = issueCertificate({ ca: mosquittoForPki.ca, commonName: 'localhost', usage: 'server', sans: ['localhost', '127.0.0.1'], validDays: 1 });
-    broker = await startEmbeddedBroker({ port: 0, host: '127.0.0.1', ca: mosquittoForPki.ca.certPem, cert: serverCert.certPem, key: serverCert.keyPem });
+    const serverCert = issueCertificate({
+      ca: mosquittoForPki.ca,
+      commonName: 'localhost',
+      usage: 'server',
+      sans: ['localhost', '127.0.0.1'],
+      validDays: 1,
+    });
+    broker = await startEmbeddedBroker({
+      port: 0,
+      host: '127.0.0.1',
+      ca: mosquittoForPki.ca.certPem,
+      cert: serverCert.certPem,
+      key: serverCert.keyPem,
+    });
     url = `mqtts://127.0.0.1:${broker.port}`;
-    consumer = await AckingConsumer.start({ url, identity: mosquittoForPki.hubIdentity(), servername: 'localhost', protocolVersion: 4 });
+    consumer = await AckingConsumer.start({
+      url,
+      identity: mosquittoForPki.hubIdentity(),
+      servername: 'localhost',
+      protocolVersion: 4,
+    });
   });
   afterAll(async () => {
     await consumer.close();
@@ -186,7 +261,14 @@ describe('agent delivery through the embedded Aedes broker (MQTT 3.1.1)', () => 
 
   it('delivers in order exactly once with duplicate acks', async () => {
     consumer.policy = 'twice';
-    const agent = await startAgent({ agentId: 'arc-01', identity: mosquittoForPki.identity('arc-01'), url, protocolVersion: 4, consumer, reports: 25 });
+    const agent = await startAgent({
+      agentId: 'arc-01',
+      identity: mosquittoForPki.identity('arc-01'),
+      url,
+      protocolVersion: 4,
+      consumer,
+      reports: 25,
+    });
     dirs.push(agent.dir);
     await until(() => agent.acked.size >= 25, 'all 25 acked');
     await agent.stop();
@@ -195,9 +277,19 @@ describe('agent delivery through the embedded Aedes broker (MQTT 3.1.1)', () => 
   });
 
   it('an agent connecting under another id is refused at CONNECT, keeps its reports and says why in status', async () => {
-    const agent = await startAgent({ agentId: 'arc-02', identity: mosquittoForPki.identity('arc-03'), url, protocolVersion: 4, consumer, reports: 2 });
+    const agent = await startAgent({
+      agentId: 'arc-02',
+      identity: mosquittoForPki.identity('arc-03'),
+      url,
+      protocolVersion: 4,
+      consumer,
+      reports: 2,
+    });
     dirs.push(agent.dir);
-    const refused = () => agent.events.filter((e) => e.type === 'problem' && e.message.startsWith('broker refused the connection')).length;
+    const refused = () =>
+      agent.events.filter(
+        (e) => e.type === 'problem' && e.message.startsWith('broker refused the connection'),
+      ).length;
     await until(() => refused() >= 2, 'two refused connects');
     await agent.stop();
     expect(consumer.seqs('arc-02')).toEqual([]);

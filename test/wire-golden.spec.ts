@@ -21,7 +21,10 @@ describe('golden wire sample report.v1.json', () => {
   it('the agent store produces envelopes of the same shape (same keys, schema-valid)', async () => {
     const golden = reportEnvelopeV1Schema.parse(JSON.parse(await readFile(GOLDEN, 'utf8')));
     const dir = await mkdtemp(join(tmpdir(), 'wire-golden-'));
-    const store = await AgentStore.open({ path: join(dir, 'a.sqlite'), retention: { maxRows: 10, maxBytes: 1e7 } });
+    const store = await AgentStore.open({
+      path: join(dir, 'a.sqlite'),
+      retention: { maxRows: 10, maxBytes: 1e7 },
+    });
     try {
       const report: Report = {
         schemaVersion: 1,
@@ -32,7 +35,12 @@ describe('golden wire sample report.v1.json', () => {
         results: golden.results,
         collectorErrors: golden.collectorErrors,
       };
-      await store.commitReport({ report, runId: golden.runId, agentId: golden.agentId, agentVersion: golden.agentVersion });
+      await store.commitReport({
+        report,
+        runId: golden.runId,
+        agentId: golden.agentId,
+        agentVersion: golden.agentVersion,
+      });
       const [row] = await store.undelivered(0, 1);
       const sent = reportEnvelopeV1Schema.parse(JSON.parse(gunzipSync(row.payload).toString('utf8')));
       expect(Object.keys(sent).sort()).toEqual(Object.keys(golden).sort());

@@ -1,6 +1,11 @@
 import { gunzipSync } from 'node:zlib';
 import mqtt, { type MqttClient } from 'mqtt';
-import { parseAgentTopic, reportEnvelopeV1Schema, type AckMessage, type ReportEnvelopeV1 } from '@watchpost/shared';
+import {
+  parseAgentTopic,
+  reportEnvelopeV1Schema,
+  type AckMessage,
+  type ReportEnvelopeV1,
+} from '@watchpost/shared';
 import type { ClientIdentity } from './mosquitto.js';
 
 /** How the test hub answers reports. */
@@ -24,7 +29,13 @@ export class AckingConsumer {
 
   private constructor(readonly client: MqttClient) {}
 
-  static async start(opts: { url: string; identity: ClientIdentity; servername: string; protocolVersion: 4 | 5; clientId?: string }): Promise<AckingConsumer> {
+  static async start(opts: {
+    url: string;
+    identity: ClientIdentity;
+    servername: string;
+    protocolVersion: 4 | 5;
+    clientId?: string;
+  }): Promise<AckingConsumer> {
     const client = mqtt.connect(opts.url, {
       protocolVersion: opts.protocolVersion,
       clientId: opts.clientId ?? 'watchpost-hub-test',
@@ -72,7 +83,10 @@ export class AckingConsumer {
     if (!parsed || parsed.kind !== 'report') return;
     let envelope: ReportEnvelopeV1;
     try {
-      const text = payload[0] === 0x1f && payload[1] === 0x8b ? gunzipSync(payload).toString('utf8') : payload.toString('utf8');
+      const text =
+        payload[0] === 0x1f && payload[1] === 0x8b
+          ? gunzipSync(payload).toString('utf8')
+          : payload.toString('utf8');
       envelope = reportEnvelopeV1Schema.parse(JSON.parse(text));
     } catch (err) {
       this.invalid.push(`${topic}: ${err instanceof Error ? err.message : String(err)}`);
@@ -88,7 +102,8 @@ export class AckingConsumer {
       this.envelopes.set(`${agentId}#${envelope.seq}`, envelope);
     }
     const ack: AckMessage = { seq: envelope.seq, status: duplicate ? 'duplicate' : 'stored' };
-    const send = () => this.client.publish(`watchpost/v1/agents/${agentId}/ack`, JSON.stringify(ack), { qos: 1 });
+    const send = () =>
+      this.client.publish(`watchpost/v1/agents/${agentId}/ack`, JSON.stringify(ack), { qos: 1 });
     const policy = this.policy;
     if (policy === 'immediate') send();
     else if (policy === 'twice') {
@@ -106,7 +121,12 @@ export class AckingConsumer {
 }
 
 /** Event-driven wait shared by the consumer and tests. */
-export function waitUntil(waiters: Set<() => void>, predicate: () => boolean, timeoutMs: number, what: string): Promise<void> {
+export function waitUntil(
+  waiters: Set<() => void>,
+  predicate: () => boolean,
+  timeoutMs: number,
+  what: string,
+): Promise<void> {
   if (predicate()) return Promise.resolve();
   return new Promise<void>((resolve, reject) => {
     const check = () => {

@@ -12,7 +12,11 @@ export function renewalDue(cert: { notBefore: Date; notAfter: Date }, share: num
  * Renews over mTLS (hub-agent contract 3): a fresh RSA key and CSR, POSTed to `/api/v1/agents/renew` with the
  * current certificate as the client identity and the pinned hub CA as the only trust anchor.
  */
-export async function renewCertificate(hubUrl: string, current: AgentTlsFiles, timeoutMs = 30_000): Promise<{ cert: string; key: string; ca: string }> {
+export async function renewCertificate(
+  hubUrl: string,
+  current: AgentTlsFiles,
+  timeoutMs = 30_000,
+): Promise<{ cert: string; key: string; ca: string }> {
   const keys = createKeyPair('rsa');
   const csr = createCsr({ commonName: current.commonName, privateKeyPem: keys.privateKeyPem });
   const url = new URL('/api/v1/agents/renew', hubUrl);
@@ -32,7 +36,9 @@ export async function renewCertificate(hubUrl: string, current: AgentTlsFiles, t
       (res) => {
         const chunks: Buffer[] = [];
         res.on('data', (c: Buffer) => chunks.push(c));
-        res.on('end', () => resolve({ status: res.statusCode ?? 0, text: Buffer.concat(chunks).toString('utf8') }));
+        res.on('end', () =>
+          resolve({ status: res.statusCode ?? 0, text: Buffer.concat(chunks).toString('utf8') }),
+        );
         res.on('error', reject);
       },
     );
@@ -45,5 +51,9 @@ export async function renewCertificate(hubUrl: string, current: AgentTlsFiles, t
   }
   const parsed = JSON.parse(response.text) as { certificate?: unknown; caCertificate?: unknown };
   if (typeof parsed.certificate !== 'string') throw new Error('hub renewal answer has no certificate');
-  return { cert: parsed.certificate, key: keys.privateKeyPem, ca: typeof parsed.caCertificate === 'string' ? parsed.caCertificate : current.ca };
+  return {
+    cert: parsed.certificate,
+    key: keys.privateKeyPem,
+    ca: typeof parsed.caCertificate === 'string' ? parsed.caCertificate : current.ca,
+  };
 }

@@ -1,5 +1,14 @@
 import { X509Certificate } from 'node:crypto';
-import { closeSync, existsSync, fsyncSync, openSync, readFileSync, renameSync, statSync, writeSync } from 'node:fs';
+import {
+  closeSync,
+  existsSync,
+  fsyncSync,
+  openSync,
+  readFileSync,
+  renameSync,
+  statSync,
+  writeSync,
+} from 'node:fs';
 
 /** The agent's TLS files, read and checked. */
 export interface AgentTlsFiles {
@@ -29,13 +38,17 @@ export function readTlsFiles(paths: { cert: string; key: string; ca: string }): 
     try {
       return readFileSync(path, 'utf8');
     } catch (err) {
-      throw new TlsFilesError(`cannot read ${what} ${path} (${(err as NodeJS.ErrnoException).code ?? String(err)}): check tls.* in the config or re-run \`watchpost-agent enroll\``);
+      throw new TlsFilesError(
+        `cannot read ${what} ${path} (${(err as NodeJS.ErrnoException).code ?? String(err)}): check tls.* in the config or re-run \`watchpost-agent enroll\``,
+      );
     }
   };
   const key = read(paths.key, 'private key');
   const mode = statSync(paths.key).mode & 0o777;
   if ((mode & 0o077) !== 0) {
-    throw new TlsFilesError(`private key ${paths.key} has mode 0${mode.toString(8)}: it must be 0600 (run: chmod 600 ${paths.key})`);
+    throw new TlsFilesError(
+      `private key ${paths.key} has mode 0${mode.toString(8)}: it must be 0600 (run: chmod 600 ${paths.key})`,
+    );
   }
   const cert = read(paths.cert, 'client certificate');
   const ca = read(paths.ca, 'CA certificate');
@@ -64,7 +77,10 @@ function writeDurably(path: string, content: string, mode: number): void {
  * Replaces certificate and key so that a crash at any point leaves a matching pair: `key.new` is written first,
  * `cert.new` last; the presence of `cert.new` means the new key is complete, and the next start finishes the swap.
  */
-export function installRenewedCertificate(paths: { cert: string; key: string; ca: string }, material: { cert: string; key: string; ca?: string }): void {
+export function installRenewedCertificate(
+  paths: { cert: string; key: string; ca: string },
+  material: { cert: string; key: string; ca?: string },
+): void {
   writeDurably(`${paths.key}.new`, material.key, 0o600);
   if (material.ca) {
     writeDurably(`${paths.ca}.new`, material.ca, 0o644);

@@ -77,7 +77,14 @@ const isObj = (v: unknown): v is Obj => typeof v === 'object' && v !== null && !
 const arr = (v: unknown): unknown[] => (Array.isArray(v) ? v : []);
 const str = (v: unknown): string | undefined => (typeof v === 'string' ? v : undefined);
 
-const PROTOCOL_NUMBERS: Record<string, string> = { '1': 'ICMP', '6': 'TCP', '17': 'UDP', '58': 'ICMPV6', '132': 'SCTP', '136': 'UDPLITE' };
+const PROTOCOL_NUMBERS: Record<string, string> = {
+  '1': 'ICMP',
+  '6': 'TCP',
+  '17': 'UDP',
+  '58': 'ICMPV6',
+  '132': 'SCTP',
+  '136': 'UDPLITE',
+};
 
 /** Normalises a protocol as written in a policy (`tcp`, `TCP`, `6`) to the engine's upper-case name. */
 export function normaliseProtocol(p: unknown): string | undefined {
@@ -118,11 +125,14 @@ export function labelSelectorToSelector(ls: unknown, where: string, problems: st
         break;
       default:
         // The API server rejects unknown operators; a bundle could still hold one. Match nothing.
-        problems.push(`${where}.matchExpressions[${i}] has unknown operator ${JSON.stringify(e['operator'])}`);
+        problems.push(
+          `${where}.matchExpressions[${i}] has unknown operator ${JSON.stringify(e['operator'])}`,
+        );
         parts.push({ op: 'not', operand: { op: 'all' } });
     }
   }
-  const node: SelectorNode = parts.length === 0 ? { op: 'all' } : parts.length === 1 ? parts[0] : { op: 'and', operands: parts };
+  const node: SelectorNode =
+    parts.length === 0 ? { op: 'all' } : parts.length === 1 ? parts[0] : { op: 'and', operands: parts };
   return new Selector(canonicalSelector(node), node);
 }
 
@@ -154,10 +164,21 @@ interface PortMatcher {
 
 function namedPortMatches(name: string, protocol: string | undefined, conn: Connection, dst: Peer): boolean {
   if (dst.kind !== 'pod' || conn.port === undefined) return false;
-  return dst.ports.some((p) => p.name === name && p.port === conn.port && (protocol === undefined || p.protocol === protocol) && p.protocol === conn.protocol);
+  return dst.ports.some(
+    (p) =>
+      p.name === name &&
+      p.port === conn.port &&
+      (protocol === undefined || p.protocol === protocol) &&
+      p.protocol === conn.protocol,
+  );
 }
 
-function calicoPort(p: unknown, protocol: string | undefined, where: string, problems: string[]): PortMatcher | undefined {
+function calicoPort(
+  p: unknown,
+  protocol: string | undefined,
+  where: string,
+  problems: string[],
+): PortMatcher | undefined {
   if (typeof p === 'number' && Number.isInteger(p)) return { text: String(p), matches: (c) => c.port === p };
   if (typeof p === 'string') {
     const range = /^(\d+):(\d+)$/.exec(p);
@@ -179,7 +200,12 @@ function calicoPort(p: unknown, protocol: string | undefined, where: string, pro
 // ---------------------------------------------------------------------------------------------------------
 // Kubernetes NetworkPolicy
 
-function k8sPeerMatcher(peer: Obj, policyNs: string, where: string, problems: string[]): { text: string; matches: (p: Peer, family: 4 | 6) => boolean } {
+function k8sPeerMatcher(
+  peer: Obj,
+  policyNs: string,
+  where: string,
+  problems: string[],
+): { text: string; matches: (p: Peer, family: 4 | 6) => boolean } {
   const ipBlock = peer['ipBlock'];
   if (isObj(ipBlock)) {
     const cidr = parseCidr(str(ipBlock['cidr']) ?? '');
@@ -199,11 +225,20 @@ function k8sPeerMatcher(peer: Obj, policyNs: string, where: string, problems: st
   }
   const hasPod = isObj(peer['podSelector']);
   const hasNs = isObj(peer['namespaceSelector']);
-  const podSel = hasPod ? labelSelectorToSelector(peer['podSelector'], `${where}.podSelector`, problems) : undefined;
-  const nsSel = hasNs ? labelSelectorToSelector(peer['namespaceSelector'], `${where}.namespaceSelector`, problems) : undefined;
-  const text = [nsSel ? `namespaces ${nsSel.canonical}` : `namespace ${policyNs}`, podSel ? `pods ${podSel.canonical}` : 'all pods'].join(', ');
+  const podSel = hasPod
+    ? labelSelectorToSelector(peer['podSelector'], `${where}.podSelector`, problems)
+    : undefined;
+  const nsSel = hasNs
+    ? labelSelectorToSelector(peer['namespaceSelector'], `${where}.namespaceSelector`, problems)
+    : undefined;
+  const text = [
+    nsSel ? `namespaces ${nsSel.canonical}` : `namespace ${policyNs}`,
+    podSel ? `pods ${podSel.canonical}` : 'all pods',
+  ].join(', ');
   if (!hasPod && !hasNs) {
-    problems.push(`${where} has none of podSelector, namespaceSelector, ipBlock (the API server rejects this)`);
+    problems.push(
+      `${where} has none of podSelector, namespaceSelector, ipBlock (the API server rejects this)`,
+    );
     return { text: 'empty peer', matches: () => false };
   }
   return {
@@ -221,24 +256,47 @@ function k8sPortMatcher(port: Obj, where: string, problems: string[]): PortMatch
   const protocol = normaliseProtocol(port['protocol']) ?? 'TCP';
   const p = port['port'];
   const endPort = typeof port['endPort'] === 'number' ? port['endPort'] : undefined;
-  if (p === undefined || p === null) return { text: `${protocol}/any`, matches: (c) => c.protocol === protocol };
+  if (p === undefined || p === null)
+    return { text: `${protocol}/any`, matches: (c) => c.protocol === protocol };
   if (typeof p === 'number' || (typeof p === 'string' && /^\d+$/.test(p))) {
     const lo = Number(p);
     const hi = endPort ?? lo;
-    return { text: `${protocol}/${lo}${endPort ? `-${hi}` : ''}`, matches: (c) => c.protocol === protocol && c.port !== undefined && c.port >= lo && c.port <= hi };
+    return {
+      text: `${protocol}/${lo}${endPort ? `-${hi}` : ''}`,
+      matches: (c) => c.protocol === protocol && c.port !== undefined && c.port >= lo && c.port <= hi,
+    };
   }
-  if (typeof p === 'string') return { text: `${protocol}/${p}`, matches: (c, dst) => c.protocol === protocol && namedPortMatches(p, protocol, c, dst) };
+  if (typeof p === 'string')
+    return {
+      text: `${protocol}/${p}`,
+      matches: (c, dst) => c.protocol === protocol && namedPortMatches(p, protocol, c, dst),
+    };
   problems.push(`${where}.port ${JSON.stringify(p)} is neither a number nor a name`);
   return { text: '?', matches: () => false };
 }
 
-function k8sRule(rule: unknown, index: number, direction: Direction, policyNs: string, where: string, problems: string[]): Rule {
+function k8sRule(
+  rule: unknown,
+  index: number,
+  direction: Direction,
+  policyNs: string,
+  where: string,
+  problems: string[],
+): Rule {
   const r = isObj(rule) ? rule : {};
   const peersKey = direction === 'ingress' ? 'from' : 'to';
   // Absent or empty `from`/`to` means every peer; absent or empty `ports` means every port and protocol.
-  const peers = arr(r[peersKey]).map((p, i) => k8sPeerMatcher(isObj(p) ? p : {}, policyNs, `${where}.${peersKey}[${i}]`, problems));
-  const ports = arr(r['ports']).map((p, i) => k8sPortMatcher(isObj(p) ? p : {}, `${where}.ports[${i}]`, problems));
-  const peerText = peers.length ? peers.map((p) => p.text).join(' | ') : direction === 'ingress' ? 'any source' : 'any destination';
+  const peers = arr(r[peersKey]).map((p, i) =>
+    k8sPeerMatcher(isObj(p) ? p : {}, policyNs, `${where}.${peersKey}[${i}]`, problems),
+  );
+  const ports = arr(r['ports']).map((p, i) =>
+    k8sPortMatcher(isObj(p) ? p : {}, `${where}.ports[${i}]`, problems),
+  );
+  const peerText = peers.length
+    ? peers.map((p) => p.text).join(' | ')
+    : direction === 'ingress'
+      ? 'any source'
+      : 'any destination';
   const portText = ports.length ? ports.map((p) => p.text).join(', ') : 'any port';
   return {
     index,
@@ -258,8 +316,12 @@ export function fromKubernetesPolicy(obj: KubeObject): Policy {
   const ns = obj.metadata.namespace ?? 'default';
   const spec = isObj(obj['spec']) ? obj['spec'] : {};
   const sel = labelSelectorToSelector(spec['podSelector'] ?? {}, 'spec.podSelector', problems);
-  const ingress = arr(spec['ingress']).map((r, i) => k8sRule(r, i, 'ingress', ns, `spec.ingress[${i}]`, problems));
-  const egress = arr(spec['egress']).map((r, i) => k8sRule(r, i, 'egress', ns, `spec.egress[${i}]`, problems));
+  const ingress = arr(spec['ingress']).map((r, i) =>
+    k8sRule(r, i, 'ingress', ns, `spec.ingress[${i}]`, problems),
+  );
+  const egress = arr(spec['egress']).map((r, i) =>
+    k8sRule(r, i, 'egress', ns, `spec.egress[${i}]`, problems),
+  );
   const types = new Set<Direction>();
   const declared = arr(spec['policyTypes']);
   if (declared.length) {
@@ -273,8 +335,26 @@ export function fromKubernetesPolicy(obj: KubeObject): Policy {
     types.add('ingress');
     if (egress.length) types.add('egress');
   }
-  const ref: PolicyRef = { kind: 'NetworkPolicy', apiVersion: obj.apiVersion ?? 'networking.k8s.io/v1', namespace: ns, name: obj.metadata.name, tier: DEFAULT_TIER, order: K8S_POLICY_ORDER };
-  return { ref, id: `NetworkPolicy ${ns}/${obj.metadata.name}`, namespace: ns, selector: sel, types, ingress, egress, problems, caveats: [], object: obj };
+  const ref: PolicyRef = {
+    kind: 'NetworkPolicy',
+    apiVersion: obj.apiVersion ?? 'networking.k8s.io/v1',
+    namespace: ns,
+    name: obj.metadata.name,
+    tier: DEFAULT_TIER,
+    order: K8S_POLICY_ORDER,
+  };
+  return {
+    ref,
+    id: `NetworkPolicy ${ns}/${obj.metadata.name}`,
+    namespace: ns,
+    selector: sel,
+    types,
+    ingress,
+    egress,
+    problems,
+    caveats: [],
+    object: obj,
+  };
 }
 
 // ---------------------------------------------------------------------------------------------------------
@@ -285,7 +365,14 @@ interface SideMatcher {
   matches(peer: Peer, ctx: RuleContext, isDestination: boolean): boolean;
 }
 
-function calicoEntity(er: unknown, policyNs: string | undefined, protocol: string | undefined, where: string, problems: string[], caveats: string[]): SideMatcher {
+function calicoEntity(
+  er: unknown,
+  policyNs: string | undefined,
+  protocol: string | undefined,
+  where: string,
+  problems: string[],
+  caveats: string[],
+): SideMatcher {
   if (!isObj(er)) return { text: 'any', matches: () => true };
   const nets = arr(er['nets']).map((n) => {
     const c = parseCidr(String(n));
@@ -300,10 +387,15 @@ function calicoEntity(er: unknown, policyNs: string | undefined, protocol: strin
   const sel = calicoSelector(er['selector'], `${where}.selector`, problems);
   const notSel = calicoSelector(er['notSelector'], `${where}.notSelector`, problems);
   const nsSel = calicoSelector(er['namespaceSelector'], `${where}.namespaceSelector`, problems);
-  const badSelector = (er['selector'] != null && !sel) || (er['notSelector'] != null && !notSel) || (er['namespaceSelector'] != null && !nsSel);
+  const badSelector =
+    (er['selector'] != null && !sel) ||
+    (er['notSelector'] != null && !notSel) ||
+    (er['namespaceSelector'] != null && !nsSel);
   const sa = isObj(er['serviceAccounts']) ? er['serviceAccounts'] : undefined;
   const saNames = sa ? arr(sa['names']).map(String) : [];
-  const saSel = sa ? calicoSelector(sa['selector'], `${where}.serviceAccounts.selector`, problems) : undefined;
+  const saSel = sa
+    ? calicoSelector(sa['selector'], `${where}.serviceAccounts.selector`, problems)
+    : undefined;
   const ports = arr(er['ports'])
     .map((p, i) => calicoPort(p, protocol, `${where}.ports[${i}]`, problems))
     .filter((p): p is PortMatcher => !!p);
@@ -311,11 +403,19 @@ function calicoEntity(er: unknown, policyNs: string | undefined, protocol: strin
     .map((p, i) => calicoPort(p, protocol, `${where}.notPorts[${i}]`, problems))
     .filter((p): p is PortMatcher => !!p);
   const hasServices = er['services'] !== undefined;
-  if (hasServices) caveats.push(`${where}.services is not evaluated (needs Service endpoints); the rule is treated as not matching`);
+  if (hasServices)
+    caveats.push(
+      `${where}.services is not evaluated (needs Service endpoints); the rule is treated as not matching`,
+    );
   const nsGlobal = nsSel?.node.op === 'global';
   // Calico scopes the selector to the policy's namespace (or to namespaceSelector) as soon as the side
   // selects endpoints at all; `notSelector` stays unscoped.
-  const identityNeeded = !!(er['selector'] != null || er['namespaceSelector'] != null || sa || (policyNs && er['notSelector'] != null));
+  const identityNeeded = !!(
+    er['selector'] != null ||
+    er['namespaceSelector'] != null ||
+    sa ||
+    (policyNs && er['notSelector'] != null)
+  );
   const parts: string[] = [];
   if (nets.length) parts.push(`nets ${nets.map((n) => n?.text ?? '?').join(',')}`);
   if (notNets.length) parts.push(`notNets ${notNets.map((n) => n?.text ?? '?').join(',')}`);
@@ -327,10 +427,24 @@ function calicoEntity(er: unknown, policyNs: string | undefined, protocol: strin
   if (ports.length) parts.push(`ports ${ports.map((p) => p.text).join(',')}`);
   if (notPorts.length) parts.push(`notPorts ${notPorts.map((p) => p.text).join(',')}`);
 
-  type Identity = { namespaced: boolean; namespace?: string; labels: LabelSet; nsLabels?: LabelSet; pod?: PodEndpoint };
+  type Identity = {
+    namespaced: boolean;
+    namespace?: string;
+    labels: LabelSet;
+    nsLabels?: LabelSet;
+    pod?: PodEndpoint;
+  };
   const identities = (peer: Peer): Identity[] =>
     peer.kind === 'pod'
-      ? [{ namespaced: true, namespace: peer.namespace, labels: peer.labels, nsLabels: peer.ns.labels, pod: peer }]
+      ? [
+          {
+            namespaced: true,
+            namespace: peer.namespace,
+            labels: peer.labels,
+            nsLabels: peer.ns.labels,
+            pod: peer,
+          },
+        ]
       : peer.sets
           .filter((s) => {
             const ip = peer.ip;
@@ -385,17 +499,30 @@ function calicoEntity(er: unknown, policyNs: string | undefined, protocol: strin
   };
 }
 
-function calicoRule(rule: unknown, index: number, policyNs: string | undefined, where: string, problems: string[], caveats: string[]): Rule {
+function calicoRule(
+  rule: unknown,
+  index: number,
+  policyNs: string | undefined,
+  where: string,
+  problems: string[],
+  caveats: string[],
+): Rule {
   const r = isObj(rule) ? rule : {};
   const actionRaw = str(r['action']) ?? '';
-  const action = (['Allow', 'Deny', 'Pass', 'Log'] as const).find((a) => a.toLowerCase() === actionRaw.toLowerCase());
-  if (!action) problems.push(`${where}.action ${JSON.stringify(r['action'])} is not Allow, Deny, Pass or Log`);
+  const action = (['Allow', 'Deny', 'Pass', 'Log'] as const).find(
+    (a) => a.toLowerCase() === actionRaw.toLowerCase(),
+  );
+  if (!action)
+    problems.push(`${where}.action ${JSON.stringify(r['action'])} is not Allow, Deny, Pass or Log`);
   const protocol = normaliseProtocol(r['protocol']);
   const notProtocol = normaliseProtocol(r['notProtocol']);
   const ipVersion = r['ipVersion'] === 4 || r['ipVersion'] === 6 ? r['ipVersion'] : undefined;
   const src = calicoEntity(r['source'], policyNs, protocol, `${where}.source`, problems, caveats);
   const dst = calicoEntity(r['destination'], policyNs, protocol, `${where}.destination`, problems, caveats);
-  if (r['http'] !== undefined) caveats.push(`${where}.http (application-layer match) is not evaluated; the rule is treated as matching at layer 4`);
+  if (r['http'] !== undefined)
+    caveats.push(
+      `${where}.http (application-layer match) is not evaluated; the rule is treated as matching at layer 4`,
+    );
   const text = [
     (action ?? actionRaw).toLowerCase(),
     protocol ? protocol : notProtocol ? `not ${notProtocol}` : 'any protocol',
@@ -423,10 +550,16 @@ export function fromCalicoPolicy(obj: KubeObject, global: boolean): Policy {
   const spec = isObj(obj['spec']) ? obj['spec'] : {};
   const ns = global ? undefined : (obj.metadata.namespace ?? 'default');
   const sel = calicoSelector(spec['selector'] ?? '', 'spec.selector', problems);
-  const nsSel = global ? calicoSelector(spec['namespaceSelector'], 'spec.namespaceSelector', problems) : undefined;
+  const nsSel = global
+    ? calicoSelector(spec['namespaceSelector'], 'spec.namespaceSelector', problems)
+    : undefined;
   const saSel = calicoSelector(spec['serviceAccountSelector'], 'spec.serviceAccountSelector', problems);
-  const ingress = arr(spec['ingress']).map((r, i) => calicoRule(r, i, ns, `spec.ingress[${i}]`, problems, caveats));
-  const egress = arr(spec['egress']).map((r, i) => calicoRule(r, i, ns, `spec.egress[${i}]`, problems, caveats));
+  const ingress = arr(spec['ingress']).map((r, i) =>
+    calicoRule(r, i, ns, `spec.ingress[${i}]`, problems, caveats),
+  );
+  const egress = arr(spec['egress']).map((r, i) =>
+    calicoRule(r, i, ns, `spec.egress[${i}]`, problems, caveats),
+  );
   const types = new Set<Direction>();
   const declared = arr(spec['types']);
   if (declared.length) {
@@ -440,15 +573,27 @@ export function fromCalicoPolicy(obj: KubeObject, global: boolean): Policy {
     if (egress.length) types.add('egress');
     if (ingress.length || !egress.length) types.add('ingress');
   }
-  const order = typeof spec['order'] === 'number' ? spec['order'] : typeof spec['order'] === 'string' && spec['order'] !== '' && !Number.isNaN(Number(spec['order'])) ? Number(spec['order']) : undefined;
+  const order =
+    typeof spec['order'] === 'number'
+      ? spec['order']
+      : typeof spec['order'] === 'string' && spec['order'] !== '' && !Number.isNaN(Number(spec['order']))
+        ? Number(spec['order'])
+        : undefined;
   const tier = str(spec['tier']) || DEFAULT_TIER;
   const kind: PolicyKind = global ? 'GlobalNetworkPolicy' : 'CalicoNetworkPolicy';
-  const ref: PolicyRef = { kind, apiVersion: obj.apiVersion ?? 'crd.projectcalico.org/v1', name: obj.metadata.name, tier };
+  const ref: PolicyRef = {
+    kind,
+    apiVersion: obj.apiVersion ?? 'crd.projectcalico.org/v1',
+    name: obj.metadata.name,
+    tier,
+  };
   if (ns !== undefined) ref.namespace = ns;
   if (order !== undefined) ref.order = order;
   const policy: Policy = {
     ref,
-    id: global ? `GlobalNetworkPolicy ${obj.metadata.name}` : `CalicoNetworkPolicy ${ns}/${obj.metadata.name}`,
+    id: global
+      ? `GlobalNetworkPolicy ${obj.metadata.name}`
+      : `CalicoNetworkPolicy ${ns}/${obj.metadata.name}`,
     selector: sel ?? new Selector('', { op: 'not', operand: { op: 'all' } }),
     types,
     ingress,
@@ -462,7 +607,11 @@ export function fromCalicoPolicy(obj: KubeObject, global: boolean): Policy {
   if (saSel) policy.serviceAccountSelector = saSel;
   // Calico refuses a policy with an invalid selector; such an object (e.g. written straight to the CRD)
   // never reaches Felix, so it applies to nothing.
-  if (!sel || (spec['namespaceSelector'] != null && global && !nsSel) || (spec['serviceAccountSelector'] != null && !saSel)) {
+  if (
+    !sel ||
+    (spec['namespaceSelector'] != null && global && !nsSel) ||
+    (spec['serviceAccountSelector'] != null && !saSel)
+  ) {
     policy.inert = 'its selector does not parse, so Calico does not apply it';
   } else if (spec['doNotTrack'] === true || spec['preDNAT'] === true) {
     policy.inert = `it is a ${spec['doNotTrack'] === true ? 'doNotTrack' : 'preDNAT'} policy, which applies to host endpoints only`;

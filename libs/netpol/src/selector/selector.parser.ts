@@ -42,7 +42,8 @@ class Parser {
     if (this.peek().kind === 'eof') return { op: 'all' };
     const node = this.parseOr();
     const t = this.peek();
-    if (t.kind !== 'eof') this.fail(t, `unexpected ${describe(t)} after a complete expression (missing && or ||?)`);
+    if (t.kind !== 'eof')
+      this.fail(t, `unexpected ${describe(t)} after a complete expression (missing && or ||?)`);
     return node;
   }
 
@@ -92,7 +93,8 @@ class Parser {
         this.i++;
         node = this.parseOr();
         const close = this.peek();
-        if (close.kind !== 'rparen') this.fail(close, `expected ) to close the ( at position ${t.pos}, found ${describe(close)}`);
+        if (close.kind !== 'rparen')
+          this.fail(close, `expected ) to close the ( at position ${t.pos}, found ${describe(close)}`);
         this.i++;
         break;
       }
@@ -115,13 +117,21 @@ class Parser {
       case 'contains':
       case 'startswith':
       case 'endswith': {
-        if (!arg || arg.kind !== 'string') this.fail(arg ?? op, `expected a quoted string after ${describe(op)}, found ${arg ? describe(arg) : 'end of selector'}`);
+        if (!arg || arg.kind !== 'string')
+          this.fail(
+            arg ?? op,
+            `expected a quoted string after ${describe(op)}, found ${arg ? describe(arg) : 'end of selector'}`,
+          );
         this.i += 3;
         return { op: op.kind, key, value: arg.value! };
       }
       case 'in':
       case 'notin': {
-        if (!arg || arg.kind !== 'lbrace') this.fail(arg ?? op, `expected { after ${describe(op)}, found ${arg ? describe(arg) : 'end of selector'}`);
+        if (!arg || arg.kind !== 'lbrace')
+          this.fail(
+            arg ?? op,
+            `expected { after ${describe(op)}, found ${arg ? describe(arg) : 'end of selector'}`,
+          );
         this.i += 3;
         const values: string[] = [];
         while (this.peek().kind === 'string') {
@@ -131,14 +141,21 @@ class Parser {
           else break;
         }
         const close = this.peek();
-        if (close.kind !== 'rbrace') this.fail(close, `expected a quoted string, a comma or } in the set, found ${describe(close)}`);
+        if (close.kind !== 'rbrace')
+          this.fail(close, `expected a quoted string, a comma or } in the set, found ${describe(close)}`);
         this.i++;
         return { op: op.kind, key, values: [...new Set(values)].sort() };
       }
       case 'eof':
-        return this.fail(op, `unexpected end of selector after label "${key}": expected ==, !=, in, not in, contains, starts with or ends with`);
+        return this.fail(
+          op,
+          `unexpected end of selector after label "${key}": expected ==, !=, in, not in, contains, starts with or ends with`,
+        );
       default:
-        return this.fail(op, `expected ==, !=, in, not in, contains, starts with or ends with after label "${key}", found ${describe(op)}`);
+        return this.fail(
+          op,
+          `expected ==, !=, in, not in, contains, starts with or ends with after label "${key}", found ${describe(op)}`,
+        );
     }
   }
 }

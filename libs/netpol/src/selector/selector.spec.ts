@@ -32,8 +32,8 @@ describe('Calico selector evaluation (docs table)', () => {
     ["app not in {'db'}", web, true],
     ["app not in {'web','db'}", web, false],
     ["app not in {'web'}", {}, true], // not in matches when the label is absent
-    ["app in {}", web, false],
-    ["app not in {}", web, true],
+    ['app in {}', web, false],
+    ['app not in {}', web, true],
     ["tier contains 'ont'", web, true],
     ["tier contains 'xyz'", web, false],
     ["tier contains ''", web, true],
@@ -49,13 +49,13 @@ describe('Calico selector evaluation (docs table)', () => {
     ["app == 'db' || tier == 'backend'", web, false],
     ["!(app == 'web')", web, false],
     ["!app == 'web'", web, false], // ! binds tighter than ==-expression boundaries: Not(app == 'web')
-    ["!!has(app)", web, true],
+    ['!!has(app)', web, true],
     ["app == 'db' || tier == 'frontend' && has(nope)", web, false], // && binds tighter than ||
     ["(app == 'db' || tier == 'frontend') && has(app)", web, true],
     ['global()', web, false], // namespaced endpoints carry projectcalico.org/namespace
     ['global()', { role: 'imds' }, true],
     ["a == 'x y'", { a: 'x y' }, true],
-    ["a == \"it's\"", { a: "it's" }, true],
+    ['a == "it\'s"', { a: "it's" }, true],
     ['a == \'say "hi"\'', { a: 'say "hi"' }, true],
     ["example.com/a_b-c == 'v'", { 'example.com/a_b-c': 'v' }, true],
     ["constructor == 'x'", {}, false], // no prototype leaks
@@ -66,8 +66,8 @@ describe('Calico selector evaluation (docs table)', () => {
 
   test('whitespace rules: operators need no spaces, keywords accept any spacing', () => {
     expect(m("app=='web'&&tier=='frontend'", web)).toBe(true);
-    expect(m("has( app )", web)).toBe(true);
-    expect(m("all( )", web)).toBe(true);
+    expect(m('has( app )', web)).toBe(true);
+    expect(m('all( )', web)).toBe(true);
     expect(m("app  not   in  {'x'}", web)).toBe(true);
     expect(m("app notin {'x'}", web)).toBe(true); // Calico's `not\s*in` accepts no space
     expect(m("tier startswith 'fr'", web)).toBe(true);
@@ -85,7 +85,7 @@ describe('Calico selector rejection with positions', () => {
   };
   test.each([
     ["app = 'web'", 4], // single =
-    ["app == web", 7], // unquoted value
+    ['app == web', 7], // unquoted value
     ["app == 'web", 7], // unterminated string
     ['app == "web', 7],
     ["app 'web'", 4], // missing operator
@@ -97,7 +97,7 @@ describe('Calico selector rejection with positions', () => {
     ["app == 'a')", 10], // stray )
     ["app in 'a'", 7], // set needs braces
     ["app in {'a' 'b'}", 12], // missing comma
-    ["app in {a}", 8], // unquoted set member
+    ['app in {a}', 8], // unquoted set member
     ["app == 'a' app == 'b'", 11], // two expressions without operator
     ['has(app', 3], // has( without ) is a label then (
     ['has()', 3],
@@ -137,7 +137,7 @@ describe('canonical form (Calico String())', () => {
     ["app in {'b','a','b'}", 'app in {"a", "b"}'],
     ["app not in {'x'}", 'app not in {"x"}'],
     ['!has(a)', '!has(a)'],
-    ["!!has(a)", 'has(a)'],
+    ['!!has(a)', 'has(a)'],
     ["a contains 'x'", 'a contains "x"'],
     ["a startswith 'x'", 'a starts with "x"'],
     ["a ends  with 'x'", 'a ends with "x"'],
@@ -169,7 +169,10 @@ describe('compiled once, memoised per label set', () => {
     expect(a.verdicts.get(s)).toBe(true);
   });
   test('required terms feed the index', () => {
-    expect(selector("app == 'web' && has(tier)").terms).toEqual([{ key: 'app', value: 'web' }, { key: 'tier' }]);
+    expect(selector("app == 'web' && has(tier)").terms).toEqual([
+      { key: 'app', value: 'web' },
+      { key: 'tier' },
+    ]);
     expect(selector("app == 'web' || has(tier)").terms).toEqual([]);
     expect(selector("app != 'web'").terms).toEqual([]);
   });

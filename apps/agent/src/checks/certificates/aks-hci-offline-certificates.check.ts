@@ -1,5 +1,13 @@
 import type { Check } from '../check.js';
-import { clusterRef, DAY, formatDuration, inventoryOrError, isCaCert, iso, observedAt } from './lib/common.js';
+import {
+  clusterRef,
+  DAY,
+  formatDuration,
+  inventoryOrError,
+  isCaCert,
+  iso,
+  observedAt,
+} from './lib/common.js';
 import { aksHybridGeneration, offlineRemediation } from './lib/aks-hybrid.js';
 import { uniqueCertificates } from './lib/inventory.js';
 
@@ -19,15 +27,38 @@ export const aksHciOfflineCertificates: Check = {
     const { inventory, findings, usable } = inventoryOrError(evidence);
     if (!usable) return findings;
     const t = observedAt(evidence, now);
-    const nodeCerts = uniqueCertificates(inventory.entries.filter((e) => e.origin === 'file' || e.origin === 'kubeconfig' || e.origin === 'endpoint'));
+    const nodeCerts = uniqueCertificates(
+      inventory.entries.filter(
+        (e) => e.origin === 'file' || e.origin === 'kubeconfig' || e.origin === 'endpoint',
+      ),
+    );
     if (!nodeCerts.length) {
-      return [...findings, { outcome: 'error', resource: clusterRef(evidence), message: 'no control-plane or node certificate in the evidence (host files and the tls-endpoints probe): the AKS hybrid offline rule needs them; run the agent on a cluster VM' }];
+      return [
+        ...findings,
+        {
+          outcome: 'error',
+          resource: clusterRef(evidence),
+          message:
+            'no control-plane or node certificate in the evidence (host files and the tls-endpoints probe): the AKS hybrid offline rule needs them; run the agent on a cluster VM',
+        },
+      ];
     }
-    const shortLived = nodeCerts.filter((u) => !isCaCert(u.entry.cert) && u.entry.cert.lifetimeMs <= options.certAutoRenewMaxLifetimeDays * DAY);
+    const shortLived = nodeCerts.filter(
+      (u) => !isCaCert(u.entry.cert) && u.entry.cert.lifetimeMs <= options.certAutoRenewMaxLifetimeDays * DAY,
+    );
     if (!shortLived.length) {
-      return [...findings, { outcome: 'not_applicable', resource: clusterRef(evidence), message: `none of the ${nodeCerts.length} node certificates lives ${options.certAutoRenewMaxLifetimeDays} days or less: this PKI is not renewed every ${AKS_HYBRID_LEAF_DAYS} days by AKS hybrid` }];
+      return [
+        ...findings,
+        {
+          outcome: 'not_applicable',
+          resource: clusterRef(evidence),
+          message: `none of the ${nodeCerts.length} node certificates lives ${options.certAutoRenewMaxLifetimeDays} days or less: this PKI is not renewed every ${AKS_HYBRID_LEAF_DAYS} days by AKS hybrid`,
+        },
+      ];
     }
-    const lastRenewal = Math.max(...shortLived.map((u) => u.entry.cert.notBefore.getTime()).filter((ms) => ms <= t.getTime()));
+    const lastRenewal = Math.max(
+      ...shortLived.map((u) => u.entry.cert.notBefore.getTime()).filter((ms) => ms <= t.getTime()),
+    );
     const lastScan = Math.max(
       0,
       ...Object.values(evidence.history?.certificates ?? {})
@@ -39,9 +70,16 @@ export const aksHciOfflineCertificates: Check = {
     const offlineMs = t.getTime() - lastAlive;
     const expired = shortLived.filter((u) => u.entry.cert.notAfter <= t);
     const generation = aksHybridGeneration(evidence);
-    const facts = { generation, autoRenewed: shortLived.length, expired: expired.length, lastSignOfLife: Number.isFinite(lastAlive) ? iso(new Date(lastAlive)) : undefined };
+    const facts = {
+      generation,
+      autoRenewed: shortLived.length,
+      expired: expired.length,
+      lastSignOfLife: Number.isFinite(lastAlive) ? iso(new Date(lastAlive)) : undefined,
+    };
     if (!expired.length) {
-      const soonest = shortLived.reduce((a, b) => (b.entry.cert.notAfter < a.entry.cert.notAfter ? b : a)).entry;
+      const soonest = shortLived.reduce((a, b) =>
+        b.entry.cert.notAfter < a.entry.cert.notAfter ? b : a,
+      ).entry;
       return [
         ...findings,
         {
@@ -54,7 +92,11 @@ export const aksHciOfflineCertificates: Check = {
     }
     const moc = offlineMs > AKS_HYBRID_MOC_DAYS * DAY;
     const oldest = expired.reduce((a, b) => (b.entry.cert.notAfter < a.entry.cert.notAfter ? b : a)).entry;
-    const names = expired.slice(0, 4).map((u) => u.entry.where).join(', ') + (expired.length > 4 ? ` and ${expired.length - 4} more` : '');
+    const names =
+      expired
+        .slice(0, 4)
+        .map((u) => u.entry.where)
+        .join(', ') + (expired.length > 4 ? ` and ${expired.length - 4} more` : '');
     return [
       ...findings,
       {

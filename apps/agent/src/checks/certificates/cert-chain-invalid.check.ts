@@ -46,30 +46,78 @@ function declaredPairings(evidence: Evidence, inv: CertInventory): Pairing[] {
   const etcd = staticPod(evidence, 'etcd');
   const kubelet = hostConfig(evidence).kubelet[0];
   const kubeconfigs = hostConfig(evidence).kubeconfigs;
-  const add = (leaf: CertEntry | undefined, caPath: string | undefined, consequence: string, declaredBy: string) => {
-    if (leaf && caPath) out.push({ leaf, caWhere: caPath, anchors: anchorsAt(inv, caPath), consequence, declaredBy });
+  const add = (
+    leaf: CertEntry | undefined,
+    caPath: string | undefined,
+    consequence: string,
+    declaredBy: string,
+  ) => {
+    if (leaf && caPath)
+      out.push({ leaf, caWhere: caPath, anchors: anchorsAt(inv, caPath), consequence, declaredBy });
   };
   if (api) {
     const f = api.flags;
-    add(fileEntry(inv, f['proxy-client-cert-file']), f['requestheader-client-ca-file'], 'aggregated API servers (metrics-server) reject the API server\'s front-proxy requests', `kube-apiserver --requestheader-client-ca-file (${api.path})`);
-    add(fileEntry(inv, f['etcd-certfile']), etcd?.flags['trusted-ca-file'], 'etcd rejects the API server', `etcd --trusted-ca-file (${etcd?.path ?? ''})`);
-    add(fileEntry(inv, etcd?.flags['cert-file']), f['etcd-cafile'], 'the API server rejects etcd', `kube-apiserver --etcd-cafile (${api.path})`);
-    add(fileEntry(inv, f['kubelet-client-certificate']), kubelet?.clientCAFile, 'kubelets reject the API server (kubectl logs/exec/port-forward fail)', `kubelet authentication.x509.clientCAFile (${kubelet?.path ?? ''})`);
-    const kubeletServing = fileEntry(inv, kubelet?.tlsCertFile) ?? inv.entries.find((e) => e.origin === 'endpoint' && e.endpointName === 'kubelet' && e.index === 0);
-    add(kubeletServing, f['kubelet-certificate-authority'], 'the API server rejects the kubelet (logs/exec fail)', `kube-apiserver --kubelet-certificate-authority (${api.path})`);
+    add(
+      fileEntry(inv, f['proxy-client-cert-file']),
+      f['requestheader-client-ca-file'],
+      "aggregated API servers (metrics-server) reject the API server's front-proxy requests",
+      `kube-apiserver --requestheader-client-ca-file (${api.path})`,
+    );
+    add(
+      fileEntry(inv, f['etcd-certfile']),
+      etcd?.flags['trusted-ca-file'],
+      'etcd rejects the API server',
+      `etcd --trusted-ca-file (${etcd?.path ?? ''})`,
+    );
+    add(
+      fileEntry(inv, etcd?.flags['cert-file']),
+      f['etcd-cafile'],
+      'the API server rejects etcd',
+      `kube-apiserver --etcd-cafile (${api.path})`,
+    );
+    add(
+      fileEntry(inv, f['kubelet-client-certificate']),
+      kubelet?.clientCAFile,
+      'kubelets reject the API server (kubectl logs/exec/port-forward fail)',
+      `kubelet authentication.x509.clientCAFile (${kubelet?.path ?? ''})`,
+    );
+    const kubeletServing =
+      fileEntry(inv, kubelet?.tlsCertFile) ??
+      inv.entries.find((e) => e.origin === 'endpoint' && e.endpointName === 'kubelet' && e.index === 0);
+    add(
+      kubeletServing,
+      f['kubelet-certificate-authority'],
+      'the API server rejects the kubelet (logs/exec fail)',
+      `kube-apiserver --kubelet-certificate-authority (${api.path})`,
+    );
     const clientCa = f['client-ca-file'];
     for (const kc of kubeconfigs) {
       for (const u of kc.users) {
-        const leaf = u.certData ? inv.entries.find((e) => e.identity === `kubeconfig:${kc.path}#${u.name}`) : fileEntry(inv, u.certPath);
-        add(leaf, clientCa, `the API server rejects user ${u.name} of ${kc.path}`, `kube-apiserver --client-ca-file (${api.path})`);
+        const leaf = u.certData
+          ? inv.entries.find((e) => e.identity === `kubeconfig:${kc.path}#${u.name}`)
+          : fileEntry(inv, u.certPath);
+        add(
+          leaf,
+          clientCa,
+          `the API server rejects user ${u.name} of ${kc.path}`,
+          `kube-apiserver --client-ca-file (${api.path})`,
+        );
       }
     }
   }
-  if (etcd) add(fileEntry(inv, etcd.flags['peer-cert-file']), etcd.flags['peer-trusted-ca-file'], 'etcd peers reject this member', `etcd --peer-trusted-ca-file (${etcd.path})`);
+  if (etcd)
+    add(
+      fileEntry(inv, etcd.flags['peer-cert-file']),
+      etcd.flags['peer-trusted-ca-file'],
+      'etcd peers reject this member',
+      `etcd --peer-trusted-ca-file (${etcd.path})`,
+    );
   // The API server's serving certificate, as configured and as served, against what clients on this host trust.
   const securePort = Number(api?.flags['secure-port'] ?? 6443);
   const configured = fileEntry(inv, api?.flags['tls-cert-file']);
-  const served = inv.entries.filter((e) => e.origin === 'endpoint' && e.endpointName === 'kube-apiserver' && e.index === 0);
+  const served = inv.entries.filter(
+    (e) => e.origin === 'endpoint' && e.endpointName === 'kube-apiserver' && e.index === 0,
+  );
   for (const kc of kubeconfigs) {
     for (const c of kc.clusters) {
       const addr = addressOf(c.server);
@@ -78,12 +126,21 @@ function declaredPairings(evidence: Evidence, inv: CertInventory): Pairing[] {
       const exact = served.filter((e) => e.resource.name === endpointAddress(addr.host, addr.port));
       const servers = exact.length ? exact : addr.port === securePort ? [configured, ...served] : [];
       if (!servers.length) continue;
-      const caEntry = c.caData ? inv.entries.find((e) => e.identity === `kubeconfig:${kc.path}#cluster:${c.name}`) : undefined;
+      const caEntry = c.caData
+        ? inv.entries.find((e) => e.identity === `kubeconfig:${kc.path}#cluster:${c.name}`)
+        : undefined;
       const anchors = caEntry ? caEntry.siblings : c.caPath ? anchorsAt(inv, c.caPath) : undefined;
       const caWhere = caEntry ? caEntry.where : (c.caPath ?? '');
       if (!caWhere) continue;
       for (const leaf of servers) {
-        if (leaf) out.push({ leaf, caWhere, anchors, consequence: `clients using ${kc.path} reject the API server`, declaredBy: `kubeconfig ${kc.path} cluster ${c.name}` });
+        if (leaf)
+          out.push({
+            leaf,
+            caWhere,
+            anchors,
+            consequence: `clients using ${kc.path} reject the API server`,
+            declaredBy: `kubeconfig ${kc.path} cluster ${c.name}`,
+          });
       }
     }
   }
@@ -104,13 +161,23 @@ export const certChainInvalid: Check = {
       covered.add(p.leaf.cert.fingerprint256);
       const facts = { ...certFacts(p.leaf), ca: p.caWhere, declaredBy: p.declaredBy };
       if (!p.anchors) {
-        findings.push({ outcome: 'error', resource: p.leaf.resource, evidence: facts, message: `${describe(p.leaf)} must verify against ${p.caWhere} (${p.declaredBy}), which was not collected` });
+        findings.push({
+          outcome: 'error',
+          resource: p.leaf.resource,
+          evidence: facts,
+          message: `${describe(p.leaf)} must verify against ${p.caWhere} (${p.declaredBy}), which was not collected`,
+        });
         continue;
       }
       const anchor = verifyChain(p.leaf.cert, p.leaf.siblings.slice(p.leaf.index + 1), p.anchors);
       findings.push(
         anchor
-          ? { outcome: 'pass', resource: p.leaf.resource, evidence: facts, message: `${describe(p.leaf)} verifies against ${p.caWhere} (${certName(anchor)}) as ${p.declaredBy} requires` }
+          ? {
+              outcome: 'pass',
+              resource: p.leaf.resource,
+              evidence: facts,
+              message: `${describe(p.leaf)} verifies against ${p.caWhere} (${certName(anchor)}) as ${p.declaredBy} requires`,
+            }
           : {
               outcome: 'fail',
               resource: p.leaf.resource,
@@ -128,7 +195,12 @@ export const certChainInvalid: Check = {
       if (!named.length) continue;
       const signer = named.find((ca) => issuedBy(entry.cert, ca.entry.cert));
       const f: CheckFinding = signer
-        ? { outcome: 'pass', resource: entry.resource, evidence: certFacts(entry, alsoAt), message: `${describe(entry, alsoAt)} verifies against ${signer.entry.where}` }
+        ? {
+            outcome: 'pass',
+            resource: entry.resource,
+            evidence: certFacts(entry, alsoAt),
+            message: `${describe(entry, alsoAt)} verifies against ${signer.entry.where}`,
+          }
         : {
             outcome: 'fail',
             resource: entry.resource,
@@ -137,7 +209,8 @@ export const certChainInvalid: Check = {
           };
       findings.push(f);
     }
-    if (!findings.length) findings.push(nothingToJudge(evidence, inventory, 'no certificate whose CA is also in the evidence'));
+    if (!findings.length)
+      findings.push(nothingToJudge(evidence, inventory, 'no certificate whose CA is also in the evidence'));
     return findings;
   },
 };

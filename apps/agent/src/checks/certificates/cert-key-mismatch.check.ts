@@ -19,13 +19,33 @@ export const certKeyMismatch: Check = {
       const what = `${describe(p.cert)} and key ${p.key.where}`;
       if (p.key.missing && !evidence.host[p.key.where]) notCollected.push(p.key.where);
       else if (!p.key.facts || p.key.missing) {
-        findings.push({ outcome: 'error', resource: p.cert.resource, evidence: facts, message: `${what} (${p.declaredBy}): ${p.key.missing ?? 'key not readable'}` });
+        findings.push({
+          outcome: 'error',
+          resource: p.cert.resource,
+          evidence: facts,
+          message: `${what} (${p.declaredBy}): ${p.key.missing ?? 'key not readable'}`,
+        });
       } else if (p.key.facts.error || !p.key.facts.publicKeySha256) {
-        findings.push({ outcome: 'error', resource: p.key.resource, evidence: facts, message: `${what}: the key could not be read (${p.key.facts.error ?? 'no public key'})` });
+        findings.push({
+          outcome: 'error',
+          resource: p.key.resource,
+          evidence: facts,
+          message: `${what}: the key could not be read (${p.key.facts.error ?? 'no public key'})`,
+        });
       } else if (p.key.facts.publicKeySha256 !== p.cert.cert.spkiSha256) {
-        findings.push({ outcome: 'fail', resource: p.cert.resource, evidence: facts, message: `${what} do not belong together (${p.declaredBy}): the component fails to start with this pair` });
+        findings.push({
+          outcome: 'fail',
+          resource: p.cert.resource,
+          evidence: facts,
+          message: `${what} do not belong together (${p.declaredBy}): the component fails to start with this pair`,
+        });
       } else {
-        findings.push({ outcome: 'pass', resource: p.cert.resource, evidence: facts, message: `${what} match (${p.declaredBy})` });
+        findings.push({
+          outcome: 'pass',
+          resource: p.cert.resource,
+          evidence: facts,
+          message: `${what} match (${p.declaredBy})`,
+        });
       }
     }
     if (notCollected.length) {
@@ -37,7 +57,12 @@ export const certKeyMismatch: Check = {
       });
     }
     if (!findings.length) {
-      findings.push({ outcome: 'not_applicable', resource: clusterRef(evidence), message: 'no certificate with its private key was found (keys are only on control-plane and node hosts)' });
+      findings.push({
+        outcome: 'not_applicable',
+        resource: clusterRef(evidence),
+        message:
+          'no certificate with its private key was found (keys are only on control-plane and node hosts)',
+      });
     }
     return findings;
   },

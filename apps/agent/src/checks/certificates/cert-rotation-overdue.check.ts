@@ -1,6 +1,17 @@
 import type { CertificateObservation } from '@watchpost/shared';
 import type { Check } from '../check.js';
-import { autoRotation, certFacts, describe, formatDuration, iso, nothingToJudge, observedAt, shareLeft, validityText, inventoryOrError } from './lib/common.js';
+import {
+  autoRotation,
+  certFacts,
+  describe,
+  formatDuration,
+  iso,
+  nothingToJudge,
+  observedAt,
+  shareLeft,
+  validityText,
+  inventoryOrError,
+} from './lib/common.js';
 import { uniqueCertificates } from './lib/inventory.js';
 
 /** The kubelet renews with 30-10 % of the lifetime left (DESIGN.md section 10); past 10 % left a renewal is overdue. */
@@ -32,9 +43,16 @@ export const certRotationOverdue: Check = {
       const c = entry.cert;
       const what = describe(entry, alsoAt);
       const due = at(c, 1 - RENEWAL_WINDOW.closes);
-      const seen: CertificateObservation[] = [...(history[entry.identity] ?? [])].sort((a, b) => a.firstSeen.localeCompare(b.firstSeen));
+      const seen: CertificateObservation[] = [...(history[entry.identity] ?? [])].sort((a, b) =>
+        a.firstSeen.localeCompare(b.firstSeen),
+      );
       const same = seen.find((o) => o.serial.toUpperCase() === c.serial);
-      const facts = { ...certFacts(entry, alsoAt), renewalDue: iso(due), rotatedBy: rotation.by, observations: seen.length };
+      const facts = {
+        ...certFacts(entry, alsoAt),
+        renewalDue: iso(due),
+        rotatedBy: rotation.by,
+        observations: seen.length,
+      };
       if (shareLeft(c, t) <= RENEWAL_WINDOW.closes) {
         const since = same ? `; the agent has seen this serial since ${same.firstSeen}` : '';
         findings.push({
@@ -57,27 +75,55 @@ export const certRotationOverdue: Check = {
         });
         continue;
       }
-      const record = previous ? `; renewed ${iso(c.notBefore)} (previous serial ${previous.serial})` : seen.length ? '' : '; no history yet, judged from this observation';
-      findings.push({ outcome: 'pass', resource: entry.resource, evidence: facts, message: `${what}: ${rotation.by}; renewal due between ${iso(at(c, 1 - RENEWAL_WINDOW.opens))} and ${iso(due)}${record}` });
+      const record = previous
+        ? `; renewed ${iso(c.notBefore)} (previous serial ${previous.serial})`
+        : seen.length
+          ? ''
+          : '; no history yet, judged from this observation';
+      findings.push({
+        outcome: 'pass',
+        resource: entry.resource,
+        evidence: facts,
+        message: `${what}: ${rotation.by}; renewal due between ${iso(at(c, 1 - RENEWAL_WINDOW.opens))} and ${iso(due)}${record}`,
+      });
     }
     // Renewed on disk but the server still presents the old certificate: static pods read their files at start.
     const files = inventory.entries.filter((e) => e.origin === 'file' && e.index === 0);
     for (const served of inventory.entries.filter((e) => e.origin === 'endpoint' && e.index === 0)) {
       const twin = files.find((f) => f.cert.fingerprint256 === served.cert.fingerprint256);
-      const newer = files.find((f) => f.cert.subject === served.cert.subject && f.cert.issuer === served.cert.issuer && f.cert.serial !== served.cert.serial && f.cert.notBefore > served.cert.notBefore);
+      const newer = files.find(
+        (f) =>
+          f.cert.subject === served.cert.subject &&
+          f.cert.issuer === served.cert.issuer &&
+          f.cert.serial !== served.cert.serial &&
+          f.cert.notBefore > served.cert.notBefore,
+      );
       judged += 1;
       if (newer && !twin) {
         findings.push({
           outcome: 'fail',
           resource: served.resource,
-          evidence: { ...certFacts(served), onDisk: newer.where, onDiskSerial: newer.cert.serial, onDiskNotBefore: iso(newer.cert.notBefore) },
+          evidence: {
+            ...certFacts(served),
+            onDisk: newer.where,
+            onDiskSerial: newer.cert.serial,
+            onDiskNotBefore: iso(newer.cert.notBefore),
+          },
           message: `${served.where} still serves serial ${served.cert.serial} (issued ${iso(served.cert.notBefore)}, ${validityText(served.cert, t)}) although ${newer.where} holds a renewed one (serial ${newer.cert.serial}, issued ${iso(newer.cert.notBefore)}): restart ${served.endpointName ?? 'the server'} so it loads it`,
         });
       } else {
-        findings.push({ outcome: 'pass', resource: served.resource, evidence: certFacts(served), message: `${served.where} serves ${twin ? `the certificate in ${twin.where}` : `serial ${served.cert.serial}; no newer certificate for it on disk`}` });
+        findings.push({
+          outcome: 'pass',
+          resource: served.resource,
+          evidence: certFacts(served),
+          message: `${served.where} serves ${twin ? `the certificate in ${twin.where}` : `serial ${served.cert.serial}; no newer certificate for it on disk`}`,
+        });
       }
     }
-    if (!judged && !findings.length) findings.push(nothingToJudge(evidence, inventory, 'no automatically renewed certificate and no served certificate'));
+    if (!judged && !findings.length)
+      findings.push(
+        nothingToJudge(evidence, inventory, 'no automatically renewed certificate and no served certificate'),
+      );
     return findings;
   },
 };

@@ -25,8 +25,15 @@ export const certSha1Signature: Check = {
           message: `${describe(entry, alsoAt)} is signed with ${sig.name}: forgeable, and rejected by Go TLS clients (Kubernetes components)`,
         });
       } else {
-        const note = weak ? ` (a self-signed root: its own signature is not relied on; re-issue it with SHA-256 when it is next rotated)` : '';
-        findings.push({ outcome: 'pass', resource: entry.resource, evidence: facts, message: `${describe(entry, alsoAt)} is signed with ${sig.name}${note}` });
+        const note = weak
+          ? ` (a self-signed root: its own signature is not relied on; re-issue it with SHA-256 when it is next rotated)`
+          : '';
+        findings.push({
+          outcome: 'pass',
+          resource: entry.resource,
+          evidence: facts,
+          message: `${describe(entry, alsoAt)} is signed with ${sig.name}${note}`,
+        });
       }
     }
     if (!findings.length) findings.push(nothingToJudge(evidence, inventory, 'no certificate'));

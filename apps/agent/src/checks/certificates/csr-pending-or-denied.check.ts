@@ -22,7 +22,14 @@ export const csrPendingOrDenied: Check = {
   id: 'csr-pending-or-denied',
   run({ evidence, now, options }) {
     const list = kubeItems(evidence, RESOURCE);
-    if (!list.ok) return [{ outcome: 'error', resource: { kind: 'KubeResource', name: RESOURCE }, message: `could not check CSRs: ${list.reason}` }];
+    if (!list.ok)
+      return [
+        {
+          outcome: 'error',
+          resource: { kind: 'KubeResource', name: RESOURCE },
+          message: `could not check CSRs: ${list.reason}`,
+        },
+      ];
     // Ages are judged as collected: a pending CSR says nothing about the state in 30 days.
     const t = observedAt(evidence, now);
     const maxAgeMs = options.csrMaxAgeHours * 3_600_000;
@@ -37,13 +44,29 @@ export const csrPendingOrDenied: Check = {
       const ageText = age === undefined ? 'of unknown age' : `${formatDuration(age)} old`;
       const signer = spec.signerName ?? 'unknown signer';
       const resource = { kind: 'CertificateSigningRequest', name: csr.metadata.name };
-      const facts = { signerName: signer, username: spec.username, created: csr.metadata.creationTimestamp, conditions: conditions.map((c) => c.type) };
+      const facts = {
+        signerName: signer,
+        username: spec.username,
+        created: csr.metadata.creationTimestamp,
+        conditions: conditions.map((c) => c.type),
+      };
       const who = `CSR ${csr.metadata.name} (${signer}, requested by ${spec.username ?? 'unknown'})`;
       const denied = conditions.find((c) => c.type === 'Denied' || c.type === 'Failed');
       if (denied) {
-        findings.push({ outcome: 'warn', resource, evidence: facts, message: `${who} was ${denied.type === 'Denied' ? 'denied' : 'failed'} (${denied.reason ?? 'no reason'}${denied.message ? `: ${denied.message}` : ''}) and is ${ageText}; the requester may still be waiting for a certificate` });
+        findings.push({
+          outcome: 'warn',
+          resource,
+          evidence: facts,
+          message: `${who} was ${denied.type === 'Denied' ? 'denied' : 'failed'} (${denied.reason ?? 'no reason'}${denied.message ? `: ${denied.message}` : ''}) and is ${ageText}; the requester may still be waiting for a certificate`,
+        });
       } else if (conditions.some((c) => c.type === 'Approved')) {
-        if (!status.certificate) findings.push({ outcome: 'warn', resource, evidence: facts, message: `${who} was approved but no certificate was issued after ${ageText}: nothing signs for ${signer}` });
+        if (!status.certificate)
+          findings.push({
+            outcome: 'warn',
+            resource,
+            evidence: facts,
+            message: `${who} was approved but no certificate was issued after ${ageText}: nothing signs for ${signer}`,
+          });
       } else {
         const node = NODE_SIGNERS.includes(signer);
         findings.push({
@@ -55,7 +78,11 @@ export const csrPendingOrDenied: Check = {
       }
     }
     if (!findings.length) {
-      findings.push({ outcome: 'pass', resource: clusterRef(evidence), message: `${list.items.length} CSRs at ${iso(t)}, none pending, denied or unissued for longer than ${options.csrMaxAgeHours}h` });
+      findings.push({
+        outcome: 'pass',
+        resource: clusterRef(evidence),
+        message: `${list.items.length} CSRs at ${iso(t)}, none pending, denied or unissued for longer than ${options.csrMaxAgeHours}h`,
+      });
     }
     return findings;
   },

@@ -10,7 +10,11 @@ import { certificateInventory } from './lib/inventory.js';
 export function observeCertificates(evidence: Evidence): ScanObservations['certificates'] {
   const out: ScanObservations['certificates'] = {};
   for (const e of certificateInventory(evidence).entries) {
-    out[e.identity] = { serial: e.cert.serial, notBefore: e.cert.notBefore.toISOString(), notAfter: e.cert.notAfter.toISOString() };
+    out[e.identity] = {
+      serial: e.cert.serial,
+      notBefore: e.cert.notBefore.toISOString(),
+      notAfter: e.cert.notAfter.toISOString(),
+    };
   }
   return out;
 }

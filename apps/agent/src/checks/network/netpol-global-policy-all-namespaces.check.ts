@@ -6,7 +6,12 @@ import { ANY_PORT, unrelatedPeers } from './probes.js';
 const SYSTEM = ['kube-system', 'calico-system', 'tigera-operator'];
 
 /** A rule that matches every probe (any peer, arbitrary TCP and UDP ports) is unconditional. */
-function unconditionalAllow(engine: PolicyEngine, p: Policy, direction: Direction, ns: string): Rule | undefined {
+function unconditionalAllow(
+  engine: PolicyEngine,
+  p: Policy,
+  direction: Direction,
+  ns: string,
+): Rule | undefined {
   const self = engine.syntheticPod(ns);
   const rules = direction === 'ingress' ? p.ingress : p.egress;
   return rules.find((r) => {
@@ -45,17 +50,37 @@ export const netpolGlobalPolicyAllNamespaces: Check = {
     const cluster = { kind: 'Cluster', name: ctx.evidence.cluster.name };
     if (!built.ok) return [{ outcome: 'error', resource: cluster, message: built.reason }];
     const { engine, calico } = built.model;
-    if (calico === 'absent') return [{ outcome: 'not_applicable', resource: cluster, message: 'Calico is not installed: there are no GlobalNetworkPolicies' }];
-    if (calico === 'not-collected') return [{ outcome: 'error', resource: cluster, message: 'globalnetworkpolicies.crd.projectcalico.org was not collected; add it to the bundle (kubectl get globalnetworkpolicies.crd.projectcalico.org -o json)' }];
+    if (calico === 'absent')
+      return [
+        {
+          outcome: 'not_applicable',
+          resource: cluster,
+          message: 'Calico is not installed: there are no GlobalNetworkPolicies',
+        },
+      ];
+    if (calico === 'not-collected')
+      return [
+        {
+          outcome: 'error',
+          resource: cluster,
+          message:
+            'globalnetworkpolicies.crd.projectcalico.org was not collected; add it to the bundle (kubectl get globalnetworkpolicies.crd.projectcalico.org -o json)',
+        },
+      ];
     const findings: CheckFinding[] = [];
     const namespaces = [...engine.namespaces.keys()].sort();
     const globals = engine.policies.filter((p) => p.ref.kind === 'GlobalNetworkPolicy' && !p.inert);
     for (const p of globals) {
       const resource = { kind: 'GlobalNetworkPolicy', name: p.ref.name };
       // Covers a namespace when it would select a new, unlabelled pod there: pod labels do not narrow it.
-      const covers = namespaces.length > 0 && namespaces.every((ns) => engine.policySelects(p, engine.syntheticPod(ns)));
+      const covers =
+        namespaces.length > 0 && namespaces.every((ns) => engine.policySelects(p, engine.syntheticPod(ns)));
       if (!covers) {
-        findings.push({ outcome: 'pass', resource, message: `${p.id} is scoped (selector ${p.selector.canonical}${p.namespaceSelector ? `, namespaceSelector ${p.namespaceSelector.canonical}` : ''})` });
+        findings.push({
+          outcome: 'pass',
+          resource,
+          message: `${p.id} is scoped (selector ${p.selector.canonical}${p.namespaceSelector ? `, namespaceSelector ${p.namespaceSelector.canonical}` : ''})`,
+        });
         continue;
       }
       const dirs = [...p.types];
@@ -81,10 +106,19 @@ export const netpolGlobalPolicyAllNamespaces: Check = {
           evidence: { directions: dirs },
         });
       } else {
-        findings.push({ outcome: 'pass', resource, message: `${p.id} covers every namespace without allowing everything or denying system namespaces` });
+        findings.push({
+          outcome: 'pass',
+          resource,
+          message: `${p.id} covers every namespace without allowing everything or denying system namespaces`,
+        });
       }
     }
-    if (!findings.length) findings.push({ outcome: 'pass', resource: cluster, message: 'no GlobalNetworkPolicy applies to pods' });
+    if (!findings.length)
+      findings.push({
+        outcome: 'pass',
+        resource: cluster,
+        message: 'no GlobalNetworkPolicy applies to pods',
+      });
     return findings;
   },
 };

@@ -22,12 +22,20 @@ export const netpolKubeSystemExposure: Check = {
       const resource = { kind: 'Pod', namespace: KUBE_SYSTEM, name: pod.name };
       const any = engine.canReach(probe, pod, ANY_PORT);
       if (any.allowed) {
-        findings.push({ outcome: 'warn', resource, message: `${pod.key} accepts connections on any port from workloads in any namespace: ${any.ingress?.reason ?? ''}${note}`, evidence: { ports: 'any' } });
+        findings.push({
+          outcome: 'warn',
+          resource,
+          message: `${pod.key} accepts connections on any port from workloads in any namespace: ${any.ingress?.reason ?? ''}${note}`,
+          evidence: { ports: 'any' },
+        });
         continue;
       }
       const conns: Connection[] = [];
       const seen = new Set<string>();
-      for (const c of (pod.object?.['spec'] as { containers?: { ports?: { containerPort?: number; protocol?: string }[] }[] } | undefined)?.containers ?? []) {
+      for (const c of (
+        pod.object?.['spec'] as
+          { containers?: { ports?: { containerPort?: number; protocol?: string }[] }[] } | undefined
+      )?.containers ?? []) {
         for (const port of c.ports ?? []) {
           if (typeof port.containerPort !== 'number' || port.containerPort === 53) continue;
           const conn = { protocol: (port.protocol ?? 'TCP').toUpperCase(), port: port.containerPort };
@@ -37,16 +45,31 @@ export const netpolKubeSystemExposure: Check = {
           conns.push(conn);
         }
       }
-      const open = conns.filter((c) => engine.canReach(probe, pod, c).allowed).map((c) => `${c.protocol}/${c.port}`);
-      if (open.length) findings.push({ outcome: 'warn', resource, message: `${pod.key} is reachable from workloads in any namespace on ${open.join(', ')}${note}`, evidence: { ports: open } });
-      else findings.push({ outcome: 'pass', resource, message: `${pod.key} is not reachable from unrelated namespaces (other than DNS)` });
+      const open = conns
+        .filter((c) => engine.canReach(probe, pod, c).allowed)
+        .map((c) => `${c.protocol}/${c.port}`);
+      if (open.length)
+        findings.push({
+          outcome: 'warn',
+          resource,
+          message: `${pod.key} is reachable from workloads in any namespace on ${open.join(', ')}${note}`,
+          evidence: { ports: open },
+        });
+      else
+        findings.push({
+          outcome: 'pass',
+          resource,
+          message: `${pod.key} is not reachable from unrelated namespaces (other than DNS)`,
+        });
     }
     if (!podNet.length) {
       const hostNet = pods.filter((p) => p.hostNetwork).map((p) => p.name);
       findings.push({
         outcome: 'pass',
         resource: { kind: 'Namespace', name: KUBE_SYSTEM },
-        message: hostNet.length ? `kube-system has no pod-network pods; its ${hostNet.length} host-network pods (${nameList(hostNet)}) are outside pod policy` : 'kube-system has no running pods',
+        message: hostNet.length
+          ? `kube-system has no pod-network pods; its ${hostNet.length} host-network pods (${nameList(hostNet)}) are outside pod policy`
+          : 'kube-system has no running pods',
       });
     }
     return findings;

@@ -7,7 +7,14 @@ export const netpolPodNotIsolated: Check = {
   id: 'netpol-pod-not-isolated',
   run: (ctx) => {
     const built = networkModel(ctx.evidence);
-    if (!built.ok) return [{ outcome: 'error', resource: { kind: 'Cluster', name: ctx.evidence.cluster.name }, message: built.reason }];
+    if (!built.ok)
+      return [
+        {
+          outcome: 'error',
+          resource: { kind: 'Cluster', name: ctx.evidence.cluster.name },
+          message: built.reason,
+        },
+      ];
     const { engine, notes } = built.model;
     const note = notes.length ? ` (${notes.join('; ')})` : '';
     const findings: CheckFinding[] = [];
@@ -17,16 +24,29 @@ export const netpolPodNotIsolated: Check = {
       checked++;
       const resource = { kind: 'Pod', namespace: pod.namespace, name: pod.name };
       if (!pod.enforced) {
-        findings.push({ outcome: 'warn', resource, message: `${pod.key} is not isolated: ${pod.notEnforcedReason ?? 'policy is not enforced on it'}`, evidence: { os: pod.os } });
+        findings.push({
+          outcome: 'warn',
+          resource,
+          message: `${pod.key} is not isolated: ${pod.notEnforcedReason ?? 'policy is not enforced on it'}`,
+          evidence: { os: pod.os },
+        });
         continue;
       }
       const iso = engine.isolation(pod);
       if (!iso.ingress && !iso.egress) {
-        findings.push({ outcome: 'fail', resource, message: `${pod.key} is isolated for neither ingress nor egress: no policy selects it, so it accepts and opens any connection${note}` });
+        findings.push({
+          outcome: 'fail',
+          resource,
+          message: `${pod.key} is isolated for neither ingress nor egress: no policy selects it, so it accepts and opens any connection${note}`,
+        });
       }
     }
     if (!findings.length) {
-      findings.push({ outcome: 'pass', resource: { kind: 'Cluster', name: ctx.evidence.cluster.name }, message: `all ${checked} pod-network pods in user namespaces are selected by a policy for ingress or egress${note}` });
+      findings.push({
+        outcome: 'pass',
+        resource: { kind: 'Cluster', name: ctx.evidence.cluster.name },
+        message: `all ${checked} pod-network pods in user namespaces are selected by a policy for ingress or egress${note}`,
+      });
     }
     return findings;
   },

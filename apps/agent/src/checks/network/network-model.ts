@@ -19,19 +19,30 @@ export interface NetworkModel {
 }
 
 /** Calico kinds, each readable through the v3 API server or the v1 CRDs (the same objects seen twice). */
-const CALICO_KINDS = ['networkpolicies', 'globalnetworkpolicies', 'networksets', 'globalnetworksets', 'tiers'] as const;
+const CALICO_KINDS = [
+  'networkpolicies',
+  'globalnetworkpolicies',
+  'networksets',
+  'globalnetworksets',
+  'tiers',
+] as const;
 type CalicoKind = (typeof CALICO_KINDS)[number];
 
 const cache = new WeakMap<Evidence, { ok: true; model: NetworkModel } | { ok: false; reason: string }>();
 
-function calicoList(evidence: Evidence, kind: CalicoKind): { items: KubeObject[]; state: 'present' | 'absent' | 'not-collected' } | { error: string } {
+function calicoList(
+  evidence: Evidence,
+  kind: CalicoKind,
+): { items: KubeObject[]; state: 'present' | 'absent' | 'not-collected' } | { error: string } {
   const v3 = evidence.kube[`${kind}.projectcalico.org`];
   const v1 = evidence.kube[`${kind}.crd.projectcalico.org`];
   // Prefer the v3 API server view when it answered; the CRDs hold the same objects.
   for (const r of [v3, v1]) if (r?.status === 'ok') return { items: r.items, state: 'present' };
   const failed = [v3, v1].find((r) => r?.status === 'forbidden' || r?.status === 'error');
   if (failed && (failed.status === 'forbidden' || failed.status === 'error')) {
-    return { error: `Calico ${kind} could not be read (${failed.error.message}); grant list on ${kind}.crd.projectcalico.org to the agent` };
+    return {
+      error: `Calico ${kind} could not be read (${failed.error.message}); grant list on ${kind}.crd.projectcalico.org to the agent`,
+    };
   }
   if (v3?.status === 'not-installed' || v1?.status === 'not-installed') return { items: [], state: 'absent' };
   if (crdAbsent(evidence, `${kind}.crd.projectcalico.org`)) return { items: [], state: 'absent' };
@@ -48,7 +59,9 @@ export function crdAbsent(evidence: Evidence, crd: string): boolean {
 }
 
 /** Builds (or returns the scan's already built) engine; `ok: false` carries the reason for an `error` result. */
-export function networkModel(evidence: Evidence): { ok: true; model: NetworkModel } | { ok: false; reason: string } {
+export function networkModel(
+  evidence: Evidence,
+): { ok: true; model: NetworkModel } | { ok: false; reason: string } {
   const hit = cache.get(evidence);
   if (hit) return hit;
   const result = build(evidence);
@@ -60,7 +73,11 @@ function build(evidence: Evidence): { ok: true; model: NetworkModel } | { ok: fa
   const pods = kubeItems(evidence, 'pods');
   if (!pods.ok) return { ok: false, reason: `cannot judge network policy without pods: ${pods.reason}` };
   const namespaces = kubeItems(evidence, 'namespaces');
-  if (!namespaces.ok) return { ok: false, reason: `cannot evaluate namespace selectors without namespaces: ${namespaces.reason}` };
+  if (!namespaces.ok)
+    return {
+      ok: false,
+      reason: `cannot evaluate namespace selectors without namespaces: ${namespaces.reason}`,
+    };
   const knp = kubeItems(evidence, 'networkpolicies.networking.k8s.io');
   if (!knp.ok) return { ok: false, reason: `cannot read Kubernetes NetworkPolicies: ${knp.reason}` };
   const notes: string[] = [];
@@ -71,12 +88,19 @@ function build(evidence: Evidence): { ok: true; model: NetworkModel } | { ok: fa
     if ('error' in l) return { ok: false, reason: l.error };
     lists[kind] = l.items;
     if (l.state === 'present') calico = 'present';
-    else if (l.state === 'not-collected' && calico === 'absent' && (kind === 'networkpolicies' || kind === 'globalnetworkpolicies')) calico = 'not-collected';
+    else if (
+      l.state === 'not-collected' &&
+      calico === 'absent' &&
+      (kind === 'networkpolicies' || kind === 'globalnetworkpolicies')
+    )
+      calico = 'not-collected';
   }
-  if (calico === 'not-collected') notes.push('Calico policies were not collected; verdicts consider Kubernetes NetworkPolicies only');
+  if (calico === 'not-collected')
+    notes.push('Calico policies were not collected; verdicts consider Kubernetes NetworkPolicies only');
   const nodes = kubeItems(evidence, 'nodes');
   const sas = kubeItems(evidence, 'serviceaccounts');
-  if (!nodes.ok) notes.push('nodes were not readable: Windows pods are recognised only by their nodeSelector or spec.os');
+  if (!nodes.ok)
+    notes.push('nodes were not readable: Windows pods are recognised only by their nodeSelector or spec.os');
   const platform = evidence.cluster.platform;
   const engine = new PolicyEngine({
     pods: pods.items,
@@ -85,7 +109,9 @@ function build(evidence: Evidence): { ok: true; model: NetworkModel } | { ok: fa
     serviceAccounts: sas.ok ? sas.items : [],
     networkPolicies: knp.items,
     // Calico surfaces Kubernetes policies as `knp.default.*` in some versions of its API: not twice.
-    calicoNetworkPolicies: (lists.networkpolicies ?? []).filter((p) => !p.metadata.name.startsWith('knp.default.')),
+    calicoNetworkPolicies: (lists.networkpolicies ?? []).filter(
+      (p) => !p.metadata.name.startsWith('knp.default.'),
+    ),
     globalNetworkPolicies: lists.globalnetworkpolicies ?? [],
     networkSets: lists.networksets ?? [],
     globalNetworkSets: lists.globalnetworksets ?? [],

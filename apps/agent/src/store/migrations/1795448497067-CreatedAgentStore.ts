@@ -35,7 +35,9 @@ export class CreatedAgentStore1795448497067 implements MigrationInterface {
       "last_seen" varchar(40) NOT NULL,
       PRIMARY KEY ("identity", "serial")
     )`);
-    await q.query(`CREATE INDEX "idx_certificate_history_identity" ON "certificate_history" ("identity", "last_seen")`);
+    await q.query(
+      `CREATE INDEX "idx_certificate_history_identity" ON "certificate_history" ("identity", "last_seen")`,
+    );
     await q.query(`CREATE TABLE "kms_key_history" (
       "provider" varchar(256) NOT NULL,
       "key_id" varchar(512) NOT NULL,
@@ -43,7 +45,9 @@ export class CreatedAgentStore1795448497067 implements MigrationInterface {
       "last_seen" varchar(40) NOT NULL,
       PRIMARY KEY ("provider", "key_id")
     )`);
-    await q.query(`CREATE INDEX "idx_kms_key_history_provider" ON "kms_key_history" ("provider", "last_seen")`);
+    await q.query(
+      `CREATE INDEX "idx_kms_key_history_provider" ON "kms_key_history" ("provider", "last_seen")`,
+    );
     await q.query(`CREATE TABLE "agent_state" (
       "id" integer PRIMARY KEY NOT NULL,
       "agent_id" varchar(128),

@@ -26,12 +26,18 @@ export function aksHybridGeneration(evidence: Evidence): AksHybridGeneration {
 }
 
 /** Remediation for certificates expired after the cluster was powered off, per generation. */
-export function offlineRemediation(generation: AksHybridGeneration, cluster: string, role: string, mocToo: boolean): string {
-  const akshci = role === 'management'
-    ? `AKS on Azure Stack HCI / Windows Server (AksHci PowerShell), management cluster: run Update-AksHciCertificates on an HCI node${mocToo ? ' (it also renews the MOC layer), then Update-AksHciClusterCertificates -name <each workload cluster> -fixKubeletCredentials and -fixCloudCredentials' : ''}`
-    : mocToo
-      ? `AKS on Azure Stack HCI / Windows Server (AksHci PowerShell), in this order: Update-AksHciCertificates; Update-AksHciClusterCertificates -name ${cluster} -fixKubeletCredentials; Update-AksHciClusterCertificates -name ${cluster} -fixCloudCredentials`
-      : `AKS on Azure Stack HCI / Windows Server (AksHci PowerShell): Update-AksHciClusterCertificates -name ${cluster} -fixKubeletCredentials`;
+export function offlineRemediation(
+  generation: AksHybridGeneration,
+  cluster: string,
+  role: string,
+  mocToo: boolean,
+): string {
+  const akshci =
+    role === 'management'
+      ? `AKS on Azure Stack HCI / Windows Server (AksHci PowerShell), management cluster: run Update-AksHciCertificates on an HCI node${mocToo ? ' (it also renews the MOC layer), then Update-AksHciClusterCertificates -name <each workload cluster> -fixKubeletCredentials and -fixCloudCredentials' : ''}`
+      : mocToo
+        ? `AKS on Azure Stack HCI / Windows Server (AksHci PowerShell), in this order: Update-AksHciCertificates; Update-AksHciClusterCertificates -name ${cluster} -fixKubeletCredentials; Update-AksHciClusterCertificates -name ${cluster} -fixCloudCredentials`
+        : `AKS on Azure Stack HCI / Windows Server (AksHci PowerShell): Update-AksHciClusterCertificates -name ${cluster} -fixKubeletCredentials`;
   const aksarc = mocToo
     ? `AKS on Azure Local (AKS Arc, az aksarc): a cluster disconnected for more than 30 days cannot be recovered and must be redeployed (az aksarc delete, then az aksarc create)`
     : `AKS on Azure Local (AKS Arc, az aksarc): keep the cluster and the Arc Resource Bridge powered on and connected so the platform renews the certificates; if they stay expired, open a support case before the 30-day limit (after it the cluster must be redeployed)`;

@@ -33,13 +33,16 @@ export function shareLeft(c: CertInfo, t: Date): number {
 /** `expires 2026-06-02T00:00:00Z (1d 2h left of a 4d lifetime, 27 %)`. */
 export function validityText(c: CertInfo, t: Date): string {
   const left = c.notAfter.getTime() - t.getTime();
-  if (left <= 0) return `expired ${iso(c.notAfter)} (${formatDuration(left)} ago; lifetime ${formatDuration(c.lifetimeMs)})`;
+  if (left <= 0)
+    return `expired ${iso(c.notAfter)} (${formatDuration(left)} ago; lifetime ${formatDuration(c.lifetimeMs)})`;
   return `expires ${iso(c.notAfter)} (${formatDuration(left)} left of a ${formatDuration(c.lifetimeMs)} lifetime, ${Math.round(shareLeft(c, t) * 100)} %)`;
 }
 
 /** `/etc/kubernetes/pki/apiserver.crt (CN=kube-apiserver)`, plus the other places the same certificate sits. */
 export function describe(entry: CertEntry, alsoAt: readonly string[] = []): string {
-  const extra = alsoAt.length ? ` (also at ${alsoAt.slice(0, 3).join(', ')}${alsoAt.length > 3 ? ` and ${alsoAt.length - 3} more` : ''})` : '';
+  const extra = alsoAt.length
+    ? ` (also at ${alsoAt.slice(0, 3).join(', ')}${alsoAt.length > 3 ? ` and ${alsoAt.length - 3} more` : ''})`
+    : '';
   return `${entry.where} [${certName(entry.cert)}]${extra}`;
 }
 
@@ -63,7 +66,11 @@ export function certFacts(entry: CertEntry, alsoAt: readonly string[] = []): Rec
  * whether the platform renews it, and when renewal is due (the start of the warning window: the warn share of its
  * lifetime left, for CAs capped at `caWarnMaxDays` as cert-ca-expiry judges).
  */
-export function certificateFacts(entry: CertEntry, evidence: Evidence, options: CheckOptions): CertificateFactsV1 {
+export function certificateFacts(
+  entry: CertEntry,
+  evidence: Evidence,
+  options: CheckOptions,
+): CertificateFactsV1 {
   const c = entry.cert;
   const ca = isCaCert(c);
   const warnWithin = ca
@@ -89,14 +96,23 @@ export function certificateFacts(entry: CertEntry, evidence: Evidence, options: 
 }
 
 /** The inventory plus the findings every per-certificate check starts with: unreadable sources, or nothing collected. */
-export function inventoryOrError(evidence: Evidence): { inventory: CertInventory; findings: CheckFinding[]; usable: boolean } {
+export function inventoryOrError(evidence: Evidence): {
+  inventory: CertInventory;
+  findings: CheckFinding[];
+  usable: boolean;
+} {
   const inventory = certificateInventory(evidence);
-  const findings: CheckFinding[] = inventory.problems.map((p) => ({ outcome: 'error', resource: p.resource, message: p.message }));
+  const findings: CheckFinding[] = inventory.problems.map((p) => ({
+    outcome: 'error',
+    resource: p.resource,
+    message: p.message,
+  }));
   if (!inventory.collectedSources.length) {
     findings.push({
       outcome: 'error',
       resource: clusterRef(evidence),
-      message: 'no certificate source was collected (host files, secrets, webhook configurations, the tls-endpoints probe): nothing could be checked',
+      message:
+        'no certificate source was collected (host files, secrets, webhook configurations, the tls-endpoints probe): nothing could be checked',
     });
     return { inventory, findings, usable: false };
   }
@@ -127,7 +143,8 @@ const EKU_CLIENT = '1.3.6.1.5.5.7.3.2';
 
 /** A kubelet-issued-by-the-cluster certificate (`CN=system:node:<name>`, O=system:nodes), not self-signed. */
 function kubeletCertKind(c: CertInfo): 'client' | 'serving' | undefined {
-  if (c.selfSigned || !c.commonName?.startsWith('system:node:') || !c.subject.includes('O=system:nodes')) return undefined;
+  if (c.selfSigned || !c.commonName?.startsWith('system:node:') || !c.subject.includes('O=system:nodes'))
+    return undefined;
   if (c.extKeyUsage.includes(EKU_SERVER) && !c.extKeyUsage.includes(EKU_CLIENT)) return 'serving';
   return 'client';
 }
@@ -146,16 +163,24 @@ export function autoRotation(entry: CertEntry, evidence: Evidence, options: Chec
   const c = entry.cert;
   if (isCaCert(c)) return { auto: false };
   if (c.lifetimeMs <= options.certAutoRenewMaxLifetimeDays * DAY) {
-    return { auto: true, by: `its ${formatDuration(c.lifetimeMs)} lifetime means it is renewed automatically${evidence.cluster.platform === 'aks-hci' ? ' (AKS hybrid renews its non-root certificates every few days)' : ''}` };
+    return {
+      auto: true,
+      by: `its ${formatDuration(c.lifetimeMs)} lifetime means it is renewed automatically${evidence.cluster.platform === 'aks-hci' ? ' (AKS hybrid renews its non-root certificates every few days)' : ''}`,
+    };
   }
   if (entry.origin === 'secret' && entry.annotations?.['cert-manager.io/certificate-name']) {
-    return { auto: true, by: `cert-manager Certificate ${entry.annotations['cert-manager.io/certificate-name']} renews it` };
+    return {
+      auto: true,
+      by: `cert-manager Certificate ${entry.annotations['cert-manager.io/certificate-name']} renews it`,
+    };
   }
   if (entry.origin === 'file' || entry.origin === 'endpoint') {
     const kind = kubeletCertKind(c);
     const kubelet = hostConfig(evidence).kubelet[0];
-    if (kind === 'client' && kubelet?.rotateCertificates !== false) return { auto: true, by: 'the kubelet rotates its client certificate (rotateCertificates on)' };
-    if (kind === 'serving' && kubelet?.serverTLSBootstrap === true) return { auto: true, by: 'the kubelet rotates its serving certificate (serverTLSBootstrap: true)' };
+    if (kind === 'client' && kubelet?.rotateCertificates !== false)
+      return { auto: true, by: 'the kubelet rotates its client certificate (rotateCertificates on)' };
+    if (kind === 'serving' && kubelet?.serverTLSBootstrap === true)
+      return { auto: true, by: 'the kubelet rotates its serving certificate (serverTLSBootstrap: true)' };
   }
   return { auto: false };
 }

@@ -1,5 +1,15 @@
 import { posix } from 'node:path';
-import { endpointAddress, type Evidence, hostConfig, type HostFile, type KubeObject, readTlsEndpoints, type ResourceRef, staticPod, TLS_ENDPOINTS_PROBE } from '@watchpost/shared';
+import {
+  endpointAddress,
+  type Evidence,
+  hostConfig,
+  type HostFile,
+  type KubeObject,
+  readTlsEndpoints,
+  type ResourceRef,
+  staticPod,
+  TLS_ENDPOINTS_PROBE,
+} from '@watchpost/shared';
 import { parsePemCertificates, type CertInfo } from './x509.js';
 
 /** Where a certificate was found. */
@@ -45,9 +55,23 @@ export interface CertInventory {
 const CERT_EXTENSIONS = ['.crt', '.cer', '.pem'];
 /** Static pod flags that name certificate files (component -> flags). */
 export const STATIC_POD_CERT_FLAGS: Record<string, string[]> = {
-  'kube-apiserver': ['tls-cert-file', 'client-ca-file', 'kubelet-client-certificate', 'kubelet-certificate-authority', 'proxy-client-cert-file', 'requestheader-client-ca-file', 'etcd-certfile', 'etcd-cafile'],
+  'kube-apiserver': [
+    'tls-cert-file',
+    'client-ca-file',
+    'kubelet-client-certificate',
+    'kubelet-certificate-authority',
+    'proxy-client-cert-file',
+    'requestheader-client-ca-file',
+    'etcd-certfile',
+    'etcd-cafile',
+  ],
   etcd: ['cert-file', 'peer-cert-file', 'trusted-ca-file', 'peer-trusted-ca-file'],
-  'kube-controller-manager': ['cluster-signing-cert-file', 'root-ca-file', 'client-ca-file', 'requestheader-client-ca-file'],
+  'kube-controller-manager': [
+    'cluster-signing-cert-file',
+    'root-ca-file',
+    'client-ca-file',
+    'requestheader-client-ca-file',
+  ],
   'kube-scheduler': ['client-ca-file', 'requestheader-client-ca-file'],
 };
 
@@ -81,14 +105,24 @@ function referencedCertPaths(evidence: Evidence): Map<string, string> {
   return refs;
 }
 
-function addPem(out: CertInventory, base: Omit<CertEntry, 'cert' | 'index' | 'siblings' | 'identity'> & { identity: string }, pem: string): void {
+function addPem(
+  out: CertInventory,
+  base: Omit<CertEntry, 'cert' | 'index' | 'siblings' | 'identity'> & { identity: string },
+  pem: string,
+): void {
   const parsed = parsePemCertificates(pem);
   if (!parsed.ok) {
     out.problems.push({ resource: base.resource, message: `${base.where} ${parsed.reason}` });
     return;
   }
   for (const [index, cert] of parsed.certs.entries()) {
-    out.entries.push({ ...base, identity: index === 0 ? base.identity : `${base.identity}#${index + 1}`, cert, index, siblings: parsed.certs });
+    out.entries.push({
+      ...base,
+      identity: index === 0 ? base.identity : `${base.identity}#${index + 1}`,
+      cert,
+      index,
+      siblings: parsed.certs,
+    });
   }
 }
 
@@ -96,7 +130,9 @@ function fileProblem(file: HostFile, path: string, referencedBy: string | undefi
   if (file.error) return `${path} could not be read: ${file.error}`;
   if (file.content === undefined && file.privateKey) {
     // A file with key and certificate together (kubelet-client-current.pem): the collector keeps only key facts.
-    return referencedBy ? `${path} (${referencedBy}) holds a private key, so its certificate was not kept in the evidence; the certificate in it could not be checked` : undefined;
+    return referencedBy
+      ? `${path} (${referencedBy}) holds a private key, so its certificate was not kept in the evidence; the certificate in it could not be checked`
+      : undefined;
   }
   return undefined;
 }
@@ -104,14 +140,19 @@ function fileProblem(file: HostFile, path: string, referencedBy: string | undefi
 function hostEntries(evidence: Evidence, out: CertInventory): void {
   const refs = referencedCertPaths(evidence);
   const paths = new Set<string>();
-  for (const path of Object.keys(evidence.host)) if (CERT_EXTENSIONS.includes(posix.extname(path).toLowerCase())) paths.add(path);
+  for (const path of Object.keys(evidence.host))
+    if (CERT_EXTENSIONS.includes(posix.extname(path).toLowerCase())) paths.add(path);
   for (const path of refs.keys()) paths.add(path);
   for (const path of [...paths].sort()) {
     const file = evidence.host[path];
     const resource: ResourceRef = { kind: 'File', path };
     const ref = refs.get(path);
     if (!file) {
-      if (ref && Object.keys(evidence.host).length) out.problems.push({ resource, message: `${ref} names ${path}, which was not collected; add it to the host layout or the bundle` });
+      if (ref && Object.keys(evidence.host).length)
+        out.problems.push({
+          resource,
+          message: `${ref} names ${path}, which was not collected; add it to the host layout or the bundle`,
+        });
       continue;
     }
     const problem = fileProblem(file, path, ref);
@@ -128,16 +169,34 @@ function hostEntries(evidence: Evidence, out: CertInventory): void {
       const where = `kubeconfig ${kc.path} user ${u.name}`;
       const resource: ResourceRef = { kind: 'Kubeconfig', path: kc.path, name: u.name };
       const pem = decodeBase64Pem(u.certData);
-      if (!pem) out.problems.push({ resource, message: `${where}: client-certificate-data is not base64 of a PEM certificate` });
-      else addPem(out, { identity: `kubeconfig:${kc.path}#${u.name}`, origin: 'kubeconfig', resource, where }, pem);
+      if (!pem)
+        out.problems.push({
+          resource,
+          message: `${where}: client-certificate-data is not base64 of a PEM certificate`,
+        });
+      else
+        addPem(
+          out,
+          { identity: `kubeconfig:${kc.path}#${u.name}`, origin: 'kubeconfig', resource, where },
+          pem,
+        );
     }
     for (const c of kc.clusters) {
       if (!c.caData) continue;
       const where = `kubeconfig ${kc.path} cluster ${c.name} CA`;
       const resource: ResourceRef = { kind: 'Kubeconfig', path: kc.path, name: `cluster:${c.name}` };
       const pem = decodeBase64Pem(c.caData);
-      if (!pem) out.problems.push({ resource, message: `${where}: certificate-authority-data is not base64 of a PEM certificate` });
-      else addPem(out, { identity: `kubeconfig:${kc.path}#cluster:${c.name}`, origin: 'kubeconfig', resource, where }, pem);
+      if (!pem)
+        out.problems.push({
+          resource,
+          message: `${where}: certificate-authority-data is not base64 of a PEM certificate`,
+        });
+      else
+        addPem(
+          out,
+          { identity: `kubeconfig:${kc.path}#cluster:${c.name}`, origin: 'kubeconfig', resource, where },
+          pem,
+        );
     }
   }
 }
@@ -150,7 +209,10 @@ function kubeList(evidence: Evidence, resource: string, out: CertInventory): Kub
     return entry.items;
   }
   if (entry.status === 'not-installed') return [];
-  out.problems.push({ resource: { kind: 'KubeResource', name: resource }, message: `${resource} could not be listed, so their certificates were not checked: ${entry.error.message}` });
+  out.problems.push({
+    resource: { kind: 'KubeResource', name: resource },
+    message: `${resource} could not be listed, so their certificates were not checked: ${entry.error.message}`,
+  });
   return [];
 }
 
@@ -167,9 +229,15 @@ function secretEntries(evidence: Evidence, out: CertInventory): void {
       if (typeof v !== 'string' || v === '') continue;
       const where = `secret ${ns}/${s.metadata.name} ${key}`;
       const pem = decodeBase64Pem(v);
-      const identity = key === 'tls.crt' ? `secret:${ns}/${s.metadata.name}` : `secret:${ns}/${s.metadata.name}#ca.crt`;
+      const identity =
+        key === 'tls.crt' ? `secret:${ns}/${s.metadata.name}` : `secret:${ns}/${s.metadata.name}#ca.crt`;
       if (!pem) out.problems.push({ resource, message: `${where} is not base64 of a PEM certificate` });
-      else addPem(out, { identity, origin: 'secret', resource, where, ...(annotations ? { annotations } : {}) }, pem);
+      else
+        addPem(
+          out,
+          { identity, origin: 'secret', resource, where, ...(annotations ? { annotations } : {}) },
+          pem,
+        );
     }
   }
 }
@@ -188,8 +256,19 @@ function webhookEntries(evidence: Evidence, out: CertInventory): void {
         const ref: ResourceRef = { kind, name: cfg.metadata.name };
         const where = `${kind} ${cfg.metadata.name} webhook ${name} caBundle`;
         const pem = decodeBase64Pem(caBundle);
-        if (!pem) out.problems.push({ resource: ref, message: `${where} is not base64 of a PEM certificate` });
-        else addPem(out, { identity: `webhook:${kind}/${cfg.metadata.name}/${name}`, origin: 'webhook', resource: ref, where }, pem);
+        if (!pem)
+          out.problems.push({ resource: ref, message: `${where} is not base64 of a PEM certificate` });
+        else
+          addPem(
+            out,
+            {
+              identity: `webhook:${kind}/${cfg.metadata.name}/${name}`,
+              origin: 'webhook',
+              resource: ref,
+              where,
+            },
+            pem,
+          );
       }
     }
   }
@@ -208,7 +287,17 @@ function endpointEntries(evidence: Evidence, out: CertInventory): void {
     const resource: ResourceRef = { kind: 'Endpoint', name: addr };
     // A refused or timed-out endpoint is the probe's finding about reachability, not a certificate problem.
     if (!e.chainPem?.length) continue;
-    addPem(out, { identity: `endpoint:${addr}`, origin: 'endpoint', resource, where: `${e.name} served on ${addr}`, endpointName: e.name }, e.chainPem.join('\n'));
+    addPem(
+      out,
+      {
+        identity: `endpoint:${addr}`,
+        origin: 'endpoint',
+        resource,
+        where: `${e.name} served on ${addr}`,
+        endpointName: e.name,
+      },
+      e.chainPem.join('\n'),
+    );
   }
 }
 
@@ -243,7 +332,11 @@ export function uniqueCertificates(entries: readonly CertEntry[]): UniqueCert[] 
     else groups.set(e.cert.fingerprint256, [e]);
   }
   return [...groups.values()].map((g) => {
-    const sorted = [...g].sort((a, b) => ORIGIN_ORDER.indexOf(a.origin) - ORIGIN_ORDER.indexOf(b.origin) || a.identity.localeCompare(b.identity));
+    const sorted = [...g].sort(
+      (a, b) =>
+        ORIGIN_ORDER.indexOf(a.origin) - ORIGIN_ORDER.indexOf(b.origin) ||
+        a.identity.localeCompare(b.identity),
+    );
     return { entry: sorted[0], alsoAt: sorted.slice(1).map((e) => e.where) };
   });
 }

@@ -1,6 +1,13 @@
 import { createHash, createPrivateKey, createPublicKey } from 'node:crypto';
 import { posix } from 'node:path';
-import { type Evidence, factsFromRedactedKey, hostConfig, type PrivateKeyFacts, type ResourceRef, staticPod } from '@watchpost/shared';
+import {
+  type Evidence,
+  factsFromRedactedKey,
+  hostConfig,
+  type PrivateKeyFacts,
+  type ResourceRef,
+  staticPod,
+} from '@watchpost/shared';
 import type { CertInventory, CertEntry } from './inventory.js';
 
 /** Static pod flag pairs naming a certificate and its key. */
@@ -69,7 +76,8 @@ function conventionalKeyPaths(certPath: string): string[] {
 /** Every certificate/key pair the evidence declares (flags, kubelet config, kubeconfigs) or implies by name. */
 export function keyPairings(evidence: Evidence, inv: CertInventory): KeyPairing[] {
   const out: KeyPairing[] = [];
-  const byPath = (p: string | undefined) => (p ? inv.entries.find((e) => e.origin === 'file' && e.resource.path === p && e.index === 0) : undefined);
+  const byPath = (p: string | undefined) =>
+    p ? inv.entries.find((e) => e.origin === 'file' && e.resource.path === p && e.index === 0) : undefined;
   const paired = new Set<string>();
   const add = (cert: CertEntry | undefined, key: KeyRef, declaredBy: string) => {
     if (!cert || paired.has(`${cert.identity}|${key.where}`)) return;
@@ -81,18 +89,39 @@ export function keyPairings(evidence: Evidence, inv: CertInventory): KeyPairing[
     if (!pod) continue;
     for (const [c, k] of pairs) {
       const keyPath = pod.flags[k];
-      if (pod.flags[c] && keyPath) add(byPath(posix.normalize(pod.flags[c])), keyFile(evidence, posix.normalize(keyPath)), `${component} --${c}/--${k} (${pod.path})`);
+      if (pod.flags[c] && keyPath)
+        add(
+          byPath(posix.normalize(pod.flags[c])),
+          keyFile(evidence, posix.normalize(keyPath)),
+          `${component} --${c}/--${k} (${pod.path})`,
+        );
     }
   }
   const cfg = hostConfig(evidence);
   for (const k of cfg.kubelet) {
-    if (k.tlsCertFile && k.tlsPrivateKeyFile) add(byPath(k.tlsCertFile), keyFile(evidence, k.tlsPrivateKeyFile), `kubelet tlsCertFile/tlsPrivateKeyFile (${k.path})`);
+    if (k.tlsCertFile && k.tlsPrivateKeyFile)
+      add(
+        byPath(k.tlsCertFile),
+        keyFile(evidence, k.tlsPrivateKeyFile),
+        `kubelet tlsCertFile/tlsPrivateKeyFile (${k.path})`,
+      );
   }
   for (const kc of cfg.kubeconfigs) {
     for (const u of kc.users) {
-      const cert = u.certData ? inv.entries.find((e) => e.identity === `kubeconfig:${kc.path}#${u.name}`) : byPath(u.certPath);
+      const cert = u.certData
+        ? inv.entries.find((e) => e.identity === `kubeconfig:${kc.path}#${u.name}`)
+        : byPath(u.certPath);
       const declaredBy = `kubeconfig ${kc.path} user ${u.name}`;
-      if (u.keyData) add(cert, { where: `${kc.path} user ${u.name} client-key-data`, resource: { kind: 'Kubeconfig', path: kc.path, name: u.name }, facts: embeddedKeyFacts(u.keyData) }, declaredBy);
+      if (u.keyData)
+        add(
+          cert,
+          {
+            where: `${kc.path} user ${u.name} client-key-data`,
+            resource: { kind: 'Kubeconfig', path: kc.path, name: u.name },
+            facts: embeddedKeyFacts(u.keyData),
+          },
+          declaredBy,
+        );
       else if (u.keyPath) add(cert, keyFile(evidence, u.keyPath), declaredBy);
     }
   }

@@ -68,7 +68,7 @@ function readTlv(buf: Buffer, offset: number): Tlv {
 
 function children(buf: Buffer, tlv: Tlv): Tlv[] {
   const out: Tlv[] = [];
-  for (let p = tlv.start; p < tlv.end; ) {
+  for (let p = tlv.start; p < tlv.end;) {
     const c = readTlv(buf, p);
     out.push(c);
     p = c.end;
@@ -102,7 +102,9 @@ function decodeTime(buf: Buffer, tlv: Tlv): Date {
   else throw new Error('validity is not a UTCTime or GeneralizedTime');
   const m = /^(\d{4})(\d{2})(\d{2})(\d{2})(\d{2})(\d{2})?(?:\.\d+)?Z$/.exec(full);
   if (!m) throw new Error(`unsupported time ${s}`);
-  return new Date(Date.UTC(Number(m[1]), Number(m[2]) - 1, Number(m[3]), Number(m[4]), Number(m[5]), Number(m[6] ?? 0)));
+  return new Date(
+    Date.UTC(Number(m[1]), Number(m[2]) - 1, Number(m[3]), Number(m[4]), Number(m[5]), Number(m[6] ?? 0)),
+  );
 }
 
 /** Signature algorithm and validity straight from the DER (Node 20 exposes neither exactly). */
@@ -119,7 +121,11 @@ export function derFacts(der: Buffer): { signatureOid: string; notBefore: Date; 
   if (!validity) throw new Error('certificate has no validity');
   const [nb, na] = children(der, validity);
   if (!nb || !na) throw new Error('certificate validity is incomplete');
-  return { signatureOid: decodeOid(der.subarray(algOid.start, algOid.end)), notBefore: decodeTime(der, nb), notAfter: decodeTime(der, na) };
+  return {
+    signatureOid: decodeOid(der.subarray(algOid.start, algOid.end)),
+    notBefore: decodeTime(der, nb),
+    notAfter: decodeTime(der, na),
+  };
 }
 
 function commonName(dn: string): string | undefined {
@@ -158,7 +164,9 @@ export function parseCertificate(input: Buffer | string): CertInfo {
     selfSigned,
     signature: { oid: facts.signatureOid, ...sig },
     key,
-    spkiSha256: createHash('sha256').update(pub.export({ type: 'spki', format: 'der' })).digest('hex'),
+    spkiSha256: createHash('sha256')
+      .update(pub.export({ type: 'spki', format: 'der' }))
+      .digest('hex'),
     fingerprint256: x509.fingerprint256,
     extKeyUsage: Array.isArray(x509.keyUsage) ? x509.keyUsage : [],
   };
@@ -179,17 +187,27 @@ function isBinary(s: string): boolean {
 const PEM_CERT = /-----BEGIN CERTIFICATE-----[\s\S]*?-----END CERTIFICATE-----/g;
 
 /** All certificates in a PEM text, in order, or why there are none / which block is broken. */
-export function parsePemCertificates(text: string): { ok: true; certs: CertInfo[] } | { ok: false; reason: string } {
+export function parsePemCertificates(
+  text: string,
+): { ok: true; certs: CertInfo[] } | { ok: false; reason: string } {
   const blocks = text.match(PEM_CERT) ?? [];
   if (!blocks.length) {
-    return { ok: false, reason: isBinary(text.slice(0, 64)) ? 'not PEM (binary content; DER?): convert with openssl x509 -inform der' : 'holds no PEM certificate (no -----BEGIN CERTIFICATE----- block)' };
+    return {
+      ok: false,
+      reason: isBinary(text.slice(0, 64))
+        ? 'not PEM (binary content; DER?): convert with openssl x509 -inform der'
+        : 'holds no PEM certificate (no -----BEGIN CERTIFICATE----- block)',
+    };
   }
   const certs: CertInfo[] = [];
   for (const [i, block] of blocks.entries()) {
     try {
       certs.push(parseCertificate(block));
     } catch (err) {
-      return { ok: false, reason: `certificate block ${i + 1} of ${blocks.length} does not parse (${(err as Error).message})` };
+      return {
+        ok: false,
+        reason: `certificate block ${i + 1} of ${blocks.length} does not parse (${(err as Error).message})`,
+      };
     }
   }
   return { ok: true, certs };
@@ -206,7 +224,11 @@ export function issuedBy(cert: CertInfo, issuer: CertInfo): boolean {
 }
 
 /** Builds a path from `leaf` through `intermediates` to one of `anchors`; returns the anchor reached. */
-export function verifyChain(leaf: CertInfo, intermediates: readonly CertInfo[], anchors: readonly CertInfo[]): CertInfo | undefined {
+export function verifyChain(
+  leaf: CertInfo,
+  intermediates: readonly CertInfo[],
+  anchors: readonly CertInfo[],
+): CertInfo | undefined {
   let current = leaf;
   const used = new Set<string>([leaf.fingerprint256]);
   for (let depth = 0; depth < 8; depth++) {
