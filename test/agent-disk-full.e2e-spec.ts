@@ -23,6 +23,7 @@ import { ReportEntity } from '../apps/hub/src/persistence/report.entity.js';
 import { EnrollmentService } from '../apps/hub/src/pki/enrollment.service.js';
 import { smallFilesystem, type SmallFilesystem } from '../apps/agent/src/testing/small-filesystem.js';
 import { startTestHub, type TestHub } from './support/hub.js';
+import { until } from './support/until.js';
 
 /**
  * Issue 11's store accidents end to end, with the built agent CLI, the hub and its embedded broker:
@@ -33,20 +34,6 @@ import { startTestHub, type TestHub } from './support/hub.js';
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
 const AGENT = join(ROOT, 'apps', 'agent', 'bin', 'watchpost-agent.js');
 const BUNDLE = join(ROOT, 'test', 'fixtures', 'bundles', 'aks-hci-management');
-
-async function until<T>(
-  check: () => Promise<T | undefined> | T | undefined,
-  timeoutMs: number,
-  what: () => string,
-): Promise<T> {
-  const end = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await check();
-    if (v !== undefined) return v;
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what()}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
 
 interface StoreRow {
   seq: number;

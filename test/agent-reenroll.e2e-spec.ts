@@ -7,6 +7,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { EnrollmentService } from '../apps/hub/src/pki/enrollment.service.js';
 import { startTestHub, type TestHub } from './support/hub.js';
+import { until } from './support/until.js';
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
 const AGENT = join(ROOT, 'apps', 'agent', 'bin', 'watchpost-agent.js');
@@ -18,16 +19,6 @@ interface AgentRow {
   lastSeq: number | null;
   revoked: boolean;
   supersededBy: string | null;
-}
-
-/** Polls `check` until it returns a value (the hub gives no event for "a report from that agent is stored"). */
-async function until<T>(check: () => Promise<T | undefined>, what: () => string): Promise<T> {
-  for (let i = 0; i < 600; i++) {
-    const v = await check();
-    if (v !== undefined) return v;
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  throw new Error(`gave up waiting for ${what()}`);
 }
 
 /**
@@ -118,6 +109,7 @@ describe('cluster credential and re-enrollment, end to end', () => {
   const stored = (id: string, node: string) =>
     until(
       async () => (await agents()).find((a) => a.id === id && (a.lastSeq ?? 0) >= 1),
+      60_000,
       () => `a stored report from ${id} (agent log:\n${logs.get(node) ?? ''})`,
     );
 

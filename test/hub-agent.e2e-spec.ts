@@ -8,25 +8,11 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { EnrollmentService } from '../apps/hub/src/pki/enrollment.service.js';
 import { startTestHub, type TestHub } from './support/hub.js';
+import { until } from './support/until.js';
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
 const AGENT = join(ROOT, 'apps', 'agent', 'bin', 'watchpost-agent.js');
 const BUNDLE = join(ROOT, 'test', 'fixtures', 'bundles', 'aks-hci-management');
-
-/** Resolves when `check` returns a value (polled: the hub gives no event for "a report from that agent is stored"). */
-async function until<T>(
-  check: () => Promise<T | undefined>,
-  timeoutMs: number,
-  what: () => string,
-): Promise<T> {
-  const end = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await check();
-    if (v !== undefined) return v;
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what()}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
 
 /** The real agent CLI end to end: enroll -> run (scan of a sample bundle) -> publish -> hub ingest -> REST. */
 describe('watchpost-agent enroll and run against the hub (embedded broker)', () => {

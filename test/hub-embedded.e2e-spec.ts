@@ -4,17 +4,7 @@ import mqtt from 'mqtt';
 import { createCsr, createKeyPair, issueCertificate } from '@watchpost/shared';
 import { encodeEnvelope, sampleEnvelope } from '../apps/hub/src/ingest/sample-envelope.js';
 import { httpsJson, startTestHub, TestAgent, type TestHub } from './support/hub.js';
-
-/** Resolves when `check` yields a value; polled, because the hub raises no event a test can await for this. */
-async function until<T>(check: () => Promise<T | undefined>, timeoutMs = 10_000): Promise<T> {
-  const end = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await check();
-    if (v !== undefined) return v;
-    if (Date.now() > end) throw new Error('condition not met in time');
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
+import { until } from './support/until.js';
 
 /**
  * The default one-command system: hub with its embedded Aedes broker (MQTT 3.1.1, mTLS) and SQLite.

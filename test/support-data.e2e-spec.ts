@@ -8,26 +8,13 @@ import { fileURLToPath } from 'node:url';
 import { builtInSupportDocument } from '@watchpost/shared';
 import { EnrollmentService } from '../apps/hub/src/pki/enrollment.service.js';
 import { startTestHub, type TestHub } from './support/hub.js';
+import { until } from './support/until.js';
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
 const AGENT = join(ROOT, 'apps', 'agent', 'bin', 'watchpost-agent.js');
 const HUB = join(ROOT, 'apps', 'hub', 'bin', 'watchpost-hub.js');
 const BUNDLE = join(ROOT, 'test', 'fixtures', 'bundles', 'aks-hci-workload');
 const DATA = join(ROOT, 'test', 'fixtures', 'support-data');
-
-async function until<T>(
-  check: () => Promise<T | undefined>,
-  timeoutMs: number,
-  what: () => string,
-): Promise<T> {
-  const end = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await check();
-    if (v !== undefined) return v;
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what()}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
 
 /**
  * Support data that stays current, end to end with the built CLIs: `watchpost-hub data import` (a document and
