@@ -1,26 +1,14 @@
 import type { Check } from '../check.js';
 import { perContainer } from './common.js';
+import { CAPABILITIES_ALLOWED_1_0 } from './pss/policy.js';
 
 /**
  * Capabilities the Pod Security Standards "baseline" profile still allows to be added (the container
  * runtime's default set). Adding one of these only warns; `NET_BIND_SERVICE` is allowed even by
  * "restricted" and passes; anything else (SYS_ADMIN, NET_ADMIN, NET_RAW, SYS_PTRACE, BPF, ALL, ...) fails.
+ * The list is the PSA policy's own (pss/policy.ts), so the two checks never disagree.
  */
-export const BASELINE_CAPABILITIES: readonly string[] = [
-  'AUDIT_WRITE',
-  'CHOWN',
-  'DAC_OVERRIDE',
-  'FOWNER',
-  'FSETID',
-  'KILL',
-  'MKNOD',
-  'NET_BIND_SERVICE',
-  'SETFCAP',
-  'SETGID',
-  'SETPCAP',
-  'SETUID',
-  'SYS_CHROOT',
-];
+export const BASELINE_CAPABILITIES: readonly string[] = [...CAPABILITIES_ALLOWED_1_0];
 /** The one capability the "restricted" profile allows to be added. */
 export const RESTRICTED_CAPABILITIES: readonly string[] = ['NET_BIND_SERVICE'];
 

@@ -111,7 +111,8 @@ const privileged: Impl = ({ spec }) => {
     : undefined;
 };
 
-const CAPABILITIES_ALLOWED_1_0 = new Set([
+/** Capabilities Baseline allows a container to add (policy v1.0 on): the container runtime's default set. */
+export const CAPABILITIES_ALLOWED_1_0: ReadonlySet<string> = new Set([
   'AUDIT_WRITE',
   'CHOWN',
   'DAC_OVERRIDE',
