@@ -1,24 +1,8 @@
-import { CATALOGUE, csvRecord, type CheckResult, type Report } from '@watchpost/shared';
+import { CATALOGUE, csvRecord, FINDING_CSV_COLUMNS, type CheckResult, type Report } from '@watchpost/shared';
 import { worstFirst } from './table.printer.js';
 
-/** CSV columns of `scan --format csv`, in order (the hub's export uses the same names where they overlap). */
-export const SCAN_CSV_COLUMNS = [
-  'cluster',
-  'platform',
-  'check_id',
-  'title',
-  'area',
-  'severity',
-  'outcome',
-  'resource_kind',
-  'resource_namespace',
-  'resource_name',
-  'resource_path',
-  'message',
-  'remediation',
-  'evaluated_at',
-  'scanned_at',
-] as const;
+/** CSV columns of `scan --format csv`, in order: the columns every finding CSV starts with, then the scan times. */
+export const SCAN_CSV_COLUMNS = [...FINDING_CSV_COLUMNS, 'evaluated_at', 'scanned_at'] as const;
 
 const DEFINITIONS = new Map(CATALOGUE.map((c) => [c.id, c]));
 

@@ -1,4 +1,4 @@
-import { CATALOGUE, csvRecord } from '@watchpost/shared';
+import { CATALOGUE, csvRecord, FINDING_CSV_COLUMNS } from '@watchpost/shared';
 import type { FindingExemption } from '../exemptions/exemption-rules.js';
 import type { FindingView } from '../posture/index.js';
 
@@ -6,19 +6,7 @@ const REMEDIATION = new Map(CATALOGUE.map((c) => [c.id, c.remediation]));
 
 /** CSV columns of the findings export, in order. */
 export const FINDINGS_CSV_COLUMNS = [
-  'cluster',
-  'platform',
-  'check_id',
-  'title',
-  'area',
-  'severity',
-  'outcome',
-  'resource_kind',
-  'resource_namespace',
-  'resource_name',
-  'resource_path',
-  'message',
-  'remediation',
+  ...FINDING_CSV_COLUMNS,
   'first_seen_at',
   'last_seen_at',
   'outcome_since',

@@ -14,3 +14,23 @@ export function csvField(v: string | number | null | undefined): string {
 export function csvRecord(fields: readonly (string | number | null | undefined)[]): string {
   return fields.map(csvField).join(',') + '\r\n';
 }
+
+/**
+ * The columns every finding CSV starts with, in order: the agent's `scan --format csv` and the hub's findings export
+ * add their own after these, so a spreadsheet built on one reads the other.
+ */
+export const FINDING_CSV_COLUMNS = [
+  'cluster',
+  'platform',
+  'check_id',
+  'title',
+  'area',
+  'severity',
+  'outcome',
+  'resource_kind',
+  'resource_namespace',
+  'resource_name',
+  'resource_path',
+  'message',
+  'remediation',
+] as const;
