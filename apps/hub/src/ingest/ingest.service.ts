@@ -106,8 +106,14 @@ export class IngestService {
 
   private async ingestAlone(item: Item): Promise<IngestOutcome> {
     try {
-      const [outcome] = await this.dataSource.transaction((m) => this.apply(m, [item]));
-      return outcome;
+      const once = async () => (await this.dataSource.transaction((m) => this.apply(m, [item])))[0];
+      try {
+        return await once();
+      } catch (err) {
+        // A row another writer committed meanwhile (a cluster row, a report): the second try sees it.
+        if (!isUniqueViolation(err)) throw err;
+        return await once();
+      }
     } catch (err) {
       const rejection: Rejection = {
         reason: IngestRejection.StoreFailed,
@@ -134,7 +140,17 @@ export class IngestService {
     const agentIds = [...new Set(items.flatMap((i) => (i.kind === 'bad-topic' ? [] : [i.agentId])))];
     const agents = new Map<string, AgentEntity>();
     if (agentIds.length > 0) {
-      for (const a of await m.getRepository(AgentEntity).findBy({ id: In(agentIds) })) agents.set(a.id, a);
+      // Two replicas may hold reports of one agent at once (a resend routed to the other one). On PostgreSQL
+      // the agent rows are locked, in id order so replicas cannot deadlock: the second waits for the first to
+      // commit, then sees its reports (a duplicate, not a store failure) and its lastSeq (newest still wins).
+      // SQLite has one writer at a time already.
+      const pg = m.connection.options.type === 'postgres';
+      const rows = await m.getRepository(AgentEntity).find({
+        where: { id: In(agentIds) },
+        order: { id: 'ASC' },
+        ...(pg ? { lock: { mode: 'pessimistic_write' as const } } : {}),
+      });
+      for (const a of rows) agents.set(a.id, a);
     }
     const valid = items.flatMap((i) => (i.kind === 'report' && i.decoded.ok ? [i.decoded.envelope] : []));
     const stored = new Map<string, string>(); // `${agentId}/${seq}` -> runId
@@ -484,4 +500,11 @@ function clampInt(n: number): number {
 
 function errorText(err: unknown): string {
   return err instanceof Error ? err.message : String(err);
+}
+
+/** A unique or primary-key violation, on PostgreSQL (23505) or SQLite. */
+function isUniqueViolation(err: unknown): boolean {
+  const e = err as { code?: string; driverError?: { code?: string } } | null;
+  const code = e?.driverError?.code ?? e?.code ?? '';
+  return code === '23505' || code === 'SQLITE_CONSTRAINT_UNIQUE' || code === 'SQLITE_CONSTRAINT_PRIMARYKEY';
 }
