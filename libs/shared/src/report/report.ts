@@ -27,6 +27,23 @@ export interface CheckResult {
   evidence?: Record<string, unknown>;
   /** Typed, versioned facts the hub reads (`facts/facts.ts`); optional, absent on checks that have none. */
   facts?: WireFacts;
+  /**
+   * Set when the agent exempted this result (an accepted risk): the outcome is kept as found, but the result
+   * does not count toward scores, open findings or `scan --fail-on`. Never set on `error` results.
+   */
+  exemption?: ResultExemption;
+}
+
+/** An accepted risk the agent applied to one result (issue 17; see docs/exemptions.md). */
+export interface ResultExemption {
+  /** `annotation`: `watchpost.io/exempt` on the workload or its namespace; `config`: the agent's config file. */
+  source: 'annotation' | 'config';
+  /** Why the risk is accepted (`watchpost.io/exempt-reason`, or the config entry's `reason`). */
+  reason: string;
+  /** Where it came from: e.g. `Deployment default/legacy-app` or `config exemptions[2]`. */
+  ref?: string;
+  /** When it stops applying (config entries must have one; annotations may carry `watchpost.io/exempt-until`). */
+  expiresAt?: string;
 }
 
 /** Counts per outcome. */

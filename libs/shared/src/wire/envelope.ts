@@ -65,17 +65,31 @@ export const reportEnvelopeV1Schema = z.strictObject({
   summary: counts.extend({ byArea: z.partialRecord(z.enum(AREAS), counts) }),
   results: z
     .array(
-      z.strictObject({
-        checkId: z.string().regex(/^[a-z0-9]+(?:-[a-z0-9]+)*$/),
-        area: z.enum(AREAS),
-        severity: z.enum(SEVERITIES),
-        outcome: z.enum(OUTCOMES),
-        resource: resourceRef,
-        message: z.string().max(8192),
-        evidence: z.record(z.string(), z.unknown()).optional(),
-        /** Typed facts (added in v1 as an optional member; see docs/contracts-changes.md). */
-        facts: resultFactsWireSchema.optional(),
-      }),
+      z
+        .strictObject({
+          checkId: z.string().regex(/^[a-z0-9]+(?:-[a-z0-9]+)*$/),
+          area: z.enum(AREAS),
+          severity: z.enum(SEVERITIES),
+          outcome: z.enum(OUTCOMES),
+          resource: resourceRef,
+          message: z.string().max(8192),
+          evidence: z.record(z.string(), z.unknown()).optional(),
+          /** Typed facts (added in v1 as an optional member; see docs/contracts-changes.md). */
+          facts: resultFactsWireSchema.optional(),
+          /** An accepted risk the agent applied (added in v1 as an optional member, 2026-12; never on `error`). */
+          exemption: z
+            .strictObject({
+              source: z.enum(['annotation', 'config']),
+              reason: z.string().min(1).max(1024),
+              ref: z.string().max(1024).optional(),
+              expiresAt: isoTime.optional(),
+            })
+            .optional(),
+        })
+        .refine((r) => r.exemption === undefined || r.outcome !== 'error', {
+          message: 'an error result cannot carry an exemption',
+          path: ['exemption'],
+        }),
     )
     .max(MAX_ENVELOPE_RESULTS),
   collectorErrors: z
