@@ -12,6 +12,7 @@ export const findingFilterShape = {
   outcome: csvEnum(OUTCOMES),
   platform: csvEnum(PLATFORMS),
   resolved: boolParam,
+  exempted: boolParam,
 };
 
 /** OpenAPI descriptions of the finding filters. */
@@ -26,6 +27,11 @@ export const findingFilterDocs = {
     description: 'true: only resolved rows; false: only unresolved rows; absent: both',
     enum: ['true', 'false'],
   },
+  exempted: {
+    description:
+      'true: only rows an exemption covers; false: only rows that count (not exempted); absent: both (docs/exemptions.md)',
+    enum: ['true', 'false'],
+  },
 };
 
 export function toFindingFilters(q: {
@@ -36,6 +42,7 @@ export function toFindingFilters(q: {
   outcome?: FindingFilters['outcome'];
   platform?: FindingFilters['platform'];
   resolved?: boolean | undefined;
+  exempted?: boolean | undefined;
 }): FindingFilters {
   const f: FindingFilters = {};
   if (q.cluster) f.cluster = q.cluster;
@@ -45,6 +52,7 @@ export function toFindingFilters(q: {
   if (q.outcome) f.outcome = q.outcome;
   if (q.platform) f.platform = q.platform;
   if (q.resolved !== undefined) f.resolved = q.resolved;
+  if (q.exempted !== undefined) f.exempted = q.exempted;
   return f;
 }
 

@@ -1,11 +1,15 @@
 import { Module } from '@nestjs/common';
 import { ExemptionsController } from './exemptions.controller.js';
 import { ExemptionsService } from './exemptions.service.js';
+import { PostureRulesService } from './posture-rules.service.js';
 
-/** Accepted risks (issue 17): the REST API and the service posture reads to leave exempted findings out. */
+/**
+ * Accepted risks and severity overrides (issue 17): the REST API, and the re-evaluation that materialises their
+ * effect on the posture rows (on change, and every minute for expiries).
+ */
 @Module({
   controllers: [ExemptionsController],
-  providers: [ExemptionsService],
-  exports: [ExemptionsService],
+  providers: [ExemptionsService, PostureRulesService],
+  exports: [ExemptionsService, PostureRulesService],
 })
 export class ExemptionsModule {}

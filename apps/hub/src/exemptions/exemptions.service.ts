@@ -8,9 +8,10 @@ import { HUB_CLOCK, type HubClock, systemClock } from '../clock.js';
 import { notFound } from '../api/validation.js';
 import { ExemptionEventEntity } from './exemption-event.entity.js';
 import { ExemptionEntity } from './exemption.entity.js';
+import { exemptionScopeColumns, exemptionView } from './posture-rules.js';
+import { PostureRulesService, reachOf } from './posture-rules.service.js';
 import {
   checkExpiry,
-  statusAt,
   type ExemptionScope,
   type ExemptionStatus,
   type ExemptionTarget,
@@ -34,80 +35,6 @@ export interface ExemptionEventView {
   detail: Record<string, unknown>;
 }
 
-function toView(e: ExemptionEntity, now: Date): ExemptionView {
-  let scope: ExemptionScope;
-  switch (e.scopeKind) {
-    case 'fleet':
-      scope = { kind: 'fleet' };
-      break;
-    case 'platform':
-      scope = { kind: 'platform', platform: e.platform as never };
-      break;
-    case 'cluster':
-      scope = { kind: 'cluster', cluster: e.cluster! };
-      break;
-    case 'namespace':
-      scope = { kind: 'namespace', namespace: e.namespace!, ...(e.cluster ? { cluster: e.cluster } : {}) };
-      break;
-    default:
-      scope = {
-        kind: 'resource',
-        cluster: e.cluster!,
-        resource: {
-          kind: e.resourceKind!,
-          ...(e.namespace ? { namespace: e.namespace } : {}),
-          ...(e.resourceName ? { name: e.resourceName } : {}),
-          ...(e.resourcePath ? { path: e.resourcePath } : {}),
-        },
-      };
-  }
-  const target: ExemptionTarget = e.checkId ? { checkId: e.checkId } : { area: e.area as never };
-  return {
-    id: e.id,
-    scope,
-    target,
-    reason: e.reason,
-    author: e.author,
-    createdAt: e.createdAt,
-    updatedAt: e.updatedAt,
-    expiresAt: e.expiresAt,
-    revokedAt: e.revokedAt,
-    revokedBy: e.revokedBy,
-    status: statusAt(e, now),
-  };
-}
-
-function scopeColumns(s: ExemptionScope): Partial<ExemptionEntity> {
-  const none = {
-    platform: null,
-    cluster: null,
-    namespace: null,
-    resourceKind: null,
-    resourceName: null,
-    resourcePath: null,
-  };
-  switch (s.kind) {
-    case 'fleet':
-      return { ...none, scopeKind: 'fleet' };
-    case 'platform':
-      return { ...none, scopeKind: 'platform', platform: s.platform };
-    case 'cluster':
-      return { ...none, scopeKind: 'cluster', cluster: s.cluster };
-    case 'namespace':
-      return { ...none, scopeKind: 'namespace', cluster: s.cluster ?? null, namespace: s.namespace };
-    case 'resource':
-      return {
-        ...none,
-        scopeKind: 'resource',
-        cluster: s.cluster,
-        resourceKind: s.resource.kind,
-        namespace: s.resource.namespace ?? null,
-        resourceName: s.resource.name ?? null,
-        resourcePath: s.resource.path ?? null,
-      };
-  }
-}
-
 function invalidExpiry(message: string): ApiError {
   return new ApiError(
     HttpStatus.BAD_REQUEST,
@@ -127,6 +54,7 @@ export class ExemptionsService {
 
   constructor(
     private readonly ds: DataSource,
+    private readonly rules: PostureRulesService,
     @Optional() @Inject(HUB_CLOCK) clock?: HubClock,
   ) {
     this.clock = clock ?? systemClock;
@@ -146,7 +74,7 @@ export class ExemptionsService {
       .getRepository(ExemptionEntity)
       .find({ order: { createdAt: 'DESC', id: 'ASC' } });
     return rows
-      .map((r) => toView(r, now))
+      .map((r) => exemptionView(r, now))
       .filter(
         (v) =>
           (!filter.status || v.status === filter.status) &&
@@ -163,7 +91,7 @@ export class ExemptionsService {
   async get(id: string): Promise<ExemptionView> {
     const row = await this.ds.getRepository(ExemptionEntity).findOneBy({ id });
     if (!row) throw notFound(`exemption "${id}"`);
-    return toView(row, this.clock.now());
+    return exemptionView(row, this.clock.now());
   }
 
   async create(
@@ -175,7 +103,7 @@ export class ExemptionsService {
     if (!expiry.ok) throw invalidExpiry(expiry.message);
     const row = Object.assign(new ExemptionEntity(), {
       id: randomUUID(),
-      ...scopeColumns(b.scope),
+      ...exemptionScopeColumns(b.scope),
       checkId: 'checkId' in b.target ? b.target.checkId : null,
       area: 'area' in b.target ? b.target.area : null,
       reason: b.reason,
@@ -188,9 +116,11 @@ export class ExemptionsService {
     });
     await this.ds.transaction(async (m) => {
       await m.getRepository(ExemptionEntity).insert(row);
-      await this.audit(m, row.id, 'created', by, now, { view: toView(row, now) });
+      await this.audit(m, row.id, 'created', by, now, { view: exemptionView(row, now) });
+      // The findings it covers stop counting in the same transaction.
+      await this.rules.reevaluate(m, reachOf(b.scope), now);
     });
-    return toView(row, now);
+    return exemptionView(row, now);
   }
 
   /** Changes reason and/or expiry (the scope and target are what was accepted: revoke and create anew). */
@@ -227,8 +157,9 @@ export class ExemptionsService {
         row.updatedAt = now.toISOString();
         await repo.save(row);
         await this.audit(m, id, 'updated', by, now, { changes });
+        await this.rules.reevaluate(m, reachOf(exemptionView(row, now).scope), now);
       }
-      return toView(row, now);
+      return exemptionView(row, now);
     });
   }
 
@@ -239,13 +170,15 @@ export class ExemptionsService {
       const row = await repo.findOneBy({ id });
       if (!row) throw notFound(`exemption "${id}"`);
       this.mayChange(by, row, 'revoke');
-      if (row.revokedAt) return toView(row, now);
+      if (row.revokedAt) return exemptionView(row, now);
       row.revokedAt = now.toISOString();
       row.revokedBy = by.name;
       row.updatedAt = row.revokedAt;
       await repo.save(row);
       await this.audit(m, id, 'revoked', by, now, reason ? { reason } : {});
-      return toView(row, now);
+      // Its findings count again at once.
+      await this.rules.reevaluate(m, reachOf(exemptionView(row, now).scope), now);
+      return exemptionView(row, now);
     });
   }
 

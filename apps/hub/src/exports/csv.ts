@@ -1,5 +1,4 @@
 import { CATALOGUE, csvRecord, FINDING_CSV_COLUMNS } from '@watchpost/shared';
-import type { FindingExemption } from '../exemptions/exemption-rules.js';
 import type { FindingView } from '../posture/index.js';
 
 const REMEDIATION = new Map(CATALOGUE.map((c) => [c.id, c.remediation]));
@@ -17,13 +16,18 @@ export const FINDINGS_CSV_COLUMNS = [
   'exemption_reason',
   'exemption_author',
   'exemption_expires_at',
+  'exemption_source',
+  'exemption_ref',
+  'reported_severity',
 ] as const;
 
 export function findingsCsvHeader(): string {
   return csvRecord(FINDINGS_CSV_COLUMNS);
 }
 
-export function findingCsvRow(f: FindingView, exemption: FindingExemption | null = null): string {
+/** One finding as a CSV record; `severity` is the effective one, `reported_severity` set when overridden. */
+export function findingCsvRow(f: FindingView): string {
+  const exemption = f.exemption;
   return csvRecord([
     f.cluster,
     f.platform,
@@ -48,5 +52,8 @@ export function findingCsvRow(f: FindingView, exemption: FindingExemption | null
     exemption?.reason,
     exemption?.author,
     exemption?.expiresAt,
+    exemption?.source,
+    exemption?.ref,
+    f.severityOverride?.from,
   ]);
 }

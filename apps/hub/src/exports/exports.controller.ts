@@ -12,8 +12,6 @@ import { FindingsQueryService } from '../posture/index.js';
 import { parseQuery } from '../api/validation.js';
 import { findingCsvRow, findingsCsvHeader } from './csv.js';
 import { exportFilters, OPEN_OUTCOMES } from './export-filters.js';
-import { exemptionFor } from '../exemptions/exemption-rules.js';
-import { ExemptionsService } from '../exemptions/exemptions.service.js';
 import { SarifBuilder } from './sarif.js';
 
 const exportQuery = z.object({
@@ -43,7 +41,6 @@ export class ExportsController {
 
   constructor(
     private readonly findingsQuery: FindingsQueryService,
-    private readonly exemptions: ExemptionsService,
     @Optional() @Inject(HUB_CLOCK) clock?: HubClock,
   ) {
     this.clock = clock ?? systemClock;
@@ -102,17 +99,19 @@ export class ExportsController {
       );
     else await write(sarif.head());
     // Exempted findings stay in the export, marked (CSV columns, JSON `exemption`, SARIF `suppressions`).
-    const active = await this.exemptions.active();
     for await (const batch of this.findingsQuery.allFindings(filters)) {
       if (res.destroyed) return;
       let chunk = '';
       for (const f of batch) {
-        const exemption = exemptionFor(active, f);
-        if (format === 'csv') chunk += findingCsvRow(f, exemption);
+        if (format === 'csv') chunk += findingCsvRow(f);
         else {
           chunk +=
             (first ? '' : ',') +
-            JSON.stringify(format === 'json' ? { ...f, exemption } : sarif.result(f, exemption));
+            JSON.stringify(
+              format === 'json'
+                ? { ...f, exemption: f.exemption ?? null, severityOverride: f.severityOverride ?? null }
+                : sarif.result(f),
+            );
           first = false;
         }
       }

@@ -156,6 +156,7 @@ describe.each(['sqlite', 'postgres'] as const)('findings exports on %s', (kind) 
     expect(certs.length).toBeGreaterThan(0);
     for (const f of certs)
       expect(f.exemption).toEqual({
+        source: 'hub',
         id: ex.id,
         reason,
         author: 'test-operator',
@@ -197,7 +198,12 @@ describe.each(['sqlite', 'postgres'] as const)('findings exports on %s', (kind) 
         kind: 'external',
         status: 'accepted',
         justification: reason,
-        properties: { exemptionId: ex.id, author: 'test-operator', expiresAt: '2027-01-31T00:00:00.000Z' },
+        properties: {
+          source: 'hub',
+          exemptionId: ex.id,
+          author: 'test-operator',
+          expiresAt: '2027-01-31T00:00:00.000Z',
+        },
       },
     ]);
   });

@@ -1,6 +1,5 @@
 import { createHash } from 'node:crypto';
 import { CATALOGUE, sarifKind, sarifLevel, sarifLocation, sarifRule } from '@watchpost/shared';
-import type { FindingExemption } from '../exemptions/exemption-rules.js';
 import type { FindingView } from '../posture/index.js';
 
 // Rule, level, kind and location mapping live in libs/shared (report/sarif.ts), shared with the agent's printer.
@@ -13,7 +12,8 @@ export class SarifBuilder {
   constructor(private readonly toolVersion: string) {}
 
   /** The SARIF result for one finding (registers its rule). */
-  result(f: FindingView, exemption: FindingExemption | null = null): Record<string, unknown> {
+  result(f: FindingView): Record<string, unknown> {
+    const exemption = f.exemption;
     let index = this.ruleIndex.get(f.checkId);
     if (index === undefined) {
       const def = CATALOGUE.find((c) => c.id === f.checkId);
@@ -42,22 +42,26 @@ export class SarifBuilder {
         platform: f.platform,
         outcome: f.outcome,
         severity: f.severity,
+        ...(f.severityOverride ? { reportedSeverity: f.severityOverride.from } : {}),
         area: f.area,
         firstSeenAt: f.firstSeenAt,
         lastSeenAt: f.lastSeenAt,
         resolvedAt: f.resolvedAt,
       },
-      // An accepted risk (hub exemption): SARIF 2.1.0 §3.35, a suppression kept outside the analysed files.
+      // An accepted risk: SARIF 2.1.0 §3.35. A hub exemption or the agent's config is kept outside the analysed
+      // objects (`external`); an annotation sits on the object itself (`inSource`).
       ...(exemption
         ? {
             suppressions: [
               {
-                kind: 'external',
+                kind: exemption.source === 'annotation' ? 'inSource' : 'external',
                 status: 'accepted',
                 justification: exemption.reason,
                 properties: {
-                  exemptionId: exemption.id,
-                  author: exemption.author,
+                  source: exemption.source,
+                  ...(exemption.id ? { exemptionId: exemption.id } : {}),
+                  ...(exemption.author ? { author: exemption.author } : {}),
+                  ...(exemption.ref ? { ref: exemption.ref } : {}),
                   expiresAt: exemption.expiresAt,
                 },
               },

@@ -1,13 +1,18 @@
 import { Inject, Injectable, Logger, Optional } from '@nestjs/common';
 import { MetricsService } from '../metrics/metrics.service.js';
 import { DataSource, In, type EntityManager } from 'typeorm';
-import { agentStatusSchema, parseAgentTopic, type ReportEnvelopeV1 } from '@watchpost/shared';
+import {
+  agentStatusSchema,
+  parseAgentTopic,
+  type ReportEnvelopeV1,
+  type ReportSummary,
+} from '@watchpost/shared';
 import { HUB_CONFIG, type HubConfig } from '../config/hub-config.js';
 import { AgentEntity } from '../persistence/agent.entity.js';
 import { ClusterEntity } from '../persistence/cluster.entity.js';
 import { QuarantineEntity } from '../persistence/quarantine.entity.js';
 import { ReportEntity } from '../persistence/report.entity.js';
-import { PostureWriter } from '../posture/posture-writer.js';
+import { countedScores, PostureWriter } from '../posture/posture-writer.js';
 import { areaScores, scoreOf } from '../posture/scoring.js';
 import { SupportDataService } from '../support-data/support-data.service.js';
 import { decodeReport, IngestRejection, type DecodedReport } from './report-decoder.js';
@@ -336,7 +341,7 @@ export class IngestService {
         Date.parse(w.receivedAt) - this.config.resolvedRetentionMs,
       ).toISOString();
       await this.posture.pruneResolved(m, w.agent.clusterName, keepResolvedFrom);
-      await this.posture.applyReport(m, w.agent.clusterName, env, w.receivedAt);
+      const delta = await this.posture.applyReport(m, w.agent.clusterName, env, w.receivedAt);
       const skew = clampInt(Date.parse(w.receivedAt) - Date.parse(env.scannedAt));
       const scannedAt = new Date(env.scannedAt).toISOString();
       Object.assign(w.agent, {
@@ -356,7 +361,7 @@ export class IngestService {
             : `agent "${w.agent.id}": clock within tolerance again`,
         );
       }
-      await this.upsertCluster(m, w.agent, env, scannedAt, w.receivedAt, skew);
+      await this.upsertCluster(m, w.agent, env, scannedAt, w.receivedAt, skew, delta.counted);
     }
 
     for (const a of dirtyAgents) {
@@ -427,6 +432,7 @@ export class IngestService {
     scannedAt: string,
     receivedAt: string,
     skew: number,
+    counted: ReportSummary,
   ): Promise<void> {
     const repo = m.getRepository(ClusterEntity);
     const fields = {
@@ -436,8 +442,8 @@ export class IngestService {
       lastScannedAt: scannedAt,
       lastReceivedAt: receivedAt,
       clockSkewMs: skew,
-      scores: areaScores(env.summary),
-      score: scoreOf(env.summary),
+      // Exempted results do not count (docs/exemptions.md); the summary is kept as reported.
+      ...countedScores(counted),
       summary: env.summary,
       updatedAt: receivedAt,
     };

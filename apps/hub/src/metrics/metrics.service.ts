@@ -18,6 +18,7 @@ const STATUSES: IngestStatus[] = ['stored', 'duplicate', 'rejected'];
 export const POSTURE_SERIES = [
   'watchpost_cluster_score',
   'watchpost_findings_open',
+  'watchpost_findings_exempted',
   'watchpost_certificate_expiry_seconds',
   'watchpost_certificate_lifetime_left_ratio',
   'watchpost_kms_key_age_seconds',
@@ -210,10 +211,19 @@ export class MetricsService {
     );
     gauge(
       'watchpost_findings_open',
-      'Open problems (fail, warn, error; unresolved) per cluster and severity.',
+      'Open problems (fail, warn, error; unresolved; not exempted) per cluster and effective severity.',
       ['cluster', 'platform', 'severity'],
       (g, r) => {
         for (const [severity, n] of Object.entries(r.openBySeverity))
+          g.set({ cluster: r.cluster, platform: r.platform, severity }, n);
+      },
+    );
+    gauge(
+      'watchpost_findings_exempted',
+      'Problems an exemption covers (accepted risks, never paged) per cluster and effective severity.',
+      ['cluster', 'platform', 'severity'],
+      (g, r) => {
+        for (const [severity, n] of Object.entries(r.exemptedBySeverity))
           g.set({ cluster: r.cluster, platform: r.platform, severity }, n);
       },
     );

@@ -15,9 +15,11 @@ import { AddedFindingFacts1796542363686 } from './migrations/1796542363686-Added
 import { AddedEnrollmentCredentialsAndSupersession1796543213387 } from './migrations/1796543213387-AddedEnrollmentCredentialsAndSupersession.js';
 import { CreatedSupportData1796545345219 } from './migrations/1796545345219-CreatedSupportData.js';
 import { CreatedExemptions1796546000000 } from './migrations/1796546000000-CreatedExemptions.js';
+import { AddedEffectiveFindingsAndSeverityOverrides1796547000000 } from './migrations/1796547000000-AddedEffectiveFindingsAndSeverityOverrides.js';
 import { QuarantineEntity } from './quarantine.entity.js';
 import { ExemptionEntity } from '../exemptions/exemption.entity.js';
 import { ExemptionEventEntity } from '../exemptions/exemption-event.entity.js';
+import { SeverityOverrideEntity } from '../exemptions/severity-override.entity.js';
 import { ReportEntity } from './report.entity.js';
 import { SupportDataEntity } from './support-data.entity.js';
 
@@ -41,6 +43,7 @@ export const HUB_ENTITIES = [
   SupportDataEntity,
   ExemptionEntity,
   ExemptionEventEntity,
+  SeverityOverrideEntity,
 ];
 
 /** Every migration, oldest first. Add new ones at the end. */
@@ -52,6 +55,7 @@ export const HUB_MIGRATIONS = [
   AddedEnrollmentCredentialsAndSupersession1796543213387,
   CreatedSupportData1796545345219,
   CreatedExemptions1796546000000,
+  AddedEffectiveFindingsAndSeverityOverrides1796547000000,
 ];
 
 /** Where the hub keeps its data: PostgreSQL when `url` is set, else the SQLite file at `path`. */

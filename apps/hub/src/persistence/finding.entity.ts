@@ -1,5 +1,5 @@
 import { Column, Entity, Index, PrimaryGeneratedColumn } from 'typeorm';
-import type { Area, Outcome, ResourceRef, Severity } from '@watchpost/shared';
+import type { Area, Outcome, ResourceRef, ResultExemption, Severity } from '@watchpost/shared';
 
 /**
  * Current posture: one row per cluster x check x resource, every outcome (pass rows make pass rates possible).
@@ -12,6 +12,8 @@ import type { Area, Outcome, ResourceRef, Severity } from '@watchpost/shared';
 @Index('ix_findings_cluster_outcome', ['clusterName', 'outcome'])
 @Index('ix_findings_area_outcome', ['area', 'outcome'])
 @Index('ix_findings_severity', ['severity'])
+@Index('ix_findings_exemption_expires_at', ['exemptionExpiresAt'])
+@Index('ix_findings_override_expires_at', ['overrideExpiresAt'])
 export class FindingEntity {
   @PrimaryGeneratedColumn('increment', { type: 'integer' })
   id!: number;
@@ -35,8 +37,20 @@ export class FindingEntity {
   @Column({ type: 'varchar', length: 16 })
   area!: Area;
 
+  /** The effective severity: a severity override's when one applies, else the one the agent reported. */
   @Column({ type: 'varchar', length: 16 })
   severity!: Severity;
+
+  /** The severity the agent reported, kept only while an override changes it (null: `severity` is the reported one). */
+  @Column({ name: 'reported_severity', type: 'varchar', length: 16, nullable: true })
+  reportedSeverity!: Severity | null;
+
+  /** The severity override in force on this row, and when it stops applying (the sweep looks at this). */
+  @Column({ name: 'override_id', type: 'varchar', length: 36, nullable: true })
+  overrideId!: string | null;
+
+  @Column({ name: 'override_expires_at', type: 'varchar', length: 32, nullable: true })
+  overrideExpiresAt!: string | null;
 
   @Column({ type: 'varchar', length: 16 })
   outcome!: Outcome;
@@ -50,6 +64,34 @@ export class FindingEntity {
   /** Typed facts (`@watchpost/shared` facts, `{ type, version, ... }`); the only part of a result roll-ups read. */
   @Column({ type: 'simple-json', nullable: true })
   facts!: Record<string, unknown> | null;
+
+  /** The exemption the agent put on the result (`ResultExemption`), as reported; whether it applies is below. */
+  @Column({ name: 'agent_exemption', type: 'simple-json', nullable: true })
+  agentExemption!: ResultExemption | null;
+
+  /**
+   * The exemption in force on this row (issue 17; docs/exemptions.md): `hub` (then `exemptionId`), `annotation` or
+   * `config`; null when the row counts. Only `fail`/`warn` rows are ever exempted. An exempted row stays listed but
+   * counts toward no score, open count, metric or ranking.
+   */
+  @Column({ name: 'exemption_source', type: 'varchar', length: 16, nullable: true })
+  exemptionSource!: 'hub' | 'annotation' | 'config' | null;
+
+  @Column({ name: 'exemption_id', type: 'varchar', length: 36, nullable: true })
+  exemptionId!: string | null;
+
+  @Column({ name: 'exemption_reason', type: 'text', nullable: true })
+  exemptionReason!: string | null;
+
+  @Column({ name: 'exemption_author', type: 'varchar', length: 128, nullable: true })
+  exemptionAuthor!: string | null;
+
+  @Column({ name: 'exemption_ref', type: 'varchar', length: 1024, nullable: true })
+  exemptionRef!: string | null;
+
+  /** When the exemption stops applying (the sweep re-evaluates the cluster then); null for agent ones without. */
+  @Column({ name: 'exemption_expires_at', type: 'varchar', length: 32, nullable: true })
+  exemptionExpiresAt!: string | null;
 
   /** First report (hub receive time) that carried this cluster x check x resource. */
   @Column({ name: 'first_seen_at', type: 'varchar', length: 32 })

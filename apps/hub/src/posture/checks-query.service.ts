@@ -10,7 +10,7 @@ import { scoreOf } from './scoring.js';
 export class ChecksQueryService {
   constructor(private readonly ds: DataSource) {}
 
-  /** The catalogue with each check's fleet pass rate, overall and per platform. */
+  /** The catalogue with each check's fleet pass rate, overall and per platform (exempted findings left out). */
   async checks() {
     const rows = await currentOnly(
       findingsQb(this.ds, 'f')
@@ -20,6 +20,7 @@ export class ChecksQueryService {
         .addSelect('f.outcome', 'outcome')
         .addSelect('COUNT(*)', 'n'),
     )
+      .andWhere('f.exemptionSource IS NULL')
       .groupBy('f.checkId')
       .addGroupBy('c.platform')
       .addGroupBy('f.outcome')
@@ -56,7 +57,7 @@ export class ChecksQueryService {
     });
   }
 
-  /** Clusters where one check currently fails, warns or errs. */
+  /** Clusters where one check currently fails, warns or errs (exempted findings left out). */
   async checkClusters(checkId: string) {
     const rows = await findingsQb(this.ds, 'f')
       .select('f.clusterName', 'cluster')
@@ -65,6 +66,7 @@ export class ChecksQueryService {
       .where('f.checkId = :checkId', { checkId })
       .andWhere('f.resolvedAt IS NULL')
       .andWhere('f.outcome IN (:...problems)', { problems: PROBLEMS })
+      .andWhere('f.exemptionSource IS NULL')
       .groupBy('f.clusterName')
       .addGroupBy('f.outcome')
       .orderBy('f.clusterName', 'ASC')

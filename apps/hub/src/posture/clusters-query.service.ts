@@ -34,7 +34,7 @@ const noOpenProblems = (): OpenProblems => ({
 });
 
 /**
- * Open problems (fail, warn, error, not resolved) of the named clusters, one grouped query per 500 names: the
+ * Open problems (fail, warn, error, not resolved, not exempted; by effective severity) of the named clusters, one grouped query per 500 names: the
  * fleet heatmap marks every cluster x area cell with its worst open severity.
  */
 export async function openProblemsOf(
@@ -51,6 +51,7 @@ export async function openProblemsOf(
       .where('f.clusterName IN (:...names)', { names: names.slice(i, i + 500) })
       .andWhere('f.outcome IN (:...problems)', { problems: PROBLEMS })
       .andWhere('f.resolvedAt IS NULL')
+      .andWhere('f.exemptionSource IS NULL')
       .groupBy('f.clusterName')
       .addGroupBy('f.area')
       .addGroupBy('f.severity')
@@ -168,6 +169,7 @@ export class ClustersQueryService {
         .addSelect('COUNT(*)', 'n')
         .where('f.clusterName = :name', { name }),
     )
+      .andWhere('f.exemptionSource IS NULL')
       .groupBy('f.area')
       .addGroupBy('f.outcome')
       .addGroupBy('f.severity')

@@ -4,6 +4,7 @@ import { Brackets, DataSource, type SelectQueryBuilder } from 'typeorm';
 import { decodeCursor, encodeCursor } from '../api/cursor.js';
 import { ClusterEntity } from '../persistence/cluster.entity.js';
 import type { FindingEntity } from '../persistence/finding.entity.js';
+import { findingExemptionView } from '../exemptions/posture-rules.js';
 import { findingsQb, platformsOf } from './posture-store.js';
 import type { FindingFilters, FindingView, Page } from './posture.types.js';
 
@@ -65,6 +66,8 @@ function applyFindingFilters(qb: SelectQueryBuilder<FindingEntity>, f: FindingFi
   if (f.outcome?.length) qb.andWhere('f.outcome IN (:...fOutcome)', { fOutcome: f.outcome });
   if (f.resolved === true) qb.andWhere('f.resolvedAt IS NOT NULL');
   if (f.resolved === false) qb.andWhere('f.resolvedAt IS NULL');
+  if (f.exempted === true) qb.andWhere('f.exemptionSource IS NOT NULL');
+  if (f.exempted === false) qb.andWhere('f.exemptionSource IS NULL');
   if (f.platform?.length) {
     qb.andWhere(
       (sub) =>
@@ -80,7 +83,7 @@ function applyFindingFilters(qb: SelectQueryBuilder<FindingEntity>, f: FindingFi
 }
 
 function findingView(r: FindingEntity, platform: Platform | null): FindingView {
-  return {
+  const view: FindingView = {
     id: r.id,
     cluster: r.clusterName,
     platform,
@@ -100,4 +103,9 @@ function findingView(r: FindingEntity, platform: Platform | null): FindingView {
     outcomeSince: r.outcomeSince,
     resolvedAt: r.resolvedAt,
   };
+  const exemption = findingExemptionView(r);
+  if (exemption) view.exemption = exemption;
+  if (r.overrideId && r.reportedSeverity)
+    view.severityOverride = { id: r.overrideId, from: r.reportedSeverity, expiresAt: r.overrideExpiresAt };
+  return view;
 }

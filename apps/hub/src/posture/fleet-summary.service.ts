@@ -19,6 +19,7 @@ import { ClusterEntity } from '../persistence/cluster.entity.js';
 import { clusterLiveness } from './liveness.js';
 import { type PlatformGroup, platformGroup } from './platform-group.js';
 import {
+  countedOnly,
   currentOnly,
   daysBetween,
   findingsQb,
@@ -129,13 +130,15 @@ export class FleetSummaryService {
     );
 
     const grouped = await currentOnly(
-      findingsQb(this.ds, 'f')
-        .innerJoin(ClusterEntity, 'c', 'c.name = f.clusterName')
-        .select('c.platform', 'platform')
-        .addSelect('f.area', 'area')
-        .addSelect('f.outcome', 'outcome')
-        .addSelect('f.severity', 'severity')
-        .addSelect('COUNT(*)', 'n'),
+      countedOnly(
+        findingsQb(this.ds, 'f')
+          .innerJoin(ClusterEntity, 'c', 'c.name = f.clusterName')
+          .select('c.platform', 'platform')
+          .addSelect('f.area', 'area')
+          .addSelect('f.outcome', 'outcome')
+          .addSelect('f.severity', 'severity')
+          .addSelect('COUNT(*)', 'n'),
+      ),
     )
       .groupBy('c.platform')
       .addGroupBy('f.area')
@@ -242,7 +245,8 @@ export class FleetSummaryService {
       facts: unknown;
     };
     // Open problems are few and all ranked; passes are many, so each pass tier comes pre-ordered and limited.
-    const problems = await base()
+    // Exempted problems are accepted risks: they do not rank (docs/exemptions.md).
+    const problems = await countedOnly(base())
       .andWhere('f.outcome IN (:...problems)', { problems: PROBLEMS })
       .limit(MAX_RANKED_PROBLEMS)
       .getRawMany<Row>();

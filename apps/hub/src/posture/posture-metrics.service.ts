@@ -12,8 +12,10 @@ export interface ClusterPostureMetrics {
   platform: Platform;
   /** Score per area plus `overall`, 0-100, from the newest report; areas with nothing evaluated are absent. */
   scores: Record<string, number>;
-  /** Open problems (fail, warn, error; unresolved) per severity, every severity present. */
+  /** Open problems (fail, warn, error; unresolved; not exempted) per effective severity, every severity present. */
   openBySeverity: Record<Severity, number>;
+  /** Exempted problems (fail, warn; unresolved) per effective severity, every severity present: never page. */
+  exemptedBySeverity: Record<Severity, number>;
   /** Hub receive time of the newest report, Unix seconds; null when the cluster never reported. */
   lastReportSeconds: number | null;
   /** Receive time minus scan time of the newest report, seconds. */
@@ -53,6 +55,7 @@ export class PostureMetricsService {
         platform: c.platform,
         scores,
         openBySeverity: Object.fromEntries(SEVERITY_LIST.map((s) => [s, 0])) as Record<Severity, number>,
+        exemptedBySeverity: Object.fromEntries(SEVERITY_LIST.map((s) => [s, 0])) as Record<Severity, number>,
         lastReportSeconds: c.lastReceivedAt ? Math.floor(Date.parse(c.lastReceivedAt) / 1000) : null,
         clockSkewSeconds: c.clockSkewMs === null ? null : c.clockSkewMs / 1000,
         certificateExpirySeconds: null,
@@ -64,15 +67,18 @@ export class PostureMetricsService {
     const open = await findingsQb(this.ds, 'f')
       .select('f.clusterName', 'cluster')
       .addSelect('f.severity', 'severity')
+      .addSelect(`CASE WHEN f.exemptionSource IS NULL THEN 0 ELSE 1 END`, 'exempted')
       .addSelect('COUNT(*)', 'n')
       .where('f.resolvedAt IS NULL')
       .andWhere('f.outcome IN (:...problems)', { problems: PROBLEMS })
       .groupBy('f.clusterName')
       .addGroupBy('f.severity')
-      .getRawMany<{ cluster: string; severity: Severity; n: string | number }>();
+      .addGroupBy('exempted')
+      .getRawMany<{ cluster: string; severity: Severity; exempted: string | number; n: string | number }>();
     for (const r of open) {
       const m = out.get(r.cluster);
-      if (m && r.severity in m.openBySeverity) m.openBySeverity[r.severity] = toNum(r.n);
+      const counts = toNum(r.exempted) ? m?.exemptedBySeverity : m?.openBySeverity;
+      if (counts && r.severity in counts) counts[r.severity] = toNum(r.n);
     }
 
     const certs = await findingsQb(this.ds, 'f')
@@ -81,6 +87,8 @@ export class PostureMetricsService {
       .where('f.checkId IN (:...certChecks)', { certChecks: CERT_EXPIRY_CHECK_IDS })
       .andWhere('f.resolvedAt IS NULL')
       .andWhere('f.facts IS NOT NULL')
+      // An accepted risk never pages (docs/exemptions.md).
+      .andWhere('f.exemptionSource IS NULL')
       .getRawMany<{ cluster: string; facts: unknown }>();
     for (const r of certs) {
       const m = out.get(r.cluster);
@@ -98,6 +106,7 @@ export class PostureMetricsService {
       .where('f.checkId = :kms', { kms: KMS_KEY_ROTATION_CHECK_ID })
       .andWhere('f.resolvedAt IS NULL')
       .andWhere('f.facts IS NOT NULL')
+      .andWhere('f.exemptionSource IS NULL')
       .getRawMany<{ cluster: string; facts: unknown }>();
     for (const r of keys) {
       const m = out.get(r.cluster);

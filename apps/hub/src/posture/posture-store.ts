@@ -53,6 +53,17 @@ export function currentOnly(
   );
 }
 
+/**
+ * Rows that count: not covered by an exemption (docs/exemptions.md). Exempted rows stay listed as findings but
+ * count toward no score, open count, metric or ranking.
+ */
+export function countedOnly(
+  qb: SelectQueryBuilder<FindingEntity>,
+  alias = 'f',
+): SelectQueryBuilder<FindingEntity> {
+  return qb.andWhere(`${alias}.exemptionSource IS NULL`);
+}
+
 /** Platform of each named cluster (batched IN lists). */
 export async function platformsOf(ds: DataSource, names: readonly string[]): Promise<Map<string, Platform>> {
   const out = new Map<string, Platform>();

@@ -1,8 +1,26 @@
 import { createHash } from 'node:crypto';
 import { Injectable } from '@nestjs/common';
 import { In, type EntityManager, type QueryDeepPartialEntity } from 'typeorm';
-import type { Outcome, ReportEnvelopeV1, ResourceRef } from '@watchpost/shared';
+import {
+  emptyCounts,
+  type Area,
+  type Outcome,
+  type OutcomeCounts,
+  type Platform,
+  type ReportEnvelopeV1,
+  type ReportSummary,
+  type ResourceRef,
+} from '@watchpost/shared';
+import {
+  effectiveFinding,
+  loadPostureRules,
+  sameEffect,
+  type EffectiveFinding,
+  type PostureRules,
+} from '../exemptions/posture-rules.js';
+import { ClusterEntity } from '../persistence/cluster.entity.js';
 import { FindingEntity } from '../persistence/finding.entity.js';
+import { areaScores, scoreOf } from './scoring.js';
 
 /** Outcomes that are open problems (the rest are pass / not_applicable). */
 export const PROBLEM_OUTCOMES: readonly Outcome[] = ['fail', 'warn', 'error'];
@@ -37,6 +55,11 @@ export class PostureWriter {
     return applyReportToPosture(m, clusterName, envelope, receivedAt);
   }
 
+  /** See `reevaluateCluster`. */
+  reevaluate(m: EntityManager, clusterName: string, rules: PostureRules): Promise<number> {
+    return reevaluateCluster(m, clusterName, rules);
+  }
+
   /** See `pruneResolvedFindings`. */
   pruneResolved(m: EntityManager, clusterName: string, resolvedBefore: string): Promise<number> {
     return pruneResolvedFindings(m, clusterName, resolvedBefore);
@@ -51,6 +74,11 @@ export interface PostureDelta {
   resolved: number;
   /** Passing rows that vanished (resource gone). */
   removed: number;
+  /**
+   * The report's summary without the results an exemption covers (left out like not_applicable): what the
+   * cluster's scores are computed from (`countedScores`).
+   */
+  counted: ReportSummary;
 }
 
 type FindingValues = QueryDeepPartialEntity<FindingEntity>;
@@ -64,6 +92,16 @@ const OVERWRITE = [
   'resource',
   'area',
   'severity',
+  'reported_severity',
+  'override_id',
+  'override_expires_at',
+  'agent_exemption',
+  'exemption_source',
+  'exemption_id',
+  'exemption_reason',
+  'exemption_author',
+  'exemption_ref',
+  'exemption_expires_at',
   'outcome',
   'message',
   'evidence',
@@ -81,7 +119,10 @@ const CHUNK = 100;
  * newer than every stored one of that agent). Every row the report carries is written with one multi-row
  * upsert per hundred rows (SQLite and PostgreSQL both speak `ON CONFLICT DO UPDATE`); rows this agent reported
  * before and no longer carries are resolved (problems, kept with `resolvedAt`) or removed (passes, so pass rates
- * do not count deleted resources). Rows owned by the cluster's other agents are left alone.
+ * do not count deleted resources). Rows owned by the cluster's other agents are left alone. Each row carries its
+ * effective severity and exemption under the hub's rules as of `receivedAt` (`effectiveFinding`); on PostgreSQL
+ * the cluster row is locked first, so a concurrent rule change re-evaluates either before or after this report,
+ * never beside it.
  */
 export async function applyReportToPosture(
   m: EntityManager,
@@ -91,6 +132,9 @@ export async function applyReportToPosture(
 ): Promise<PostureDelta> {
   const agentId = envelope.agentId;
   const repo = m.getRepository(FindingEntity);
+  const platform = (await lockCluster(m, clusterName)) ?? (envelope.cluster.platform as Platform);
+  const rules = await loadPostureRules(m, new Date(receivedAt));
+  const exempted: ExemptedCount[] = [];
   const existing = new Map<
     string,
     Pick<FindingEntity, 'id' | 'agentId' | 'outcome' | 'outcomeSince' | 'resolvedAt'>
@@ -123,6 +167,20 @@ export async function applyReportToPosture(
       else if (isProblem(row.outcome)) resolvedAt = row.resolvedAt ?? receivedAt;
       if (resolvedAt !== null && row.resolvedAt === null) resolved++;
     }
+    const effect = effectiveFinding(
+      {
+        cluster: clusterName,
+        platform,
+        checkId: r.checkId,
+        area: r.area,
+        resource: r.resource,
+        outcome: r.outcome,
+        severity: r.severity,
+        agentExemption: r.exemption ?? null,
+      },
+      rules,
+    );
+    if (effect.exemptionSource) exempted.push({ area: r.area, outcome: r.outcome, n: 1 });
     values.set(k, {
       clusterName,
       agentId,
@@ -130,7 +188,8 @@ export async function applyReportToPosture(
       resourceKey: key,
       resource: r.resource,
       area: r.area,
-      severity: r.severity,
+      ...effect,
+      agentExemption: json(r.exemption),
       outcome: r.outcome,
       message: r.message,
       evidence: json(r.evidence),
@@ -155,7 +214,148 @@ export async function applyReportToPosture(
   for (const ids of chunks(resolveIds, 500)) await repo.update({ id: In(ids) }, { resolvedAt: receivedAt });
   for (const ids of chunks(removeIds, 500)) await repo.delete({ id: In(ids) });
 
-  return { upserted: values.size, resolved: resolved + resolveIds.length, removed: removeIds.length };
+  return {
+    upserted: values.size,
+    resolved: resolved + resolveIds.length,
+    removed: removeIds.length,
+    counted: countedSummary(envelope.summary, exempted),
+  };
+}
+
+/** Exempted results of one area and outcome. */
+interface ExemptedCount {
+  area: Area;
+  outcome: Outcome;
+  n: number;
+}
+
+/**
+ * A report's summary with exempted results left out (as not_applicable results are: neither passed nor
+ * evaluated), so an exemption lifts the area's score. Never below zero, whatever the summary said.
+ */
+export function countedSummary(summary: ReportSummary, exempted: readonly ExemptedCount[]): ReportSummary {
+  const out: ReportSummary = { ...summary, byArea: {} };
+  for (const [area, c] of Object.entries(summary.byArea) as [Area, OutcomeCounts | undefined][])
+    if (c) out.byArea[area] = { ...c };
+  for (const e of exempted) {
+    const a = (out.byArea[e.area] ??= emptyCounts());
+    const n = Math.min(e.n, a[e.outcome]);
+    a[e.outcome] -= n;
+    out[e.outcome] -= Math.min(n, out[e.outcome]);
+  }
+  return out;
+}
+
+/** The scores of a cluster from its counted summary (see `countedSummary`). */
+export function countedScores(counted: ReportSummary): {
+  scores: Partial<Record<Area, number>>;
+  score: number | null;
+} {
+  return { scores: areaScores(counted), score: scoreOf(counted) };
+}
+
+/** Locks the cluster row (PostgreSQL; SQLite has one writer) and returns its platform; null when not enrolled. */
+async function lockCluster(m: EntityManager, clusterName: string): Promise<Platform | null> {
+  const pg = m.connection.options.type === 'postgres';
+  const rows = await m.query<{ platform: Platform }[]>(
+    `SELECT "platform" FROM "clusters" WHERE "name" = ${pg ? '$1 FOR UPDATE' : '?'}`,
+    [clusterName],
+  );
+  return rows[0]?.platform ?? null;
+}
+
+const EFFECT_FIELDS: (keyof EffectiveFinding)[] = [
+  'severity',
+  'reportedSeverity',
+  'overrideId',
+  'overrideExpiresAt',
+  'exemptionSource',
+  'exemptionId',
+  'exemptionReason',
+  'exemptionAuthor',
+  'exemptionRef',
+  'exemptionExpiresAt',
+];
+
+/**
+ * Applies `rules` to the posture rows of one cluster already stored (an exemption or override was created,
+ * changed or revoked, or one expired): rewrites the effective severity and exemption of the rows that change,
+ * then the cluster's scores from its newest report's summary without the exempted results of that report.
+ * Idempotent, so two hub replicas sweeping the same cluster do no harm; on PostgreSQL the cluster row is locked
+ * for the transaction. Returns how many rows changed.
+ */
+export async function reevaluateCluster(
+  m: EntityManager,
+  clusterName: string,
+  rules: PostureRules,
+): Promise<number> {
+  const platform = await lockCluster(m, clusterName);
+  const repo = m.getRepository(FindingEntity);
+  const rows = await repo.find({
+    select: {
+      id: true,
+      agentId: true,
+      lastSeq: true,
+      checkId: true,
+      area: true,
+      resource: true,
+      outcome: true,
+      resolvedAt: true,
+      agentExemption: true,
+      ...Object.fromEntries(EFFECT_FIELDS.map((f) => [f, true])),
+    },
+    where: { clusterName },
+  });
+  const changed = new Map<string, { effect: EffectiveFinding; ids: number[] }>();
+  for (const r of rows) {
+    const current = Object.fromEntries(
+      EFFECT_FIELDS.map((f) => [f, r[f] ?? null]),
+    ) as unknown as EffectiveFinding;
+    const effect = effectiveFinding(
+      {
+        cluster: clusterName,
+        platform,
+        checkId: r.checkId,
+        area: r.area,
+        resource: r.resource,
+        outcome: r.outcome,
+        severity: r.reportedSeverity ?? r.severity,
+        agentExemption: r.agentExemption,
+      },
+      rules,
+    );
+    Object.assign(r, effect);
+    if (sameEffect(current, effect)) continue;
+    const k = JSON.stringify(effect);
+    const group = changed.get(k) ?? { effect, ids: [] };
+    group.ids.push(r.id);
+    changed.set(k, group);
+  }
+  let n = 0;
+  for (const { effect, ids } of changed.values()) {
+    for (const chunk of chunks(ids, 500)) await repo.update({ id: In(chunk) }, effect);
+    n += ids.length;
+  }
+
+  const cluster = await m.getRepository(ClusterEntity).findOne({
+    select: { name: true, summary: true, lastAgentId: true, lastSeq: true, score: true, scores: true },
+    where: { name: clusterName },
+  });
+  if (cluster?.summary) {
+    const exempted = rows
+      .filter(
+        (r) =>
+          r.exemptionSource !== null &&
+          r.agentId === cluster.lastAgentId &&
+          r.lastSeq === cluster.lastSeq &&
+          r.resolvedAt === null,
+      )
+      .map((r) => ({ area: r.area, outcome: r.outcome, n: 1 }));
+    const { scores, score } = countedScores(countedSummary(cluster.summary, exempted));
+    if (score !== cluster.score || JSON.stringify(scores) !== JSON.stringify(cluster.scores ?? {}))
+      await m.getRepository(ClusterEntity).update({ name: clusterName }, { scores, score });
+  }
+  return n;
 }
 
 const COLUMNS: [string, keyof FindingEntity][] = [
@@ -166,6 +366,16 @@ const COLUMNS: [string, keyof FindingEntity][] = [
   ['resource', 'resource'],
   ['area', 'area'],
   ['severity', 'severity'],
+  ['reported_severity', 'reportedSeverity'],
+  ['override_id', 'overrideId'],
+  ['override_expires_at', 'overrideExpiresAt'],
+  ['agent_exemption', 'agentExemption'],
+  ['exemption_source', 'exemptionSource'],
+  ['exemption_id', 'exemptionId'],
+  ['exemption_reason', 'exemptionReason'],
+  ['exemption_author', 'exemptionAuthor'],
+  ['exemption_ref', 'exemptionRef'],
+  ['exemption_expires_at', 'exemptionExpiresAt'],
   ['outcome', 'outcome'],
   ['message', 'message'],
   ['evidence', 'evidence'],
@@ -176,7 +386,7 @@ const COLUMNS: [string, keyof FindingEntity][] = [
   ['resolved_at', 'resolvedAt'],
   ['last_seq', 'lastSeq'],
 ];
-const JSON_COLUMNS = new Set(['resource', 'evidence', 'facts']);
+const JSON_COLUMNS = new Set(['resource', 'evidence', 'facts', 'agent_exemption']);
 
 /**
  * One multi-row `INSERT ... ON CONFLICT DO UPDATE` (SQLite and PostgreSQL share the syntax). Plain SQL because

@@ -8,6 +8,7 @@ import type {
   ResourceRef,
   Severity,
 } from '@watchpost/shared';
+import type { FindingExemptionView } from '../exemptions/posture-rules.js';
 import type { ClusterLiveness } from './liveness.js';
 import type { PlatformGroup } from './platform-group.js';
 
@@ -27,6 +28,8 @@ export interface FindingFilters {
   platform?: Platform[];
   /** true: only rows with `resolvedAt`; false: only rows without. */
   resolved?: boolean;
+  /** true: only rows an exemption covers; false: only rows that count (not exempted). */
+  exempted?: boolean;
 }
 
 /** A finding as the API shows it. */
@@ -50,6 +53,10 @@ export interface FindingView {
   lastSeenAt: string;
   outcomeSince: string;
   resolvedAt: string | null;
+  /** Present when an exemption covers the finding: it stays listed but does not count (docs/exemptions.md). */
+  exemption?: FindingExemptionView;
+  /** Present when a severity override changed `severity` (the effective one) from what the agent reported. */
+  severityOverride?: { id: string; from: Severity; expiresAt: string | null };
 }
 
 /** One cluster in the clusters list. */

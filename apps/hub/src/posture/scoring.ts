@@ -2,7 +2,8 @@ import type { Area, OutcomeCounts, ReportSummary } from '@watchpost/shared';
 
 /**
  * Score of one outcome count: share of evaluated results that passed, 0-100, or null when nothing was evaluated
- * (pass / (pass + fail + warn + error); not_applicable does not count). Every score the hub shows is this formula.
+ * (pass / (pass + fail + warn + error); not_applicable does not count). Every score the hub shows is this formula,
+ * over counts that leave exempted findings out (docs/exemptions.md: like not_applicable, not in the denominator).
  */
 export function scoreOf(c: OutcomeCounts): number | null {
   const evaluated = c.pass + c.fail + c.warn + c.error;
