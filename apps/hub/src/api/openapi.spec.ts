@@ -13,7 +13,12 @@ import { createThrowawayDatabase } from '../persistence/throwaway-database.js';
 import { loadOrCreateHubPki } from '../pki/hub-pki.js';
 import { configureHubHttp, OpenApiDocument } from './openapi.js';
 import { FIXTURE_NOW, seedFixture } from './testing/api-fixture.js';
-import { SEEDED_EXEMPTION_ID, seedExemption } from '../exemptions/testing/exemption-seed.js';
+import {
+  SEEDED_EXEMPTION_ID,
+  SEEDED_OVERRIDE_ID,
+  seedAppliedRules,
+  seedExemption,
+} from '../exemptions/testing/exemption-seed.js';
 import { startApiTestApp, type ApiTestApp } from './testing/api-test-app.js';
 
 type Operation = {
@@ -79,6 +84,7 @@ describe('the hub API contract (OpenAPI 3)', () => {
       seed: async (ds) => {
         await seedFixture(ds);
         await seedExemption(ds, FIXTURE_NOW);
+        await seedAppliedRules(ds, FIXTURE_NOW);
       },
     });
   });
@@ -160,6 +166,8 @@ describe('the hub API contract (OpenAPI 3)', () => {
       '/api/v1/agents/{id}': '/api/v1/agents/hci-mgmt.cp1',
       '/api/v1/exemptions/{id}': `/api/v1/exemptions/${SEEDED_EXEMPTION_ID}`,
       '/api/v1/exemptions/{id}/history': `/api/v1/exemptions/${SEEDED_EXEMPTION_ID}/history`,
+      '/api/v1/severity-overrides/{id}': `/api/v1/severity-overrides/${SEEDED_OVERRIDE_ID}`,
+      '/api/v1/severity-overrides/{id}/history': `/api/v1/severity-overrides/${SEEDED_OVERRIDE_ID}/history`,
     };
     let checked = 0;
     for (const [key, op] of operations(served)) {

@@ -3,6 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { reportEnvelopeV1Schema, type ReportEnvelopeV1 } from '@watchpost/shared';
+import { csvRecords } from '@watchpost/shared/testing';
 import { startApiTestApp, type ApiTestApp } from '../api/testing/api-test-app.js';
 import { loadHubConfig } from '../config/hub-config.js';
 import { IngestService } from '../ingest/ingest.service.js';
@@ -89,6 +90,17 @@ describe.each(['sqlite', 'postgres'] as const)(
     const findings = async (query: string) =>
       (await call('GET', `/api/v1/findings?cluster=${CLUSTER}&limit=1000&${query}`)).body.items as Body[];
     const sweep = () => t.app.get(PostureRulesService).sweep();
+    const store = async (env: ReportEnvelopeV1) => {
+      const ingest = new IngestService(t.ds, loadHubConfig({}));
+      const [out] = await ingest.ingestBatch([
+        {
+          topic: `watchpost/v1/agents/${AGENT}/report`,
+          payload: encodeEnvelope(env),
+          receivedAt: new Date(now),
+        },
+      ]);
+      return out?.status;
+    };
 
     beforeAll(async () => {
       t = await startApiTestApp({
@@ -121,15 +133,7 @@ describe.each(['sqlite', 'postgres'] as const)(
         },
       });
       // A real ingest: the agent-carried exemptions arrive on the wire.
-      const ingest = new IngestService(t.ds, loadHubConfig({}));
-      const [out] = await ingest.ingestBatch([
-        {
-          topic: `watchpost/v1/agents/${AGENT}/report`,
-          payload: encodeEnvelope(envelope()),
-          receivedAt: now,
-        },
-      ]);
-      expect(out?.status).toBe('stored');
+      expect(await store(envelope())).toBe('stored');
     });
     afterAll(async () => {
       await t?.close();
@@ -246,6 +250,130 @@ describe.each(['sqlite', 'postgres'] as const)(
       // certificates: 63 pass, 4 warns exempted, the error still evaluated: 63 of 64.
       expect(c.scores.certificates).toBe(98);
       expect(c.worstOpenSeverity.certificates).toBe('high');
+    });
+
+    it('severity overrides: the narrowest scope wins, used everywhere, expiring and revoked, audited', async () => {
+      const t1 = now.getTime();
+      const post = (body: unknown, token = t.tokens.operator) =>
+        call('POST', '/api/v1/severity-overrides', token, body);
+      const base = {
+        checkId: 'netpol-imds-egress',
+        reason: 'IMDS matters less on this fleet: no managed identity',
+      };
+      const before = await cluster();
+      const fleet = await post({ ...base, scope: { kind: 'fleet' }, severity: 'low' });
+      expect(fleet.status).toBe(201);
+      const platform = await post(
+        {
+          ...base,
+          scope: { kind: 'platform', platform: 'aks-hci' },
+          severity: 'critical',
+          expiresAt: new Date(t1 + DAY).toISOString(),
+        },
+        t.tokens.admin,
+      );
+      const own = await post({ ...base, scope: { kind: 'cluster', cluster: CLUSTER }, severity: 'medium' });
+      expect(own.body).toMatchObject({
+        severity: 'medium',
+        author: 'test-operator',
+        expiresAt: null,
+        status: 'active',
+      });
+
+      // The cluster's own override wins: the 4 failures (reported high) count as medium everywhere.
+      const rows = await findings('check=netpol-imds-egress&outcome=fail');
+      expect(rows.map((f) => [f.severity, f.severityOverride])).toEqual(
+        Array(4).fill(['medium', { id: own.body.id, from: 'high', expiresAt: null }]),
+      );
+      expect((await findings('check=netpol-imds-egress&severity=high')).length).toBe(0);
+      const c = await cluster();
+      expect(c.openBySeverity.high).toBe(before.openBySeverity.high - 4);
+      expect(c.openBySeverity.medium).toBe(before.openBySeverity.medium + 4);
+      expect(await metric('watchpost_findings_open', 'medium')).toBe(c.openBySeverity.medium);
+      const csv = (
+        await call('GET', `/api/v1/exports/findings?format=csv&cluster=${CLUSTER}&check=netpol-imds-egress`)
+      ).body as string;
+      expect(csvRecords(csv)[0]).toMatchObject({
+        severity: 'medium',
+        outcome: 'fail',
+        reported_severity: 'high',
+      });
+
+      // Revoked: the platform's applies (critical); it expires a day later and the fleet's applies (low).
+      expect(
+        (await call('DELETE', `/api/v1/severity-overrides/${own.body.id}`, t.tokens.operator, {})).status,
+      ).toBe(200);
+      expect((await cluster()).worstOpenSeverity.network).toBe('critical');
+      expect(await metric('watchpost_findings_open', 'critical')).toBe(4);
+      now.setTime(t1 + DAY);
+      // Every row of the check takes the severity (passes and not_applicable ones too).
+      expect(await sweep()).toBe((await findings('check=netpol-imds-egress')).length);
+      const later = await findings('check=netpol-imds-egress&outcome=fail');
+      expect(later.map((f) => f.severity)).toEqual(['low', 'low', 'low', 'low']);
+      expect((await call('GET', `/api/v1/severity-overrides/${platform.body.id}`)).body.status).toBe(
+        'expired',
+      );
+
+      // Refusals, and who may change what.
+      expect((await post({ ...base, scope: { kind: 'fleet' }, severity: 'info' })).body.error.code).toBe(
+        'override_exists',
+      );
+      const refused = await post({
+        ...base,
+        reason: undefined,
+        scope: { kind: 'fleet' },
+        severity: 'info',
+      });
+      expect([refused.status, refused.body.error.message]).toEqual([
+        400,
+        expect.stringContaining('"reason"'),
+      ]);
+      const tooLate = await post({
+        ...base,
+        scope: { kind: 'cluster', cluster: 'x' },
+        severity: 'info',
+        expiresAt: new Date(now.getTime() + 366 * DAY).toISOString(),
+      });
+      expect([tooLate.status, tooLate.body.error.message]).toEqual([
+        400,
+        expect.stringContaining('365 days'),
+      ]);
+      expect(
+        (await post({ ...base, scope: { kind: 'fleet' }, severity: 'info' }, t.tokens.viewer)).status,
+      ).toBe(403);
+      expect(
+        (
+          await call('PATCH', `/api/v1/severity-overrides/${platform.body.id}`, t.tokens.operator, {
+            severity: 'low',
+          })
+        ).status,
+      ).toBe(403);
+      const changed = await call('PATCH', `/api/v1/severity-overrides/${fleet.body.id}`, t.tokens.operator, {
+        severity: 'info',
+      });
+      expect(changed.body.severity).toBe('info');
+      expect((await findings('check=netpol-imds-egress&outcome=fail'))[0].severity).toBe('info');
+
+      // A new report takes the rules in force when it arrives.
+      expect(await store({ ...envelope(), seq: 43, scannedAt: new Date(now).toISOString() })).toBe('stored');
+      expect((await findings('check=netpol-imds-egress&outcome=fail')).map((f) => f.severity)).toEqual(
+        Array(4).fill('info'),
+      );
+
+      const history = (await call('GET', `/api/v1/severity-overrides/${fleet.body.id}/history`)).body.items;
+      expect(history.map((e: Body) => [e.subject, e.action, e.actor])).toEqual([
+        ['override', 'created', 'test-operator'],
+        ['override', 'updated', 'test-operator'],
+      ]);
+      expect(history[1].detail).toEqual({ changes: { severity: { before: 'low', after: 'info' } } });
+      const all = (await call('GET', '/api/v1/exemption-history')).body.items;
+      expect(all.filter((e: Body) => e.subject === 'override').map((e: Body) => e.action)).toEqual([
+        'created',
+        'created',
+        'created',
+        'revoked',
+        'updated',
+      ]);
     });
   },
 );

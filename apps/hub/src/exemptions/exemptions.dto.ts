@@ -38,7 +38,9 @@ export class ExemptionListDto {
 
 export class ExemptionEventDto {
   @ApiProperty({ description: 'increases with every change' }) id!: number;
-  @ApiProperty() exemptionId!: string;
+  @ApiProperty({ description: 'the exemption, or the severity override when subject is override' })
+  exemptionId!: string;
+  @ApiProperty({ enum: ['exemption', 'override'] }) subject!: string;
   @ApiProperty({ enum: ['created', 'updated', 'revoked'] }) action!: string;
   @ApiProperty() actor!: string;
   @ApiProperty() at!: string;

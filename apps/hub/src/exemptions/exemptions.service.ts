@@ -25,10 +25,12 @@ export enum ExemptionErrorCode {
   Revoked = 'exemption_revoked',
 }
 
-/** One audit entry as the API shows it. */
+/** One audit entry as the API shows it (of an exemption, or of a severity override: `subject`). */
 export interface ExemptionEventView {
   id: number;
+  /** The exemption's id, or the override's when `subject` is `override`. */
   exemptionId: string;
+  subject: 'exemption' | 'override';
   action: 'created' | 'updated' | 'revoked';
   actor: string;
   at: string;
@@ -182,21 +184,14 @@ export class ExemptionsService {
     });
   }
 
-  /** Audit history, oldest first: of one exemption, or of all. */
+  /** Audit history, oldest first: of one exemption or override, or of all of both. */
   async history(exemptionId?: string): Promise<ExemptionEventView[]> {
     if (exemptionId) await this.get(exemptionId);
     const rows = await this.ds.getRepository(ExemptionEventEntity).find({
       where: exemptionId ? { exemptionId } : {},
       order: { id: 'ASC' },
     });
-    return rows.map((r) => ({
-      id: r.id,
-      exemptionId: r.exemptionId,
-      action: r.action as ExemptionEventView['action'],
-      actor: r.actor,
-      at: r.at,
-      detail: JSON.parse(r.detail) as Record<string, unknown>,
-    }));
+    return rows.map(ruleEventView);
   }
 
   /** Operators change and revoke their own exemptions; admins anyone's. */
@@ -217,12 +212,39 @@ export class ExemptionsService {
     now: Date,
     detail: Record<string, unknown>,
   ): Promise<void> {
-    await m.getRepository(ExemptionEventEntity).insert({
-      exemptionId,
-      action,
-      actor: by.name,
-      at: now.toISOString(),
-      detail: JSON.stringify(detail),
-    });
+    await recordRuleEvent(m, 'exemption', exemptionId, action, by, now, detail);
   }
+}
+
+/** An audit row as the API shows it. */
+export function ruleEventView(r: ExemptionEventEntity): ExemptionEventView {
+  return {
+    id: r.id,
+    exemptionId: r.exemptionId,
+    subject: r.subject === 'override' ? 'override' : 'exemption',
+    action: r.action as ExemptionEventView['action'],
+    actor: r.actor,
+    at: r.at,
+    detail: JSON.parse(r.detail) as Record<string, unknown>,
+  };
+}
+
+/** Appends one entry to the audit history both exemptions and severity overrides keep. */
+export async function recordRuleEvent(
+  m: EntityManager,
+  subject: ExemptionEventView['subject'],
+  id: string,
+  action: ExemptionEventView['action'],
+  by: ApiPrincipal,
+  now: Date,
+  detail: Record<string, unknown>,
+): Promise<void> {
+  await m.getRepository(ExemptionEventEntity).insert({
+    exemptionId: id,
+    subject,
+    action,
+    actor: by.name,
+    at: now.toISOString(),
+    detail: JSON.stringify(detail),
+  });
 }

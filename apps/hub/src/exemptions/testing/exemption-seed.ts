@@ -1,6 +1,10 @@
 import type { DataSource } from 'typeorm';
 import { ExemptionEventEntity } from '../exemption-event.entity.js';
 import { ExemptionEntity } from '../exemption.entity.js';
+import { ClusterEntity } from '../../persistence/cluster.entity.js';
+import { reevaluateCluster } from '../../posture/posture-writer.js';
+import { loadPostureRules } from '../posture-rules.js';
+import { SeverityOverrideEntity } from '../severity-override.entity.js';
 
 /** Id of the exemption `seedExemption` writes. */
 export const SEEDED_EXEMPTION_ID = '6f1d2c3b-0a9e-4c8d-9b7a-5e4f3d2c1b0a';
@@ -35,5 +39,65 @@ export async function seedExemption(ds: DataSource, now: Date): Promise<void> {
     actor: row.author,
     at,
     detail: JSON.stringify({ reason: row.reason }),
+  });
+}
+
+/** Id of the severity override `seedAppliedRules` writes. */
+export const SEEDED_OVERRIDE_ID = '0b7e4a52-3c1d-4f0e-8a9b-2d6c5e4f3a21';
+
+/**
+ * A severity override (rbac-wildcard-rules is `low` on hci-mgmt) and an exemption of hci-mgmt's pod-privileged
+ * findings, with their creation events, then every cluster re-evaluated as the API would have done: seeded
+ * findings carry `severityOverride` and `exemption` (tests of the API contract).
+ */
+export async function seedAppliedRules(ds: DataSource, now: Date): Promise<void> {
+  const at = now.toISOString();
+  const override: SeverityOverrideEntity = {
+    id: SEEDED_OVERRIDE_ID,
+    scopeKind: 'cluster',
+    platform: null,
+    cluster: 'hci-mgmt',
+    checkId: 'rbac-wildcard-rules',
+    severity: 'low',
+    reason: 'ops-everything is the break-glass role, bound to nobody; reviewed quarterly',
+    author: 'seed-operator',
+    createdAt: at,
+    updatedAt: at,
+    expiresAt: null,
+    revokedAt: null,
+    revokedBy: null,
+  };
+  await ds.getRepository(SeverityOverrideEntity).insert(override);
+  await ds.getRepository(ExemptionEventEntity).insert({
+    exemptionId: override.id,
+    subject: 'override',
+    action: 'created',
+    actor: override.author,
+    at,
+    detail: JSON.stringify({ reason: override.reason }),
+  });
+  await ds.getRepository(ExemptionEntity).insert({
+    id: '9c8b7a6d-5e4f-4a3b-8c2d-1e0f9a8b7c6d',
+    scopeKind: 'cluster',
+    platform: null,
+    cluster: 'hci-mgmt',
+    namespace: null,
+    resourceKind: null,
+    resourceName: null,
+    resourcePath: null,
+    checkId: 'pod-privileged',
+    area: null,
+    reason: 'the debug pod is a sanctioned break-glass tool until the January rework (CHG-9001)',
+    author: 'seed-operator',
+    createdAt: at,
+    updatedAt: at,
+    expiresAt: new Date(now.getTime() + 30 * 86_400_000).toISOString(),
+    revokedAt: null,
+    revokedBy: null,
+  });
+  await ds.transaction(async (m) => {
+    const rules = await loadPostureRules(m, now);
+    const clusters = await m.getRepository(ClusterEntity).find({ select: { name: true } });
+    for (const c of clusters) await reevaluateCluster(m, c.name, rules);
   });
 }

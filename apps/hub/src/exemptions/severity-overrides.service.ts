@@ -1,0 +1,215 @@
+import { randomUUID } from 'node:crypto';
+import { HttpStatus, Inject, Injectable, Optional } from '@nestjs/common';
+import type { Severity } from '@watchpost/shared';
+import { DataSource, IsNull } from 'typeorm';
+import type { ApiPrincipal } from '../auth/api-tokens.service.js';
+import { ApiError } from '../auth/auth.errors.js';
+import { roleSatisfies } from '../auth/roles.js';
+import { HUB_CLOCK, type HubClock, systemClock } from '../clock.js';
+import { notFound } from '../api/validation.js';
+import { ExemptionEventEntity } from './exemption-event.entity.js';
+import { checkExpiry } from './exemption-rules.js';
+import { type ExemptionEventView, recordRuleEvent, ruleEventView } from './exemptions.service.js';
+import { overrideView } from './posture-rules.js';
+import { PostureRulesService, reachOf } from './posture-rules.service.js';
+import { SeverityOverrideEntity } from './severity-override.entity.js';
+import type { OverrideScope, SeverityOverrideView } from './severity-override-rules.js';
+
+/** Error codes of the severity overrides API. */
+export enum OverrideErrorCode {
+  InvalidExpiry = 'invalid_expiry',
+  NotYours = 'not_your_override',
+  Revoked = 'override_revoked',
+  Exists = 'override_exists',
+}
+
+function invalidExpiry(message: string): ApiError {
+  return new ApiError(
+    HttpStatus.BAD_REQUEST,
+    OverrideErrorCode.InvalidExpiry,
+    `body field "expiresAt" ${message}`,
+  );
+}
+
+function scopeColumns(s: OverrideScope): Pick<SeverityOverrideEntity, 'scopeKind' | 'platform' | 'cluster'> {
+  return {
+    scopeKind: s.kind,
+    platform: s.kind === 'platform' ? s.platform : null,
+    cluster: s.kind === 'cluster' ? s.cluster : null,
+  };
+}
+
+/**
+ * Severity overrides: one check's severity per fleet, platform or cluster (the narrowest wins), with reason,
+ * author and optional expiry; audited in the exemptions' history. Every change re-evaluates the clusters it reaches
+ * in its own transaction, so the effective severity is used everywhere at once.
+ */
+@Injectable()
+export class SeverityOverridesService {
+  private readonly clock: HubClock;
+
+  constructor(
+    private readonly ds: DataSource,
+    private readonly rules: PostureRulesService,
+    @Optional() @Inject(HUB_CLOCK) clock?: HubClock,
+  ) {
+    this.clock = clock ?? systemClock;
+  }
+
+  async list(filter: {
+    status?: SeverityOverrideView['status'];
+    cluster?: string;
+    checkId?: string;
+  }): Promise<SeverityOverrideView[]> {
+    const now = this.clock.now();
+    const rows = await this.ds
+      .getRepository(SeverityOverrideEntity)
+      .find({ order: { createdAt: 'DESC', id: 'ASC' } });
+    return rows
+      .map((r) => overrideView(r, now))
+      .filter(
+        (v) =>
+          (!filter.status || v.status === filter.status) &&
+          (!filter.cluster || v.scope.kind !== 'cluster' || v.scope.cluster === filter.cluster) &&
+          (!filter.checkId || v.checkId === filter.checkId),
+      );
+  }
+
+  async get(id: string): Promise<SeverityOverrideView> {
+    const row = await this.ds.getRepository(SeverityOverrideEntity).findOneBy({ id });
+    if (!row) throw notFound(`severity override "${id}"`);
+    return overrideView(row, this.clock.now());
+  }
+
+  async create(
+    by: ApiPrincipal,
+    b: { checkId: string; scope: OverrideScope; severity: Severity; reason: string; expiresAt?: string },
+  ): Promise<SeverityOverrideView> {
+    const now = this.clock.now();
+    let expiresAt: string | null = null;
+    if (b.expiresAt !== undefined) {
+      const expiry = checkExpiry(b.expiresAt, now);
+      if (!expiry.ok) throw invalidExpiry(expiry.message);
+      expiresAt = expiry.value;
+    }
+    const row: SeverityOverrideEntity = {
+      id: randomUUID(),
+      ...scopeColumns(b.scope),
+      checkId: b.checkId,
+      severity: b.severity,
+      reason: b.reason,
+      author: by.name,
+      createdAt: now.toISOString(),
+      updatedAt: now.toISOString(),
+      expiresAt,
+      revokedAt: null,
+      revokedBy: null,
+    };
+    return this.ds.transaction(async (m) => {
+      const repo = m.getRepository(SeverityOverrideEntity);
+      const cols = scopeColumns(b.scope);
+      const same = await repo.find({
+        where: {
+          checkId: b.checkId,
+          scopeKind: cols.scopeKind,
+          platform: cols.platform ?? IsNull(),
+          cluster: cols.cluster ?? IsNull(),
+          revokedAt: IsNull(),
+        },
+      });
+      const clash = same.map((o) => overrideView(o, now)).find((o) => o.status === 'active');
+      if (clash)
+        throw new ApiError(
+          HttpStatus.CONFLICT,
+          OverrideErrorCode.Exists,
+          `severity override "${clash.id}" already sets ${b.checkId} in this scope: change it (PATCH) or revoke it first`,
+        );
+      await repo.insert(row);
+      await recordRuleEvent(m, 'override', row.id, 'created', by, now, { view: overrideView(row, now) });
+      await this.rules.reevaluate(m, reachOf(b.scope), now);
+      return overrideView(row, now);
+    });
+  }
+
+  /** Changes severity, reason and/or expiry (`expiresAt: null` removes it); check and scope never change. */
+  async update(
+    by: ApiPrincipal,
+    id: string,
+    b: { severity?: Severity; reason?: string; expiresAt?: string | null },
+  ): Promise<SeverityOverrideView> {
+    const now = this.clock.now();
+    return this.ds.transaction(async (m) => {
+      const repo = m.getRepository(SeverityOverrideEntity);
+      const row = await repo.findOneBy({ id });
+      if (!row) throw notFound(`severity override "${id}"`);
+      this.mayChange(by, row, 'change');
+      if (row.revokedAt)
+        throw new ApiError(
+          HttpStatus.CONFLICT,
+          OverrideErrorCode.Revoked,
+          `severity override "${id}" is revoked; create a new one`,
+        );
+      const changes: Record<string, { before: string | null; after: string | null }> = {};
+      const set = (field: 'severity' | 'reason' | 'expiresAt', value: string | null) => {
+        if (row[field] === value) return;
+        changes[field] = { before: row[field], after: value };
+        (row as unknown as Record<string, string | null>)[field] = value;
+      };
+      if (b.severity !== undefined) set('severity', b.severity);
+      if (b.reason !== undefined) set('reason', b.reason);
+      if (b.expiresAt !== undefined) {
+        if (b.expiresAt === null) set('expiresAt', null);
+        else {
+          const expiry = checkExpiry(b.expiresAt, now);
+          if (!expiry.ok) throw invalidExpiry(expiry.message);
+          set('expiresAt', expiry.value);
+        }
+      }
+      if (Object.keys(changes).length) {
+        row.updatedAt = now.toISOString();
+        await repo.save(row);
+        await recordRuleEvent(m, 'override', id, 'updated', by, now, { changes });
+        await this.rules.reevaluate(m, reachOf(overrideView(row, now).scope), now);
+      }
+      return overrideView(row, now);
+    });
+  }
+
+  async revoke(by: ApiPrincipal, id: string, reason: string | undefined): Promise<SeverityOverrideView> {
+    const now = this.clock.now();
+    return this.ds.transaction(async (m) => {
+      const repo = m.getRepository(SeverityOverrideEntity);
+      const row = await repo.findOneBy({ id });
+      if (!row) throw notFound(`severity override "${id}"`);
+      this.mayChange(by, row, 'revoke');
+      if (row.revokedAt) return overrideView(row, now);
+      row.revokedAt = now.toISOString();
+      row.revokedBy = by.name;
+      row.updatedAt = row.revokedAt;
+      await repo.save(row);
+      await recordRuleEvent(m, 'override', id, 'revoked', by, now, reason ? { reason } : {});
+      // The reported severity applies again at once.
+      await this.rules.reevaluate(m, reachOf(overrideView(row, now).scope), now);
+      return overrideView(row, now);
+    });
+  }
+
+  /** One override's audit history, oldest first. */
+  async history(id: string): Promise<ExemptionEventView[]> {
+    await this.get(id);
+    const rows = await this.ds
+      .getRepository(ExemptionEventEntity)
+      .find({ where: { exemptionId: id, subject: 'override' }, order: { id: 'ASC' } });
+    return rows.map(ruleEventView);
+  }
+
+  /** Operators change and revoke their own overrides; admins anyone's. */
+  private mayChange(by: ApiPrincipal, row: SeverityOverrideEntity, what: string): void {
+    if (row.author === by.name || roleSatisfies(by.role, 'admin')) return;
+    throw new ApiError(
+      HttpStatus.FORBIDDEN,
+      OverrideErrorCode.NotYours,
+      `severity override "${row.id}" was created by "${row.author}": only its author or an admin may ${what} it`,
+    );
+  }
+}
