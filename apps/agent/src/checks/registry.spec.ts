@@ -3,7 +3,7 @@ import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, test } from '@jest/globals';
-import { AREAS, CATALOGUE } from '@watchpost/shared';
+import { ANNOTATION_EXEMPTABLE_CHECKS, AREAS, CATALOGUE, exemptableByAnnotation } from '@watchpost/shared';
 import { IMPLEMENTATIONS, registeredChecks } from './registry.js';
 
 const FIXTURES = fileURLToPath(new URL('../../../../test/fixtures/checks', import.meta.url));
@@ -25,6 +25,22 @@ describe('check registry', () => {
       ]);
       expect(AREAS).toContain(c.area);
     }
+  });
+
+  test('no annotation can exempt a certificate, encryption or RBAC check, nor a cluster-level one', () => {
+    // A workload owner must not be able to silence these (docs/exemptions.md); the list names the few an
+    // annotation may exempt, each a real check, none of them in these areas.
+    expect(ANNOTATION_EXEMPTABLE_CHECKS.filter((id) => !ids.includes(id))).toEqual([]);
+    const exemptable = CATALOGUE.filter((c) => exemptableByAnnotation(c.id));
+    expect(exemptable.length).toBe(ANNOTATION_EXEMPTABLE_CHECKS.length);
+    expect(
+      exemptable.filter((c) => ['certificates', 'encryption', 'access', 'platform'].includes(c.area)),
+    ).toEqual([]);
+    expect(exemptableByAnnotation('netpol-imds-egress')).toBe(false);
+    expect(exemptableByAnnotation('image-provenance')).toBe(false);
+    expect(exemptableByAnnotation('cert-expiry')).toBe(false);
+    expect(exemptableByAnnotation('pod-privileged')).toBe(true);
+    expect(exemptableByAnnotation('no-such-check')).toBe(false);
   });
 
   test('catalogue is ordered by area', () => {
