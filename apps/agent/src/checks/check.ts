@@ -53,6 +53,11 @@ export interface CheckContext {
   options: CheckOptions;
   /** Kubernetes support data for the platform checks; the build's shipped document when absent. */
   supportData?: KubernetesSupportDocument;
+  /**
+   * Platform-managed namespaces (exact names or `prefix*`) whose workload findings are `not_applicable`: the
+   * agent config's `platformNamespaces`; the built-in list (workload/system-namespaces.ts) when absent.
+   */
+  platformNamespaces?: readonly string[];
 }
 
 /** A result as a check writes it; the runner fills in area and default severity from the catalogue. */

@@ -18,6 +18,7 @@ export const register: RegisterCommand = (program: Command) => {
       const { runDaemon } = await import('../daemon/daemon.js');
       const { agentVersion } = await import('./version.js');
       const config = loadConfig(configPath(flags.config));
+      for (const w of config.warnings ?? []) log(`config: ${w}`);
       const controller = new AbortController();
       const stop = (signal: string) => {
         if (controller.signal.aborted) return;

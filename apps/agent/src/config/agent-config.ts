@@ -1,9 +1,19 @@
 import { readFileSync } from 'node:fs';
 import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
-import { AGENT_ID_PATTERN, CLUSTER_ROLES, PLATFORMS } from '@watchpost/shared';
+import {
+  AGENT_ID_PATTERN,
+  AREAS,
+  CATALOGUE,
+  CLUSTER_ROLES,
+  PLATFORMS,
+  SEVERITIES,
+  type Severity,
+} from '@watchpost/shared';
 import { DEFAULT_CHECK_OPTIONS } from '../checks/check.js';
+import { SYSTEM_NAMESPACES } from '../checks/workload/system-namespaces.js';
 import type { AzureSettings } from '../collectors/azure/azure-options.js';
+import type { ConfigExemption } from '../exemptions/policy.js';
 
 /**
  * The agent's configuration: one YAML file (`--config`, `WATCHPOST_CONFIG`, default `/etc/watchpost/agent.yaml`)
@@ -32,6 +42,88 @@ const duration = (maxDays: number) =>
     .min(1, 'use at least 1 second')
     .max(maxDays * 86_400, `use at most ${maxDays * 86_400} seconds (${maxDays} days)`);
 const checkOptionKeys = Object.keys(DEFAULT_CHECK_OPTIONS) as [string, ...string[]];
+const CHECK_IDS = CATALOGUE.map((c) => c.id) as [string, ...string[]];
+const checkId = z.enum(CHECK_IDS, {
+  message: 'must be a check id of the catalogue (`watchpost-agent checks` lists them)',
+});
+
+/** Longest a config exemption may run (from start-up): an accepted risk is reviewed at least yearly. */
+export const MAX_CONFIG_EXEMPTION_DAYS = 365;
+
+const isoTime = z
+  .union([z.string(), z.date().transform((d) => d.toISOString())])
+  .refine((v) => /^\d{4}-\d{2}-\d{2}T/.test(v) && !Number.isNaN(Date.parse(v)), {
+    message: 'use an ISO-8601 time such as 2027-03-31T00:00:00Z',
+  })
+  .transform((v) => new Date(v).toISOString());
+const k8sName = z.string().trim().min(1).max(253);
+const exemptionSchema = z
+  .strictObject({
+    checkId: checkId.optional(),
+    area: z.enum(AREAS, { message: `must be one of ${AREAS.join(', ')}` }).optional(),
+    scope: z.discriminatedUnion(
+      'kind',
+      [
+        z.strictObject({ kind: z.literal('cluster') }),
+        z.strictObject({ kind: z.literal('namespace'), namespace: k8sName }),
+        z
+          .strictObject({
+            kind: z.literal('resource'),
+            resource: z.strictObject({
+              kind: z.string().trim().min(1).max(128),
+              namespace: k8sName.optional(),
+              name: k8sName.optional(),
+              path: z.string().min(1).max(1024).optional(),
+            }),
+          })
+          .refine((v) => v.resource.name !== undefined || v.resource.path !== undefined, {
+            message:
+              'a resource scope names the resource: give resource.name (and namespace) or resource.path',
+          }),
+      ],
+      { message: 'scope.kind must be cluster, namespace or resource' },
+    ),
+    reason: z
+      .string({ message: 'is required: say why the risk is accepted' })
+      .trim()
+      .min(1, 'is required: say why the risk is accepted')
+      .max(1024),
+    expiresAt: isoTime,
+  })
+  .refine((v) => (v.checkId === undefined) !== (v.area === undefined), {
+    message: 'give exactly one of checkId or area',
+  });
+const namespaceEntry = z
+  .string()
+  .regex(/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$|^[a-z0-9][-a-z0-9]*\*$/, {
+    message: 'use a namespace name or a prefix ending in * (e.g. vendor-*)',
+  })
+  .max(63);
+const platformNamespacesSchema = z
+  .strictObject({
+    add: z.array(namespaceEntry).optional(),
+    remove: z.array(namespaceEntry).optional(),
+    replace: z.array(namespaceEntry).optional(),
+  })
+  .refine((v) => v.replace === undefined || (v.add === undefined && v.remove === undefined), {
+    message: 'give either replace (the whole list) or add/remove (changes to the built-in list), not both',
+  })
+  .superRefine((v, ctx) => {
+    const unknown = (v.remove ?? []).filter((n) => !SYSTEM_NAMESPACES.includes(n));
+    if (unknown.length)
+      ctx.addIssue({
+        code: 'custom',
+        path: ['remove'],
+        message: `${unknown.join(', ')} ${unknown.length > 1 ? 'are' : 'is'} not in the built-in list (${SYSTEM_NAMESPACES.join(', ')})`,
+      });
+  })
+  .transform((v) =>
+    v.replace
+      ? [...new Set(v.replace)]
+      : [...new Set([...SYSTEM_NAMESPACES.filter((n) => !v.remove?.includes(n)), ...(v.add ?? [])])],
+  );
+/** Settings whose environment variable holds JSON (a map or a list). */
+const JSON_SETTINGS = new Set(['checks', 'exemptions', 'severityOverrides', 'platformNamespaces']);
 
 const SETTINGS: SettingDef[] = [
   {
@@ -268,6 +360,39 @@ const SETTINGS: SettingDef[] = [
     description: `Check option overrides (YAML map, or JSON in the env var): ${checkOptionKeys.join(', ')}.`,
     schema: z.partialRecord(z.enum(checkOptionKeys), z.number()).optional(),
   },
+  {
+    key: 'exemptions',
+    description: `Accepted risks (YAML list, or JSON in the env var): each \`{checkId | area, scope, reason, expiresAt}\`, scope \`{kind: cluster}\`, \`{kind: namespace, namespace}\` or \`{kind: resource, resource: {kind, namespace, name | path}}\`. Matching fail and warn results keep their outcome and carry the exemption; never error results. reason and expiresAt are required, expiresAt at most ${MAX_CONFIG_EXEMPTION_DAYS} days after start-up; may exempt checks annotations cannot (docs/exemptions.md).`,
+    schema: z.array(exemptionSchema).optional(),
+  },
+  {
+    key: 'severityOverrides',
+    description: `Check id -> severity (${SEVERITIES.join(', ')}) that check's results carry instead of the catalogue's (YAML map, or JSON in the env var).`,
+    schema: z
+      .record(z.string(), z.unknown())
+      .superRefine((v, ctx) => {
+        // Keys and values checked together, so one run names every bad entry.
+        for (const [id, sev] of Object.entries(v)) {
+          if (!CHECK_IDS.includes(id))
+            ctx.addIssue({
+              code: 'custom',
+              path: [id],
+              message: 'not a check id of the catalogue (`watchpost-agent checks` lists them)',
+            });
+          if (!(SEVERITIES as readonly unknown[]).includes(sev))
+            ctx.addIssue({ code: 'custom', path: [id], message: `use one of ${SEVERITIES.join(', ')}` });
+        }
+      })
+      .transform((v) => v as Record<string, Severity>)
+      .optional(),
+  },
+  {
+    key: 'platformNamespaces',
+    description:
+      'Platform-managed namespaces whose workload findings are not_applicable: `{add: [..], remove: [..]}` changes the built-in list (docs/agent.md), `{replace: [..]}` gives the whole list; names or `prefix*`.',
+    schema: platformNamespacesSchema.optional(),
+    default: 'the built-in list',
+  },
 ];
 
 /** The validated configuration the daemon runs with. */
@@ -288,6 +413,13 @@ export interface AgentConfig {
   checks?: Record<string, number>;
   azure?: AzureSettings;
   imageProvenance?: { allowedRegistries?: string[] };
+  /** Accepted risks (never more than 365 days from start-up; expired ones stay listed but do not apply). */
+  exemptions?: ConfigExemption[];
+  severityOverrides?: Partial<Record<string, Severity>>;
+  /** The effective platform namespace list (the built-in list unless `platformNamespaces` changes it). */
+  platformNamespaces: string[];
+  /** Things worth saying at start-up that are not errors (an exemption already expired). */
+  warnings: string[];
   /** The file the config was read from (renewal and enrollment write next to it). */
   source: string;
 }
@@ -335,6 +467,10 @@ export function configPath(flag: string | undefined, env: NodeJS.ProcessEnv = pr
 
 /** Reads, overlays and validates the configuration. Throws ConfigError with every problem listed. */
 export function loadConfig(path: string, env: NodeJS.ProcessEnv = process.env): AgentConfig {
+  return resolveConfig(readConfigFile(path), env, path);
+}
+
+function readConfigFile(path: string): Record<string, unknown> {
   let text: string;
   try {
     text = readFileSync(path, 'utf8');
@@ -354,7 +490,7 @@ export function loadConfig(path: string, env: NodeJS.ProcessEnv = process.env): 
   }
   if (typeof raw !== 'object' || raw === null || Array.isArray(raw))
     throw new ConfigError(`config file ${path} must be a YAML map of settings`);
-  return resolveConfig(raw as Record<string, unknown>, env, path);
+  return raw as Record<string, unknown>;
 }
 
 /** Validates a settings object (already parsed) with env overrides; exported for tests and `enroll`. */
@@ -362,16 +498,62 @@ export function resolveConfig(
   raw: Record<string, unknown>,
   env: NodeJS.ProcessEnv,
   source: string,
+  now: Date = new Date(),
 ): AgentConfig {
-  const known = new Set(SETTINGS.map((s) => s.key));
+  const out = resolveSettings(raw, env, source, SETTINGS, now);
+  out['evidence'] ??= {};
+  out['cluster'] ??= {};
+  out['source'] = source;
+  return out as unknown as AgentConfig;
+}
+
+/** The parts of the config `scan --config` applies: exemptions, severity overrides, platform namespaces. */
+export type PolicyConfig = Pick<
+  AgentConfig,
+  'exemptions' | 'severityOverrides' | 'platformNamespaces' | 'warnings' | 'source'
+>;
+const POLICY_KEYS = new Set(['exemptions', 'severityOverrides', 'platformNamespaces']);
+
+/**
+ * Reads only the policy settings of an agent config file (with their `WATCHPOST_*` overrides), for `scan
+ * --config`: a config whose daemon settings are incomplete (no agentId yet) still gives its exemptions.
+ */
+export function loadPolicyConfig(
+  path: string,
+  env: NodeJS.ProcessEnv = process.env,
+  now: Date = new Date(),
+): PolicyConfig {
+  const raw = readConfigFile(path);
+  const picked: Record<string, unknown> = {};
+  for (const k of POLICY_KEYS) if (k in raw) picked[k] = raw[k];
+  const out = resolveSettings(
+    picked,
+    env,
+    path,
+    SETTINGS.filter((s) => POLICY_KEYS.has(s.key)),
+    now,
+  );
+  out['source'] = path;
+  return out as unknown as PolicyConfig;
+}
+
+function resolveSettings(
+  raw: Record<string, unknown>,
+  env: NodeJS.ProcessEnv,
+  source: string,
+  settings: readonly SettingDef[],
+  now: Date,
+): Record<string, unknown> {
+  const known = new Set(settings.map((s) => s.key));
   const problems: string[] = [];
+  const warnings: string[] = [];
   for (const key of flattenKeys(raw)) {
     if (!known.has(key) && ![...known].some((k) => key.startsWith(`${k}.`))) {
       problems.push(`${key}: unknown setting in ${source} (known: ${[...known].join(', ')})`);
     }
   }
   const out: Record<string, unknown> = {};
-  for (const s of SETTINGS) {
+  for (const s of settings) {
     const envVar = envName(s.key);
     let value: unknown = getPath(raw, s.key);
     let from = `${s.key} in ${source}`;
@@ -379,36 +561,74 @@ export function resolveConfig(
     if (envValue !== undefined && envValue !== '') {
       from = `${envVar}`;
       value = envValue;
-      if (s.key === 'checks') {
+      if (JSON_SETTINGS.has(s.key)) {
         try {
           value = JSON.parse(envValue);
         } catch {
-          problems.push(`${envVar}: must be a JSON object of check options`);
+          problems.push(`${envVar}: must be JSON (the same shape as ${s.key} in the YAML file)`);
           continue;
         }
       }
     }
     const parsed = s.schema.safeParse(value ?? undefined);
     if (!parsed.success) {
-      const what = value === undefined ? 'is required' : parsed.error.issues.map((i) => i.message).join('; ');
-      problems.push(`${s.key} (${from}${value === undefined ? ` or ${envVar}` : ''}): ${what}`);
+      if (value === undefined) {
+        problems.push(`${s.key} (${from} or ${envVar}): is required`);
+        continue;
+      }
+      // Issues inside a list or map name their place: `exemptions[2].reason (exemptions in FILE): ...`.
+      const flat = parsed.error.issues.filter((i) => i.path.length === 0).map((i) => i.message);
+      if (flat.length) problems.push(`${s.key} (${from}): ${flat.join('; ')}`);
+      for (const i of parsed.error.issues.filter((i) => i.path.length > 0))
+        problems.push(`${s.key}${pathText(i.path)} (${from}): ${i.message}`);
       continue;
     }
+    if (s.key === 'exemptions' && Array.isArray(parsed.data))
+      checkExemptionExpiry(parsed.data as ConfigExemption[], from, now, problems, warnings);
     if (parsed.data !== undefined) setPath(out, s.key, parsed.data);
   }
   if (problems.length > 0)
     throw new ConfigError(`invalid agent configuration:\n  - ${problems.join('\n  - ')}`);
-  out['evidence'] ??= {};
-  out['cluster'] ??= {};
-  out['source'] = source;
-  return out as unknown as AgentConfig;
+  if (known.has('platformNamespaces')) out['platformNamespaces'] ??= [...SYSTEM_NAMESPACES];
+  out['warnings'] = warnings;
+  return out;
+}
+
+/** `[2].scope.namespace` for a zod issue path. */
+function pathText(path: readonly PropertyKey[]): string {
+  return path.map((p) => (typeof p === 'number' ? `[${p}]` : `.${String(p)}`)).join('');
+}
+
+/**
+ * An exemption must end within MAX_CONFIG_EXEMPTION_DAYS of start-up. One already expired is not an error (an agent
+ * must not stop scanning because a date passed): it is kept, never applied, and named in a start-up warning.
+ */
+function checkExemptionExpiry(
+  list: readonly ConfigExemption[],
+  from: string,
+  now: Date,
+  problems: string[],
+  warnings: string[],
+): void {
+  const max = now.getTime() + MAX_CONFIG_EXEMPTION_DAYS * 86_400_000;
+  list.forEach((e, i) => {
+    const t = Date.parse(e.expiresAt);
+    if (t > max)
+      problems.push(
+        `exemptions[${i}].expiresAt (${from}): ${e.expiresAt} is more than ${MAX_CONFIG_EXEMPTION_DAYS} days from now (${now.toISOString()}); accepted risks are reviewed at least yearly, set an earlier expiresAt`,
+      );
+    else if (t <= now.getTime())
+      warnings.push(
+        `exemptions[${i}] (${from}, ${e.checkId ?? `area ${e.area}`}) expired at ${e.expiresAt} and no longer applies: renew it or remove it`,
+      );
+  });
 }
 
 function flattenKeys(obj: Record<string, unknown>, prefix = ''): string[] {
   const keys: string[] = [];
   for (const [k, v] of Object.entries(obj)) {
     const key = prefix ? `${prefix}.${k}` : k;
-    if (v && typeof v === 'object' && !Array.isArray(v) && key !== 'checks')
+    if (v && typeof v === 'object' && !Array.isArray(v) && !JSON_SETTINGS.has(key))
       keys.push(...flattenKeys(v as Record<string, unknown>, key));
     else keys.push(key);
   }

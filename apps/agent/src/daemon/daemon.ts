@@ -198,6 +198,11 @@ export async function runDaemon(opts: DaemonOptions): Promise<void> {
     const report = runChecks(evidence, {
       now: new Date(),
       supportData: held.doc,
+      platformNamespaces: config.platformNamespaces,
+      policy: {
+        ...(config.exemptions ? { exemptions: config.exemptions } : {}),
+        ...(config.severityOverrides ? { severityOverrides: config.severityOverrides } : {}),
+      },
       options: {
         ...config.checks,
         ...(config.imageProvenance?.allowedRegistries

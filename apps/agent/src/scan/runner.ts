@@ -13,6 +13,7 @@ import {
   type RegisteredCheck,
 } from '../checks/check.js';
 import { registeredChecks } from '../checks/registry.js';
+import { applyPolicy, type AgentPolicy } from '../exemptions/policy.js';
 
 /** Options of one evaluation. `now` is the evaluation time (`--at`); checks never read the clock. */
 export interface RunOptions {
@@ -29,6 +30,13 @@ export interface RunOptions {
   passSummaryThreshold?: number;
   /** Kubernetes support data (the newest the agent holds); default: the document shipped with the build. */
   supportData?: KubernetesSupportDocument;
+  /** Platform-managed namespaces (config `platformNamespaces`); default: the built-in list. */
+  platformNamespaces?: readonly string[];
+  /**
+   * Config exemptions and severity overrides. `watchpost.io/exempt` annotations in the evidence apply whether or
+   * not this is given (exemptions/policy.ts).
+   */
+  policy?: AgentPolicy;
 }
 
 /** Default for `RunOptions.passSummaryThreshold`. */
@@ -117,7 +125,13 @@ export function runChecks(evidence: Evidence, run: RunOptions): Report {
       continue;
     }
     try {
-      const findings = check.run({ evidence, now: run.now, options, supportData });
+      const findings = check.run({
+        evidence,
+        now: run.now,
+        options,
+        supportData,
+        ...(run.platformNamespaces ? { platformNamespaces: run.platformNamespaces } : {}),
+      });
       // Passes that carry typed facts are the hub's data (expiry lists, metrics): never summarised away.
       let passes = 0;
       for (const f of findings) if (f.outcome === 'pass' && !f.facts && !f.summary) passes++;
@@ -136,7 +150,7 @@ export function runChecks(evidence: Evidence, run: RunOptions): Report {
       });
     }
   }
-  return {
+  const report: Report = {
     schemaVersion: 1,
     scannedAt: evidence.collectedAt,
     evaluatedAt: run.now.toISOString(),
@@ -146,4 +160,6 @@ export function runChecks(evidence: Evidence, run: RunOptions): Report {
     collectorErrors: evidence.collectorErrors,
     supportDataVersion: supportData.dataVersion,
   };
+  // Exemptions keep outcomes, so the summary stays the scan's own counts.
+  return applyPolicy(report, evidence, run.policy ?? {}, run.now);
 }

@@ -23,7 +23,7 @@ export function defaultDenyFindings(ctx: CheckContext, direction: Direction): Ch
   const note = notes.length ? ` (${notes.join('; ')})` : '';
   const findings: CheckFinding[] = [];
   for (const ns of [...engine.namespaces.keys()].sort()) {
-    if (isSystemNamespace(ns)) continue;
+    if (isSystemNamespace(ns, ctx.platformNamespaces)) continue;
     const fresh = engine.syntheticPod(ns);
     const open: string[] = [];
     let deciders: string[] = [];

@@ -49,7 +49,7 @@ export const netpolImdsEgress: Check = {
     const findings: CheckFinding[] = [];
     const names = [...engine.namespaces.keys()].sort();
     for (const ns of names) {
-      const system = isSystemNamespace(ns);
+      const system = isSystemNamespace(ns, ctx.platformNamespaces);
       const fresh = engine.canReach(engine.syntheticPod(ns), imds, IMDS.connection);
       const pods = engine.podsIn(ns).filter((p) => !p.hostNetwork);
       const hostNet = engine

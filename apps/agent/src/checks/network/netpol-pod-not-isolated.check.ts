@@ -20,7 +20,7 @@ export const netpolPodNotIsolated: Check = {
     const findings: CheckFinding[] = [];
     let checked = 0;
     for (const pod of engine.pods) {
-      if (pod.hostNetwork || isSystemNamespace(pod.namespace)) continue;
+      if (pod.hostNetwork || isSystemNamespace(pod.namespace, ctx.platformNamespaces)) continue;
       checked++;
       const resource = { kind: 'Pod', namespace: pod.namespace, name: pod.name };
       if (!pod.enforced) {

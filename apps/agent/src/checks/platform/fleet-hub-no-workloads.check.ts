@@ -19,7 +19,7 @@ export const fleetHubNoWorkloads: Check = {
     const out: CheckFinding[] = [];
     for (const p of pods.items) {
       const ns = p.metadata.namespace ?? 'default';
-      if (isSystemNamespace(ns)) continue;
+      if (isSystemNamespace(ns, ctx.platformNamespaces)) continue;
       const phase = (p['status'] as { phase?: string } | undefined)?.phase ?? 'Unknown';
       const owner = p.metadata.ownerReferences?.find((o) => o.controller) ?? p.metadata.ownerReferences?.[0];
       out.push({
@@ -32,7 +32,9 @@ export const fleetHubNoWorkloads: Check = {
     if (out.length === 0) {
       const deploys = kubeItems(ctx.evidence, 'deployments.apps');
       const templates = deploys.ok
-        ? deploys.items.filter((d) => !isSystemNamespace(d.metadata.namespace ?? 'default')).length
+        ? deploys.items.filter(
+            (d) => !isSystemNamespace(d.metadata.namespace ?? 'default', ctx.platformNamespaces),
+          ).length
         : 0;
       out.push({
         outcome: 'pass',

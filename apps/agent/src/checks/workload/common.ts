@@ -36,16 +36,20 @@ export type Verdict = Omit<CheckFinding, 'resource'>;
  */
 export function workloads(ctx: CheckContext): { items: WorkloadItem[]; errors: CheckFinding[] } {
   // Ten checks ask the same question of the same evidence: answer it once per scan (results are read-only).
+  // Keyed by the platform namespace list too: which items are `system` depends on it.
   const cached = workloadCache.get(ctx.evidence);
-  if (cached) return cached;
+  if (cached && cached.platformNamespaces === ctx.platformNamespaces) return cached.value;
   const computed = computeWorkloads(ctx);
-  workloadCache.set(ctx.evidence, computed);
+  workloadCache.set(ctx.evidence, { platformNamespaces: ctx.platformNamespaces, value: computed });
   return computed;
 }
 
 const workloadCache = new WeakMap<
   CheckContext['evidence'],
-  { items: WorkloadItem[]; errors: CheckFinding[] }
+  {
+    platformNamespaces: readonly string[] | undefined;
+    value: { items: WorkloadItem[]; errors: CheckFinding[] };
+  }
 >();
 const containerCache = new WeakMap<readonly WorkloadItem[], ContainerItem[]>();
 
@@ -63,7 +67,7 @@ function computeWorkloads(ctx: CheckContext): { items: WorkloadItem[]; errors: C
     src,
     resource: { kind: src.kind, namespace: src.namespace, name: src.name },
     os: podOs(src, nodes),
-    system: isSystemNamespace(src.namespace),
+    system: isSystemNamespace(src.namespace, ctx.platformNamespaces),
   }));
   return { items, errors };
 }

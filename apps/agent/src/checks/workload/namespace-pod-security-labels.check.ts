@@ -61,14 +61,17 @@ export const namespacePodSecurityLabels: Check = {
           message: 'has no Pod Security Admission labels: nothing restricts its pods',
         };
       }
-      if (isSystemNamespace(name) && enforce === 'privileged') {
+      if (isSystemNamespace(name, ctx.platformNamespaces) && enforce === 'privileged') {
         // A deliberate label on a platform namespace is the expected state: its node agents need privileges.
         finding = {
           outcome: 'pass',
           resource,
           message: 'platform-managed namespace, deliberately enforces Pod Security "privileged"',
         };
-      } else if (isSystemNamespace(name) && (finding.outcome === 'fail' || finding.outcome === 'warn')) {
+      } else if (
+        isSystemNamespace(name, ctx.platformNamespaces) &&
+        (finding.outcome === 'fail' || finding.outcome === 'warn')
+      ) {
         finding = {
           ...finding,
           outcome: 'not_applicable',

@@ -192,7 +192,7 @@ export const podSecurityLevelCheck: Check = {
         src: j.src,
         resource: { kind: j.src.kind, namespace: j.src.namespace, name: j.src.name },
         os: { os: 'linux', reason: 'default' },
-        system: isSystemNamespace(j.src.namespace),
+        system: isSystemNamespace(j.src.namespace, ctx.platformNamespaces),
       };
       const v = exempt(item, j.verdict);
       const folded = members.get(srcKey(j.src)) ?? [];

@@ -6,7 +6,9 @@
  * the cluster unsupported). Workload checks therefore report findings there as `not_applicable` with the
  * finding in the message ("exempt: ..."), so they stay visible without counting against posture.
  *
- * This is data, not logic: an entry is an exact namespace name or a prefix ending in `*`.
+ * This is data, not logic: an entry is an exact namespace name or a prefix ending in `*`. It is the default of the
+ * agent config's `platformNamespaces` (add to it, remove from it or replace it there; docs/agent.md), which the
+ * runner hands to checks as `CheckContext.platformNamespaces`.
  */
 export const SYSTEM_NAMESPACES: readonly string[] = [
   // Kubernetes itself
