@@ -24,6 +24,8 @@ interface ScanFlags {
   verbose?: boolean;
   remediation: boolean;
   check?: string[];
+  config?: string;
+  showExempted?: boolean;
 }
 
 /** The evidence-source flags shared by `scan`, `collect` and `policy`. */
@@ -88,6 +90,14 @@ export const register: RegisterCommand = (program) => {
     .option('-v, --verbose', 'table format: list passing and not-applicable results too')
     .option('--include-passes', 'csv and sarif formats: pass and not-applicable results too')
     .option('--no-remediation', "table format: leave out the catalogue's remediation under failing results")
+    .option(
+      '--config <file>',
+      "apply this agent config's exemptions, severityOverrides and platformNamespaces (other settings are ignored)",
+    )
+    .option(
+      '--show-exempted',
+      'table format: list the results exemptions hide (json, csv and sarif always carry them, marked)',
+    )
     .action(async (flags: ScanFlags) => {
       if (flags.check) {
         const known = new Set(CATALOGUE.map((c) => c.id));
@@ -99,6 +109,11 @@ export const register: RegisterCommand = (program) => {
       }
       const startedAt = new Date();
       const at = flags.at ? parseAt(flags.at, startedAt) : startedAt;
+      // Validated before any collection, like the daemon's start-up: a bad config fails fast, naming the field.
+      const policy = flags.config
+        ? (await import('../config/agent-config.js')).loadPolicyConfig(flags.config, process.env, startedAt)
+        : undefined;
+      for (const w of policy?.warnings ?? []) process.stderr.write(`watchpost-agent: config: ${w}\n`);
       let evidence;
       try {
         evidence = await loadEvidence(evidenceSource(flags));
@@ -106,7 +121,19 @@ export const register: RegisterCommand = (program) => {
         if (err instanceof BundleError) throw new Error(err.message);
         throw err;
       }
-      const report = runChecks(evidence, { now: at, ...(flags.check ? { only: flags.check } : {}) });
+      const report = runChecks(evidence, {
+        now: at,
+        ...(flags.check ? { only: flags.check } : {}),
+        ...(policy
+          ? {
+              platformNamespaces: policy.platformNamespaces,
+              policy: {
+                ...(policy.exemptions ? { exemptions: policy.exemptions } : {}),
+                ...(policy.severityOverrides ? { severityOverrides: policy.severityOverrides } : {}),
+              },
+            }
+          : {}),
+      });
       if (flags.format === 'json') process.stdout.write(JSON.stringify(report, null, 2) + '\n');
       else if (flags.format === 'sarif')
         process.stdout.write(
@@ -120,7 +147,11 @@ export const register: RegisterCommand = (program) => {
         process.stdout.write(toCsv(report, { includePasses: flags.includePasses ?? false }));
       else
         process.stdout.write(
-          renderTable(report, { verbose: flags.verbose ?? false, remediation: flags.remediation }),
+          renderTable(report, {
+            verbose: flags.verbose ?? false,
+            remediation: flags.remediation,
+            showExempted: flags.showExempted ?? false,
+          }),
         );
       const incomplete = incompleteReason(evidence, report);
       const gating = gatingResults(report, flags.failOn);

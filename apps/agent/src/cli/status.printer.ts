@@ -62,7 +62,7 @@ export function render(s: AgentStatus): string {
   if (s.lastScan) {
     const sum = s.lastScan.summary;
     lines.push(
-      `last scan:    #${s.lastScan.seq} at ${when(s.lastScan.scannedAt)}: ${sum.fail} fail, ${sum.warn} warn, ${sum.error} error, ${sum.pass} pass`,
+      `last scan:    #${s.lastScan.seq} at ${when(s.lastScan.scannedAt)}: ${sum.fail} fail, ${sum.warn} warn, ${sum.error} error, ${sum.pass} pass${s.exempted.length ? ` (${s.exempted.length} of the fail/warn exempted)` : ''}`,
     );
     for (const [area, c] of Object.entries(sum.byArea).sort(([a], [b]) => a.localeCompare(b))) {
       lines.push(
@@ -77,6 +77,14 @@ export function render(s: AgentStatus): string {
         `  ${f.severity.padEnd(8)} ${f.outcome.padEnd(5)} ${f.checkId}  ${f.resource}: ${f.message}`,
       );
     if (s.failing.length > 15) lines.push(`  ... ${s.failing.length - 15} more (status --json lists all)`);
+  }
+  if (s.exempted.length > 0) {
+    lines.push(`exempted (${s.exempted.length}, accepted risks not counted as failing):`);
+    for (const f of s.exempted.slice(0, 5))
+      lines.push(
+        `  ${f.severity.padEnd(8)} ${f.outcome.padEnd(5)} ${f.checkId}  ${f.resource}: ${f.exemption.reason} (${f.exemption.source}${f.exemption.ref ? ` ${f.exemption.ref}` : ''}${f.exemption.expiresAt ? `, until ${f.exemption.expiresAt}` : ''})`,
+      );
+    if (s.exempted.length > 5) lines.push(`  ... ${s.exempted.length - 5} more (status --json lists all)`);
   }
   const o = s.outbox;
   lines.push(

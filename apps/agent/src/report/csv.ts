@@ -1,8 +1,21 @@
 import { CATALOGUE, csvRecord, FINDING_CSV_COLUMNS, type CheckResult, type Report } from '@watchpost/shared';
 import { worstFirst } from './table.printer.js';
 
-/** CSV columns of `scan --format csv`, in order: the columns every finding CSV starts with, then the scan times. */
-export const SCAN_CSV_COLUMNS = [...FINDING_CSV_COLUMNS, 'evaluated_at', 'scanned_at'] as const;
+/**
+ * CSV columns of `scan --format csv`, in order: the columns every finding CSV starts with, the scan times, then
+ * the exemption the agent applied (named as in the hub's findings export; `exemption_source` is annotation or
+ * config, `exemption_ref` the object or config entry it came from).
+ */
+export const SCAN_CSV_COLUMNS = [
+  ...FINDING_CSV_COLUMNS,
+  'evaluated_at',
+  'scanned_at',
+  'exempted',
+  'exemption_source',
+  'exemption_reason',
+  'exemption_ref',
+  'exemption_expires_at',
+] as const;
 
 const DEFINITIONS = new Map(CATALOGUE.map((c) => [c.id, c]));
 
@@ -34,6 +47,11 @@ export function toCsv(report: Report, opts: { includePasses?: boolean } = {}): s
       def?.remediation,
       report.evaluatedAt,
       report.scannedAt,
+      r.exemption ? 'true' : 'false',
+      r.exemption?.source,
+      r.exemption?.reason,
+      r.exemption?.ref,
+      r.exemption?.expiresAt,
     ]);
   }
   return out;

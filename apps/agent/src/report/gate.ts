@@ -41,15 +41,19 @@ export function parseFailOn(value: string): FailOn {
   return out;
 }
 
-/** The results that make `scan` exit 1 under this gate. */
+/**
+ * The results that make `scan` exit 1 under this gate. Exempted results never do (an accepted risk); `error`
+ * results are never exempted, so `,error` still sees every check that could not decide.
+ */
 export function gatingResults(report: Report, gate: FailOn): Report['results'] {
   const atOrAbove = (s: Severity) =>
     gate.severity !== 'none' && severityRank(s) >= severityRank(gate.severity);
   return report.results.filter(
     (r) =>
-      (r.outcome === 'fail' && atOrAbove(r.severity)) ||
-      (r.outcome === 'warn' && gate.warn && atOrAbove(r.severity)) ||
-      (r.outcome === 'error' && gate.error),
+      (r.exemption === undefined || r.outcome === 'error') &&
+      ((r.outcome === 'fail' && atOrAbove(r.severity)) ||
+        (r.outcome === 'warn' && gate.warn && atOrAbove(r.severity)) ||
+        (r.outcome === 'error' && gate.error)),
   );
 }
 

@@ -4,7 +4,7 @@ import { exportedResults } from './csv.js';
 /**
  * Renders a report as a SARIF 2.1.0 log: one rule per check that produced a result, one result per
  * fail / warn / error; passes and not-applicable results only with `includePasses` (SARIF kinds `pass` and
- * `notApplicable`).
+ * `notApplicable`). Exempted results stay, with `suppressions`.
  */
 export function toSarif(
   report: Report,
@@ -22,6 +22,24 @@ export function toSarif(
     message: { text: r.message },
     locations: [sarifLocation(r.resource, report.cluster.name)],
     properties: { outcome: r.outcome, severity: r.severity, area: r.area, cluster: report.cluster.name },
+    // An accepted risk (SARIF 2.1.0 §3.35): `inSource` when the cluster object itself says so (the annotation
+    // sits next to what it exempts), `external` when the agent's config does.
+    ...(r.exemption && r.outcome !== 'error'
+      ? {
+          suppressions: [
+            {
+              kind: r.exemption.source === 'annotation' ? 'inSource' : 'external',
+              status: 'accepted',
+              justification: r.exemption.reason,
+              properties: {
+                source: r.exemption.source,
+                ...(r.exemption.ref ? { ref: r.exemption.ref } : {}),
+                ...(r.exemption.expiresAt ? { expiresAt: r.exemption.expiresAt } : {}),
+              },
+            },
+          ],
+        }
+      : {}),
   }));
   return {
     $schema: 'https://json.schemastore.org/sarif-2.1.0.json',

@@ -63,6 +63,14 @@ export interface TableOptions {
   remediation?: boolean;
   /** Wrap messages at this many columns (default 100). */
   width?: number;
+  /** List exempted results (marked, with the reason); by default they are only counted. */
+  showExempted?: boolean;
+}
+
+/** `annotation on Deployment default/legacy-app, until 2027-03-31T00:00:00.000Z` */
+function exemptionLabel(e: NonNullable<CheckResult['exemption']>): string {
+  const from = e.source === 'annotation' ? `annotation on ${e.ref ?? '?'}` : (e.ref ?? 'config');
+  return `${from}${e.expiresAt ? `, until ${e.expiresAt}` : ''}`;
 }
 
 /**
@@ -82,16 +90,26 @@ export function renderTable(report: Report, opts: TableOptions = {}): string {
   );
   lines.push(`evaluated at ${report.evaluatedAt}, evidence from ${report.scannedAt}`);
   lines.push(`${s.fail} fail  ${s.error} error  ${s.warn} warn  ${s.pass} pass  ${s.not_applicable} n/a`);
+  const exempted = report.results.filter((r) => r.exemption);
+  if (exempted.length)
+    lines.push(
+      `${exempted.length} of the fail/warn results are exempted (accepted risks: not gated by --fail-on)${opts.showExempted ? '' : '; --show-exempted lists them'}`,
+    );
   for (const area of AREAS) {
     const counts = s.byArea[area];
     if (!counts) continue;
     lines.push('');
+    const exemptedHere = exempted.filter((r) => r.area === area).length;
     lines.push(
-      `${area.toUpperCase()}  (${counts.fail} fail, ${counts.error} error, ${counts.warn} warn, ${counts.pass} pass, ${counts.not_applicable} n/a)`,
+      `${area.toUpperCase()}  (${counts.fail} fail, ${counts.error} error, ${counts.warn} warn, ${counts.pass} pass, ${counts.not_applicable} n/a${exemptedHere ? `; ${exemptedHere} exempted` : ''})`,
     );
     const shown = report.results
       .filter(
-        (r) => r.area === area && (opts.verbose || r.outcome !== 'pass') && r.outcome !== 'not_applicable',
+        (r) =>
+          r.area === area &&
+          (opts.verbose || r.outcome !== 'pass') &&
+          r.outcome !== 'not_applicable' &&
+          (opts.showExempted || !r.exemption),
       )
       .concat(
         opts.verbose ? report.results.filter((r) => r.area === area && r.outcome === 'not_applicable') : [],
@@ -100,7 +118,7 @@ export function renderTable(report: Report, opts: TableOptions = {}): string {
     // One block per check and outcome, in worst-first order of their first result.
     const blocks = new Map<string, CheckResult[]>();
     for (const r of shown) {
-      const key = `${r.checkId}\u0000${r.outcome}\u0000${r.severity}`;
+      const key = `${r.checkId}\u0000${r.outcome}\u0000${r.severity}\u0000${r.exemption ? 'x' : ''}`;
       const block = blocks.get(key);
       if (block) block.push(r);
       else blocks.set(key, [r]);
@@ -110,13 +128,18 @@ export function renderTable(report: Report, opts: TableOptions = {}): string {
       const def = DEFINITIONS.get(first.checkId);
       const count = results.length > 1 ? ` (${results.length})` : '';
       lines.push(
-        `  ${MARK[first.outcome]} ${first.severity.padEnd(8)} ${first.checkId}${def ? `: ${def.title}` : ''}${count}`,
+        `  ${MARK[first.outcome]} ${first.severity.padEnd(8)} ${first.checkId}${def ? `: ${def.title}` : ''}${count}${first.exemption ? ' EXEMPTED' : ''}`,
       );
       for (const r of results) {
         lines.push(`       - ${resourceLabel(r.resource)}`);
         lines.push(...wrap(r.message, '         ', width));
+        if (r.exemption)
+          lines.push(
+            ...wrap(`exempted (${exemptionLabel(r.exemption)}): ${r.exemption.reason}`, '         ', width),
+          );
       }
-      if (opts.remediation !== false && def && NEEDS_FIX.has(first.outcome)) {
+      // An accepted risk needs no fix today; the remediation shows with the open results of the same check.
+      if (opts.remediation !== false && def && NEEDS_FIX.has(first.outcome) && !first.exemption) {
         // A check with both failing and warning results shows its remediation once, under the worse block.
         if (fixShown.has(def.id)) lines.push(`       fix: as for ${def.id} above`);
         else {

@@ -54,6 +54,62 @@ function tally(results: CheckResult[]): Record<string, number> {
 }
 
 describe('boundReport: envelopes within the wire caps, nothing dropped silently', () => {
+  it('never folds exempted and open results together, nor two different exemptions', () => {
+    const accepted = {
+      source: 'annotation' as const,
+      reason: 'vendor agent',
+      expiresAt: '2027-01-01T00:00:00.000Z',
+    };
+    const other = {
+      source: 'config' as const,
+      reason: 'lab cluster',
+      ref: 'config exemptions[0]',
+      expiresAt: '2027-02-01T00:00:00.000Z',
+    };
+    const results = pods('pod-privileged', 'fail', 300, 3).map((r, i) =>
+      i % 3 === 0
+        ? r
+        : {
+            ...r,
+            exemption: {
+              ...(i % 3 === 1 ? accepted : other),
+              ref: i % 3 === 1 ? `Pod ${r.resource.namespace}/${r.resource.name}` : 'config exemptions[0]',
+            },
+          },
+    );
+    const { report: out, bounded } = boundReport(report(results), {
+      ...DEFAULT_ENVELOPE_BOUNDS,
+      maxResults: 20,
+    });
+    expect(bounded).toBeDefined();
+    expect(out.results.length).toBeLessThanOrEqual(20);
+    const by = (pick: (r: CheckResult) => boolean) =>
+      out.results.filter(pick).reduce((a, r) => a + weight(r), 0);
+    // The hub counts exempted resources apart: each kind of group keeps exactly its own members.
+    expect(by((r) => !r.exemption)).toBe(100);
+    expect(by((r) => r.exemption?.reason === 'vendor agent')).toBe(100);
+    expect(by((r) => r.exemption?.reason === 'lab cluster')).toBe(100);
+    const folded = out.results.find((r) => r.exemption?.source === 'annotation' && weight(r) > 1)!;
+    expect(folded.exemption).toEqual({
+      ...accepted,
+      ref: expect.stringMatching(/^Pod ns-\d\/pod-\d+ and \d+ more$/),
+    });
+    expect(out.results.find((r) => r.exemption?.source === 'config' && weight(r) > 1)?.exemption).toEqual(
+      other,
+    );
+    expect(() =>
+      reportEnvelopeV1Schema.parse({
+        ...out,
+        agentId: 'a.b',
+        seq: 1,
+        runId: '6f1c2d1e-8a3b-4c5d-9e0f-1a2b3c4d5e6f',
+        agentVersion: '0.1.0',
+        dropped: 0,
+        bounded,
+      }),
+    ).not.toThrow();
+  });
+
   it('leaves a report within the bounds alone', () => {
     const r = report(pods('pod-privileged', 'fail', 10, 2));
     expect(boundReport(r)).toEqual({ report: r });

@@ -33,7 +33,8 @@ export interface BoundedReport {
  * namespace and kind, as the runner already does past 50), then failing, warning and erring results, in ever
  * coarser groups (check + outcome + severity + namespace + kind, then without namespace, then without kind), each
  * group one result whose `evidence.summarised` says how many it stands for and whose message names a few. A
- * fold never merges outcomes or severities, so the hub still sees every failing check at its severity, and
+ * fold never merges outcomes, severities or exemptions (exempted with open, or two different exemptions), so the
+ * hub still sees every failing check at its severity and counts exempted ones apart, and
  * `bounded.resultCounts` keeps the scan's own counts. Collector errors past the cap are counted in one last error.
  */
 export function boundReport(
@@ -130,7 +131,7 @@ function fold(
       out.push(r);
       continue;
     }
-    const k = `${r.checkId}\u0000${r.outcome}\u0000${r.severity}\u0000${key(r)}`;
+    const k = `${r.checkId}\u0000${r.outcome}\u0000${r.severity}\u0000${exemptionKey(r)}\u0000${key(r)}`;
     const g = groups.get(k);
     if (g) g.members.push(r);
     else {
@@ -164,6 +165,22 @@ function fold(
             ),
       evidence: { summarised: count, examples, folded: true },
     };
+    // Members share the exemption's source, reason and expiry (the fold key); the refs may differ.
+    if (first.exemption) {
+      const refs = [...new Set(members.map((m) => m.exemption?.ref).filter((x): x is string => !!x))];
+      const exemption = { ...first.exemption };
+      if (refs.length > 1) exemption.ref = `${refs[0]} and ${refs.length - 1} more`.slice(0, 1024);
+      out[index].exemption = exemption;
+    }
   }
   return out;
+}
+
+/**
+ * Exempted and open results never fold together (the hub would count the whole group one way), nor do results
+ * under different exemptions: the fold key carries the exemption's source, reason and expiry.
+ */
+function exemptionKey(r: CheckResult): string {
+  const e = r.exemption;
+  return e ? `${e.source}\u0001${e.reason}\u0001${e.expiresAt ?? ''}` : '';
 }

@@ -103,3 +103,60 @@ describe('readAgentStatus: healthy, stale and failed daemons', () => {
     expect(readAgentStatus(path, after(1000)).health).toBe('stale');
   });
 });
+
+describe('readAgentStatus: exempted results', () => {
+  it('lists exempted results apart from the failing ones, with the exemption', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'status-exempt-'));
+    try {
+      const path = join(dir, 'agent.sqlite');
+      const fail = (
+        name: string,
+        exemption?: Report['results'][number]['exemption'],
+      ): Report['results'][number] => ({
+        checkId: 'pod-host-path',
+        area: 'workload',
+        severity: 'high',
+        outcome: 'fail',
+        resource: { kind: 'DaemonSet', namespace: 'monitoring', name },
+        message: 'mounts /',
+        ...(exemption ? { exemption } : {}),
+      });
+      const rs = [
+        fail('node-exporter', {
+          source: 'annotation',
+          reason: 'reads host metrics',
+          ref: 'DaemonSet monitoring/node-exporter',
+        }),
+        fail('log-shipper'),
+      ];
+      const store = await AgentStore.open({
+        path,
+        retention: { maxRows: 10, maxBytes: 1e6 },
+        now: () => scannedAt,
+      });
+      await store.commitReport({
+        report: { ...report, results: rs, summary: summarise(rs) },
+        runId: 'r1',
+        agentId: 'hci-01',
+        agentVersion: '0.1.0',
+      });
+      await store.close();
+      const s = readAgentStatus(path, after(10));
+      expect(s.failing.map((f) => f.resource)).toEqual(['DaemonSet monitoring/log-shipper']);
+      expect(s.exempted).toEqual([
+        expect.objectContaining({
+          resource: 'DaemonSet monitoring/node-exporter',
+          exemption: {
+            source: 'annotation',
+            reason: 'reads host metrics',
+            ref: 'DaemonSet monitoring/node-exporter',
+          },
+        }),
+      ]);
+      // The outcome counts stay the scan's own.
+      expect(s.lastScan?.summary.fail).toBe(2);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+});

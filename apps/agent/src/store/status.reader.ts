@@ -45,6 +45,11 @@ export interface FailingResult {
   message: string;
 }
 
+/** One exempted result of the last scan, with the exemption. */
+export interface ExemptedResult extends FailingResult {
+  exemption: { source: string; reason: string; ref?: string; expiresAt?: string };
+}
+
 /** The whole status. */
 export interface AgentStatus {
   health: AgentHealth;
@@ -60,7 +65,10 @@ export interface AgentStatus {
     ageSeconds: number;
     summary: Counts & { byArea: Record<string, Counts> };
   };
+  /** Open results of the last scan (exempted ones are in `exempted`), worst first. */
   failing: FailingResult[];
+  /** Results of the last scan an exemption hides (they keep their outcome), worst first. */
+  exempted: ExemptedResult[];
   outbox: {
     undelivered: number;
     sentAwaitingAck: number;
@@ -107,6 +115,7 @@ export function readAgentStatus(path: string, now: Date): AgentStatus {
     problems: [],
     storePath: path,
     failing: [],
+    exempted: [],
     outbox: { undelivered: 0, sentAwaitingAck: 0, rejected: 0, acked: 0 },
     rejectedTotal: 0,
     droppedTotal: 0,
@@ -201,30 +210,36 @@ function fill(db: Database.Database, status: AgentStatus, now: Date): void {
       outcome: string;
       resource: { kind: string; namespace?: string; name?: string; path?: string };
       message: string;
+      exemption?: ExemptedResult['exemption'];
     }[];
   };
   // Configured identity wins; the last report fills in what the config left to detection.
   if (envelope.cluster) status.cluster = { ...envelope.cluster, ...status.cluster };
-  status.failing = (envelope.results ?? [])
+  const listed = (envelope.results ?? [])
     .filter((r) => r.outcome in OUTCOME_RANK)
     .sort(
       (a, b) =>
         (SEVERITY_RANK[a.severity] ?? 9) - (SEVERITY_RANK[b.severity] ?? 9) ||
         (OUTCOME_RANK[a.outcome] ?? 9) - (OUTCOME_RANK[b.outcome] ?? 9) ||
         a.checkId.localeCompare(b.checkId),
-    )
-    .map((r) => ({
-      checkId: r.checkId,
-      area: r.area,
-      severity: r.severity,
-      outcome: r.outcome,
-      resource:
-        r.resource.path ??
-        [r.resource.kind, [r.resource.namespace, r.resource.name].filter(Boolean).join('/')]
-          .filter(Boolean)
-          .join(' '),
-      message: r.message,
-    }));
+    );
+  const row = (r: (typeof listed)[number]): FailingResult => ({
+    checkId: r.checkId,
+    area: r.area,
+    severity: r.severity,
+    outcome: r.outcome,
+    resource:
+      r.resource.path ??
+      [r.resource.kind, [r.resource.namespace, r.resource.name].filter(Boolean).join('/')]
+        .filter(Boolean)
+        .join(' '),
+    message: r.message,
+  });
+  // An exemption never hides an `error` (the envelope refuses one there); count it open if a report had one.
+  status.failing = listed.filter((r) => !r.exemption || r.outcome === 'error').map(row);
+  status.exempted = listed
+    .filter((r) => r.exemption && r.outcome !== 'error')
+    .map((r) => ({ ...row(r), exemption: r.exemption! }));
   judge(status, now);
 }
 
