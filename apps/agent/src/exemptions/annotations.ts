@@ -145,7 +145,11 @@ export class AnnotationExemptions {
         );
         if (g) this.add(g, () => this.namespaces.set(n.metadata.name, g));
       }
-    for (const s of podSpecs(evidence).sources) this.sources.set(key(s.kind, s.namespace, s.name), s);
+    const all = podSpecs(evidence).sources;
+    // Most clusters carry no exemption annotation on any workload: find that out without building the indexes
+    // (a 10,000-pod scan would otherwise pay for them on every run).
+    if (!all.some((x) => hasExempt(x.object.metadata.annotations) || hasExempt(x.annotations))) return;
+    for (const s of all) this.sources.set(key(s.kind, s.namespace, s.name), s);
     for (const s of topLevelPodSpecs(evidence).sources) {
       const k = key(s.kind, s.namespace, s.name);
       this.top.add(k);
@@ -216,6 +220,10 @@ export class AnnotationExemptions {
     }
     return this.top.has(k) ? k : undefined;
   }
+}
+
+function hasExempt(annotations: Record<string, string> | undefined): boolean {
+  return annotations !== undefined && EXEMPT_ANNOTATION in annotations;
 }
 
 function key(kind: string, namespace: string, name: string): string {
