@@ -165,6 +165,19 @@ describe('watchpost-agent run (built CLI) through Mosquitto', () => {
     expect(status.cluster.name).toBe('hci-wl-retail');
     expect(status.lastScan.seq).toBe(lastSeq);
     expect(status.failing.length).toBeGreaterThan(0);
+    // The sample's node-exporter annotation: exempted by the daemon's scan, listed apart from the failing ones.
+    expect(
+      status.exempted.map((e: { checkId: string; exemption: { ref: string } }) => [
+        e.checkId,
+        e.exemption.ref,
+      ]),
+    ).toEqual([
+      ['pod-host-namespaces', 'DaemonSet monitoring/node-exporter'],
+      ['pod-host-path', 'DaemonSet monitoring/node-exporter'],
+    ]);
+    expect(
+      status.failing.filter((f: { resource: string; checkId: string }) => f.checkId === 'pod-host-path'),
+    ).toEqual([]);
     // Stopped by SIGTERM: stale (exit 4), never HEALTHY.
     expect(status.health).toBe('stale');
     expect(status.problems[0]).toContain('the daemon was stopped at');
@@ -172,6 +185,8 @@ describe('watchpost-agent run (built CLI) through Mosquitto', () => {
     const text = await cli(['status', '--config', config]);
     expect(text.stdout).toContain('agent:        hci-wl-retail.node-1');
     expect(text.stdout).toMatch(/failing \(worst first/);
+    expect(text.stdout).toMatch(/\(2 of the fail\/warn exempted\)\n/);
+    expect(text.stdout).toContain('exempted (2, accepted risks not counted as failing):');
     await broker.start();
   });
 });
