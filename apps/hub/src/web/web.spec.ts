@@ -300,6 +300,71 @@ describe.each(['sqlite', 'postgres'] as const)('web app in headless Chromium on 
     await page.close();
   });
 
+  it('marks exempted findings and severity overrides, and filters open / exempted / all in the URL', async () => {
+    const page = await watched();
+    await signIn(page, `${t.url}/clusters/${GOLDEN_CLUSTER}`, t.tokens.viewer);
+    await page.waitForSelector(`body[data-cluster="${GOLDEN_CLUSTER}"]`);
+    // Open by default: the 5 egress failures the hub exempts and the annotated hostPath failure are not there,
+    // and the network card's score leaves them out (9 pass of 21 instead of 26).
+    expect(await page.inputValue('#exempt-filter')).toBe('false');
+    expect(await page.locator('#cluster-findings tbody tr.exempted').count()).toBe(0);
+    expect(await page.textContent('#exempted-count')).toContain('6 exempted');
+    expect(await page.textContent('#area-scores li[data-area="network"] .area-score')).toBe('43');
+
+    await page.selectOption('#exempt-filter', 'true');
+    await page.waitForURL(/exempted=true/);
+    const checks = await attrs(page, '#cluster-findings tbody tr', 'data-check');
+    expect(checks.sort()).toEqual([
+      ...Array<string>(5).fill('netpol-namespace-default-deny-egress'),
+      'pod-host-path',
+    ]);
+    expect((await attrs(page, '#cluster-findings .pill.exempt', 'data-exemption-source')).sort()).toEqual([
+      'annotation',
+      ...Array<string>(5).fill('hub'),
+    ]);
+    const marks = await texts(page, '#cluster-findings .pill.exempt');
+    expect(marks.find((x) => x.includes('by annotation'))).toContain(
+      'node-exporter reads the host read-only',
+    );
+    expect(marks.find((x) => x.includes('on the hub'))).toMatch(
+      /by seed-operator: Egress policies .* \(expires in \d+ days\)/,
+    );
+    await page
+      .locator('#open-findings')
+      .screenshot({ path: join(ARTIFACTS, `cluster-exempted-${kind}.png`) });
+    await page.reload();
+    await page.waitForSelector(`body[data-cluster="${GOLDEN_CLUSTER}"]`);
+    expect(await page.inputValue('#exempt-filter')).toBe('true');
+    expect(await page.locator('#cluster-findings tbody tr').count()).toBe(6);
+
+    // All problems: exempted rows marked, and the override shown beside the severity it set.
+    await page.selectOption('#exempt-filter', 'any');
+    await page.waitForURL(/exempted=any/);
+    await page.click('#all-findings');
+    const overridden = page.locator('#cluster-findings tbody tr[data-check="netpol-policy-selects-nothing"]');
+    expect(await overridden.getAttribute('data-severity')).toBe('medium');
+    expect(await overridden.locator('.pill.override').textContent()).toBe('overridden from low');
+    await overridden.screenshot({ path: join(ARTIFACTS, `cluster-override-${kind}.png`) });
+
+    // The findings view takes the same filter from its URL.
+    await page.goto(`${t.url}/findings?cluster=${GOLDEN_CLUSTER}&exempted=true`);
+    await page.waitForSelector('body[data-findings="loaded"]');
+    expect(await page.inputValue('#filters select[name=exempted]')).toBe('true');
+    expect(await page.locator('#findings-table tbody tr').count()).toBe(6);
+    expect(await page.locator('#findings-table tbody tr.exempted .pill.exempt').count()).toBe(6);
+    expect(await page.getAttribute('#view a.export[data-format="csv"]', 'href')).toContain('exempted=true');
+    await page.screenshot({ path: join(ARTIFACTS, `findings-exempted-${kind}.png`), fullPage: true });
+    await page.selectOption('#filters select[name=exempted]', 'false');
+    await page.click('#filters button[type=submit]');
+    await page.waitForURL(/exempted=false/);
+    await page.locator('#findings-table tbody tr.exempted').first().waitFor({ state: 'detached' });
+    await page.locator('#findings-table tbody tr[data-check]').first().waitFor();
+    expect(await page.locator('#findings-table tbody tr.exempted').count()).toBe(0);
+
+    expect(page.problems).toEqual([]);
+    await page.close();
+  });
+
   it('follows a deep link to a filtered findings view, severity first, with exports of the same filter', async () => {
     const page = await watched();
     await signIn(page, `${t.url}/findings?severity=critical,high&outcome=fail`, t.tokens.viewer);

@@ -101,3 +101,51 @@ export async function seedAppliedRules(ds: DataSource, now: Date): Promise<void>
     for (const c of clusters) await reevaluateCluster(m, c.name, rules);
   });
 }
+
+/** Id of the exemption `seedGoldenClusterRules` writes. */
+export const GOLDEN_EXEMPTION_ID = '3d2c1b0a-9e8f-4a7b-8c6d-5e4f3a2b1c0d';
+
+/**
+ * For the golden sample's cluster (hci-wl-retail, ingested): an exemption of its egress default-deny failures and
+ * a severity override raising netpol-policy-selects-nothing to medium, then the cluster re-evaluated as the API
+ * would have done (the web page's fixture).
+ */
+export async function seedGoldenClusterRules(ds: DataSource, now: Date): Promise<void> {
+  const at = now.toISOString();
+  const cluster = 'hci-wl-retail';
+  await ds.getRepository(ExemptionEntity).insert({
+    id: GOLDEN_EXEMPTION_ID,
+    scopeKind: 'cluster',
+    platform: null,
+    cluster,
+    namespace: null,
+    resourceKind: null,
+    resourceName: null,
+    resourcePath: null,
+    checkId: 'netpol-namespace-default-deny-egress',
+    area: null,
+    reason: 'Egress policies roll out with the Q1 network redesign (CHG-5120)',
+    author: 'seed-operator',
+    createdAt: at,
+    updatedAt: at,
+    expiresAt: new Date(now.getTime() + 60 * 86_400_000).toISOString(),
+    revokedAt: null,
+    revokedBy: null,
+  });
+  await ds.getRepository(SeverityOverrideEntity).insert({
+    id: '7a6b5c4d-3e2f-4a1b-9c8d-7e6f5a4b3c2d',
+    scopeKind: 'cluster',
+    platform: null,
+    cluster,
+    checkId: 'netpol-policy-selects-nothing',
+    severity: 'medium',
+    reason: 'On this cluster a policy that selects nothing has hidden an outage twice',
+    author: 'seed-operator',
+    createdAt: at,
+    updatedAt: at,
+    expiresAt: null,
+    revokedAt: null,
+    revokedBy: null,
+  });
+  await ds.transaction(async (m) => reevaluateCluster(m, cluster, await loadPostureRules(m, now)));
+}

@@ -21,6 +21,7 @@ import {
   resourceText,
   scoreClass,
   severityBadge,
+  severityOverrideEl,
   severityRank,
   skewEl,
   timeEl,
@@ -38,7 +39,17 @@ const DAY = 86_400_000;
 
 let state = null;
 
-const isOpen = (f) => PROBLEMS.includes(f.outcome) && !f.resolvedAt;
+// Open = a current problem no exemption covers; an exempted one is an accepted risk, listed on request.
+const isProblem = (f) => PROBLEMS.includes(f.outcome) && !f.resolvedAt;
+const isOpen = (f) => isProblem(f) && !f.exemption;
+const isExempted = (f) => isProblem(f) && Boolean(f.exemption);
+/** The open-findings filter (`?exempted=` in the URL, as in the findings view): open, exempted or all problems. */
+const EXEMPT_FILTERS = [
+  ['false', 'open (not exempted)'],
+  ['true', 'exempted only'],
+  ['any', 'all problems (exempted marked)'],
+];
+const shownBy = { false: isOpen, true: isExempted, any: isProblem };
 const current = (f) => !f.resolvedAt || !PROBLEMS.includes(f.outcome);
 const ev = (f) => f.evidence ?? {};
 const pickTime = (...xs) => xs.find((x) => typeof x === 'string' && !Number.isNaN(Date.parse(x))) ?? null;
@@ -191,7 +202,7 @@ const FIRST_ROWS = 25;
 
 function openFindings(findings, catalogue) {
   const rows = findings
-    .filter(isOpen)
+    .filter(shownBy[state.exempted] ?? isOpen)
     .sort(
       (a, b) =>
         severityRank(a.severity) - severityRank(b.severity) ||
@@ -208,7 +219,7 @@ function openFindings(findings, catalogue) {
           dataset: { severity: f.severity, area: f.area, check: f.checkId },
           class: f.exemption ? 'exempted' : '',
         },
-        h('td', {}, severityBadge(f.severity)),
+        h('td', {}, severityBadge(f.severity), severityOverrideEl(f)),
         h('td', {}, f.area),
         h(
           'td',
@@ -229,7 +240,7 @@ function openFindings(findings, catalogue) {
       'cluster-findings',
       ['Severity', 'Area', 'Check', 'Outcome', 'Resource', 'Message', 'Remediation', 'Since'],
       shown,
-      'No open findings.',
+      state.exempted === 'true' ? 'No exempted findings.' : 'No open findings.',
     ),
     rows.length > FIRST_ROWS
       ? h(
@@ -620,8 +631,19 @@ async function load() {
 function openSection(findings, catalogue) {
   const { c } = state.data;
   const open = findings.filter(isOpen);
+  const exempted = findings.filter(isExempted).length;
   const bySev = SEVERITIES.map((sv) => [sv, open.filter((f) => f.severity === sv).length]).filter(
     ([, n]) => n,
+  );
+  const filter = h(
+    'label',
+    { class: 'inline' },
+    'Show ',
+    h(
+      'select',
+      { id: 'exempt-filter', 'data-key': 'exempt-filter' },
+      EXEMPT_FILTERS.map(([v, t]) => h('option', { value: v, selected: state.exempted === v }, t)),
+    ),
   );
   return section(
     'open-findings',
@@ -630,11 +652,19 @@ function openSection(findings, catalogue) {
       'p',
       { class: 'muted' },
       bySev.length ? `${bySev.map(([sv, n]) => `${n} ${sv}`).join(', ')}. Severity first, then area. ` : '',
+      exempted
+        ? h(
+            'span',
+            { id: 'exempted-count' },
+            `${exempted} exempted (accepted risks, not counted in scores or open findings). `,
+          )
+        : null,
       link(
-        `/findings?cluster=${encodeURIComponent(c.name)}&outcome=fail,warn,error`,
+        `/findings?cluster=${encodeURIComponent(c.name)}&outcome=fail,warn,error${state.exempted === 'false' || state.exempted === 'true' ? `&exempted=${state.exempted}` : ''}`,
         'Open in the findings view',
       ),
     ),
+    h('p', {}, filter),
     openFindings(findings, catalogue),
   );
 }
@@ -679,6 +709,9 @@ export const clusterView = {
       name: decodeURIComponent(url.pathname.split('/')[2] ?? ''),
       trendArea: '',
       allFindings: false,
+      exempted: EXEMPT_FILTERS.some(([v]) => v === url.searchParams.get('exempted'))
+        ? url.searchParams.get('exempted')
+        : 'false',
       data: null,
     };
     root.replaceChildren(h('p', { class: 'muted' }, 'Loading…'));
@@ -689,6 +722,17 @@ export const clusterView = {
       $('#all-findings')?.focus();
     });
     root.addEventListener('change', (e) => {
+      if (e.target.id === 'exempt-filter') {
+        state.exempted = e.target.value;
+        // Kept in the URL (a link is the same view); only the findings section changes.
+        const next = new URL(location.href);
+        if (state.exempted === 'false') next.searchParams.delete('exempted');
+        else next.searchParams.set('exempted', state.exempted);
+        history.replaceState(history.state, '', next);
+        $('#open-findings').replaceWith(openSection(state.data.findings, state.data.catalogue));
+        $('#exempt-filter')?.focus();
+        return;
+      }
       if (e.target.id === 'trend-area') {
         state.trendArea = e.target.value;
         // Only the chart changes: the rest of the page (open disclosures, scroll) stays as it is.

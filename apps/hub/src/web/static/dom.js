@@ -218,19 +218,43 @@ export function remediationEl(text) {
   );
 }
 
+const EXEMPTION_SOURCE = {
+  hub: 'on the hub',
+  annotation: 'by annotation',
+  config: "in the agent's config",
+};
+
 /**
- * Exempted findings (the exemptions API): marked with the reason and the expiry. Reads `exemption` on a finding
- * ({ reason, expiresAt }); nothing is shown for findings without one.
+ * Exempted findings (docs/exemptions.md): marked with where the exemption comes from, the reason, who or what set
+ * it and the expiry. Reads `exemption` on a finding ({ source, reason, author?, ref?, expiresAt }); nothing is
+ * shown for findings without one. An exempted finding counts toward no score or open count.
  */
 export function exemptionEl(f) {
   const x = f.exemption;
   if (!x) return null;
+  const who = x.author ? ` by ${x.author}` : x.ref ? ` (${x.ref})` : '';
   return h(
     'div',
-    { class: 'pill exempt', title: x.reason ?? '' },
+    {
+      class: 'pill exempt',
+      title: `Accepted risk: not counted in scores or open findings${x.id ? ` (exemption ${x.id})` : ''}`,
+      dataset: { exemptionSource: x.source ?? 'hub' },
+    },
     h('span', { 'aria-hidden': 'true' }, '⊘'),
-    ' exempted',
+    ` exempted ${EXEMPTION_SOURCE[x.source] ?? ''}${who}`,
     x.reason ? `: ${x.reason}` : '',
-    x.expiresAt ? [' (until ', timeEl(x.expiresAt), ')'] : '',
+    x.expiresAt ? [' (expires ', timeEl(x.expiresAt), ')'] : ' (no expiry)',
+  );
+}
+
+/** A severity override in force: the severity shown is the override's, this says what the agent reported. */
+export function severityOverrideEl(f) {
+  const o = f.severityOverride;
+  if (!o) return null;
+  return h(
+    'div',
+    { class: 'pill override', title: `Severity override ${o.id}` },
+    `overridden from ${o.from}`,
+    o.expiresAt ? [', expires ', timeEl(o.expiresAt)] : '',
   );
 }

@@ -1,6 +1,6 @@
 // Findings view (/findings?...): the URL's query is the API's filter (cluster, area, severity, outcome, check,
-// platform, resolved), so a link is a saved search; severity first; the fix next to each row; exports of the
-// same filter.
+// platform, resolved, exempted), so a link is a saved search; severity first; the fix next to each row; exports of
+// the same filter. Exempted findings (accepted risks) are listed and marked unless the filter says otherwise.
 import { api, checkCatalogue, download } from './api.js';
 import {
   $,
@@ -15,6 +15,7 @@ import {
   remediationEl,
   resourceText,
   severityBadge,
+  severityOverrideEl,
   timeEl,
 } from './dom.js';
 
@@ -50,6 +51,7 @@ function filterFrom(url) {
     outcome: q.get('outcome') ?? PROBLEMS_VALUE,
     check: q.get('check') ?? '',
     resolved: q.get('resolved') ?? 'false',
+    exempted: q.get('exempted') ?? 'any',
   };
 }
 
@@ -60,6 +62,7 @@ function apiQuery(f) {
   if (f.severity) q.set('severity', f.severity);
   if (f.outcome && f.outcome !== 'any') q.set('outcome', f.outcome);
   if (f.resolved === 'true' || f.resolved === 'false') q.set('resolved', f.resolved);
+  if (f.exempted === 'true' || f.exempted === 'false') q.set('exempted', f.exempted);
   return q;
 }
 
@@ -102,7 +105,7 @@ function findingRow(f, catalogue) {
       dataset: { severity: f.severity, outcome: f.outcome, cluster: f.cluster, check: f.checkId },
       class: f.exemption ? 'exempted' : '',
     },
-    h('td', {}, severityBadge(f.severity)),
+    h('td', {}, severityBadge(f.severity), severityOverrideEl(f)),
     h('td', {}, link(`/clusters/${encodeURIComponent(f.cluster)}`, f.cluster, { class: 'nowrap' })),
     h('td', {}, f.area),
     h(
@@ -253,6 +256,11 @@ function form(f, catalogue) {
       ['true', 'resolved'],
       ['any', 'current and resolved'],
     ]),
+    sel('exempted', 'Exemptions', [
+      ['any', 'all (exempted marked)'],
+      ['false', 'open (not exempted)'],
+      ['true', 'exempted only'],
+    ]),
     h('button', { type: 'submit' }, 'Apply'),
     h('a', { href: '/findings', 'data-route': '', class: 'reset' }, 'Reset'),
   );
@@ -308,7 +316,7 @@ export const findingsView = {
       ev.preventDefault();
       const data = new FormData(ev.target);
       const next = Object.fromEntries(
-        ['cluster', 'platform', 'area', 'severity', 'outcome', 'check', 'resolved'].map((k) => [
+        ['cluster', 'platform', 'area', 'severity', 'outcome', 'check', 'resolved', 'exempted'].map((k) => [
           k,
           String(data.get(k) ?? '').trim(),
         ]),
