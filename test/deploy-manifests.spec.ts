@@ -150,6 +150,10 @@ describe('deploy/ manifests, rendered with kubectl kustomize', () => {
     for (const objs of [rendered.agentHci, rendered.agentAks]) {
       const probe = workloads(objs)[0].spec.template.spec.containers[0].livenessProbe;
       expect(probe.exec.command.join(' ')).toMatch(/watchpost-agent status .*test \$\? -ne 4/);
+      // The operator's exemptions and overrides come from an optional ConfigMap (docs/agent.md).
+      expect(workloads(objs)[0].spec.template.spec.containers[0].envFrom).toContainEqual({
+        configMapRef: { name: 'watchpost-agent-policy', optional: true },
+      });
     }
   });
 
