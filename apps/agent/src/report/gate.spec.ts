@@ -56,6 +56,20 @@ describe('--fail-on', () => {
       /"fail" is not a severity \(critical, high, medium, low, info\) or none/,
     );
   });
+  test('exempted results never gate; an error result does even if something marked it', () => {
+    const accepted = { source: 'annotation' as const, reason: 'vendor agent' };
+    const r = report([
+      { ...result('pod-privileged', 'fail', 'critical'), exemption: accepted },
+      { ...result('pod-host-path', 'warn', 'high'), exemption: accepted },
+      // The wire contract refuses this; the gate still counts it rather than trusting the mark.
+      { ...result('cert-key-mismatch', 'error', 'high'), exemption: accepted },
+      result('pod-run-as-root', 'fail', 'medium'),
+    ]);
+    expect(gatingResults(r, parseFailOn('critical,warn')).map((x) => x.checkId)).toEqual([]);
+    expect(gatingResults(r, parseFailOn('medium')).map((x) => x.checkId)).toEqual(['pod-run-as-root']);
+    expect(gatingResults(r, parseFailOn('none,error')).map((x) => x.checkId)).toEqual(['cert-key-mismatch']);
+  });
+
   test('what gates', () => {
     const r = report([
       result('a', 'fail', 'medium'),
