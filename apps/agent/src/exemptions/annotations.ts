@@ -36,8 +36,8 @@ interface AnnotatedGroup {
 
 /**
  * Reads one object's `watchpost.io/exempt*` annotations at `now`. Nothing is applied silently wrong: a missing or
- * empty reason, an unreadable or past `exempt-until`, unknown check ids and checks the catalogue marks
- * may not exempt (ANNOTATION_EXEMPTABLE_CHECKS) are each a problem (reported as a collector error naming the object), and only
+ * empty reason, an unreadable or past `exempt-until`, unknown check ids and checks an annotation may not exempt
+ * (ANNOTATION_EXEMPTABLE_CHECKS) are each a problem (reported as a collector error naming the object), and only
  * the valid, exemptable ids of an annotation with a reason are granted.
  */
 export function readAnnotationGroup(
@@ -47,8 +47,9 @@ export function readAnnotationGroup(
   now: Date,
 ): AnnotatedGroup | undefined {
   // Bundles are untrusted JSON: an annotation value that is not a string reads as empty, never throws.
+  if (!hasExempt(annotations)) return undefined;
   const text = (k: string): string | undefined => {
-    const v: unknown = annotations?.[k];
+    const v: unknown = (annotations as Record<string, unknown>)[k];
     return v === undefined ? undefined : typeof v === 'string' ? v : '';
   };
   const raw = text(EXEMPT_ANNOTATION);
@@ -222,8 +223,11 @@ export class AnnotationExemptions {
   }
 }
 
-function hasExempt(annotations: Record<string, string> | undefined): boolean {
-  return annotations !== undefined && EXEMPT_ANNOTATION in annotations;
+function hasExempt(annotations: unknown): boolean {
+  // Bundles are untrusted JSON: annotations may be anything.
+  return (
+    typeof annotations === 'object' && annotations !== null && Object.hasOwn(annotations, EXEMPT_ANNOTATION)
+  );
 }
 
 function key(kind: string, namespace: string, name: string): string {

@@ -286,6 +286,39 @@ describe('exemptions', () => {
     }
   });
 
+  test('hostile annotations (not a map, not strings) never throw: a non-string value reads as empty', async () => {
+    const odd = mkdtempSync(join(tmpdir(), 'exemptions-odd-'));
+    try {
+      const weird = (annotations: unknown, name: string) => ({
+        ...deployment('apps', name, {}),
+        metadata: { name, namespace: 'apps', annotations },
+      });
+      writeBundle(odd, {
+        namespaces: [{ apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'apps', annotations: 'x' } }],
+        'deployments.apps': [
+          weird(null, 'a'),
+          weird('watchpost.io/exempt', 'b'),
+          weird({ 'watchpost.io/exempt': 42, 'watchpost.io/exempt-reason': ['r'] }, 'c'),
+        ],
+        pods: [],
+        'replicasets.apps': [],
+        'daemonsets.apps': [],
+        'statefulsets.apps': [],
+        'jobs.batch': [],
+        'cronjobs.batch': [],
+      });
+      const r = runChecks(await readBundle(odd), { now: NOW, only: ['pod-privileged'] });
+      expect(r.results.filter((x) => x.exemption)).toEqual([]);
+      expect(r.collectorErrors.map((e) => e.source)).toEqual([
+        'annotation/Deployment/apps/c',
+        'annotation/Deployment/apps/c',
+      ]);
+      expect(r.collectorErrors[0].message).toContain('it names no check id');
+    } finally {
+      rmSync(odd, { recursive: true, force: true });
+    }
+  });
+
   test('severity overrides change every result of the check and say what the severity was', () => {
     const r = scan({ severityOverrides: { 'pod-privileged': 'low' } });
     const web = find(r, 'pod-privileged', 'Deployment', 'vendor', 'plain');
