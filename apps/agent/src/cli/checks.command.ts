@@ -1,4 +1,4 @@
-import { CATALOGUE } from '@watchpost/shared';
+import { ANNOTATION_EXEMPTABLE_CHECKS, CATALOGUE, exemptableByAnnotation } from '@watchpost/shared';
 import type { RegisterCommand } from './commands.js';
 
 export const register: RegisterCommand = (program) => {
@@ -8,7 +8,12 @@ export const register: RegisterCommand = (program) => {
     .option('--json', 'print the catalogue as JSON')
     .action((flags: { json?: boolean }) => {
       if (flags.json) {
-        process.stdout.write(JSON.stringify(CATALOGUE, null, 2) + '\n');
+        // Workload owners ask which checks their watchpost.io/exempt annotation may name: say it per entry.
+        const entries = CATALOGUE.map((c) => ({
+          ...c,
+          exemptableByAnnotation: exemptableByAnnotation(c.id),
+        }));
+        process.stdout.write(JSON.stringify(entries, null, 2) + '\n');
         return;
       }
       for (const c of CATALOGUE)
@@ -16,5 +21,8 @@ export const register: RegisterCommand = (program) => {
           `${c.id.padEnd(34)} ${c.area.padEnd(13)} ${c.defaultSeverity.padEnd(9)} ${c.title}\n`,
         );
       process.stdout.write(`${CATALOGUE.length} checks\n`);
+      process.stdout.write(
+        `a watchpost.io/exempt annotation may name: ${ANNOTATION_EXEMPTABLE_CHECKS.join(', ')} (docs/exemptions.md)\n`,
+      );
     });
 };

@@ -252,4 +252,14 @@ describe('scan with exemptions', () => {
       'exemptions[0].expiresAt (exemptions in',
     );
   });
+
+  test('checks says which checks an annotation may exempt', () => {
+    const entries = JSON.parse(agent('checks', '--json').stdout) as {
+      id: string;
+      exemptableByAnnotation: boolean;
+    }[];
+    expect(entries.find((c) => c.id === 'pod-host-path')?.exemptableByAnnotation).toBe(true);
+    expect(entries.find((c) => c.id === 'cert-expiry')?.exemptableByAnnotation).toBe(false);
+    expect(agent('checks').stdout).toMatch(/\na watchpost.io\/exempt annotation may name: .*pod-host-path/);
+  });
 });
