@@ -76,8 +76,18 @@ test('the demo brings up a live-looking fleet and prints URL, viewer token, summ
   expect(
     rows.some((r) => r.outcome === 'warn' && r.rest.includes('partner-api') && r.days > 38 && r.days < 42),
   ).toBe(true);
-  // The demo ships one accepted risk, with its reason, read back from the REST API.
+  // The demo ships one accepted risk, with its reason, read back from the REST API; it lifts the cluster's
+  // network score and leaves the open counts, and its findings stay listed.
   expect(stdout).toMatch(
-    /Accepted risks \(GET \/api\/v1\/exemptions\):\n {2}\S+ {2}pod-host-path {2}\{"kind":"resource","cluster":"hci-wl-retail".*by demo-operator: node-exporter reads the host's \/ read-only/,
+    /Accepted risks \(GET \/api\/v1\/exemptions\):\n {2}\S+ {2}netpol-namespace-default-deny-egress {2}\{"kind":"cluster","cluster":"hci-wl-retail"\}.*by demo-operator: Egress default-deny policies/,
   );
+  const lift = /hci-wl-retail: score (\d+) -> (\d+), network (\d+) -> (\d+), open medium (\d+) -> (\d+)/.exec(
+    stdout,
+  );
+  expect(lift).not.toBeNull();
+  const [scoreBefore, scoreAfter, netBefore, netAfter, openBefore, openAfter] = lift!.slice(1).map(Number);
+  expect(scoreAfter).toBeGreaterThan(scoreBefore);
+  expect(netAfter).toBeGreaterThan(netBefore);
+  expect(openBefore - openAfter).toBe(5);
+  expect(stdout).toMatch(/\d+ findings exempted \(5 on the hub, \d+ by annotation\)/);
 }, 300_000);

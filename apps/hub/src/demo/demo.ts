@@ -23,6 +23,8 @@ const REFRESH_SECONDS = 60;
 const BUNDLES = join(root, 'test/fixtures/bundles');
 const DATA = join(root, '.watchpost/demo');
 const children: ChildProcess[] = [];
+/** The cluster the demo's accepted risk is on (the aks-hci-workload sample). */
+const EXEMPT_CLUSTER = 'hci-wl-retail';
 
 function say(msg: string): void {
   process.stderr.write(`demo: ${msg}\n`);
@@ -286,27 +288,45 @@ async function main(): Promise<void> {
       ? page.items
       : undefined;
   });
-  const summary = JSON.parse((await get(`${hubUrl}/api/v1/fleet/summary`, ca, viewer)).body) as FleetSummary;
-  // One accepted risk, as an operator would record it: the REST API keeps it with reason, author and expiry.
+  // One accepted risk, as an operator would record it: the REST API keeps it with reason, author and expiry, and
+  // the cluster's score and open counts leave its findings out at once (they stay listed, marked).
+  interface Detail {
+    score: number | null;
+    scores: Record<string, number>;
+    openBySeverity: Record<string, number>;
+  }
+  const detail = async () =>
+    JSON.parse((await get(`${hubUrl}/api/v1/clusters/${EXEMPT_CLUSTER}`, ca, viewer)).body) as Detail;
+  const before = await detail();
   const operator = run(
     HUB_BIN,
     ['token', 'create', '--role', 'operator', '--name', 'demo-operator'],
     hubEnv,
   ).trim();
   const created = await get(`${hubUrl}/api/v1/exemptions`, ca, operator, {
-    scope: {
-      kind: 'resource',
-      cluster: 'hci-wl-retail',
-      resource: { kind: 'DaemonSet', namespace: 'monitoring', name: 'node-exporter' },
-    },
-    target: { checkId: 'pod-host-path' },
+    scope: { kind: 'cluster', cluster: EXEMPT_CLUSTER },
+    target: { checkId: 'netpol-namespace-default-deny-egress' },
     reason:
-      "node-exporter reads the host's / read-only to export node metrics; accepted by the platform team until the " +
-      'textfile-collector rollout (CHG-4411)',
+      'Egress default-deny policies roll out with the Q1 network redesign; until then the firewall limits egress ' +
+      'from the retail nodes (CHG-5120)',
     expiresAt: new Date(Date.now() + 90 * 86_400_000).toISOString(),
   });
   if (created.status !== 201)
     throw new Error(`creating the demo exemption failed (${created.status}): ${created.body}`);
+  const after = await detail();
+  const exempted = (
+    JSON.parse(
+      (
+        await get(
+          `${hubUrl}/api/v1/findings?cluster=${EXEMPT_CLUSTER}&exempted=true&resolved=false&limit=1000`,
+          ca,
+          viewer,
+        )
+      ).body,
+    ) as { items: { exemption: { source: string } }[] }
+  ).items;
+  const summary = JSON.parse((await get(`${hubUrl}/api/v1/fleet/summary`, ca, viewer)).body) as FleetSummary;
+  const clustersNow = (JSON.parse((await get(`${hubUrl}/api/v1/clusters`, ca, viewer)).body) as Page).items;
   const exemptions = (
     JSON.parse((await get(`${hubUrl}/api/v1/exemptions`, ca, viewer)).body) as {
       items: {
@@ -328,7 +348,7 @@ async function main(): Promise<void> {
     '',
   );
   out.push('Clusters:');
-  for (const c of clusters)
+  for (const c of clustersNow.length ? clustersNow : clusters)
     out.push(
       `  ${c.name.padEnd(22)} ${c.platform.padEnd(8)} ${c.role.padEnd(11)} score ${String(c.score ?? '-').padEnd(4)}` +
         (typeof c.lastReport.clockSkewMs === 'number'
@@ -349,6 +369,14 @@ async function main(): Promise<void> {
     out.push(
       `  ${e.id}  ${e.target.checkId ?? e.target.area}  ${JSON.stringify(e.scope)}  until ${e.expiresAt.slice(0, 10)} by ${e.author}: ${e.reason}`,
     );
+  const bySource = (s: string) => exempted.filter((f) => f.exemption.source === s).length;
+  out.push(
+    `  ${EXEMPT_CLUSTER}: score ${before.score ?? '-'} -> ${after.score ?? '-'}, network ` +
+      `${before.scores['network'] ?? '-'} -> ${after.scores['network'] ?? '-'}, open medium ` +
+      `${before.openBySeverity['medium'] ?? 0} -> ${after.openBySeverity['medium'] ?? 0}`,
+    `  ${exempted.length} findings exempted (${bySource('hub')} on the hub, ${bySource('annotation')} by annotation), ` +
+      `still listed: ${hubUrl}/clusters/${EXEMPT_CLUSTER}?exempted=true`,
+  );
   out.push(
     '',
     `Try: curl --cacert ${caFile} -H "Authorization: Bearer ${viewer}" ${hubUrl}/api/v1/fleet/summary`,
