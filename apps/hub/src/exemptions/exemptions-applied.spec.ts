@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { reportEnvelopeV1Schema, type ReportEnvelopeV1 } from '@watchpost/shared';
-import { csvRecords } from '@watchpost/shared/testing';
+import { csvRecords, sarifSchemaValidator } from '@watchpost/shared/testing';
 import { startApiTestApp, type ApiTestApp } from '../api/testing/api-test-app.js';
 import { loadHubConfig } from '../config/hub-config.js';
 import { IngestService } from '../ingest/ingest.service.js';
@@ -164,6 +164,20 @@ describe.each(['sqlite', 'postgres'] as const)(
       expect((await findings('exempted=false')).some((f) => f.exemption)).toBe(false);
       expect(await metric('watchpost_findings_exempted', 'high')).toBe(2);
       expect(await metric('watchpost_findings_open', 'high')).toBe(10);
+
+      // SARIF: an annotation is an in-source suppression, a config entry an external one (SARIF 2.1.0 schema).
+      const log = (await call('GET', `/api/v1/exports/findings?format=sarif&cluster=${CLUSTER}`)).body;
+      const validate = sarifSchemaValidator();
+      expect(validate(log) ? [] : validate.errors).toEqual([]);
+      const suppressed = (log.runs[0].results as Body[]).filter((r) => r.suppressions);
+      expect(suppressed.map((r) => [r.ruleId, r.suppressions[0].kind, r.suppressions[0].status])).toEqual([
+        ['gmsa-pod-rbac-use', 'external', 'accepted'],
+        ['pod-host-path', 'inSource', 'accepted'],
+      ]);
+      expect(suppressed[1].suppressions[0]).toMatchObject({
+        justification: 'node-exporter reads the host read-only by design',
+        properties: { source: 'annotation', ref: 'DaemonSet monitoring/node-exporter' },
+      });
     });
 
     it('a hub exemption lifts the score and leaves the open counts and metrics at once; it expires by itself', async () => {

@@ -116,7 +116,7 @@ export class ExemptionsService {
       revokedAt: null,
       revokedBy: null,
     });
-    await this.ds.transaction(async (m) => {
+    await this.rules.transaction(async (m) => {
       await m.getRepository(ExemptionEntity).insert(row);
       await this.audit(m, row.id, 'created', by, now, { view: exemptionView(row, now) });
       // The findings it covers stop counting in the same transaction.
@@ -132,7 +132,7 @@ export class ExemptionsService {
     b: { reason?: string; expiresAt?: string },
   ): Promise<ExemptionView> {
     const now = this.clock.now();
-    return this.ds.transaction(async (m) => {
+    return this.rules.transaction(async (m) => {
       const repo = m.getRepository(ExemptionEntity);
       const row = await repo.findOneBy({ id });
       if (!row) throw notFound(`exemption "${id}"`);
@@ -167,7 +167,7 @@ export class ExemptionsService {
 
   async revoke(by: ApiPrincipal, id: string, reason: string | undefined): Promise<ExemptionView> {
     const now = this.clock.now();
-    return this.ds.transaction(async (m) => {
+    return this.rules.transaction(async (m) => {
       const repo = m.getRepository(ExemptionEntity);
       const row = await repo.findOneBy({ id });
       if (!row) throw notFound(`exemption "${id}"`);

@@ -64,6 +64,26 @@ export class PostureRulesService implements OnApplicationBootstrap, OnModuleDest
     if (this.timer) clearInterval(this.timer);
   }
 
+  /**
+   * Runs a rule change in one transaction, retried (up to three times) when PostgreSQL picks it as a deadlock
+   * victim: it locks the clusters it reaches in name order, while an ingest batch locks its clusters in report
+   * order, so the two can meet; the ingest side retries per message on its own.
+   */
+  async transaction<T>(fn: (m: EntityManager) => Promise<T>): Promise<T> {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await this.ds.transaction(fn);
+      } catch (err) {
+        const e = err as { code?: unknown; driverError?: { code?: unknown } };
+        const code = e.code ?? e.driverError?.code;
+        if (attempt >= 3 || (code !== '40P01' && code !== '40001')) throw err;
+        this.logger.warn(
+          `rule change retried after a ${code === '40P01' ? 'deadlock' : 'serialization failure'}`,
+        );
+      }
+    }
+  }
+
   /** Re-evaluates the clusters `reach` names, inside `m` (the rule change's transaction). Returns rows changed. */
   async reevaluate(m: EntityManager, reach: RuleReach, now: Date = this.clock.now()): Promise<number> {
     const qb = m.getRepository(ClusterEntity).createQueryBuilder('c').select('c.name', 'name');

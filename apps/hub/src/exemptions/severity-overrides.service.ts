@@ -105,7 +105,7 @@ export class SeverityOverridesService {
       revokedAt: null,
       revokedBy: null,
     };
-    return this.ds.transaction(async (m) => {
+    return this.rules.transaction(async (m) => {
       const repo = m.getRepository(SeverityOverrideEntity);
       const cols = scopeColumns(b.scope);
       const same = await repo.find({
@@ -138,7 +138,7 @@ export class SeverityOverridesService {
     b: { severity?: Severity; reason?: string; expiresAt?: string | null },
   ): Promise<SeverityOverrideView> {
     const now = this.clock.now();
-    return this.ds.transaction(async (m) => {
+    return this.rules.transaction(async (m) => {
       const repo = m.getRepository(SeverityOverrideEntity);
       const row = await repo.findOneBy({ id });
       if (!row) throw notFound(`severity override "${id}"`);
@@ -177,7 +177,7 @@ export class SeverityOverridesService {
 
   async revoke(by: ApiPrincipal, id: string, reason: string | undefined): Promise<SeverityOverrideView> {
     const now = this.clock.now();
-    return this.ds.transaction(async (m) => {
+    return this.rules.transaction(async (m) => {
       const repo = m.getRepository(SeverityOverrideEntity);
       const row = await repo.findOneBy({ id });
       if (!row) throw notFound(`severity override "${id}"`);
