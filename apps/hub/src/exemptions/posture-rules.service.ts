@@ -11,7 +11,6 @@ import { DataSource, type EntityManager } from 'typeorm';
 import { HUB_CLOCK, type HubClock, systemClock } from '../clock.js';
 import { ClusterEntity } from '../persistence/cluster.entity.js';
 import { reevaluateCluster } from '../posture/posture-writer.js';
-import { loadPostureRules } from './posture-rules.js';
 
 /** How often the hub looks for exemptions and overrides that expired (and at start). */
 export const EXPIRY_SWEEP_MS = 60_000;
@@ -90,9 +89,8 @@ export class PostureRulesService implements OnApplicationBootstrap, OnModuleDest
     if (reach.kind === 'cluster') qb.where('c.name = :name', { name: reach.cluster });
     if (reach.kind === 'platform') qb.where('c.platform = :platform', { platform: reach.platform });
     const names = (await qb.orderBy('c.name', 'ASC').getRawMany<{ name: string }>()).map((r) => r.name);
-    const rules = await loadPostureRules(m, now);
     let n = 0;
-    for (const name of names) n += await reevaluateCluster(m, name, rules);
+    for (const name of names) n += await reevaluateCluster(m, name, now);
     return n;
   }
 
@@ -119,7 +117,7 @@ export class PostureRulesService implements OnApplicationBootstrap, OnModuleDest
       .getRawMany<{ name: string }>();
     let n = 0;
     for (const { name } of rows) {
-      n += await this.ds.transaction(async (m) => reevaluateCluster(m, name, await loadPostureRules(m, now)));
+      n += await this.ds.transaction((m) => reevaluateCluster(m, name, now));
     }
     if (n)
       this.logger.log(

@@ -96,7 +96,28 @@ export function hubDataSourceOptions(opts: HubDatabaseOptions): DataSourceOption
 
 /** A (not yet initialised) data source. */
 export function createHubDataSource(opts: HubDatabaseOptions): DataSource {
-  return new DataSource(hubDataSourceOptions(opts));
+  const ds = new DataSource(hubDataSourceOptions(opts));
+  if (ds.options.type === 'better-sqlite3') queueTransactions(ds);
+  return ds;
+}
+
+/**
+ * SQLite through TypeORM has one connection: a second `transaction()` begun while one is open fails with "cannot
+ * start a transaction within a transaction" (an ingest batch and an API change, or the expiry sweep, at the same
+ * moment). Transactions of the data source therefore run one after the other, in call order. SQLite has one writer
+ * anyway, so nothing is lost; PostgreSQL keeps its concurrent transactions. A transaction must not start another
+ * one through the data source inside its callback (use the manager it is given).
+ */
+function queueTransactions(ds: DataSource): void {
+  const manager = ds.manager;
+  const begin = manager.transaction.bind(manager) as (...args: unknown[]) => Promise<unknown>;
+  let tail: Promise<unknown> = Promise.resolve();
+  const queued = (...args: unknown[]): Promise<unknown> => {
+    const run = tail.then(() => begin(...args));
+    tail = run.catch(() => undefined);
+    return run;
+  };
+  manager.transaction = queued as typeof manager.transaction;
 }
 
 /** Initialises the data source (creating the SQLite file's folder) and applies pending migrations; returns the names applied. */

@@ -16,7 +16,6 @@ import {
   loadPostureRules,
   sameEffect,
   type EffectiveFinding,
-  type PostureRules,
 } from '../exemptions/posture-rules.js';
 import { ClusterEntity } from '../persistence/cluster.entity.js';
 import { FindingEntity } from '../persistence/finding.entity.js';
@@ -56,8 +55,8 @@ export class PostureWriter {
   }
 
   /** See `reevaluateCluster`. */
-  reevaluate(m: EntityManager, clusterName: string, rules: PostureRules): Promise<number> {
-    return reevaluateCluster(m, clusterName, rules);
+  reevaluate(m: EntityManager, clusterName: string, now: Date): Promise<number> {
+    return reevaluateCluster(m, clusterName, now);
   }
 
   /** See `pruneResolvedFindings`. */
@@ -278,18 +277,16 @@ const EFFECT_FIELDS: (keyof EffectiveFinding)[] = [
 ];
 
 /**
- * Applies `rules` to the posture rows of one cluster already stored (an exemption or override was created,
+ * Applies the rules in force at `now` to the posture rows of one cluster already stored (an exemption or override was created,
  * changed or revoked, or one expired): rewrites the effective severity and exemption of the rows that change,
  * then the cluster's scores from its newest report's summary without the exempted results of that report.
  * Idempotent, so two hub replicas sweeping the same cluster do no harm; on PostgreSQL the cluster row is locked
  * for the transaction. Returns how many rows changed.
  */
-export async function reevaluateCluster(
-  m: EntityManager,
-  clusterName: string,
-  rules: PostureRules,
-): Promise<number> {
+export async function reevaluateCluster(m: EntityManager, clusterName: string, now: Date): Promise<number> {
   const platform = await lockCluster(m, clusterName);
+  // Read after the lock: a rule change committed by another transaction that held it is seen.
+  const rules = await loadPostureRules(m, now);
   const repo = m.getRepository(FindingEntity);
   const rows = await repo.find({
     select: {

@@ -3,7 +3,6 @@ import { ExemptionEventEntity } from '../exemption-event.entity.js';
 import { ExemptionEntity } from '../exemption.entity.js';
 import { ClusterEntity } from '../../persistence/cluster.entity.js';
 import { reevaluateCluster } from '../../posture/posture-writer.js';
-import { loadPostureRules } from '../posture-rules.js';
 import { SeverityOverrideEntity } from '../severity-override.entity.js';
 
 /** Id of the exemption `seedExemption` writes. */
@@ -96,9 +95,8 @@ export async function seedAppliedRules(ds: DataSource, now: Date): Promise<void>
     revokedBy: null,
   });
   await ds.transaction(async (m) => {
-    const rules = await loadPostureRules(m, now);
     const clusters = await m.getRepository(ClusterEntity).find({ select: { name: true } });
-    for (const c of clusters) await reevaluateCluster(m, c.name, rules);
+    for (const c of clusters) await reevaluateCluster(m, c.name, now);
   });
 }
 
@@ -147,5 +145,5 @@ export async function seedGoldenClusterRules(ds: DataSource, now: Date): Promise
     revokedAt: null,
     revokedBy: null,
   });
-  await ds.transaction(async (m) => reevaluateCluster(m, cluster, await loadPostureRules(m, now)));
+  await ds.transaction((m) => reevaluateCluster(m, cluster, now));
 }
