@@ -117,7 +117,7 @@ function queueTransactions(ds: DataSource): void {
     tail = run.catch(() => undefined);
     return run;
   };
-  manager.transaction = queued as typeof manager.transaction;
+  manager.transaction = queued;
 }
 
 /** Initialises the data source (creating the SQLite file's folder) and applies pending migrations; returns the names applied. */
