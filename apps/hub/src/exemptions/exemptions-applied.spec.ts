@@ -247,6 +247,19 @@ describe.each(['sqlite', 'postgres'] as const)(
     });
 
     it('never exempts an error outcome, even when the exemption covers its whole area', async () => {
+      const ratio = async () => {
+        const scrape = (await call('GET', '/metrics')).body as string;
+        const prefix = `watchpost_certificate_lifetime_left_ratio{cluster="${CLUSTER}",platform="aks-hci"} `;
+        return Number(
+          scrape
+            .split('\n')
+            .find((l) => l.startsWith(prefix))
+            ?.slice(prefix.length),
+        );
+      };
+      // The kubelet certificates (12 % of their lifetime left) warn; the next least is a passing one.
+      const before = await ratio();
+      expect(before).toBeLessThan(0.2);
       await call('POST', '/api/v1/exemptions', t.tokens.operator, {
         scope: { kind: 'fleet' },
         target: { area: 'certificates' },
@@ -264,6 +277,8 @@ describe.each(['sqlite', 'postgres'] as const)(
       // certificates: 63 pass, 4 warns exempted, the error still evaluated: 63 of 64.
       expect(c.scores.certificates).toBe(98);
       expect(c.worstOpenSeverity.certificates).toBe('high');
+      // Exempted certificate findings never page: the expiry series reads the certificates that still count.
+      expect(await ratio()).toBeGreaterThan(0.2);
     });
 
     it('severity overrides: the narrowest scope wins, used everywhere, expiring and revoked, audited', async () => {

@@ -281,7 +281,8 @@ const EFFECT_FIELDS: (keyof EffectiveFinding)[] = [
  * changed or revoked, or one expired): rewrites the effective severity and exemption of the rows that change,
  * then the cluster's scores from its newest report's summary without the exempted results of that report.
  * Idempotent, so two hub replicas sweeping the same cluster do no harm; on PostgreSQL the cluster row is locked
- * for the transaction. Returns how many rows changed.
+ * for the transaction. Returns how many rows changed. Any roll-up kept at ingest that counts findings must be
+ * refreshed here too: exemptions and overrides change counts and severities without a report.
  */
 export async function reevaluateCluster(m: EntityManager, clusterName: string, now: Date): Promise<number> {
   const platform = await lockCluster(m, clusterName);
