@@ -361,6 +361,23 @@ describe.each(['sqlite', 'postgres'] as const)('web app in headless Chromium on 
     await page.locator('#findings-table tbody tr[data-check]').first().waitFor();
     expect(await page.locator('#findings-table tbody tr.exempted').count()).toBe(0);
 
+    // A check's page says which overrides and exemptions are in force for it.
+    await page.goto(`${t.url}/checks/netpol-policy-selects-nothing`);
+    await page.waitForSelector('body[data-check="netpol-policy-selects-nothing"]');
+    expect(await texts(page, '#check-overrides li')).toEqual([
+      expect.stringMatching(
+        /^● medium instead of low on cluster hci-wl-retail: On this cluster .* \(by seed-operator, no expiry\)$/,
+      ),
+    ]);
+    await page.goto(`${t.url}/checks/netpol-namespace-default-deny-egress`);
+    await page.waitForSelector('body[data-check="netpol-namespace-default-deny-egress"]');
+    expect(await texts(page, '#check-exemptions li')).toEqual([
+      expect.stringMatching(
+        /^⊘ exempted this check on cluster hci-wl-retail: Egress policies .* \(by seed-operator, expires /,
+      ),
+    ]);
+    await page.locator('#check-rules').screenshot({ path: join(ARTIFACTS, `check-rules-${kind}.png`) });
+
     expect(page.problems).toEqual([]);
     await page.close();
   });

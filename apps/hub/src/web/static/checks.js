@@ -1,7 +1,8 @@
 // Checks: the catalogue with fleet pass rates (/checks), and one check (/checks/<id>): its pass rate across the
-// fleet and per platform, the clusters failing it, why it matters and how to fix it.
+// fleet and per platform, the clusters failing it, why it matters and how to fix it, and the severity overrides
+// and exemptions in force for it.
 import { api } from './api.js';
-import { $, AREAS, emptyRow, h, link, outcomeBadge, scoreClass, severityBadge } from './dom.js';
+import { $, AREAS, emptyRow, h, link, outcomeBadge, scoreClass, severityBadge, timeEl } from './dom.js';
 
 let state = null;
 
@@ -124,10 +125,83 @@ export const checksView = {
 
 // ---------------------------------------------------------------- one check
 
+/** Where an exemption or override applies, in words. */
+function scopeText(s) {
+  switch (s.kind) {
+    case 'fleet':
+      return 'the whole fleet';
+    case 'platform':
+      return `platform ${s.platform}`;
+    case 'cluster':
+      return `cluster ${s.cluster}`;
+    case 'namespace':
+      return `namespace ${s.namespace} on ${s.cluster ? `cluster ${s.cluster}` : 'every cluster'}`;
+    default:
+      return `${s.resource.kind} ${[s.resource.namespace, s.resource.name ?? s.resource.path].filter(Boolean).join('/')} on cluster ${s.cluster}`;
+  }
+}
+
+/** The severity overrides and hub exemptions in force for this check (docs/exemptions.md). */
+function rulesSection(c, overrides, exemptions) {
+  const until = (x) => (x.expiresAt ? [', expires ', timeEl(x.expiresAt)] : ', no expiry');
+  return h(
+    'section',
+    { class: 'card', id: 'check-rules' },
+    h('h3', {}, 'Severity overrides and accepted risks'),
+    overrides.length
+      ? h(
+          'ul',
+          { id: 'check-overrides' },
+          overrides.map((o) =>
+            h(
+              'li',
+              { dataset: { scope: o.scope.kind } },
+              severityBadge(o.severity),
+              ` instead of ${c.defaultSeverity} on ${scopeText(o.scope)}: ${o.reason} (by ${o.author}`,
+              until(o),
+              ')',
+            ),
+          ),
+        )
+      : h('p', { class: 'muted' }, 'No severity override: the default severity applies everywhere.'),
+    exemptions.length
+      ? h(
+          'ul',
+          { id: 'check-exemptions' },
+          exemptions.map((e) =>
+            h(
+              'li',
+              {},
+              h('span', { class: 'pill exempt' }, '⊘ exempted'),
+              ` ${'area' in e.target ? `every ${e.target.area} check` : 'this check'} on ${scopeText(e.scope)}: ${e.reason} (by ${e.author}`,
+              until(e),
+              ')',
+            ),
+          ),
+        )
+      : h('p', { class: 'muted' }, 'No exemption on the hub.'),
+    h(
+      'p',
+      { class: 'muted' },
+      'Exempted findings stay listed but are not counted in the pass rates and clusters on this page. Agents may exempt ' +
+        'findings themselves (annotations, their config): ',
+      link(`/findings?check=${encodeURIComponent(c.id)}&exempted=true`, 'exempted findings of this check'),
+      '.',
+    ),
+  );
+}
+
 async function loadCheck() {
   let c;
+  let overrides = [];
+  let exemptions = [];
   try {
-    c = await api(`/api/v1/checks/${encodeURIComponent(state.id)}`);
+    const id = encodeURIComponent(state.id);
+    [c, { items: overrides }, { items: exemptions }] = await Promise.all([
+      api(`/api/v1/checks/${id}`),
+      api(`/api/v1/severity-overrides?status=active&check=${id}`),
+      api(`/api/v1/exemptions?status=active&check=${id}`),
+    ]);
   } catch (e) {
     if (e.status === 404) {
       state.root.replaceChildren(
@@ -138,6 +212,8 @@ async function loadCheck() {
     }
     throw e;
   }
+  // The exemptions list answers area targets of every area for a check filter: keep this check's area.
+  exemptions = exemptions.filter((e) => !('area' in e.target) || e.target.area === c.area);
   const platforms = Object.entries(c.fleet.byPlatform ?? {}).sort(([a], [b]) => a.localeCompare(b));
   const failing = [...c.clusters].sort(
     (a, b) =>
@@ -162,6 +238,7 @@ async function loadCheck() {
       h('dt', {}, 'Fleet pass rate'),
       h('dd', { id: 'check-pass-rate' }, passRateEl(c.fleet)),
     ),
+    rulesSection(c, overrides, exemptions),
     h(
       'section',
       { class: 'card' },
