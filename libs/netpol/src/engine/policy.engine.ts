@@ -37,6 +37,7 @@ import {
   type Policy,
   type PolicyRef,
   type Rule,
+  type RuleContext,
 } from '../model/policy.js';
 
 /** The cluster objects the engine reads (items of `kubectl get -A -o json` lists). */
@@ -113,6 +114,22 @@ export interface Isolation {
 interface DirectionPolicies {
   policies: Policy[];
   ids: string[];
+  /**
+   * No rule of these policies reads the endpoint's own side (addresses, named ports; see `Rule.reads`): the
+   * evaluation depends on the endpoint only through its label set, so it can be shared by all endpoints of it.
+   */
+  labelsOnly: boolean;
+}
+
+/** The outcome of walking the tiers for one direction, without the endpoint's name (shared per label set). */
+interface Decision {
+  allowed: boolean;
+  decidedBy?: Decider;
+  path: Decider[];
+  /** The reason, when it does not name the endpoint. */
+  reason?: string;
+  /** An end-of-tier drop: its reason names the endpoint, so it is built per verdict. */
+  endOfTier?: { names: string[]; tier: string };
 }
 
 type Obj = Record<string, unknown>;
@@ -172,6 +189,9 @@ export class PolicyEngine {
     { ingress?: DirectionPolicies; egress?: DirectionPolicies }
   >();
   private readonly sortKeys = new Map<Policy, string>();
+  // Decisions for endpoints whose applying rules read only their label set, towards outside addresses
+  // (IMDS, the API server): one walk of the tiers per label set instead of one per pod.
+  private readonly decisions = new Map<string, Decision>();
   private readonly saLabels = new Map<string, LabelSet>();
   private readonly nodeOs = new Map<string, string>();
   private readonly emptyLabels: LabelSet;
@@ -482,7 +502,11 @@ export class PolicyEngine {
     let d = entry[direction];
     if (!d) {
       const policies = list.filter((p) => p.types.has(direction));
-      d = entry[direction] = { policies, ids: policies.map((p) => p.id) };
+      const self = direction === 'egress' ? 'src' : 'dst';
+      const labelsOnly = policies.every((p) =>
+        (direction === 'egress' ? p.egress : p.ingress).every((r) => !r.reads[self]),
+      );
+      d = entry[direction] = { policies, ids: policies.map((p) => p.id), labelsOnly };
     }
     return d;
   }
@@ -571,7 +595,8 @@ export class PolicyEngine {
 
   /** Evaluates one direction at `self` for traffic with `peer` (ingress: peer -> self; egress: self -> peer). */
   evaluate(direction: Direction, self: PodEndpoint, peer: Peer, conn: Connection): DirectionVerdict {
-    const { policies, ids } = this.directionPolicies(self, direction);
+    const dp = this.directionPolicies(self, direction);
+    const { policies, ids } = dp;
     const base = { direction, endpoint: self.key, policies: ids.slice(), path: [] as Decider[] };
     if (!self.enforced)
       return {
@@ -590,7 +615,30 @@ export class PolicyEngine {
     const src = direction === 'ingress' ? peer : self;
     const dst = direction === 'ingress' ? self : peer;
     const family = familyOf(src, dst);
-    const ctx = { src, dst, conn, family };
+    let decision: Decision | undefined;
+    // Shared only towards outside addresses: pod peers are each their own key, nothing would be reused.
+    const memoKey =
+      peer.kind === 'ip' && dp.labelsOnly
+        ? `${direction}\u0000${self.labels.id}\u0000${peer.key}\u0000${peer.ip.text}\u0000${conn.protocol}\u0000${conn.port ?? ''}\u0000${family}`
+        : undefined;
+    if (memoKey !== undefined) decision = this.decisions.get(memoKey);
+    if (!decision) {
+      decision = this.decide(direction, policies, { src, dst, conn, family });
+      if (memoKey !== undefined) this.decisions.set(memoKey, decision);
+    }
+    const eot = decision.endOfTier;
+    const reason =
+      decision.reason ??
+      `denied: ${eot!.names.join(', ')} select${eot!.names.length === 1 ? 's' : ''} ${self.key} for ${direction} in tier ${eot!.tier} and no rule allows it (end-of-tier default deny)`;
+    const path = decision.path.slice();
+    // Same key order as ever: verdicts are printed as JSON.
+    return decision.decidedBy
+      ? { ...base, path, allowed: decision.allowed, enforced: true, decidedBy: decision.decidedBy, reason }
+      : { ...base, path, allowed: decision.allowed, enforced: true, reason };
+  }
+
+  /** Walks the tiers: Log continues, Pass jumps to the next tier, Allow and Deny decide, a tier's end drops. */
+  private decide(direction: Direction, policies: Policy[], ctx: RuleContext): Decision {
     const path: Decider[] = [];
     let i = 0;
     while (i < policies.length) {
@@ -623,10 +671,8 @@ export class PolicyEngine {
           }
           const allowed = r.action === 'Allow';
           return {
-            ...base,
             path,
             allowed,
-            enforced: true,
             decidedBy: d,
             reason: `${allowed ? 'allowed' : 'denied'} by ${p.id} (tier ${tier}, order ${p.ref.order ?? 'unset'}) ${direction} rule ${r.index}: ${r.text}`,
           };
@@ -640,22 +686,13 @@ export class PolicyEngine {
           action: 'end-of-tier deny',
           tierPolicies: names,
         };
-        return {
-          ...base,
-          path,
-          allowed: false,
-          enforced: true,
-          decidedBy: d,
-          reason: `denied: ${names.join(', ')} select${names.length === 1 ? 's' : ''} ${self.key} for ${direction} in tier ${tier} and no rule allows it (end-of-tier default deny)`,
-        };
+        return { path, allowed: false, decidedBy: d, endOfTier: { names, tier } };
       }
       i = end;
     }
     return {
-      ...base,
       path,
       allowed: true,
-      enforced: true,
       reason: `every tier passed ${direction} on to the namespace profile, which allows`,
     };
   }

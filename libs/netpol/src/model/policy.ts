@@ -48,6 +48,13 @@ export interface Rule {
   /** Short description for explanations (`allow from podSelector app=web on TCP/8080`). */
   text: string;
   matches(ctx: RuleContext): boolean;
+  /**
+   * Whether matching reads the source or destination endpoint beyond its labels, namespace and service account
+   * (its addresses, its named ports). The engine reuses one endpoint's verdict for every endpoint with the same
+   * label set only when no applying rule reads that endpoint's side: a rule that starts reading more of an
+   * endpoint must say so here.
+   */
+  reads: { src: boolean; dst: boolean };
 }
 
 /** A policy in the engine's shape. */
@@ -158,6 +165,8 @@ function calicoSelector(text: unknown, where: string, problems: string[]): Selec
 
 interface PortMatcher {
   text: string;
+  /** A port name, resolved on the destination endpoint's container ports. */
+  named: boolean;
   /** Whether the destination port (resolved on the destination endpoint for named ports) matches. */
   matches(conn: Connection, dst: Peer): boolean;
 }
@@ -179,19 +188,20 @@ function calicoPort(
   where: string,
   problems: string[],
 ): PortMatcher | undefined {
-  if (typeof p === 'number' && Number.isInteger(p)) return { text: String(p), matches: (c) => c.port === p };
+  if (typeof p === 'number' && Number.isInteger(p))
+    return { text: String(p), named: false, matches: (c) => c.port === p };
   if (typeof p === 'string') {
     const range = /^(\d+):(\d+)$/.exec(p);
     if (range) {
       const lo = Number(range[1]);
       const hi = Number(range[2]);
-      return { text: p, matches: (c) => c.port !== undefined && c.port >= lo && c.port <= hi };
+      return { text: p, named: false, matches: (c) => c.port !== undefined && c.port >= lo && c.port <= hi };
     }
     if (/^\d+$/.test(p)) {
       const n = Number(p);
-      return { text: p, matches: (c) => c.port === n };
+      return { text: p, named: false, matches: (c) => c.port === n };
     }
-    return { text: p, matches: (c, dst) => namedPortMatches(p, protocol, c, dst) };
+    return { text: p, named: true, matches: (c, dst) => namedPortMatches(p, protocol, c, dst) };
   }
   problems.push(`${where} ${JSON.stringify(p)} is not a port, a range "lo:hi" or a port name`);
   return undefined;
@@ -205,7 +215,7 @@ function k8sPeerMatcher(
   policyNs: string,
   where: string,
   problems: string[],
-): { text: string; matches: (p: Peer, family: 4 | 6) => boolean } {
+): { text: string; readsAddress: boolean; matches: (p: Peer, family: 4 | 6) => boolean } {
   const ipBlock = peer['ipBlock'];
   if (isObj(ipBlock)) {
     const cidr = parseCidr(str(ipBlock['cidr']) ?? '');
@@ -216,6 +226,7 @@ function k8sPeerMatcher(
     const text = `ipBlock ${cidr?.text ?? '?'}${except.length ? ` except ${except.map((e) => e.text).join(', ')}` : ''}`;
     return {
       text,
+      readsAddress: true,
       // Calico matches ipBlock against any address, pod addresses included.
       matches: (p, family) => {
         const ip = peerAddress(p, family);
@@ -239,10 +250,11 @@ function k8sPeerMatcher(
     problems.push(
       `${where} has none of podSelector, namespaceSelector, ipBlock (the API server rejects this)`,
     );
-    return { text: 'empty peer', matches: () => false };
+    return { text: 'empty peer', readsAddress: false, matches: () => false };
   }
   return {
     text,
+    readsAddress: false,
     matches: (p) => {
       // Kubernetes selectors pick pods only, never network sets or outside addresses.
       if (p.kind !== 'pod') return false;
@@ -257,22 +269,24 @@ function k8sPortMatcher(port: Obj, where: string, problems: string[]): PortMatch
   const p = port['port'];
   const endPort = typeof port['endPort'] === 'number' ? port['endPort'] : undefined;
   if (p === undefined || p === null)
-    return { text: `${protocol}/any`, matches: (c) => c.protocol === protocol };
+    return { text: `${protocol}/any`, named: false, matches: (c) => c.protocol === protocol };
   if (typeof p === 'number' || (typeof p === 'string' && /^\d+$/.test(p))) {
     const lo = Number(p);
     const hi = endPort ?? lo;
     return {
       text: `${protocol}/${lo}${endPort ? `-${hi}` : ''}`,
+      named: false,
       matches: (c) => c.protocol === protocol && c.port !== undefined && c.port >= lo && c.port <= hi,
     };
   }
   if (typeof p === 'string')
     return {
       text: `${protocol}/${p}`,
+      named: true,
       matches: (c, dst) => c.protocol === protocol && namedPortMatches(p, protocol, c, dst),
     };
   problems.push(`${where}.port ${JSON.stringify(p)} is neither a number nor a name`);
-  return { text: '?', matches: () => false };
+  return { text: '?', named: false, matches: () => false };
 }
 
 function k8sRule(
@@ -298,10 +312,16 @@ function k8sRule(
       ? 'any source'
       : 'any destination';
   const portText = ports.length ? ports.map((p) => p.text).join(', ') : 'any port';
+  const peerAddress = peers.some((p) => p.readsAddress);
   return {
     index,
     action: 'Allow',
     text: `allow ${direction === 'ingress' ? 'from' : 'to'} ${peerText} on ${portText}`,
+    // Peers are the other side (ipBlock reads its address); ports resolve names on the destination.
+    reads: {
+      src: direction === 'ingress' && peerAddress,
+      dst: (direction === 'egress' && peerAddress) || ports.some((p) => p.named),
+    },
     matches: (ctx) => {
       const other = direction === 'ingress' ? ctx.src : ctx.dst;
       if (peers.length && !peers.some((p) => p.matches(other, ctx.family))) return false;
@@ -362,6 +382,8 @@ export function fromKubernetesPolicy(obj: KubeObject): Policy {
 
 interface SideMatcher {
   text: string;
+  /** Reads the endpoint's address (nets, notNets) or, on the destination side, its named ports. */
+  readsEndpoint: boolean;
   matches(peer: Peer, ctx: RuleContext, isDestination: boolean): boolean;
 }
 
@@ -373,7 +395,7 @@ function calicoEntity(
   problems: string[],
   caveats: string[],
 ): SideMatcher {
-  if (!isObj(er)) return { text: 'any', matches: () => true };
+  if (!isObj(er)) return { text: 'any', readsEndpoint: false, matches: () => true };
   const nets = arr(er['nets']).map((n) => {
     const c = parseCidr(String(n));
     if (!c) problems.push(`${where}.nets ${JSON.stringify(n)} is not a CIDR`);
@@ -474,6 +496,9 @@ function calicoEntity(
 
   return {
     text: parts.length ? parts.join(' ') : 'any',
+    // Source-side ports never match (see below), so only destination-side port names read the endpoint.
+    readsEndpoint:
+      nets.length > 0 || notNets.length > 0 || ports.some((p) => p.named) || notPorts.some((p) => p.named),
     matches: (peer, ctx, isDestination) => {
       if (badSelector || hasServices) return false;
       if (nets.length || notNets.length) {
@@ -533,6 +558,7 @@ function calicoRule(
     index,
     action: action ?? 'Deny',
     text,
+    reads: { src: src.readsEndpoint, dst: dst.readsEndpoint },
     matches: (ctx) => {
       if (!action) return false;
       if (protocol && ctx.conn.protocol !== protocol) return false;

@@ -3,13 +3,7 @@ import type { Check, CheckFinding } from '../check.js';
 import { podSpecs, topLevelPodSpecs, type PodSpecSource } from '../lib/pod-specs.js';
 import { exempt, type Verdict, type WorkloadItem } from './common.js';
 import { describeMode, namespacePolicy, type NamespacePolicy } from './pss/namespace-policy.js';
-import {
-  LATEST_POLICY_MINOR,
-  evaluatePod,
-  podSecurityLevel,
-  type ControlViolation,
-  type PssLevel,
-} from './pss/policy.js';
+import { LATEST_POLICY_MINOR, PssEvaluator, type ControlViolation, type PssLevel } from './pss/policy.js';
 import { isSystemNamespace } from './system-namespaces.js';
 
 const key = (kind: string, ns: string, name: string): string => `${kind}/${ns}/${name}`;
@@ -64,13 +58,26 @@ interface Judged {
   verdict: Verdict;
 }
 
-function judge(src: PodSpecSource, policy: NamespacePolicy, nsKnown: boolean): Judged {
+/** The evidence's `controls` list, built once per distinct pod spec (results share it; nothing mutates it). */
+const controlsEvidence = new WeakMap<readonly ControlViolation[], Record<string, string>[]>();
+
+function controlsList(controls: readonly ControlViolation[]): Record<string, string>[] {
+  let list = controlsEvidence.get(controls);
+  if (!list) {
+    list = controls.map((c) => ({ id: c.id, level: c.level, reason: c.reason, detail: c.detail }));
+    controlsEvidence.set(controls, list);
+  }
+  return list;
+}
+
+function judge(src: PodSpecSource, policy: NamespacePolicy, nsKnown: boolean, pss: PssEvaluator): Judged {
   const pod = { annotations: src.annotations, spec: src.spec };
-  const { level, controls } = podSecurityLevel(pod);
+  const verdicts = pss.verdicts(pod);
+  const { level, controls } = verdicts;
   const evidence: Record<string, unknown> = {
     level,
     policyVersion: `v1.${LATEST_POLICY_MINOR}`,
-    controls: controls.map((c) => ({ id: c.id, level: c.level, reason: c.reason, detail: c.detail })),
+    controls: controlsList(controls),
     namespacePolicy: {
       enforce: describeMode(policy.enforce),
       warn: describeMode(policy.warn),
@@ -84,7 +91,7 @@ function judge(src: PodSpecSource, policy: NamespacePolicy, nsKnown: boolean): J
     ? ''
     : ` (namespace ${src.namespace} not in the namespace list: admission defaults assumed)`;
 
-  const enforced = evaluatePod(pod, policy.enforce.level, policy.enforce.version);
+  const enforced = verdicts.violations(policy.enforce.level, policy.enforce.version);
   if (enforced.length) {
     return {
       src,
@@ -99,7 +106,7 @@ function judge(src: PodSpecSource, policy: NamespacePolicy, nsKnown: boolean): J
   }
   for (const mode of ['warn', 'audit'] as const) {
     const p = policy[mode];
-    const violated = evaluatePod(pod, p.level, p.version);
+    const violated = verdicts.violations(p.level, p.version);
     if (violated.length)
       return {
         src,
@@ -166,9 +173,14 @@ export const podSecurityLevelCheck: Check = {
     const top = new Map(topLevelPodSpecs(ctx.evidence).sources.map((s) => [srcKey(s), s]));
     const all = new Map(sources.map((s) => [srcKey(s), s]));
     const judged = new Map<string, Judged>();
+    // One evaluation per distinct pod spec and one policy per namespace: replicas cost a lookup each.
+    const pss = new PssEvaluator();
+    const policies = new Map<string, NamespacePolicy>();
     for (const s of sources) {
       const l = labels.get(s.namespace);
-      judged.set(srcKey(s), judge(s, namespacePolicy(l ?? {}), l !== undefined));
+      let policy = policies.get(s.namespace);
+      if (!policy) policies.set(s.namespace, (policy = namespacePolicy(l ?? {})));
+      judged.set(srcKey(s), judge(s, policy, l !== undefined, pss));
     }
 
     // Folded pods whose verdict matches their owner's are named in the owner's finding, not repeated.

@@ -651,6 +651,24 @@ export function resolveMinor(version: number | 'latest'): number {
   return version === 'latest' || version > LATEST_POLICY_MINOR ? LATEST_POLICY_MINOR : version;
 }
 
+/** Controls evaluated at a level and minor version, overridden ones left out (computed once per pair). */
+const activeControls = new Map<string, { control: Control; run: Impl }[]>();
+
+function controlsAt(level: 'baseline' | 'restricted', minor: number): { control: Control; run: Impl }[] {
+  const k = `${level}:${minor}`;
+  let list = activeControls.get(k);
+  if (list) return list;
+  const active = PSS_CONTROLS.filter(
+    (c) => (level === 'restricted' || c.level === 'baseline') && implAt(c, minor),
+  );
+  const overridden = new Set(level === 'restricted' ? active.flatMap((c) => c.overrides ?? []) : []);
+  list = active
+    .filter((c) => !overridden.has(c.id))
+    .map((control) => ({ control, run: implAt(control, minor)! }));
+  activeControls.set(k, list);
+  return list;
+}
+
 /**
  * The controls a pod spec fails at `level` and policy version `version`. Privileged allows everything.
  * For Restricted, Baseline controls overridden by a Restricted control present at that version are skipped.
@@ -661,16 +679,10 @@ export function evaluatePod(
   version: number | 'latest' = 'latest',
 ): ControlViolation[] {
   if (level === 'privileged') return [];
-  const minor = resolveMinor(version);
-  const active = PSS_CONTROLS.filter(
-    (c) => (level === 'restricted' || c.level === 'baseline') && implAt(c, minor),
-  );
-  const overridden = new Set(level === 'restricted' ? active.flatMap((c) => c.overrides ?? []) : []);
   const out: ControlViolation[] = [];
-  for (const c of active) {
-    if (overridden.has(c.id)) continue;
-    const r = implAt(c, minor)?.(pod);
-    if (r) out.push({ id: c.id, level: c.level, ...r });
+  for (const { control, run } of controlsAt(level, resolveMinor(version))) {
+    const r = run(pod);
+    if (r) out.push({ id: control.id, level: control.level, ...r });
   }
   return out;
 }
@@ -688,4 +700,140 @@ export function podSecurityLevel(
   const controls = [...baseline, ...restricted.filter((v) => v.level === 'restricted')];
   const level: PssLevel = baseline.length ? 'privileged' : restricted.length ? 'baseline' : 'restricted';
   return { level, controls };
+}
+
+/** Annotations the controls read (AppArmor and seccomp, by prefix); no other annotation changes a verdict. */
+const READ_ANNOTATION_PREFIXES = [
+  APPARMOR_ANNOTATION_PREFIX,
+  SECCOMP_POD_ANNOTATION,
+  SECCOMP_CONTAINER_ANNOTATION_PREFIX,
+];
+/** Pod spec fields no control reads (scheduling, identity, DNS): left out of the key so replicas share it. */
+const IGNORED_SPEC_FIELDS = new Set([
+  'nodeName',
+  'serviceAccountName',
+  'serviceAccount',
+  'automountServiceAccountToken',
+  'schedulerName',
+  'restartPolicy',
+  'dnsPolicy',
+  'dnsConfig',
+  'hostname',
+  'subdomain',
+  'terminationGracePeriodSeconds',
+  'activeDeadlineSeconds',
+  'priority',
+  'priorityClassName',
+  'preemptionPolicy',
+  'tolerations',
+  'nodeSelector',
+  'affinity',
+  'topologySpreadConstraints',
+  'enableServiceLinks',
+  'imagePullSecrets',
+  'readinessGates',
+]);
+/** Container fields no control reads (what runs and with which resources, not its privileges). */
+const IGNORED_CONTAINER_FIELDS = new Set([
+  'image',
+  'imagePullPolicy',
+  'command',
+  'args',
+  'workingDir',
+  'env',
+  'envFrom',
+  'resources',
+  'resizePolicy',
+  'volumeMounts',
+  'volumeDevices',
+  'terminationMessagePath',
+  'terminationMessagePolicy',
+  'stdin',
+  'stdinOnce',
+  'tty',
+]);
+
+function without(o: Obj, ignored: ReadonlySet<string>): Obj {
+  const out: Obj = {};
+  for (const k of Object.keys(o)) if (!ignored.has(k)) out[k] = o[k];
+  return out;
+}
+
+/** A volume no control can report: no hostPath, and a source Restricted allows (or none: emptyDir). */
+function silentVolume(v: unknown): boolean {
+  const o = obj(v);
+  if (!o) return true;
+  if (obj(o['hostPath']) !== undefined) return false;
+  const sources = Object.keys(o).filter((k) => k !== 'name' && o[k] !== null && o[k] !== undefined);
+  return sources.length === 0 || sources.some((s) => RESTRICTED_VOLUME_SOURCES.includes(s));
+}
+
+/**
+ * A text equal for two pods exactly when every control gives both the same result: the spec and its containers
+ * without the fields listed above (which no control reads), the volumes a control could name, and the
+ * AppArmor and seccomp annotations. Replicas of one template (differing in node, name and the generated
+ * service-account token volume) share it. A control that starts reading a field listed above must remove it
+ * from the list.
+ */
+export function pssInputKey(pod: PodInput): string {
+  const annotations: [string, string][] = [];
+  for (const [k, v] of Object.entries(pod.annotations))
+    if (READ_ANNOTATION_PREFIXES.some((p) => k.startsWith(p))) annotations.push([k, v]);
+  const spec = without(pod.spec, IGNORED_SPEC_FIELDS);
+  for (const list of ['initContainers', 'containers', 'ephemeralContainers'] as const) {
+    const cs: unknown = spec[list];
+    if (Array.isArray(cs))
+      spec[list] = (cs as unknown[]).map((c) => {
+        const o = obj(c);
+        return o ? without(o, IGNORED_CONTAINER_FIELDS) : c;
+      });
+  }
+  if (Array.isArray(spec['volumes'])) {
+    const named = (spec['volumes'] as unknown[]).filter((v) => !silentVolume(v));
+    if (named.length) spec['volumes'] = named;
+    else delete spec['volumes'];
+  }
+  return JSON.stringify([annotations, spec]);
+}
+
+/** What Pod Security says about one pod spec: its level, and the controls it fails at any level and version. */
+export interface PssVerdicts {
+  level: PssLevel;
+  controls: ControlViolation[];
+  /** `evaluatePod` at that level and version (the returned array is shared: read it only). */
+  violations(level: PssLevel, version: number | 'latest'): readonly ControlViolation[];
+}
+
+/**
+ * `podSecurityLevel` and `evaluatePod` remembered per `pssInputKey`: a 10,000-pod cluster of a few hundred
+ * templates is evaluated a few hundred times. One instance per scan (it holds every distinct spec's verdicts).
+ */
+export class PssEvaluator {
+  private readonly byKey = new Map<string, PssVerdicts>();
+
+  verdicts(pod: PodInput): PssVerdicts {
+    const key = pssInputKey(pod);
+    let v = this.byKey.get(key);
+    if (!v) {
+      const { level, controls } = podSecurityLevel(pod);
+      const byMode = new Map<string, ControlViolation[]>();
+      v = {
+        level,
+        controls,
+        violations: (l, version) => {
+          const k = `${l}:${resolveMinor(version)}`;
+          let found = byMode.get(k);
+          if (!found) byMode.set(k, (found = evaluatePod(pod, l, version)));
+          return found;
+        },
+      };
+      this.byKey.set(key, v);
+    }
+    return v;
+  }
+
+  /** Distinct pod specs evaluated so far. */
+  get size(): number {
+    return this.byKey.size;
+  }
 }

@@ -1,0 +1,143 @@
+import { describe, expect, test } from '@jest/globals';
+import {
+  evaluatePod,
+  podSecurityLevel,
+  PSS_CONTROLS,
+  PSS_LEVELS,
+  pssInputKey,
+  PssEvaluator,
+} from './policy.js';
+
+// PssEvaluator remembers verdicts per pssInputKey. These cases pin that the key sees every field a control
+// reads (each mutation below changes the key and some control's verdict) and nothing else (replicas that
+// differ in node, name, image, resources and token volume share it), and that remembered verdicts are the
+// ones podSecurityLevel and evaluatePod give.
+
+type Spec = Record<string, unknown>;
+
+function restrictedPod(): Spec {
+  return {
+    securityContext: { runAsNonRoot: true, seccompProfile: { type: 'RuntimeDefault' } },
+    initContainers: [{ name: 'init', image: 'registry.k8s.io/pause', securityContext: restrictedSc() }],
+    containers: [{ name: 'app', image: 'registry.k8s.io/pause', securityContext: restrictedSc() }],
+  };
+}
+function restrictedSc(): Spec {
+  return { allowPrivilegeEscalation: false, capabilities: { drop: ['ALL'] } };
+}
+const c0 = (s: Spec): Spec => (s['containers'] as Spec[])[0];
+const sc0 = (s: Spec): Spec => c0(s)['securityContext'] as Spec;
+const psc = (s: Spec): Spec => s['securityContext'] as Spec;
+
+/** One mutation per control (and per field a control reads), with the annotations it adds. */
+// Every row has three entries: jest takes a missing one for a `done` callback and waits for it.
+const MUTATIONS: [string, (s: Spec) => void, Record<string, string>][] = [
+  ['hostNetwork', (s) => (s['hostNetwork'] = true), {}],
+  ['hostPID', (s) => (s['hostPID'] = true), {}],
+  ['hostIPC', (s) => (s['hostIPC'] = true), {}],
+  ['privileged', (s) => (sc0(s)['privileged'] = true), {}],
+  ['capability added', (s) => (sc0(s)['capabilities'] = { drop: ['ALL'], add: ['SYS_ADMIN'] }), {}],
+  ['capabilities not dropped', (s) => (sc0(s)['capabilities'] = {}), {}],
+  ['hostPath volume', (s) => (s['volumes'] = [{ name: 'h', hostPath: { path: '/' } }]), {}],
+  ['nfs volume', (s) => (s['volumes'] = [{ name: 'n', nfs: { server: 'x', path: '/' } }]), {}],
+  ['hostPort', (s) => (c0(s)['ports'] = [{ containerPort: 80, hostPort: 80 }]), {}],
+  ['AppArmor field', (s) => (sc0(s)['appArmorProfile'] = { type: 'Unconfined' }), {}],
+  [
+    'AppArmor annotation',
+    () => undefined,
+    { 'container.apparmor.security.beta.kubernetes.io/app': 'unconfined' },
+  ],
+  ['SELinux type', (s) => (psc(s)['seLinuxOptions'] = { type: 'spc_t' }), {}],
+  ['procMount', (s) => (sc0(s)['procMount'] = 'Unmasked'), {}],
+  ['seccomp field', (s) => (sc0(s)['seccompProfile'] = { type: 'Unconfined' }), {}],
+  ['seccomp pod annotation', () => undefined, { 'seccomp.security.alpha.kubernetes.io/pod': 'unconfined' }],
+  [
+    'seccomp container annotation',
+    () => undefined,
+    { 'container.seccomp.security.alpha.kubernetes.io/app': 'unconfined' },
+  ],
+  ['sysctl', (s) => (psc(s)['sysctls'] = [{ name: 'kernel.msgmax', value: '1' }]), {}],
+  ['hostProcess', (s) => (sc0(s)['windowsOptions'] = { hostProcess: true }), {}],
+  ['probe host', (s) => (c0(s)['livenessProbe'] = { httpGet: { host: '10.0.0.1', port: 80 } }), {}],
+  ['lifecycle host', (s) => (c0(s)['lifecycle'] = { postStart: { tcpSocket: { host: 'n', port: 1 } } }), {}],
+  ['allowPrivilegeEscalation', (s) => delete sc0(s)['allowPrivilegeEscalation'], {}],
+  ['runAsNonRoot', (s) => (sc0(s)['runAsNonRoot'] = false), {}],
+  ['runAsUser', (s) => (psc(s)['runAsUser'] = 0), {}],
+  ['Windows pod', (s) => (s['os'] = { name: 'windows' }), {}],
+  ['user namespace', (s) => (s['hostUsers'] = false), {}],
+  ['container renamed', (s) => (c0(s)['name'] = 'other'), {}],
+  ['ephemeral container', (s) => (s['ephemeralContainers'] = [{ name: 'debug', image: 'busybox' }]), {}],
+];
+
+const VERSIONS = ['latest', 0, 19, 22, 25, 31, 34] as const;
+
+function sameAsDirect(spec: Spec, annotations: Record<string, string>): void {
+  const pod = { spec, annotations };
+  const v = new PssEvaluator().verdicts(pod);
+  expect({ level: v.level, controls: v.controls }).toEqual(podSecurityLevel(pod));
+  for (const level of PSS_LEVELS)
+    for (const version of VERSIONS)
+      expect(v.violations(level, version)).toEqual(evaluatePod(pod, level, version));
+}
+
+describe('PssEvaluator', () => {
+  const baseKey = pssInputKey({ spec: restrictedPod(), annotations: {} });
+
+  test.each(MUTATIONS)('%s changes the key, and remembered verdicts equal direct ones', (_n, mutate, ann) => {
+    const spec = restrictedPod();
+    mutate(spec);
+    expect(pssInputKey({ spec, annotations: ann })).not.toBe(baseKey);
+    sameAsDirect(spec, ann);
+  });
+
+  test('every control is failed by some mutation above (a new control needs a case, and a look at the key)', () => {
+    const failed = new Set<string>();
+    for (const [, mutate, ann] of MUTATIONS) {
+      const spec = restrictedPod();
+      mutate(spec);
+      for (const level of ['baseline', 'restricted'] as const)
+        for (const version of VERSIONS)
+          for (const c of evaluatePod({ spec, annotations: ann }, level, version)) failed.add(c.id);
+    }
+    expect([...failed].sort()).toEqual(PSS_CONTROLS.map((c) => c.id).sort());
+  });
+
+  test('replicas differing in node, name, image, resources, token volume and other annotations share one key', () => {
+    const replica = (i: number): { spec: Spec; annotations: Record<string, string> } => {
+      const spec = restrictedPod();
+      Object.assign(spec, {
+        nodeName: `node-${i}`,
+        serviceAccountName: `sa-${i}`,
+        tolerations: [{ key: `k${i}` }],
+        volumes: [
+          {
+            name: `kube-api-access-${i}`,
+            projected: { sources: [{ serviceAccountToken: { path: 'token' } }] },
+          },
+          { name: `scratch-${i}` },
+        ],
+      });
+      Object.assign(c0(spec), {
+        image: `registry.k8s.io/pause:${i}`,
+        env: [{ name: 'I', value: String(i) }],
+        resources: { limits: { cpu: `${i}m` } },
+        volumeMounts: [{ name: `kube-api-access-${i}`, mountPath: '/var/run' }],
+      });
+      return { spec, annotations: { 'cni.projectcalico.org/podIP': `10.0.0.${i}/32` } };
+    };
+    const keys = new Set([1, 2, 3].map((i) => pssInputKey(replica(i))));
+    expect(keys).toEqual(new Set([baseKey]));
+    const pss = new PssEvaluator();
+    for (const i of [1, 2, 3]) pss.verdicts(replica(i));
+    expect(pss.size).toBe(1);
+  });
+
+  test('a hostPath volume stays in the key with its name (the detail names it)', () => {
+    const withVolume = (name: string): string => {
+      const spec = restrictedPod();
+      spec['volumes'] = [{ name, hostPath: { path: '/var/log' } }];
+      return pssInputKey({ spec, annotations: {} });
+    };
+    expect(withVolume('logs')).not.toBe(withVolume('other'));
+  });
+});
