@@ -4,6 +4,7 @@ import { BundleError } from '../collectors/bundle.reader.js';
 import { parseAt } from '../report/at-time.js';
 import { gatingResults, incompleteReason, parseFailOn, SCAN_EXIT, type FailOn } from '../report/gate.js';
 import { toCsv } from '../report/csv.js';
+import { writeJsonReport } from '../report/json-writer.js';
 import { toSarif } from '../report/sarif.js';
 import { renderTable } from '../report/table.printer.js';
 import { loadEvidence, type EvidenceSourceOptions } from '../scan/evidence-source.js';
@@ -134,7 +135,10 @@ export const register: RegisterCommand = (program) => {
             }
           : {}),
       });
-      if (flags.format === 'json') process.stdout.write(JSON.stringify(report, null, 2) + '\n');
+      // Decided before printing, so the evidence (and what checks derived from it) can go while the report is written.
+      const incomplete = incompleteReason(evidence, report);
+      evidence = undefined;
+      if (flags.format === 'json') writeJsonReport(report, (chunk) => process.stdout.write(chunk));
       else if (flags.format === 'sarif')
         process.stdout.write(
           JSON.stringify(
@@ -153,7 +157,6 @@ export const register: RegisterCommand = (program) => {
             showExempted: flags.showExempted ?? false,
           }),
         );
-      const incomplete = incompleteReason(evidence, report);
       const gating = gatingResults(report, flags.failOn);
       if (incomplete) {
         process.stderr.write(

@@ -50,8 +50,7 @@ async function readJson(
     errors.push({ source: `bundle/${label}`, message: `${label} ${read.error}` });
     return undefined;
   }
-  const text = read.data.toString('utf8');
-  if (jsonDepthExceeds(text, ctx.limits.maxJsonDepth)) {
+  if (jsonDepthExceeds(read.data, ctx.limits.maxJsonDepth)) {
     errors.push({
       source: `bundle/${label}`,
       message: `${label} nests deeper than ${ctx.limits.maxJsonDepth} levels (a JSON bomb? kubectl output nests about 20); not read (${READ_LIMIT_ENV.maxJsonDepth} raises the limit)`,
@@ -59,7 +58,7 @@ async function readJson(
     return undefined;
   }
   try {
-    return JSON.parse(text) as unknown;
+    return JSON.parse(read.data.toString('utf8')) as unknown;
   } catch (err) {
     // V8's message quotes the text around the error: keep only where it is, never the bytes themselves.
     const where = /position (\d+)/.exec((err as Error).message)?.[1];

@@ -165,8 +165,11 @@ export async function readFileSafely(
 /**
  * Deepest bracket nesting of a JSON text, stopping as soon as it passes `max` (strings skipped). `JSON.parse`
  * itself copes with any depth, but everything that walks the value afterwards recurses and would overflow.
+ * Given the file's bytes, strings are skipped with `indexOf` (UTF-8 never puts an ASCII byte inside a multi-byte
+ * character, so the brackets and quotes found are the text's own): a 15 MB pods.json takes a few milliseconds.
  */
-export function jsonDepthExceeds(text: string, max: number): boolean {
+export function jsonDepthExceeds(text: string | Buffer, max: number): boolean {
+  if (typeof text !== 'string') return bytesDepthExceeds(text, max);
   let depth = 0;
   let inString = false;
   for (let i = 0; i < text.length; i++) {
@@ -176,6 +179,29 @@ export function jsonDepthExceeds(text: string, max: number): boolean {
       else if (c === 0x22) inString = false;
     } else if (c === 0x22) inString = true;
     else if (c === 0x5b || c === 0x7b) {
+      if (++depth > max) return true;
+    } else if (c === 0x5d || c === 0x7d) depth--;
+  }
+  return false;
+}
+
+function bytesDepthExceeds(b: Buffer, max: number): boolean {
+  let depth = 0;
+  const n = b.length;
+  for (let i = 0; i < n; i++) {
+    const c = b[i];
+    if (c === 0x22) {
+      // The closing quote: the next one not escaped (preceded by an even number of backslashes).
+      let j = i;
+      for (;;) {
+        j = b.indexOf(0x22, j + 1);
+        if (j < 0) return false; // unterminated: JSON.parse reports it
+        let backslashes = 0;
+        while (b[j - 1 - backslashes] === 0x5c) backslashes++;
+        if (backslashes % 2 === 0) break;
+      }
+      i = j;
+    } else if (c === 0x5b || c === 0x7b) {
       if (++depth > max) return true;
     } else if (c === 0x5d || c === 0x7d) depth--;
   }
