@@ -144,6 +144,9 @@ describe.each(['sqlite', 'postgres'] as const)(
       // workload: 71 pass of 85 evaluated in the report; the annotated failure leaves the denominator (71/84).
       expect(c.scores.workload).toBe(85);
       expect(c.posture.workload).toMatchObject({ pass: 71, fail: 9, warn: 4, score: 85 });
+      // The report's history point counts the same way.
+      const history = (await call('GET', `/api/v1/clusters/${CLUSTER}/history`)).body.points;
+      expect(history.at(-1)).toMatchObject({ score: c.score, scores: c.scores });
       // identity: the expired config exemption does not apply, the live one does (13 pass of 15).
       expect(c.scores.identity).toBe(87);
       // 12 high problems in the report (one of them the cert-key-mismatch error), 2 exempted.

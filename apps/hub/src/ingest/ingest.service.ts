@@ -342,6 +342,11 @@ export class IngestService {
       ).toISOString();
       await this.posture.pruneResolved(m, w.agent.clusterName, keepResolvedFrom);
       const delta = await this.posture.applyReport(m, w.agent.clusterName, env, w.receivedAt);
+      // The report's history point counts as the cluster does: without the results exempted when it arrived.
+      if (delta.exempted > 0)
+        await m
+          .getRepository(ReportEntity)
+          .update({ agentId: env.agentId, seq: env.seq }, countedScores(delta.counted));
       const skew = clampInt(Date.parse(w.receivedAt) - Date.parse(env.scannedAt));
       const scannedAt = new Date(env.scannedAt).toISOString();
       Object.assign(w.agent, {

@@ -78,6 +78,8 @@ export interface PostureDelta {
    * cluster's scores are computed from (`countedScores`).
    */
   counted: ReportSummary;
+  /** Results of the report an exemption covers. */
+  exempted: number;
 }
 
 type FindingValues = QueryDeepPartialEntity<FindingEntity>;
@@ -218,6 +220,7 @@ export async function applyReportToPosture(
     resolved: resolved + resolveIds.length,
     removed: removeIds.length,
     counted: countedSummary(envelope.summary, exempted),
+    exempted: exempted.length,
   };
 }
 
