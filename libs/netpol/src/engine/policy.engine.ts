@@ -129,7 +129,7 @@ interface Decision {
   /** The reason, when it does not name the endpoint. */
   reason?: string;
   /** An end-of-tier drop: its reason names the endpoint, so it is built per verdict. */
-  endOfTier?: { names: string[]; tier: string };
+  endOfTier?: { namesText: string; count: number; tier: string };
 }
 
 type Obj = Record<string, unknown>;
@@ -191,7 +191,8 @@ export class PolicyEngine {
   private readonly sortKeys = new Map<Policy, string>();
   // Decisions for endpoints whose applying rules read only their label set, towards outside addresses
   // (IMDS, the API server): one walk of the tiers per label set instead of one per pod.
-  private readonly decisions = new Map<string, Decision>();
+  // Keyed by the peer object, then direction and connection, then label set: no per-call key text.
+  private readonly decisions = new WeakMap<Peer, Map<string, Map<LabelSet, Decision>>>();
   private readonly saLabels = new Map<string, LabelSet>();
   private readonly nodeOs = new Map<string, string>();
   private readonly emptyLabels: LabelSet;
@@ -597,44 +598,70 @@ export class PolicyEngine {
   evaluate(direction: Direction, self: PodEndpoint, peer: Peer, conn: Connection): DirectionVerdict {
     const dp = this.directionPolicies(self, direction);
     const { policies, ids } = dp;
-    const base = { direction, endpoint: self.key, policies: ids.slice(), path: [] as Decider[] };
+    const endpoint = self.key;
     if (!self.enforced)
       return {
-        ...base,
+        direction,
+        endpoint,
+        policies: ids.slice(),
+        path: [],
         allowed: true,
         enforced: false,
         reason: self.notEnforcedReason ?? 'policy is not enforced on this endpoint',
       };
     if (!policies.length)
       return {
-        ...base,
+        direction,
+        endpoint,
+        policies: ids.slice(),
+        path: [],
         allowed: true,
         enforced: true,
-        reason: `no policy selects ${self.key} for ${direction}: it is not isolated, so the namespace profile allows`,
+        reason: `no policy selects ${endpoint} for ${direction}: it is not isolated, so the namespace profile allows`,
       };
     const src = direction === 'ingress' ? peer : self;
     const dst = direction === 'ingress' ? self : peer;
-    const family = familyOf(src, dst);
     let decision: Decision | undefined;
-    // Shared only towards outside addresses: pod peers are each their own key, nothing would be reused.
-    const memoKey =
-      peer.kind === 'ip' && dp.labelsOnly
-        ? `${direction}\u0000${self.labels.id}\u0000${peer.key}\u0000${peer.ip.text}\u0000${conn.protocol}\u0000${conn.port ?? ''}\u0000${family}`
-        : undefined;
-    if (memoKey !== undefined) decision = this.decisions.get(memoKey);
+    // Shared only towards outside addresses (whose family fixes the connection's): a pod peer is its own key,
+    // nothing would be reused.
+    let bySet: Map<LabelSet, Decision> | undefined;
+    if (peer.kind === 'ip' && dp.labelsOnly) {
+      let byConn = this.decisions.get(peer);
+      if (!byConn) this.decisions.set(peer, (byConn = new Map<string, Map<LabelSet, Decision>>()));
+      const connKey = `${direction} ${conn.protocol} ${conn.port ?? ''}`;
+      bySet = byConn.get(connKey);
+      if (!bySet) byConn.set(connKey, (bySet = new Map<LabelSet, Decision>()));
+      decision = bySet.get(self.labels);
+    }
     if (!decision) {
-      decision = this.decide(direction, policies, { src, dst, conn, family });
-      if (memoKey !== undefined) this.decisions.set(memoKey, decision);
+      decision = this.decide(direction, policies, { src, dst, conn, family: familyOf(src, dst) });
+      bySet?.set(self.labels, decision);
     }
     const eot = decision.endOfTier;
     const reason =
       decision.reason ??
-      `denied: ${eot!.names.join(', ')} select${eot!.names.length === 1 ? 's' : ''} ${self.key} for ${direction} in tier ${eot!.tier} and no rule allows it (end-of-tier default deny)`;
-    const path = decision.path.slice();
+      `denied: ${eot!.namesText} select${eot!.count === 1 ? 's' : ''} ${endpoint} for ${direction} in tier ${eot!.tier} and no rule allows it (end-of-tier default deny)`;
     // Same key order as ever: verdicts are printed as JSON.
     return decision.decidedBy
-      ? { ...base, path, allowed: decision.allowed, enforced: true, decidedBy: decision.decidedBy, reason }
-      : { ...base, path, allowed: decision.allowed, enforced: true, reason };
+      ? {
+          direction,
+          endpoint,
+          policies: ids.slice(),
+          path: decision.path.slice(),
+          allowed: decision.allowed,
+          enforced: true,
+          decidedBy: decision.decidedBy,
+          reason,
+        }
+      : {
+          direction,
+          endpoint,
+          policies: ids.slice(),
+          path: decision.path.slice(),
+          allowed: decision.allowed,
+          enforced: true,
+          reason,
+        };
   }
 
   /** Walks the tiers: Log continues, Pass jumps to the next tier, Allow and Deny decide, a tier's end drops. */
@@ -686,7 +713,12 @@ export class PolicyEngine {
           action: 'end-of-tier deny',
           tierPolicies: names,
         };
-        return { path, allowed: false, decidedBy: d, endOfTier: { names, tier } };
+        return {
+          path,
+          allowed: false,
+          decidedBy: d,
+          endOfTier: { namesText: names.join(', '), count: names.length, tier },
+        };
       }
       i = end;
     }

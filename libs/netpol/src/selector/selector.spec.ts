@@ -168,6 +168,23 @@ describe('compiled once, memoised per label set', () => {
     expect(s.matches(a)).toBe(true);
     expect(a.verdicts.get(s)).toBe(true);
   });
+  test('one set per label map whatever its order, its non-string values, or whether it came as a Map', () => {
+    const interner = new LabelInterner();
+    const a = interner.intern({ b: '2', a: '1' });
+    expect(interner.intern({ b: '2', a: '1' })).toBe(a);
+    expect(interner.intern({ a: '1', b: '2' })).toBe(a);
+    expect(interner.intern({ a: '1', n: 3 as unknown as string, b: '2' })).toBe(a);
+    expect(
+      interner.intern(
+        new Map([
+          ['b', '2'],
+          ['a', '1'],
+        ]),
+      ),
+    ).toBe(a);
+    expect(interner.intern({ a: '1', b: '3' })).not.toBe(a);
+    expect(interner.size).toBe(2);
+  });
   test('required terms feed the index', () => {
     expect(selector("app == 'web' && has(tier)").terms).toEqual([
       { key: 'app', value: 'web' },

@@ -29,8 +29,19 @@ export class LabelSet {
 /** Interns label maps so that identical ones are one LabelSet. */
 export class LabelInterner {
   private readonly byKey = new Map<string, LabelSet>();
+  // Records by their JSON text as given (replicas list their labels in the same order): one native
+  // stringify and one lookup instead of sorting the keys, for every pod of a 10,000-pod cluster.
+  private readonly byText = new Map<string, LabelSet>();
 
   intern(labels: Record<string, string> | Labels): LabelSet {
+    if (labels instanceof Map) return this.internSorted(labels);
+    const text = JSON.stringify(labels);
+    let set = this.byText.get(text);
+    if (!set) this.byText.set(text, (set = this.internSorted(labels)));
+    return set;
+  }
+
+  private internSorted(labels: Record<string, string> | Labels): LabelSet {
     // Sorted keys, non-string values dropped; the key is built before any entry array or Map, so a label map
     // seen before (every replica of a Deployment) costs one string and one lookup.
     const map: Labels | undefined = labels instanceof Map ? (labels as Labels) : undefined;

@@ -121,11 +121,11 @@ function computePodSpecs(evidence: Evidence): { sources: PodSpecSource[]; missin
 export function allContainers(
   spec: PodSpec,
 ): { container: ContainerSpec; role: 'init' | 'container' | 'ephemeral' }[] {
-  return [
-    ...(spec.initContainers ?? []).map((container) => ({ container, role: 'init' as const })),
-    ...(spec.containers ?? []).map((container) => ({ container, role: 'container' as const })),
-    ...(spec.ephemeralContainers ?? []).map((container) => ({ container, role: 'ephemeral' as const })),
-  ];
+  const out: { container: ContainerSpec; role: 'init' | 'container' | 'ephemeral' }[] = [];
+  for (const container of spec.initContainers ?? []) out.push({ container, role: 'init' });
+  for (const container of spec.containers ?? []) out.push({ container, role: 'container' });
+  for (const container of spec.ephemeralContainers ?? []) out.push({ container, role: 'ephemeral' });
+  return out;
 }
 
 /**

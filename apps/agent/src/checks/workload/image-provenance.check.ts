@@ -38,9 +38,12 @@ export function allowed(entries: readonly string[], registry: string, repository
 /** The default allow-list: every `*.azurecr.io` registry the cluster's pods and pod templates name, plus MCR. */
 export function defaultAllowList(evidence: Evidence): string[] {
   const acrs = new Set<string>();
+  const seen = new Set<string>();
   for (const src of podSpecs(evidence).sources)
     for (const { container } of allContainers(src.spec)) {
-      const r = container.image ? imageRegistry(container.image).registry : '';
+      if (!container.image || seen.has(container.image)) continue;
+      seen.add(container.image);
+      const r = imageRegistry(container.image).registry;
       if (r.endsWith('.azurecr.io')) acrs.add(r);
     }
   return [...[...acrs].sort(), MICROSOFT_REGISTRY];
@@ -59,14 +62,23 @@ export const imageProvenance: Check = {
     const listNote = configured?.length
       ? 'the configured allow-list'
       : `the default allow-list (${list.join(', ')})`;
+    // Replicas name the same few images: each is parsed and judged once per scan.
+    const judged = new Map<string, { allowed: boolean; digest: boolean }>();
     return perWorkload(ctx, (w) => {
       const foreign: string[] = [];
       const unpinned: string[] = [];
       for (const { container } of allContainers(w.src.spec)) {
         if (!container.image) continue;
-        const r = imageRegistry(container.image);
-        if (!allowed(list, r.registry, r.repository)) foreign.push(`${container.name}=${container.image}`);
-        if (!r.digest) unpinned.push(`${container.name}=${container.image}`);
+        let j = judged.get(container.image);
+        if (!j) {
+          const r = imageRegistry(container.image);
+          judged.set(
+            container.image,
+            (j = { allowed: allowed(list, r.registry, r.repository), digest: r.digest }),
+          );
+        }
+        if (!j.allowed) foreign.push(`${container.name}=${container.image}`);
+        if (!j.digest) unpinned.push(`${container.name}=${container.image}`);
       }
       const evidence = { allowList: list, foreign, unpinned };
       if (foreign.length)
