@@ -20,6 +20,7 @@ import {
   readFileSafely,
   readLimitsFromEnv,
   type ReadLimits,
+  type SafeRead,
 } from './safe-read.js';
 import { sanitiseObject } from './sanitise.js';
 import { readAzureBundle } from './azure/azure-bundle.js';
@@ -41,7 +42,7 @@ async function readJson(
   kind: 'kube' | 'other' = 'other',
 ): Promise<unknown> {
   const kube = kind === 'kube';
-  const read = await readFileSafely(file, {
+  let read: SafeRead | undefined = await readFileSafely(file, {
     root: ctx.root,
     maxBytes: kube ? ctx.limits.maxKubeJsonBytes : ctx.limits.maxFileBytes,
     limitName: kube ? READ_LIMIT_ENV.maxKubeJsonBytes : READ_LIMIT_ENV.maxFileBytes,
@@ -50,15 +51,20 @@ async function readJson(
     errors.push({ source: `bundle/${label}`, message: `${label} ${read.error}` });
     return undefined;
   }
-  if (jsonDepthExceeds(read.data, ctx.limits.maxJsonDepth)) {
+  let data: Buffer | undefined = read.data;
+  read = undefined;
+  if (jsonDepthExceeds(data, ctx.limits.maxJsonDepth)) {
     errors.push({
       source: `bundle/${label}`,
       message: `${label} nests deeper than ${ctx.limits.maxJsonDepth} levels (a JSON bomb? kubectl output nests about 20); not read (${READ_LIMIT_ENV.maxJsonDepth} raises the limit)`,
     });
     return undefined;
   }
+  // Only the text from here on: the bytes (15 MB for 10,000 pods) may go while it is parsed.
+  const text = data.toString('utf8');
+  data = undefined;
   try {
-    return JSON.parse(read.data.toString('utf8')) as unknown;
+    return JSON.parse(text) as unknown;
   } catch (err) {
     // V8's message quotes the text around the error: keep only where it is, never the bytes themselves.
     const where = /position (\d+)/.exec((err as Error).message)?.[1];

@@ -128,13 +128,30 @@ export async function readFileSafely(
       if (!fst.isFile()) return { ok: false, error: `is ${kindOf(fst)}; not read`, mode };
       const chunks: Buffer[] = [];
       let total = 0;
+      // The first buffer holds the whole file as fstat sizes it (one byte more, to see it grew): a 15 MB
+      // pods.json is read into one buffer, never copied from chunks. Files that say 0 (/proc) or grow are
+      // read on in chunks of up to 8 MiB.
       const chunkSize = Math.min(Math.max(fst.size + 1, 64 * 1024), opts.maxBytes + 1, 8 * 1024 * 1024);
+      let first: Buffer | undefined = Buffer.allocUnsafe(
+        Math.min(Math.max(fst.size + 1, 64 * 1024), opts.maxBytes + 1),
+      );
+      let filled = 0;
       for (;;) {
-        const buf = Buffer.allocUnsafe(Math.min(chunkSize, opts.maxBytes + 1 - total));
-        const { bytesRead } = await handle.read(buf, 0, buf.length, null);
-        if (bytesRead === 0) break;
-        chunks.push(bytesRead === buf.length ? buf : buf.subarray(0, bytesRead));
+        const buf: Buffer = first ?? Buffer.allocUnsafe(Math.min(chunkSize, opts.maxBytes + 1 - total));
+        const { bytesRead } = await handle.read(buf, filled, buf.length - filled, null);
+        if (bytesRead === 0) {
+          if (first && filled > 0) chunks.push(first.subarray(0, filled));
+          break;
+        }
         total += bytesRead;
+        if (first) {
+          filled += bytesRead;
+          if (filled === first.length) {
+            chunks.push(first);
+            first = undefined;
+            filled = 0;
+          }
+        } else chunks.push(bytesRead === buf.length ? buf : buf.subarray(0, bytesRead));
         if (total > opts.maxBytes) {
           return {
             ok: false,

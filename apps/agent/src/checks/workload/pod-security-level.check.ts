@@ -194,7 +194,9 @@ export const podSecurityLevelCheck: Check = {
       const owner = topOwner(j.src, top, all);
       const o = owner ? judged.get(owner) : undefined;
       if (o && o.verdict.outcome === j.verdict.outcome && o.level === j.level) {
-        members.set(owner!, [...(members.get(owner!) ?? []), j]);
+        const list = members.get(owner!);
+        if (list) list.push(j);
+        else members.set(owner!, [j]);
       } else own.push(j);
     }
 
@@ -209,7 +211,12 @@ export const podSecurityLevelCheck: Check = {
       const v = exempt(item, j.verdict);
       const folded = members.get(srcKey(j.src)) ?? [];
       if (v.outcome === 'pass') {
-        passes.set(j.src.namespace, [...(passes.get(j.src.namespace) ?? []), j, ...folded]);
+        // Appended in place: copying the list per pod was quadratic in a namespace's pod count.
+        const list = passes.get(j.src.namespace);
+        if (list) {
+          list.push(j);
+          for (const f of folded) list.push(f);
+        } else passes.set(j.src.namespace, [j, ...folded]);
         continue;
       }
       const evidence = {
@@ -223,7 +230,8 @@ export const podSecurityLevelCheck: Check = {
     }
     for (const [ns, list] of [...passes].sort(([a], [b]) => a.localeCompare(b))) {
       const policy = namespacePolicy(labels.get(ns) ?? {});
-      list.sort((a, b) => ref(a.src).localeCompare(ref(b.src)));
+      const refs = new Map(list.map((j) => [j, ref(j.src)]));
+      list.sort((a, b) => refs.get(a)!.localeCompare(refs.get(b)!));
       out.push({
         outcome: 'pass',
         // Every pod's level by name is the point of this result: the runner must not fold it further.
