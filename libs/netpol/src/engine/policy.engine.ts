@@ -619,24 +619,7 @@ export class PolicyEngine {
         enforced: true,
         reason: `no policy selects ${endpoint} for ${direction}: it is not isolated, so the namespace profile allows`,
       };
-    const src = direction === 'ingress' ? peer : self;
-    const dst = direction === 'ingress' ? self : peer;
-    let decision: Decision | undefined;
-    // Shared only towards outside addresses (whose family fixes the connection's): a pod peer is its own key,
-    // nothing would be reused.
-    let bySet: Map<LabelSet, Decision> | undefined;
-    if (peer.kind === 'ip' && dp.labelsOnly) {
-      let byConn = this.decisions.get(peer);
-      if (!byConn) this.decisions.set(peer, (byConn = new Map<string, Map<LabelSet, Decision>>()));
-      const connKey = `${direction} ${conn.protocol} ${conn.port ?? ''}`;
-      bySet = byConn.get(connKey);
-      if (!bySet) byConn.set(connKey, (bySet = new Map<LabelSet, Decision>()));
-      decision = bySet.get(self.labels);
-    }
-    if (!decision) {
-      decision = this.decide(direction, policies, { src, dst, conn, family: familyOf(src, dst) });
-      bySet?.set(self.labels, decision);
-    }
+    const decision = this.decision(direction, self, peer, conn, dp);
     const eot = decision.endOfTier;
     const reason =
       decision.reason ??
@@ -662,6 +645,47 @@ export class PolicyEngine {
           enforced: true,
           reason,
         };
+  }
+
+  /** The walk of the tiers for `self` (enforced, selected), shared per label set towards outside addresses. */
+  private decision(
+    direction: Direction,
+    self: PodEndpoint,
+    peer: Peer,
+    conn: Connection,
+    dp: DirectionPolicies,
+  ): Decision {
+    const src = direction === 'ingress' ? peer : self;
+    const dst = direction === 'ingress' ? self : peer;
+    let decision: Decision | undefined;
+    // Shared only towards outside addresses (whose family fixes the connection's): a pod peer is its own key,
+    // nothing would be reused.
+    let bySet: Map<LabelSet, Decision> | undefined;
+    if (peer.kind === 'ip' && dp.labelsOnly) {
+      let byConn = this.decisions.get(peer);
+      if (!byConn) this.decisions.set(peer, (byConn = new Map<string, Map<LabelSet, Decision>>()));
+      const connKey = `${direction} ${conn.protocol} ${conn.port ?? ''}`;
+      bySet = byConn.get(connKey);
+      if (!bySet) byConn.set(connKey, (bySet = new Map<LabelSet, Decision>()));
+      decision = bySet.get(self.labels);
+    }
+    if (!decision) {
+      decision = this.decide(direction, dp.policies, { src, dst, conn, family: familyOf(src, dst) });
+      bySet?.set(self.labels, decision);
+    }
+    return decision;
+  }
+
+  /**
+   * `canReach(from, to, conn).allowed` for a pod and an outside address, without building the verdict: checks
+   * that ask it of every pod build full verdicts only for the pods whose answer they report.
+   */
+  reachAllowed(from: PodEndpoint, to: Peer, conn: Connection): boolean {
+    if (to.kind !== 'ip') return this.canReach(from, to, conn).allowed;
+    if (!from.enforced) return true;
+    const dp = this.directionPolicies(from, 'egress');
+    if (!dp.policies.length) return true;
+    return this.decision('egress', from, to, conn, dp).allowed;
   }
 
   /** Walks the tiers: Log continues, Pass jumps to the next tier, Allow and Deny decide, a tier's end drops. */

@@ -30,6 +30,7 @@ function compare(policies: Partial<EngineInput>): { allowed: boolean[] } {
       const got = shared.canReach(from, to, TCP80);
       const alone = new PolicyEngine(input(policies)).canReach(from, to, TCP80);
       expect(got).toEqual(alone);
+      if (from === p.key) expect(shared.reachAllowed(p, shared.ipPeer(IMDS), TCP80)).toBe(got.allowed);
       if (from === p.key) allowed.push(got.allowed);
     }
   }
@@ -108,5 +109,30 @@ describe('verdicts shared per label set', () => {
       ],
     });
     expect(allowed.every(Boolean)).toBe(true);
+  });
+
+  test('reachAllowed answers as canReach for host-network, Windows (unenforced) and unselected pods', () => {
+    const e = new PolicyEngine({
+      namespaces: [namespace('shop'), namespace('free')],
+      pods: [
+        pod('shop', 'host', { app: 'web' }, '10.0.0.5', { hostNetwork: true }),
+        pod('shop', 'win', { app: 'web' }, '10.244.1.50', { os: 'windows' }),
+        pod('shop', 'web', { app: 'web' }, '10.244.1.51'),
+        pod('free', 'any', { app: 'web' }, '10.244.3.10'),
+      ],
+      networkPolicies: [
+        k8sPolicy('shop', 'deny-egress', { podSelector: {}, policyTypes: ['Egress'], egress: [] }),
+      ],
+      linuxOnly: true,
+    });
+    const imds = e.ipPeer(IMDS);
+    const answers = e.pods.map((p) => [p.name, e.reachAllowed(p, imds, TCP80)]);
+    expect(answers).toEqual(e.pods.map((p) => [p.name, e.canReach(p, imds, TCP80).allowed]));
+    expect(answers).toEqual([
+      ['host', true],
+      ['win', true],
+      ['web', false],
+      ['any', true],
+    ]);
   });
 });

@@ -57,10 +57,10 @@ export const netpolImdsEgress: Check = {
         .filter((p) => p.hostNetwork)
         .map((p) => p.name);
       const differing: { pod: PodEndpoint; v: ReachVerdict }[] = [];
-      for (const pod of pods) {
-        const v = engine.canReach(pod, imds, IMDS.connection);
-        if (v.allowed !== fresh.allowed) differing.push({ pod, v });
-      }
+      // Full verdicts only for the pods reported: the others agree with a new pod.
+      for (const pod of pods)
+        if (engine.reachAllowed(pod, imds, IMDS.connection) !== fresh.allowed)
+          differing.push({ pod, v: engine.canReach(pod, imds, IMDS.connection) });
       const blockedPods = differing.filter((d) => !d.v.allowed).map((d) => d.pod.name);
       const evidence: Record<string, unknown> = {
         namespace: ns,
