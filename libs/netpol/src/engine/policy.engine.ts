@@ -246,11 +246,8 @@ export class PolicyEngine {
       if (!nsSets) this.setsByNs.set(ep.namespace, (nsSets = []));
       nsSets.push(ep.labels);
       for (const [k, v] of ep.labels.labels) {
-        for (const term of [`${k}=${v}`, k]) {
-          let posting = this.termIndex.get(term);
-          if (!posting) this.termIndex.set(term, (posting = []));
-          posting.push(ep.labels);
-        }
+        this.post(`${k}=${v}`, ep.labels);
+        this.post(k, ep.labels);
       }
     }
 
@@ -279,6 +276,12 @@ export class PolicyEngine {
   }
 
   // ------------------------------------------------------------------------------------------- building
+
+  private post(term: string, set: LabelSet): void {
+    const posting = this.termIndex.get(term);
+    if (posting) posting.push(set);
+    else this.termIndex.set(term, [set]);
+  }
 
   private namespace(name: string, labels: Record<string, string>, listed: boolean): NamespaceInfo {
     const existing = this.namespaces.get(name);
@@ -327,25 +330,27 @@ export class PolicyEngine {
       if (ip) ips.push(ip);
     }
     const ports: NamedPort[] = [];
-    for (const c of [...arr(spec['containers']), ...arr(spec['initContainers'])]) {
-      if (!isObj(c)) continue;
-      for (const port of arr(c['ports'])) {
-        if (isObj(port) && typeof port['name'] === 'string' && typeof port['containerPort'] === 'number') {
-          ports.push({
-            name: port['name'],
-            port: port['containerPort'],
-            protocol: normaliseProtocol(port['protocol']) ?? 'TCP',
-          });
+    for (const list of [spec['containers'], spec['initContainers']]) {
+      for (const c of arr(list)) {
+        if (!isObj(c)) continue;
+        for (const port of arr(c['ports'])) {
+          if (isObj(port) && typeof port['name'] === 'string' && typeof port['containerPort'] === 'number') {
+            ports.push({
+              name: port['name'],
+              port: port['containerPort'],
+              protocol: normaliseProtocol(port['protocol']) ?? 'TCP',
+            });
+          }
         }
       }
     }
     const node = typeof spec['nodeName'] === 'string' ? spec['nodeName'] : undefined;
-    const nodeSelector = stringLabels(spec['nodeSelector']);
     const osField = isObj(spec['os']) ? spec['os']['name'] : undefined;
+    const selectorOs = isObj(spec['nodeSelector']) ? spec['nodeSelector']['kubernetes.io/os'] : undefined;
     const os =
       (typeof osField === 'string' ? osField : undefined) ??
       (node ? this.nodeOs.get(node) : undefined) ??
-      nodeSelector['kubernetes.io/os'] ??
+      (typeof selectorOs === 'string' ? selectorOs : undefined) ??
       'linux';
     const ep: PodEndpoint = {
       kind: 'pod',
@@ -353,7 +358,7 @@ export class PolicyEngine {
       namespace,
       name,
       labels,
-      ns: this.namespace(namespace, {}, false),
+      ns: this.namespaces.get(namespace) ?? this.namespace(namespace, {}, false),
       serviceAccount: sa,
       serviceAccountLabels: this.saLabels.get(`${namespace}/${sa}`) ?? this.emptyLabels,
       ips,
@@ -452,7 +457,16 @@ export class PolicyEngine {
       const posting = this.termIndex.get(t.value === undefined ? t.key : `${t.key}=${t.value}`) ?? [];
       if (posting.length < candidates.length) candidates = posting;
     }
-    return candidates.filter((set) => this.policySelects(p, this.podsBySet.get(set)![0]));
+    // As policySelects, but the pod selector's verdict is not remembered on the set: each (policy selector,
+    // label set) pair is asked once here, and 80,000 remembered pairs cost more than they ever return.
+    return candidates.filter((set) => {
+      const ep = this.podsBySet.get(set)![0];
+      if (p.namespace !== undefined && p.namespace !== ep.namespace) return false;
+      if (p.namespaceSelector && !p.namespaceSelector.matches(ep.ns.labels)) return false;
+      if (p.serviceAccountSelector && !p.serviceAccountSelector.matches(ep.serviceAccountLabels))
+        return false;
+      return p.selector.test(set);
+    });
   }
 
   // ------------------------------------------------------------------------------------------- queries

@@ -91,6 +91,11 @@ export class Selector {
     this.fn = compileSelector(node);
   }
 
+  /** Evaluates against an interned set without remembering the verdict on it (for pairs asked once). */
+  test(labels: LabelSet): boolean {
+    return labels.verdicts.get(this) ?? this.fn(labels.labels);
+  }
+
   /** Evaluates against a plain map or an interned set (memoised). */
   matches(labels: LabelSet | Labels | Record<string, string>): boolean {
     if (labels instanceof LabelSet) {
