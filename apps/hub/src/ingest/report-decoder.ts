@@ -4,10 +4,10 @@ import { gunzip, gunzipSync } from 'node:zlib';
 import {
   catalogueEntry,
   MAX_ENVELOPE_RESULTS,
-  reportEnvelopeV1Schema,
   SCANNED_AT_WINDOW,
   type ReportEnvelopeV1,
 } from '@watchpost/shared';
+import { validateEnvelope } from './envelope-validator.js';
 
 const gunzipAsync = promisify(gunzip);
 
@@ -158,7 +158,8 @@ export async function decodeReportInline(
       claims,
     );
   }
-  const parsed = reportEnvelopeV1Schema.safeParse(raw);
+  // The zod contract, compiled (envelope-validator.ts): same verdicts and issues, a fraction of the time.
+  const parsed = validateEnvelope(raw);
   if (!parsed.success) {
     const issues = parsed.error.issues
       .slice(0, 3)
