@@ -15,7 +15,9 @@ import { ReportEntity } from '../persistence/report.entity.js';
 import { countedScores, PostureWriter } from '../posture/posture-writer.js';
 import { areaScores, scoreOf } from '../posture/scoring.js';
 import { SupportDataService } from '../support-data/support-data.service.js';
+import { warmEnvelopeValidator } from './envelope-validator.js';
 import { decodeReport, IngestRejection, type DecodedReport } from './report-decoder.js';
+import { insertRows, updateRows } from './row-writer.js';
 import type { IngestMessage, IngestOutcome, IngestStats } from './ingest.types.js';
 
 type Item =
@@ -61,6 +63,8 @@ export class IngestService {
     @Optional() private readonly supportData?: SupportDataService,
   ) {
     this.posture = writer ?? new PostureWriter();
+    // Compiled now rather than while the first report waits.
+    warmEnvelopeValidator();
   }
 
   /**
@@ -325,15 +329,7 @@ export class IngestService {
         ack: { agentId: a.agent.id, message: { seq: env.seq, status: 'stored' } },
       };
     }
-    for (let i = 0; i < reportRows.length; i += 50) {
-      await m
-        .createQueryBuilder()
-        .insert()
-        .into(ReportEntity)
-        .values(reportRows.slice(i, i + 50))
-        .updateEntity(false)
-        .execute();
-    }
+    await insertRows(m, ReportEntity, reportRows);
 
     for (const w of winners.values()) {
       const env = w.envelope;
@@ -369,10 +365,7 @@ export class IngestService {
       await this.upsertCluster(m, w.agent, env, scannedAt, w.receivedAt, skew, delta.counted);
     }
 
-    for (const a of dirtyAgents) {
-      const { id, ...fields } = a;
-      await m.getRepository(AgentEntity).update({ id }, fields);
-    }
+    await updateRows(m, AgentEntity, [...dirtyAgents]);
     if (quarantine.length > 0) {
       for (let i = 0; i < quarantine.length; i += 50) {
         await m
