@@ -1,5 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { copyFileSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -15,7 +15,10 @@ import {
 } from '@watchpost/shared';
 import { loadHubConfig } from '../config/hub-config.js';
 import { encodeEnvelope, sampleEnvelope } from '../ingest/sample-envelope.js';
+import { AgentEntity } from '../persistence/agent.entity.js';
+import { ClusterEntity } from '../persistence/cluster.entity.js';
 import { createHubDataSource, openAndMigrate } from '../persistence/data-source.js';
+import { createThrowawayDatabase, type ThrowawayDatabase } from '../persistence/throwaway-database.js';
 import { EnrollmentService } from '../pki/enrollment.service.js';
 import { loadOrCreateHubPki } from '../pki/hub-pki.js';
 import { startShippedMosquitto } from '@watchpost/shared/testing';
@@ -23,8 +26,10 @@ import { startShippedMosquitto } from '@watchpost/shared/testing';
 /**
  * Durable hub ingest rate against a raw mqtt.js subscriber on the same Mosquitto in the same run: many agent
  * identities publish ~2 KB gzip reports at QoS 1. Raw = messages received by a plain QoS 1 subscriber per second.
- * Hub = reports validated, committed (SQLite, batched) and acknowledged end to end (the agent has the app-level
- * ack) per second.
+ * Hub = reports validated, committed (batched) and acknowledged end to end (the agent has the app-level ack) per
+ * second. One row per store: SQLite (one hub), PostgreSQL with one hub, PostgreSQL with two hub replicas sharing
+ * the reports (MQTT 5 shared subscription, as deployed); each row has its own raw figure, measured just before.
+ * PostgreSQL is the local server of the tests (WATCHPOST_TEST_PG_URL); without one its rows carry `error`.
  */
 export const name = 'hub-ingest';
 
@@ -95,6 +100,25 @@ function within<T>(p: Promise<T>, ms: number, what: () => string): Promise<T> {
   return Promise.race([p, timeout]).finally(() => clearTimeout(timer));
 }
 
+interface Scenario {
+  store: 'sqlite' | 'postgres';
+  replicas: 1 | 2;
+}
+
+const SCENARIOS: Scenario[] = [
+  { store: 'sqlite', replicas: 1 },
+  { store: 'postgres', replicas: 1 },
+  { store: 'postgres', replicas: 2 },
+];
+
+/** Stops a hub process and waits for it to exit. */
+async function stop(proc: ChildProcess): Promise<void> {
+  if (proc.exitCode !== null || proc.signalCode !== null) return;
+  const exited = new Promise((r) => proc.once('exit', r));
+  proc.kill('SIGTERM');
+  await exited;
+}
+
 export async function run(): Promise<Record<string, unknown>[]> {
   const dir = mkdtempSync(join(tmpdir(), 'watchpost-bench-hub-'));
   const env: Record<string, string> = {
@@ -109,7 +133,8 @@ export async function run(): Promise<Record<string, unknown>[]> {
   const pki = loadOrCreateHubPki(config);
   const broker = await startShippedMosquitto(pki.ca);
   const clients: MqttClient[] = [];
-  let hub: { proc: ChildProcess; output: () => string } | undefined;
+  const hubs: { proc: ChildProcess; output: () => string }[] = [];
+  const databases: ThrowawayDatabase[] = [];
   try {
     // Enroll the agents through the hub's own enrollment service on its database (as the HTTPS endpoint would).
     const ds = createHubDataSource({ path: config.dbPath });
@@ -137,7 +162,13 @@ export async function run(): Promise<Record<string, unknown>[]> {
       clients.push(client);
       agents.push({ id: res.agentId, client });
     }
+    // What a PostgreSQL hub needs to know of them: the agent and cluster rows as enrollment wrote them.
+    const enrolled = {
+      agents: await ds.getRepository(AgentEntity).find(),
+      clusters: await ds.getRepository(ClusterEntity).find(),
+    };
     await ds.destroy();
+    copyFileSync(config.dbPath, `${config.dbPath}.enrolled`);
     const payloads = agents.map((a) =>
       Array.from({ length: REPORTS_PER_AGENT }, (_, k) =>
         encodeEnvelope(
@@ -152,60 +183,111 @@ export async function run(): Promise<Record<string, unknown>[]> {
         payloads[i].forEach((buf) => a.client.publish(agentTopic(a.id, 'report'), buf, { qos: 1 })),
       );
 
-    // Raw: a plain QoS 1 subscriber (with the hub's identity, which may read reports) counting deliveries.
-    const raw = await connect(broker.url, {
-      clientId: `${HUB_IDENTITY}-raw`,
-      ca: pki.ca.certPem,
-      cert: pki.client.certPem,
-      key: pki.client.keyPem,
-    });
-    clients.push(raw);
-    await raw.subscribeAsync('watchpost/v1/agents/+/report', { qos: 1 });
-    let received = 0;
-    const rawDone = new Promise<void>((resolve) =>
-      raw.on('message', () => ++received === total && resolve()),
-    );
-    const r0 = performance.now();
-    publishAll();
-    await within(rawDone, 120_000, () => `${received}/${total} received by the raw subscriber`);
-    const rawSec = (performance.now() - r0) / 1000;
-    await raw.endAsync();
+    /** Raw: a plain QoS 1 subscriber (with the hub's identity, which may read reports) counting deliveries. */
+    const measureRaw = async (n: number): Promise<number> => {
+      const raw = await connect(broker.url, {
+        clientId: `${HUB_IDENTITY}-raw${n}`,
+        ca: pki.ca.certPem,
+        cert: pki.client.certPem,
+        key: pki.client.keyPem,
+      });
+      clients.push(raw);
+      await raw.subscribeAsync('watchpost/v1/agents/+/report', { qos: 1 });
+      let received = 0;
+      const rawDone = new Promise<void>((resolve) =>
+        raw.on('message', () => ++received === total && resolve()),
+      );
+      const r0 = performance.now();
+      publishAll();
+      await within(rawDone, 120_000, () => `${received}/${total} received by the raw subscriber`);
+      const rawSec = (performance.now() - r0) / 1000;
+      await raw.endAsync();
+      return total / rawSec;
+    };
 
-    // Hub: its own process (it first connects now, so nothing of the raw run is queued for it); the same reports,
-    // timed until every agent holds the hub's application-level ack, i.e. every report is committed.
-    hub = await spawnHub({ ...env, WATCHPOST_MQTT_URL: broker.url });
-    let acks = 0;
-    const hubDone = new Promise<void>((resolve) => {
-      for (const a of agents) a.client.on('message', () => ++acks === total && resolve());
-    });
-    const h0 = performance.now();
-    publishAll();
-    await within(hubDone, 20_000, () => `${acks}/${total} acks; hub output:\n${hub!.output().slice(-3000)}`);
-    const hubSec = (performance.now() - h0) / 1000;
-    const rawPerSec = Math.round(total / rawSec);
-    const hubPerSec = Math.round(total / hubSec);
-    return [
-      {
+    /** A fresh store holding the enrolled agents, as the hub's environment. */
+    const freshStore = async (store: Scenario['store']): Promise<Record<string, string>> => {
+      if (store === 'sqlite') {
+        for (const f of ['', '-wal', '-shm']) rmSync(`${config.dbPath}${f}`, { force: true });
+        copyFileSync(`${config.dbPath}.enrolled`, config.dbPath);
+        return { WATCHPOST_DB_PATH: config.dbPath };
+      }
+      const db = await createThrowawayDatabase('postgres');
+      databases.push(db);
+      const pgds = createHubDataSource(db.options);
+      await openAndMigrate(pgds);
+      await pgds.getRepository(ClusterEntity).insert(enrolled.clusters);
+      await pgds.getRepository(AgentEntity).insert(enrolled.agents);
+      await pgds.destroy();
+      return { WATCHPOST_DB_URL: db.options.url! };
+    };
+
+    const rows: Record<string, unknown>[] = [];
+    let run = 0;
+    for (const sc of SCENARIOS) {
+      const row: Record<string, unknown> = {
         name,
         reports: total,
         agents: AGENTS,
         avgReportBytes: Math.round(bytes / total),
-        rawPerSec,
-        hubPerSec,
-        ratio: Math.round((hubPerSec / rawPerSec) * 100) / 100,
-        store: 'sqlite',
+        store: sc.store,
+        replicas: sc.replicas,
         batchSize: config.ingestBatchSize,
-      },
-    ];
-  } finally {
-    const proc = hub?.proc;
-    if (proc && proc.exitCode === null) {
-      const exited = new Promise((r) => proc.once('exit', r));
-      proc.kill('SIGTERM');
-      await exited;
+      };
+      rows.push(row);
+      try {
+        const rawPerSec = await measureRaw(run);
+        const storeEnv = await freshStore(sc.store);
+        // Hubs: their own processes, each under its own MQTT identity (a new one per row, so nothing of an
+        // earlier row is queued for it; its session ends a second after it stops); the same reports, timed until
+        // every agent holds the hub's application-level ack, i.e. every report is committed.
+        const started: { proc: ChildProcess; output: () => string }[] = [];
+        for (let r = 0; r < sc.replicas; r++) {
+          const h = await spawnHub({
+            ...env,
+            ...storeEnv,
+            WATCHPOST_MQTT_URL: broker.url,
+            WATCHPOST_MQTT_CLIENT_ID: `watchpost-hub-${run++ % 8}`,
+            WATCHPOST_MQTT_SESSION_EXPIRY: '1s',
+          });
+          hubs.push(h);
+          started.push(h);
+        }
+        let acks = 0;
+        const hubDone = new Promise<void>((resolve) => {
+          for (const a of agents) {
+            a.client.removeAllListeners('message');
+            a.client.on('message', () => ++acks === total && resolve());
+          }
+        });
+        const h0 = performance.now();
+        publishAll();
+        await within(
+          hubDone,
+          60_000,
+          () =>
+            `${acks}/${total} acks; hub output:\n${started.map((h) => h.output().slice(-3000)).join('\n')}`,
+        );
+        const hubSec = (performance.now() - h0) / 1000;
+        for (const h of started) await stop(h.proc);
+        const hubPerSec = total / hubSec;
+        Object.assign(row, {
+          rawPerSec: Math.round(rawPerSec),
+          hubPerSec: Math.round(hubPerSec),
+          ratio: Math.round((hubPerSec / rawPerSec) * 100) / 100,
+        });
+      } catch (err) {
+        row['error'] = err instanceof Error ? err.message.slice(0, 500) : String(err);
+      }
+      // Let the stopped hubs' sessions expire before the next raw run.
+      await new Promise((r) => setTimeout(r, 1500));
     }
+    return rows;
+  } finally {
+    for (const h of hubs) await stop(h.proc);
     await Promise.all(clients.map((c) => c.endAsync(true).catch(() => undefined)));
     await broker.close();
+    for (const db of databases) await db.drop().catch(() => undefined);
     rmSync(dir, { recursive: true, force: true });
   }
 }
