@@ -1,6 +1,8 @@
 #!/usr/bin/env node
-// Runs the built CLI (npm run build). Kept tiny so `status` starts fast: it goes straight to its own entry,
-// which loads only better-sqlite3, never the scan, MQTT or TypeORM modules.
-if (process.argv[2] === 'status' && !process.argv.includes('--help'))
-  await import('../dist/src/cli/status.main.js');
+// Runs the built CLI (npm run build). Kept tiny so `status` starts fast and the daemon stays small: `status` goes
+// straight to its own entry, which loads only better-sqlite3; `run` to one that loads only the daemon (no scan,
+// report or collector modules: each scan runs in a child process). Everything else goes through main.js.
+const command = process.argv[2];
+if (command === 'status' && !process.argv.includes('--help')) await import('../dist/src/cli/status.main.js');
+else if (command === 'run') await import('../dist/src/cli/run.main.js');
 else await import('../dist/src/cli/main.js');

@@ -1,24 +1,6 @@
-import { Command, CommanderError } from 'commander';
 import { COMMANDS } from './commands.js';
-import { agentVersion } from './version.js';
+import { runProgram } from './program.js';
 
-/** Usage or fatal error. `scan`'s other codes are in report/gate.ts (SCAN_EXIT), `status`'s in status.command.ts. */
-export const EXIT_USAGE = 2;
+export { EXIT_USAGE } from './program.js';
 
-const program = new Command('watchpost-agent')
-  .description('Watchpost agent: checks the security posture of this Kubernetes cluster')
-  .version(`watchpost-agent ${agentVersion()}`, '-V, --version', 'print the version and exit')
-  .exitOverride()
-  .showHelpAfterError();
-for (const register of COMMANDS) register(program);
-
-try {
-  await program.parseAsync(process.argv);
-} catch (err) {
-  if (err instanceof CommanderError) {
-    process.exitCode = err.exitCode === 0 ? 0 : EXIT_USAGE;
-  } else {
-    console.error(`watchpost-agent: ${err instanceof Error ? err.message : String(err)}`);
-    process.exitCode = EXIT_USAGE;
-  }
-}
+await runProgram(COMMANDS);

@@ -1,8 +1,6 @@
 import { randomUUID } from 'node:crypto';
-import { loadEvidence } from '../scan/evidence-source.js';
-import { runChecks } from '../scan/runner.js';
 import type { AgentConfig } from '../config/agent-config.js';
-import { observe } from '../history/observations.js';
+import type { ScanObservations } from '../history/observations.js';
 import { Publisher, type PublisherEvent } from '../publisher/publisher.js';
 import { AgentStore, type StoreFailureCounters } from '../store/agent-store.js';
 import { readDaemonHealth, writeDaemonHealth, type DaemonHealth } from '../store/daemon-health.js';
@@ -13,6 +11,7 @@ import {
   newestHeldSupportData,
 } from '../support-data/held-support-data.js';
 import { renewalDue, renewCertificate } from './renewal.js';
+import { scanInChildProcess } from './scan-process.js';
 import { installRenewedCertificate, readTlsFiles, TlsFilesError, type AgentTlsFiles } from './tls-files.js';
 
 /**
@@ -44,7 +43,7 @@ export const COMMIT_RETRY_MAX_MS = 5 * 60_000;
 interface PendingScan {
   report: Report;
   runId: string;
-  observations: ReturnType<typeof observe>;
+  observations: ScanObservations;
 }
 
 /** Runs until the signal aborts. Throws only for start-up problems (config, files, store). */
@@ -183,20 +182,24 @@ export async function runDaemon(opts: DaemonOptions): Promise<void> {
     saveHealth();
   }
 
+  /**
+   * One scan, in a child process (scan-process.ts): the collectors, the checks and the evidence never load into
+   * the daemon, whose heap stays what it needs between scans; the report comes back to be committed here.
+   */
   async function scanOnce(): Promise<PendingScan> {
-    const evidence = await loadEvidence({
-      ...(config.evidence.bundle ? { bundle: config.evidence.bundle } : {}),
-      ...(config.evidence.kubeconfig ? { kubeconfig: config.evidence.kubeconfig } : {}),
-      ...(config.evidence.hostRoot ? { hostRoot: config.evidence.hostRoot } : {}),
-      ...(config.evidence.apiOnly ? { apiOnly: true } : {}),
-      ...(Object.keys(cluster).length > 0 ? { cluster: cluster } : {}),
-      ...(config.azure ? { azure: config.azure } : {}),
-    });
-    evidence.history = await store.history();
     const held = newestHeldSupportData(supportDataPath);
     if (held.problem) log(held.problem);
-    const report = runChecks(evidence, {
-      now: new Date(),
+    const { report, observations } = await scanInChildProcess({
+      evidence: {
+        ...(config.evidence.bundle ? { bundle: config.evidence.bundle } : {}),
+        ...(config.evidence.kubeconfig ? { kubeconfig: config.evidence.kubeconfig } : {}),
+        ...(config.evidence.hostRoot ? { hostRoot: config.evidence.hostRoot } : {}),
+        ...(config.evidence.apiOnly ? { apiOnly: true } : {}),
+        ...(Object.keys(cluster).length > 0 ? { cluster: cluster } : {}),
+        ...(config.azure ? { azure: config.azure } : {}),
+      },
+      history: await store.history(),
+      now: new Date().toISOString(),
       supportData: held.doc,
       platformNamespaces: config.platformNamespaces,
       policy: {
@@ -210,7 +213,7 @@ export async function runDaemon(opts: DaemonOptions): Promise<void> {
           : {}),
       },
     });
-    return { report, runId: randomUUID(), observations: observe(evidence) };
+    return { report, runId: randomUUID(), observations };
   }
 
   /** Commits the scan; publishes only after the commit. False (and health says failing) when it failed. */

@@ -1,0 +1,26 @@
+import { Command, CommanderError } from 'commander';
+import type { RegisterCommand } from './commands.js';
+import { agentVersion } from './version.js';
+
+/** Usage or fatal error. `scan`'s other codes are in report/gate.ts (SCAN_EXIT), `status`'s in status.command.ts. */
+export const EXIT_USAGE = 2;
+
+/** Parses the command line with the given command modules and runs the chosen one; sets `process.exitCode`. */
+export async function runProgram(commands: readonly RegisterCommand[]): Promise<void> {
+  const program = new Command('watchpost-agent')
+    .description('Watchpost agent: checks the security posture of this Kubernetes cluster')
+    .version(`watchpost-agent ${agentVersion()}`, '-V, --version', 'print the version and exit')
+    .exitOverride()
+    .showHelpAfterError();
+  for (const register of commands) register(program);
+  try {
+    await program.parseAsync(process.argv);
+  } catch (err) {
+    if (err instanceof CommanderError) {
+      process.exitCode = err.exitCode === 0 ? 0 : EXIT_USAGE;
+    } else {
+      console.error(`watchpost-agent: ${err instanceof Error ? err.message : String(err)}`);
+      process.exitCode = EXIT_USAGE;
+    }
+  }
+}
