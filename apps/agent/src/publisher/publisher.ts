@@ -61,6 +61,12 @@ export interface PublisherOptions {
   now?: () => Date;
 }
 
+/**
+ * Acks are read loosely: fields a newer hub adds must not make this agent ignore one. Built once: zod compiles a
+ * schema on its first parse, and a `.loose()` per message recompiled it for every ack of a drain.
+ */
+const looseAckSchema = ackSchema.loose();
+
 /** Longest delay before delivery bookkeeping is committed. */
 const FLUSH_MS = 50;
 
@@ -332,8 +338,7 @@ export class Publisher {
     if (topic !== agentTopic(this.opts.agentId, 'ack')) return;
     let ack: AckMessage;
     try {
-      // Loose: fields a newer hub adds to the ack must not make this agent ignore it.
-      ack = ackSchema.loose().parse(JSON.parse(payload.toString('utf8')));
+      ack = looseAckSchema.parse(JSON.parse(payload.toString('utf8')));
     } catch {
       void this.problem(`ignored a malformed ack on ${topic}`);
       return;
