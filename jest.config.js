@@ -21,6 +21,8 @@ export default {
     '^@nestjs/throttler$': '<rootDir>/node_modules/.cache/watchpost-jest/nestjs-throttler.mjs',
     '^@watchpost/(shared|netpol)$': '<rootDir>/libs/$1/src/index.ts',
     '^@watchpost/(shared|netpol)/testing$': '<rootDir>/libs/$1/src/testing/index.ts',
+    '^@watchpost/shared/(wire|catalogue|evidence|report|support-data|pki)$':
+      '<rootDir>/libs/shared/src/$1/index.ts',
     '^(\\.{1,2}/.*)\\.js$': '$1',
   },
   testMatch: [

@@ -1,19 +1,10 @@
+// Everything shared, in one import. Processes that must stay small (the agent daemon) import the parts they use
+// through the subpath entries instead (`@watchpost/shared/wire`, `/catalogue`, `/evidence`, `/report`,
+// `/support-data`, `/pki`), so they never load what they do not use (node-forge with the PKI, for one).
 export * from './catalogue/index.js';
-export * from './evidence/evidence.js';
-export * from './evidence/redaction.js';
-export * from './evidence/probes.js';
-export * from './evidence/azure.js';
-export * from './evidence/encryption-probes.js';
-export * from './evidence/tls-endpoints.js';
-export * from './evidence/host-config.js';
-export * from './evidence/apiserver.js';
-export * from './evidence/encryption-config.js';
+export * from './evidence/index.js';
 export * from './facts/facts.js';
-export * from './report/report.js';
-export * from './report/sarif.js';
-export * from './report/csv.js';
-export * from './wire/envelope.js';
-export * from './wire/acl.js';
+export * from './report/index.js';
+export * from './wire/index.js';
 export * from './pki/index.js';
-export * from './wire/limits.js';
-export * from './support-data/kubernetes-support.js';
+export * from './support-data/index.js';

@@ -1,15 +1,9 @@
 import { readFileSync } from 'node:fs';
 import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
-import {
-  AGENT_ID_PATTERN,
-  AREAS,
-  CATALOGUE,
-  CLUSTER_ROLES,
-  PLATFORMS,
-  SEVERITIES,
-  type Severity,
-} from '@watchpost/shared';
+import { AREAS, CATALOGUE, SEVERITIES, type Severity } from '@watchpost/shared/catalogue';
+import { CLUSTER_ROLES, PLATFORMS } from '@watchpost/shared/evidence';
+import { AGENT_ID_PATTERN } from '@watchpost/shared/wire';
 import { DEFAULT_CHECK_OPTIONS } from '../checks/check.js';
 import { SYSTEM_NAMESPACES } from '../checks/workload/system-namespaces.js';
 import type { AzureSettings } from '../collectors/azure/azure-options.js';

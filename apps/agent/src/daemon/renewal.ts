@@ -1,5 +1,4 @@
 import { request } from 'node:https';
-import { createCsr, createKeyPair } from '@watchpost/shared';
 import type { AgentTlsFiles } from './tls-files.js';
 
 /** When the certificate should be renewed: once `share` of its lifetime has passed. */
@@ -17,6 +16,8 @@ export async function renewCertificate(
   current: AgentTlsFiles,
   timeoutMs = 30_000,
 ): Promise<{ cert: string; key: string; ca: string }> {
+  // The PKI (node-forge) loads when the first renewal is due, not at start.
+  const { createCsr, createKeyPair } = await import('./renewal-keys.js');
   const keys = createKeyPair('rsa');
   const csr = createCsr({ commonName: current.commonName, privateKeyPem: keys.privateKeyPem });
   const url = new URL('/api/v1/agents/renew', hubUrl);

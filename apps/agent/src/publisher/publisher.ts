@@ -5,7 +5,7 @@ import {
   REPORT_CONTENT_TYPE,
   type AckMessage,
   type AgentStatusMessage,
-} from '@watchpost/shared';
+} from '@watchpost/shared/wire';
 import type { AgentStore } from '../store/agent-store.js';
 import { describeReasonCode, pubackVerdict } from './reason-codes.js';
 
@@ -183,6 +183,9 @@ export class Publisher {
       reconnectPeriod: 0,
       connectTimeout: 10_000,
       keepalive: 30,
+      // mqtt-packet's default caches a Buffer for every packet id and length it may write (65,536 of them, about
+      // 6 MB of heap held for the life of the daemon); one report every few minutes does not need it.
+      writeCache: false,
       ca: this.tls.ca,
       cert: this.tls.cert,
       key: this.tls.key,

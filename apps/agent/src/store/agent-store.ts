@@ -3,13 +3,9 @@ import { dirname, resolve } from 'node:path';
 import { gunzipSync, gzipSync } from 'node:zlib';
 import type BetterSqlite3 from 'better-sqlite3';
 import { DataSource, type EntityManager, type QueryRunner } from 'typeorm';
-import {
-  MAX_ENVELOPE_GZIP_BYTES,
-  type AckMessage,
-  type ObservationHistory,
-  type Report,
-  type ReportEnvelopeV1,
-} from '@watchpost/shared';
+import type { ObservationHistory } from '@watchpost/shared/evidence';
+import type { Report } from '@watchpost/shared/report';
+import { MAX_ENVELOPE_GZIP_BYTES, type AckMessage, type ReportEnvelopeV1 } from '@watchpost/shared/wire';
 import { boundReport, DEFAULT_ENVELOPE_BOUNDS, type EnvelopeBounds } from './bound-report.js';
 import type { ScanObservations } from '../history/observations.js';
 import { AgentStateEntity } from './agent-state.entity.js';

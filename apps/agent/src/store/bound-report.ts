@@ -1,12 +1,10 @@
+import { summarise, type CheckResult, type Report } from '@watchpost/shared/report';
 import {
   MAX_ENVELOPE_COLLECTOR_ERRORS,
   MAX_ENVELOPE_JSON_BYTES,
   MAX_ENVELOPE_RESULTS,
-  summarise,
-  type CheckResult,
-  type Report,
   type ReportEnvelopeV1,
-} from '@watchpost/shared';
+} from '@watchpost/shared/wire';
 
 /** Bounds one envelope must respect (the shared constants by default; tests pass small ones). */
 export interface EnvelopeBounds {

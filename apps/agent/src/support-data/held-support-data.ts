@@ -6,7 +6,7 @@ import {
   newestSupportDocument,
   parseSupportDocument,
   type KubernetesSupportDocument,
-} from '@watchpost/shared';
+} from '@watchpost/shared/support-data';
 
 /** File name of the support data the agent received from the hub, kept beside its store. */
 export const HELD_SUPPORT_DATA_FILE = 'kubernetes-support.json';
