@@ -30,7 +30,7 @@ describe('writeJsonReport', () => {
   test.each([0, 1, 2, 50])('%i results: the same bytes as JSON.stringify(report, null, 2)', (n) => {
     const r = report(Array.from({ length: n }, (_, i) => result(i)));
     const chunks: string[] = [];
-    writeJsonReport(r, (c) => chunks.push(c), 1000);
+    writeJsonReport(r, (c) => chunks.push(c), 8 * 1024);
     expect(chunks.join('')).toBe(JSON.stringify(r, null, 2) + '\n');
     if (n === 50) expect(chunks.length).toBeGreaterThan(3);
   });

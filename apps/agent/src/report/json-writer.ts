@@ -4,9 +4,9 @@ import type { Report } from '@watchpost/shared';
 const RESULTS_MARK = '\u0000results\u0000';
 
 /**
- * Writes exactly `JSON.stringify(report, null, 2) + '\n'`, one result at a time in chunks of about
- * `chunkChars`, instead of building the whole text first: a 10,000-pod report is about 17 MB of text, which
- * then needed as much again to be written.
+ * Writes exactly `JSON.stringify(report, null, 2) + '\n'` in batches of results (about `chunkChars` of text
+ * each, at roughly 1 KB a result) instead of building the whole text first: a 10,000-pod report is about 17 MB
+ * of text, which then needed as much again to be written.
  */
 export function writeJsonReport(
   report: Report,
@@ -21,15 +21,16 @@ export function writeJsonReport(
     write(JSON.stringify(report, null, 2) + '\n');
     return;
   }
-  let chunk = `${head.slice(0, at)}\n  "results": [\n`;
-  const last = report.results.length - 1;
-  for (let i = 0; i <= last; i++) {
-    // A result at depth 2 is its own indented text shifted by four spaces (newlines inside strings are escaped).
-    chunk += `    ${JSON.stringify(report.results[i], null, 2).replace(/\n/g, '\n    ')}${i < last ? ',\n' : '\n'}`;
-    if (chunk.length >= chunkChars) {
-      write(chunk);
-      chunk = '';
-    }
+  write(`${head.slice(0, at)}\n  "results": [\n`);
+  // A batch printed as the value of a top-level key sits at the report's own indentation: its elements are
+  // the report's text as they are, between this prefix and suffix.
+  const prefix = '{\n  "results": [\n';
+  const suffix = '\n  ]\n}';
+  const batch = Math.max(1, Math.floor(chunkChars / 1024));
+  for (let i = 0; i < report.results.length; i += batch) {
+    const text = JSON.stringify({ results: report.results.slice(i, i + batch) }, null, 2);
+    const more = i + batch < report.results.length;
+    write(`${text.slice(prefix.length, text.length - suffix.length)}${more ? ',\n' : '\n'}`);
   }
-  write(`${chunk}  ]${head.slice(at + marker.length)}\n`);
+  write(`  ]${head.slice(at + marker.length)}\n`);
 }
