@@ -26,8 +26,16 @@ const resultSchema = reportEnvelopeV1Schema.shape.results.element;
 let compiled: ValidateFunction | undefined;
 
 function compiledEnvelope(): ValidateFunction {
-  if (compiled) return compiled;
-  const jsonSchema = z.toJSONSchema(reportEnvelopeV1Schema, {
+  compiled ??= compileZod(reportEnvelopeV1Schema);
+  return compiled;
+}
+
+/**
+ * A zod schema compiled by Ajv through its JSON Schema. What it accepts zod accepts too, as long as the schema
+ * has no refinements (JSON Schema leaves them out: the caller checks those with zod); what it refuses, ask zod.
+ */
+export function compileZod(schema: z.ZodType): ValidateFunction {
+  const jsonSchema = z.toJSONSchema(schema, {
     target: 'draft-7',
     io: 'input',
     // A zod type without a JSON Schema form would be checked by nobody: fail at start, not silently.
@@ -44,8 +52,7 @@ function compiledEnvelope(): ValidateFunction {
     // Ajv would print the deprecation of `unicode` on every start.
     logger: false,
   });
-  compiled = ajv.compile(jsonSchema);
-  return compiled;
+  return ajv.compile(jsonSchema);
 }
 
 /** Every `minLength` in a JSON Schema. */

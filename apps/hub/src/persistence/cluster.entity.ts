@@ -2,6 +2,16 @@ import { Column, Entity, Index, PrimaryColumn } from 'typeorm';
 import type { Area, ClusterRole, Platform, ReportSummary } from '@watchpost/shared';
 
 /**
+ * One cluster's current, counted findings (see `postureCounts`): by area, `[pass, fail, warn, error,
+ * not_applicable]`; open problems by severity, `[critical, high, medium, low, info]`; `v` the layout version.
+ */
+export interface PostureCounts {
+  v: number;
+  a: Partial<Record<Area, [number, number, number, number, number]>>;
+  s: [number, number, number, number, number];
+}
+
+/**
  * One cluster of the fleet, as its newest report describes it. Times are ISO-8601 UTC strings
  * (`Date#toISOString()`, so they sort and compare as text on SQLite and PostgreSQL alike).
  */
@@ -54,6 +64,14 @@ export class ClusterEntity {
 
   @Column({ type: 'simple-json', nullable: true })
   summary!: ReportSummary | null;
+
+  /**
+   * Counts of the cluster's current, counted (not exempted) findings by area, outcome and severity, kept by
+   * every writer of its findings in the same transaction (`posture/posture-counts.ts`); the fleet summary sums
+   * them. Null until first written (a cluster without findings, or rows written by something else).
+   */
+  @Column({ name: 'posture_counts', type: 'simple-json', nullable: true })
+  postureCounts!: PostureCounts | null;
 
   @Column({ name: 'created_at', type: 'varchar', length: 32 })
   createdAt!: string;

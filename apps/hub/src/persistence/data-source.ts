@@ -16,6 +16,7 @@ import { AddedEnrollmentCredentialsAndSupersession1796543213387 } from './migrat
 import { CreatedSupportData1796545345219 } from './migrations/1796545345219-CreatedSupportData.js';
 import { CreatedExemptions1796546000000 } from './migrations/1796546000000-CreatedExemptions.js';
 import { AddedEffectiveFindingsAndSeverityOverrides1796547000000 } from './migrations/1796547000000-AddedEffectiveFindingsAndSeverityOverrides.js';
+import { AddedClusterPostureCounts1796549000000 } from './migrations/1796549000000-AddedClusterPostureCounts.js';
 import { QuarantineEntity } from './quarantine.entity.js';
 import { ExemptionEntity } from '../exemptions/exemption.entity.js';
 import { ExemptionEventEntity } from '../exemptions/exemption-event.entity.js';
@@ -56,6 +57,7 @@ export const HUB_MIGRATIONS = [
   CreatedSupportData1796545345219,
   CreatedExemptions1796546000000,
   AddedEffectiveFindingsAndSeverityOverrides1796547000000,
+  AddedClusterPostureCounts1796549000000,
 ];
 
 /** Where the hub keeps its data: PostgreSQL when `url` is set, else the SQLite file at `path`. */

@@ -12,6 +12,7 @@ import type { Area, Outcome, ResourceRef, ResultExemption, Severity } from '@wat
 @Index('ix_findings_cluster_outcome', ['clusterName', 'outcome'])
 @Index('ix_findings_area_outcome', ['area', 'outcome'])
 @Index('ix_findings_severity', ['severity'])
+@Index('ix_findings_check_outcome', ['checkId', 'outcome', 'resolvedAt'])
 @Index('ix_findings_exemption_expires_at', ['exemptionExpiresAt'])
 @Index('ix_findings_override_expires_at', ['overrideExpiresAt'])
 export class FindingEntity {

@@ -7,20 +7,24 @@ import {
   certificateFacts,
   emptyCounts,
   kmsKeyFacts,
+  kmsKeyFactsV1Schema,
+  type KmsKeyFactsV1,
   type Outcome,
   type Platform,
   type ResourceRef,
   type Severity,
 } from '@watchpost/shared';
-import { DataSource } from 'typeorm';
+import { DataSource, type SelectQueryBuilder } from 'typeorm';
 import { HUB_CLOCK, type HubClock, systemClock } from '../clock.js';
 import { AgentEntity } from '../persistence/agent.entity.js';
-import { ClusterEntity } from '../persistence/cluster.entity.js';
+import type { PostureCounts } from '../persistence/cluster.entity.js';
+import type { FindingEntity } from '../persistence/finding.entity.js';
+import { compileZod } from '../ingest/envelope-validator.js';
 import { clusterLiveness } from './liveness.js';
+import { COUNT_OUTCOMES, COUNT_SEVERITIES, countPosture, readPostureCounts } from './posture-counts.js';
 import { type PlatformGroup, platformGroup } from './platform-group.js';
 import {
   countedOnly,
-  currentOnly,
   daysBetween,
   findingsQb,
   parseJson,
@@ -67,16 +71,33 @@ export class FleetSummaryService {
   }): Promise<FleetSummary> {
     const nowDate = this.clock.now();
     const now = nowDate.getTime();
-    const clusters = await this.ds.getRepository(ClusterEntity).find();
-    const agentRows = await this.ds
-      .getRepository(AgentEntity)
-      .createQueryBuilder('a')
-      .select(['a.clusterName', 'a.status', 'a.revoked'])
-      .getMany();
-    const agentsOf = new Map<string, AgentEntity[]>();
+    // Only what the summary reads, as plain rows (entity hydration cost more than the query at 10,000 clusters).
+    const clusters = (
+      await this.ds.query<
+        {
+          name: string;
+          platform: Platform;
+          scores: string | null;
+          lastReceivedAt: string | null;
+          postureCounts: string | null;
+        }[]
+      >(
+        `SELECT "name", "platform", "scores", "last_received_at" AS "lastReceivedAt", ` +
+          `"posture_counts" AS "postureCounts" FROM "clusters"`,
+      )
+    ).map((c) => ({
+      ...c,
+      scores: parseJson<Partial<Record<Area, number>>>(c.scores),
+      postureCounts: readPostureCounts(c.postureCounts),
+    }));
+    const agentRows = await this.ds.query<
+      { clusterName: string; status: AgentEntity['status']; revoked: boolean | number }[]
+    >(`SELECT "cluster_name" AS "clusterName", "status", "revoked" FROM "agents"`);
+    const agentsOf = new Map<string, Pick<AgentEntity, 'status' | 'revoked'>[]>();
     for (const a of agentRows) {
       const l = agentsOf.get(a.clusterName) ?? [];
-      l.push(a);
+      // SQLite answers a boolean column with 0 or 1.
+      l.push({ status: a.status, revoked: Boolean(a.revoked) });
       agentsOf.set(a.clusterName, l);
     }
     const platformOf = new Map(clusters.map((c) => [c.name, c.platform]));
@@ -129,33 +150,19 @@ export class FleetSummaryService {
         (a.lastReceivedAt ?? '').localeCompare(b.lastReceivedAt ?? '') || a.name.localeCompare(b.name),
     );
 
-    const grouped = await currentOnly(
-      countedOnly(
-        findingsQb(this.ds, 'f')
-          .innerJoin(ClusterEntity, 'c', 'c.name = f.clusterName')
-          .select('c.platform', 'platform')
-          .addSelect('f.area', 'area')
-          .addSelect('f.outcome', 'outcome')
-          .addSelect('f.severity', 'severity')
-          .addSelect('COUNT(*)', 'n'),
-      ),
-    )
-      .groupBy('c.platform')
-      .addGroupBy('f.area')
-      .addGroupBy('f.outcome')
-      .addGroupBy('f.severity')
-      .getRawMany<{
-        platform: Platform;
-        area: Area;
-        outcome: Outcome;
-        severity: Severity;
-        n: string | number;
-      }>();
-    for (const r of grouped) {
-      const g = groups[platformGroup(r.platform)];
-      const a = g.byArea[r.area];
-      if (a) a[r.outcome] += toNum(r.n);
-      if (PROBLEMS.includes(r.outcome)) g.openBySeverity[r.severity] += toNum(r.n);
+    // Findings by group, area, outcome and severity: the roll-up each cluster row keeps (posture-counts.ts),
+    // counted live only for a cluster that has none yet.
+    const missing = clusters.filter((c) => c.postureCounts === null).map((c) => c.name);
+    const live = missing.length > 0 ? await countPosture(this.ds, missing) : new Map<string, PostureCounts>();
+    for (const c of clusters) {
+      const counts = c.postureCounts ?? live.get(c.name);
+      if (!counts) continue;
+      const g = groups[platformGroup(c.platform)];
+      for (const [area, byOutcome] of Object.entries(counts.a) as [Area, number[]][]) {
+        const a = g.byArea[area];
+        if (a) COUNT_OUTCOMES.forEach((o, i) => (a[o] += byOutcome[i] ?? 0));
+      }
+      COUNT_SEVERITIES.forEach((sev, i) => (g.openBySeverity[sev] += counts.s[i] ?? 0));
     }
     for (const key of Object.keys(groups) as PlatformGroup[]) {
       const g = groups[key];
@@ -214,19 +221,17 @@ export class FleetSummaryService {
     withinDays?: number,
   ): Promise<ExpiringCertificate[]> {
     const notAfterSql = this.factsText('notAfter');
-    const base = () => {
+    // `cheap` narrows the rows by plain columns before any JSON is read (the database tests conditions in order).
+    const base = (cheap: (qb: SelectQueryBuilder<FindingEntity>) => SelectQueryBuilder<FindingEntity>) => {
+      // What ranking reads; the rest of a row is read only for the rows shown (`certificateDetails`).
       const qb = findingsQb(this.ds, 'f')
-        .select('f.clusterName', 'cluster')
-        .addSelect('f.agentId', 'agentId')
-        .addSelect('f.checkId', 'checkId')
+        .select('f.id', 'id')
+        .addSelect('f.clusterName', 'cluster')
         .addSelect('f.outcome', 'outcome')
-        .addSelect('f.severity', 'severity')
-        .addSelect('f.resource', 'resource')
-        .addSelect('f.message', 'message')
         .addSelect('f.facts', 'facts')
         .where('f.checkId IN (:...certChecks)', { certChecks: CERT_EXPIRY_CHECK_IDS })
-        .andWhere('f.resolvedAt IS NULL')
-        .andWhere(`${this.factsText('type')} = 'certificate'`);
+        .andWhere('f.resolvedAt IS NULL');
+      cheap(qb).andWhere(`${this.factsText('type')} = 'certificate'`);
       if (withinDays !== undefined) {
         qb.andWhere(`${notAfterSql} <= :horizon`, {
           horizon: new Date(now + withinDays * 86_400_000).toISOString(),
@@ -234,26 +239,17 @@ export class FleetSummaryService {
       }
       return qb;
     };
-    type Row = {
-      cluster: string;
-      agentId: string;
-      checkId: string;
-      outcome: Outcome;
-      severity: Severity;
-      resource: string | ResourceRef;
-      message: string;
-      facts: unknown;
-    };
+    type Row = { id: number | string; cluster: string; outcome: Outcome; facts: unknown };
     // Open problems are few and all ranked; passes are many, so each pass tier comes pre-ordered and limited.
     // Exempted problems are accepted risks: they do not rank (docs/exemptions.md).
-    const problems = await countedOnly(base())
-      .andWhere('f.outcome IN (:...problems)', { problems: PROBLEMS })
+    const problems = await base((qb) =>
+      countedOnly(qb).andWhere('f.outcome IN (:...problems)', { problems: PROBLEMS }),
+    )
       .limit(MAX_RANKED_PROBLEMS)
       .getRawMany<Row>();
     const passTier = (auto: boolean) => {
       const flag = this.factsTrue('renewedAutomatically');
-      return base()
-        .andWhere("f.outcome = 'pass'")
+      return base((qb) => qb.andWhere("f.outcome = 'pass'"))
         .andWhere(auto ? flag : `NOT (${flag})`)
         .orderBy(notAfterSql, 'ASC')
         .addOrderBy('f.id', 'ASC')
@@ -263,13 +259,21 @@ export class FleetSummaryService {
     const manualPasses = problems.length >= limit ? [] : await passTier(false);
     const autoPasses = problems.length + manualPasses.length >= limit ? [] : await passTier(true);
 
-    const ranked = [...problems, ...manualPasses, ...autoPasses]
-      .flatMap((r) => {
-        const facts = certificateFacts(parseJson<unknown>(r.facts));
-        return facts ? [certificateRow(r, facts, now)] : [];
-      })
-      .sort(compareExpiryRisk)
-      .slice(0, limit);
+    // Ranked by the facts' own fields as stored; the full facts (zod) are checked only for the rows shown, in
+    // rank order, skipping any that fail (as if left out before ranking: their keys are well-formed numbers).
+    const shown: { id: number; facts: CertificateFactsV1 }[] = [];
+    for (const k of [...problems, ...manualPasses, ...autoPasses]
+      .flatMap((r) => rankKeys(r, parseJson<unknown>(r.facts), now))
+      .sort(compareExpiryRisk)) {
+      if (shown.length >= limit) break;
+      const facts = certificateFacts(k.facts);
+      if (facts) shown.push({ id: toNum(k.row.id), facts });
+    }
+    const details = await this.certificateDetails(shown.map((x) => x.id));
+    const ranked = shown.flatMap(({ id, facts }) => {
+      const row = details.get(id);
+      return row ? [certificateRow(row, facts, now)] : [];
+    });
 
     const platforms =
       platformOf ??
@@ -288,6 +292,26 @@ export class FleetSummaryService {
           ? (nodes.get(agentId) ?? agentId)
           : null),
     }));
+  }
+
+  /** The columns of certificate rows that ranking does not read, by row id. */
+  private async certificateDetails(ids: readonly number[]): Promise<Map<number, CertificateRowFields>> {
+    const out = new Map<number, CertificateRowFields>();
+    for (let i = 0; i < ids.length; i += 500) {
+      const rows = await findingsQb(this.ds, 'f')
+        .select('f.id', 'id')
+        .addSelect('f.clusterName', 'cluster')
+        .addSelect('f.agentId', 'agentId')
+        .addSelect('f.checkId', 'checkId')
+        .addSelect('f.outcome', 'outcome')
+        .addSelect('f.severity', 'severity')
+        .addSelect('f.resource', 'resource')
+        .addSelect('f.message', 'message')
+        .where('f.id IN (:...ids)', { ids: ids.slice(i, i + 500) })
+        .getRawMany<CertificateRowFields & { id: number | string }>();
+      for (const { id, ...row } of rows) out.set(toNum(id), row);
+    }
+    return out;
   }
 
   /** Node name of each agent (from enrollment), where known. */
@@ -311,7 +335,7 @@ export class FleetSummaryService {
     now: number,
     limit: number,
   ): Promise<FleetSummary['kmsKeys']> {
-    const all = await this.kmsKeys(platformOf, now);
+    const all = await this.kmsKeyAges(platformOf, now);
     const ages = all.flatMap((k) => (k.ageDays === null ? [] : [k.ageDays])).sort((a, b) => a - b);
     const mid = ages.length >> 1;
     const median =
@@ -325,7 +349,7 @@ export class FleetSummaryService {
       withKnownAge: ages.length,
       withExactAge: all.filter((k) => k.ageDays !== null && k.ageExact).length,
       medianAgeDays: median,
-      oldest: all.slice(0, limit),
+      oldest: await this.withKmsDetails(all.slice(0, limit)),
     };
   }
 
@@ -335,21 +359,35 @@ export class FleetSummaryService {
    * (`ageExact`), else a lower bound. Oldest key first; keys of unknown age last.
    */
   async kmsKeys(platformOf: Map<string, Platform>, now: number): Promise<KmsKeyAge[]> {
+    return this.withKmsDetails(await this.kmsKeyAges(platformOf, now));
+  }
+
+  /**
+   * `kmsKeys` without each row's resource and message (read only for the keys shown: one row per cluster and
+   * provider, 10,000 in a large fleet). Plain rows, and the facts checked by the compiled schema first (zod
+   * decides what it refuses).
+   */
+  private async kmsKeyAges(platformOf: Map<string, Platform>, now: number): Promise<KmsKeyAgeRow[]> {
     const rows = await findingsQb(this.ds, 'f')
-      .select(['f.clusterName', 'f.outcome', 'f.resource', 'f.facts', 'f.message'])
+      .select('f.id', 'id')
+      .addSelect('f.clusterName', 'cluster')
+      .addSelect('f.outcome', 'outcome')
+      .addSelect('f.facts', 'facts')
       .where('f.checkId = :kms', { kms: KMS_KEY_ROTATION_CHECK_ID })
       .andWhere('f.resolvedAt IS NULL')
-      .getMany();
-    const out = rows.flatMap((r): KmsKeyAge[] => {
-      const facts = kmsKeyFacts(r.facts);
+      .getRawMany<{ id: number | string; cluster: string; outcome: Outcome; facts: unknown }>();
+    const compiled = (kmsFactsCheck ??= compileZod(kmsKeyFactsV1Schema));
+    const out = rows.flatMap((r): KmsKeyAgeRow[] => {
+      const raw = parseJson<unknown>(r.facts);
+      const facts = raw !== null && compiled(raw) ? (raw as KmsKeyFactsV1) : kmsKeyFacts(raw);
       if (!facts) return [];
       const since = facts.firstSeen ? Date.parse(facts.firstSeen) : null;
       return [
         {
-          cluster: r.clusterName,
-          platform: platformOf.get(r.clusterName) ?? null,
+          id: toNum(r.id),
+          cluster: r.cluster,
+          platform: platformOf.get(r.cluster) ?? null,
           outcome: r.outcome,
-          resource: r.resource,
           provider: facts.provider,
           apiVersion: facts.apiVersion,
           keyId: facts.keyId ?? null,
@@ -358,7 +396,6 @@ export class FleetSummaryService {
           ageDays: since === null ? null : daysBetween(now, since),
           ageExact: facts.ageExact,
           maxAgeDays: Math.round(facts.maxAgeSeconds / 86_400),
-          message: r.message,
         },
       ];
     });
@@ -369,6 +406,35 @@ export class FleetSummaryService {
         a.provider.localeCompare(b.provider),
     );
     return out;
+  }
+
+  /** The KMS key rows with their resource and message, in the same order. */
+  private async withKmsDetails(keys: readonly KmsKeyAgeRow[]): Promise<KmsKeyAge[]> {
+    const details = new Map<number, { resource: unknown; message: string }>();
+    for (let i = 0; i < keys.length; i += 500) {
+      const rows = await findingsQb(this.ds, 'f')
+        .select('f.id', 'id')
+        .addSelect('f.resource', 'resource')
+        .addSelect('f.message', 'message')
+        .where('f.id IN (:...ids)', { ids: keys.slice(i, i + 500).map((k) => k.id) })
+        .getRawMany<{ id: number | string; resource: unknown; message: string }>();
+      for (const r of rows) details.set(toNum(r.id), r);
+    }
+    return keys.map(({ id, ...k }) => ({
+      cluster: k.cluster,
+      platform: k.platform,
+      outcome: k.outcome,
+      resource: parseJson<ResourceRef>(details.get(id)?.resource) ?? { kind: 'unknown' },
+      provider: k.provider,
+      apiVersion: k.apiVersion,
+      keyId: k.keyId,
+      firstSeen: k.firstSeen,
+      rotatedAt: k.rotatedAt,
+      ageDays: k.ageDays,
+      ageExact: k.ageExact,
+      maxAgeDays: k.maxAgeDays,
+      message: details.get(id)?.message ?? '',
+    }));
   }
 
   /**
@@ -407,6 +473,12 @@ export class FleetSummaryService {
   }
 }
 
+/** A KMS key as ranked, before its resource and message are read. */
+type KmsKeyAgeRow = Omit<KmsKeyAge, 'resource' | 'message'> & { id: number };
+
+/** `kmsKeyFactsV1Schema` compiled, on first use. */
+let kmsFactsCheck: ReturnType<typeof compileZod> | undefined;
+
 /** How many open certificate problems are ranked at most (far more than any list shows). */
 const MAX_RANKED_PROBLEMS = 10_000;
 
@@ -420,19 +492,18 @@ interface RankedCertificate {
   notAfterMs: number;
 }
 
-function certificateRow(
-  r: {
-    cluster: string;
-    agentId: string;
-    checkId: string;
-    outcome: Outcome;
-    severity: Severity;
-    resource: string | ResourceRef;
-    message: string;
-  },
-  facts: CertificateFactsV1,
-  now: number,
-): RankedCertificate {
+/** A certificate row's columns besides its facts. */
+interface CertificateRowFields {
+  cluster: string;
+  agentId: string;
+  checkId: string;
+  outcome: Outcome;
+  severity: Severity;
+  resource: string | ResourceRef;
+  message: string;
+}
+
+function certificateRow(r: CertificateRowFields, facts: CertificateFactsV1, now: number): RankedCertificate {
   const notAfterMs = Date.parse(facts.notAfter);
   const lifetimeMs = facts.lifetimeSeconds * 1000;
   const shareLeft = lifetimeMs > 0 ? (notAfterMs - now) / lifetimeMs : -1;
@@ -467,13 +538,54 @@ function certificateRow(
   };
 }
 
+/** What a certificate is ranked by, read from its stored facts before they are checked in full. */
+interface RankKeys {
+  tier: number;
+  shareLeft: number;
+  notAfterMs: number;
+  cluster: string;
+  locator: string;
+}
+
+/**
+ * The ranking keys of a stored certificate row (the same arithmetic as `certificateRow`), or none when the
+ * fields it ranks by are not there or not well-formed (such facts never pass the full check either).
+ */
+function rankKeys<R extends { cluster: string; outcome: Outcome }>(
+  row: R,
+  facts: unknown,
+  now: number,
+): (RankKeys & { row: R; facts: unknown })[] {
+  if (typeof facts !== 'object' || facts === null) return [];
+  const f = facts as Partial<Record<keyof CertificateFactsV1, unknown>>;
+  const notAfterMs = typeof f.notAfter === 'string' ? Date.parse(f.notAfter) : NaN;
+  const source = f.source as { locator?: unknown } | undefined;
+  if (
+    !Number.isFinite(notAfterMs) ||
+    typeof f.lifetimeSeconds !== 'number' ||
+    !Number.isFinite(f.lifetimeSeconds) ||
+    typeof source?.locator !== 'string'
+  )
+    return [];
+  const lifetimeMs = f.lifetimeSeconds * 1000;
+  return [
+    {
+      row,
+      facts,
+      tier: OUTCOME_RANK[row.outcome] + (row.outcome === 'pass' && f.renewedAutomatically === true ? 1 : 0),
+      shareLeft: lifetimeMs > 0 ? (notAfterMs - now) / lifetimeMs : -1,
+      notAfterMs,
+      cluster: row.cluster,
+      locator: source.locator,
+    },
+  ];
+}
+
 /** Needs action first (see `expiringCertificates`). */
-function compareExpiryRisk(a: RankedCertificate, b: RankedCertificate): number {
+function compareExpiryRisk(a: RankKeys, b: RankKeys): number {
   if (a.tier !== b.tier) return a.tier - b.tier;
   if (a.tier < OUTCOME_RANK.pass && a.shareLeft !== b.shareLeft) return a.shareLeft - b.shareLeft;
   return (
-    a.notAfterMs - b.notAfterMs ||
-    a.row.cluster.localeCompare(b.row.cluster) ||
-    a.row.source.locator.localeCompare(b.row.source.locator)
+    a.notAfterMs - b.notAfterMs || a.cluster.localeCompare(b.cluster) || a.locator.localeCompare(b.locator)
   );
 }

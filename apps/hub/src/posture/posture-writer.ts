@@ -19,6 +19,7 @@ import {
 } from '../exemptions/posture-rules.js';
 import { ClusterEntity } from '../persistence/cluster.entity.js';
 import { FindingEntity } from '../persistence/finding.entity.js';
+import { refreshPostureCounts } from './posture-counts.js';
 import { areaScores, scoreOf } from './scoring.js';
 
 /** Outcomes that are open problems (the rest are pass / not_applicable). */
@@ -214,6 +215,8 @@ export async function applyReportToPosture(
   for (const chunk of chunks([...values.values()], CHUNK)) await upsertFindings(m, chunk);
   for (const ids of chunks(resolveIds, 500)) await repo.update({ id: In(ids) }, { resolvedAt: receivedAt });
   for (const ids of chunks(removeIds, 500)) await repo.delete({ id: In(ids) });
+  // The fleet summary's roll-up of this cluster (also covers rows pruned just before this report).
+  await refreshPostureCounts(m, [clusterName]);
 
   return {
     upserted: values.size,
@@ -356,6 +359,8 @@ export async function reevaluateCluster(m: EntityManager, clusterName: string, n
     if (score !== cluster.score || JSON.stringify(scores) !== JSON.stringify(cluster.scores ?? {}))
       await m.getRepository(ClusterEntity).update({ name: clusterName }, { scores, score });
   }
+  // The fleet summary's roll-up counts only findings no exemption covers, by effective severity.
+  if (n > 0) await refreshPostureCounts(m, [clusterName]);
   return n;
 }
 

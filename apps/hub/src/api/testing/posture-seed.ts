@@ -13,6 +13,7 @@ import { ClusterEntity } from '../../persistence/cluster.entity.js';
 import { FindingEntity } from '../../persistence/finding.entity.js';
 import { QuarantineEntity } from '../../persistence/quarantine.entity.js';
 import { ReportEntity } from '../../persistence/report.entity.js';
+import { refreshPostureCounts } from '../../posture/posture-counts.js';
 
 /**
  * Writes posture rows straight into the hub tables, shaped as hub-core's ingest leaves them. For API tests and
@@ -222,6 +223,11 @@ export async function seedClusters(
     await insertChunked(tx, AgentEntity, a, 200);
     await insertChunked(tx, FindingEntity, f, 400);
     await insertChunked(tx, ReportEntity, r, 200);
+    // As ingest would: the fleet summary's roll-up of each seeded cluster.
+    await refreshPostureCounts(
+      tx,
+      clusters.map((s) => s.name),
+    );
   });
 }
 

@@ -1,0 +1,107 @@
+import { afterEach, beforeEach, describe, expect, it } from '@jest/globals';
+import type { DataSource } from 'typeorm';
+import { generatedFleet, seedClusters } from '../api/testing/posture-seed.js';
+import { loadHubConfig } from '../config/hub-config.js';
+import { ExemptionEntity } from '../exemptions/exemption.entity.js';
+import { SeverityOverrideEntity } from '../exemptions/severity-override.entity.js';
+import { IngestService } from '../ingest/ingest.service.js';
+import { encodeEnvelope, sampleEnvelope } from '../ingest/sample-envelope.js';
+import { createHubDataSource, openAndMigrate } from '../persistence/data-source.js';
+import { createThrowawayDatabase, type ThrowawayDatabase } from '../persistence/throwaway-database.js';
+import { FleetSummaryService } from './fleet-summary.service.js';
+import { countPosture, readPostureCounts } from './posture-counts.js';
+import { reevaluateCluster } from './posture-writer.js';
+
+const NOW = new Date('2026-11-23T12:00:00.000Z');
+
+/** Every cluster's stored roll-up next to a live count of its findings. */
+async function storedAndLive(ds: DataSource): Promise<{ stored: unknown; live: unknown }> {
+  const rows = await ds.query<{ name: string; counts: string | null }[]>(
+    `SELECT "name", "posture_counts" AS "counts" FROM "clusters" ORDER BY "name"`,
+  );
+  const live = await countPosture(
+    ds,
+    rows.map((r) => r.name),
+  );
+  return {
+    stored: rows.map((r) => [r.name, readPostureCounts(r.counts)]),
+    live: rows.map((r) => [r.name, live.get(r.name)]),
+  };
+}
+
+// The roll-up the fleet summary reads, against the findings it rolls up, on both databases.
+describe.each(['sqlite', 'postgres'] as const)('cluster posture counts on %s', (kind) => {
+  let db: ThrowawayDatabase;
+  let ds: DataSource;
+
+  beforeEach(async () => {
+    db = await createThrowawayDatabase(kind);
+    ds = createHubDataSource(db.options);
+    await openAndMigrate(ds);
+    await seedClusters(ds, generatedFleet(12, 40, NOW), '2026-10-01T00:00:00.000Z');
+  });
+  afterEach(async () => {
+    await ds.destroy();
+    await db.drop();
+  });
+
+  it('stay equal to a live count through ingest and rule changes, and the fleet summary reads the same', async () => {
+    const summary = () =>
+      new FleetSummaryService(ds, { now: () => NOW }).fleetSummary({ staleAfterMs: 3_600_000, certLimit: 5 });
+    expect((await storedAndLive(ds)).stored).toEqual((await storedAndLive(ds)).live);
+    const seeded = await summary();
+
+    // A report replaces one cluster's posture (ingest refreshes its roll-up in the batch transaction).
+    const ingest = new IngestService(ds, loadHubConfig({}));
+    const agent = 'cluster-00003.node-1';
+    const [o] = await ingest.ingestBatch([
+      {
+        topic: `watchpost/v1/agents/${agent}/report`,
+        payload: encodeEnvelope(sampleEnvelope(agent, 2, { scannedAt: '2026-11-23T11:59:00.000Z' })),
+        receivedAt: NOW,
+      },
+    ]);
+    expect(o.status).toBe('stored');
+    // Rules change without a report: an exemption fleet-wide and a severity override (re-evaluation refreshes).
+    const at = NOW.toISOString();
+    const rule = { createdAt: at, updatedAt: at, author: 'op', revokedAt: null, revokedBy: null };
+    await ds.getRepository(ExemptionEntity).insert({
+      ...rule,
+      id: '0b4e3f9a-1c2d-4e5f-8a9b-0c1d2e3f4a5b',
+      scopeKind: 'fleet',
+      platform: null,
+      cluster: null,
+      namespace: null,
+      resourceKind: null,
+      resourceName: null,
+      resourcePath: null,
+      checkId: 'bench-check-010',
+      area: null,
+      reason: 'accepted across the fleet for the test',
+      expiresAt: new Date(NOW.getTime() + 86_400_000).toISOString(),
+    });
+    await ds.getRepository(SeverityOverrideEntity).insert({
+      ...rule,
+      id: '1c5f4a0b-2d3e-4f5a-9b0c-1d2e3f4a5b6c',
+      scopeKind: 'fleet',
+      platform: null,
+      cluster: null,
+      checkId: 'bench-check-020',
+      severity: 'critical',
+      reason: 'raised for the test',
+      expiresAt: null,
+    });
+    await ds.transaction(async (m) => {
+      for (let i = 0; i < 12; i++) await reevaluateCluster(m, `cluster-${String(i).padStart(5, '0')}`, NOW);
+    });
+
+    const after = await storedAndLive(ds);
+    expect(after.stored).toEqual(after.live);
+    const rolledUp = await summary();
+    // The rules and the report moved the counts (the test would pass vacuously otherwise) ...
+    expect(rolledUp.groups).not.toEqual(seeded.groups);
+    // ... and the summary from the roll-ups is the summary counted live (no roll-up stored: counted from rows).
+    await ds.query(`UPDATE "clusters" SET "posture_counts" = NULL`);
+    expect(await summary()).toEqual(rolledUp);
+  });
+});
