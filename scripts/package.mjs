@@ -168,11 +168,15 @@ function packageApp(name) {
     const staticDst = join(stage, 'dist', 'src', 'web', 'static');
     if (existsSync(staticSrc) && !existsSync(staticDst)) cpSync(staticSrc, staticDst, { recursive: true });
     cpSync(join(appDir, 'bin', `${app.bin}.js`), join(stage, 'bin', `${app.bin}.js`));
-    writeFileSync(
-      join(stage, 'bin', app.bin),
-      `#!/bin/sh\n# ${app.bin} ${version}: needs Node.js >= 20.19 on PATH.\n` +
-        `here=$(dirname "$(readlink -f "$0")")\nexec node "$here/${app.bin}.js" "$@"\n`,
-    );
+    // An app may ship its own launcher (the agent's sets the daemon's memory options); else a plain one.
+    if (existsSync(join(appDir, 'bin', app.bin)))
+      cpSync(join(appDir, 'bin', app.bin), join(stage, 'bin', app.bin));
+    else
+      writeFileSync(
+        join(stage, 'bin', app.bin),
+        `#!/bin/sh\n# ${app.bin} ${version}: needs Node.js >= 20.19 on PATH.\n` +
+          `here=$(dirname "$(readlink -f "$0")")\nexec node "$here/${app.bin}.js" "$@"\n`,
+      );
     chmodSync(join(stage, 'bin', app.bin), 0o755);
     chmodSync(join(stage, 'bin', `${app.bin}.js`), 0o755);
 

@@ -12,6 +12,7 @@ import { until } from './support/until.js';
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
 const AGENT = join(ROOT, 'apps', 'agent', 'bin', 'watchpost-agent.js');
+const LAUNCHER = join(ROOT, 'apps', 'agent', 'bin', 'watchpost-agent');
 const BUNDLE = join(ROOT, 'test', 'fixtures', 'bundles', 'aks-hci-management');
 
 /** The real agent CLI end to end: enroll -> run (scan of a sample bundle) -> publish -> hub ingest -> REST. */
@@ -152,9 +153,12 @@ describe('watchpost-agent enroll and run against the hub (embedded broker)', () 
     const before = new X509Certificate(readFileSync(join(d, 'agent.crt')));
 
     // Renew after the first scan (any share of the lifetime has passed), then scan again soon after.
-    const renewing = spawn(process.execPath, [AGENT, 'run', '--config', join(d, 'agent.yaml')], {
+    // Through the shipped launcher (bin/watchpost-agent): the daemon's V8 options (lite mode, no WebAssembly) must
+    // carry renewal and publishing too.
+    const renewing = spawn(LAUNCHER, ['run', '--config', join(d, 'agent.yaml')], {
       env: {
         ...process.env,
+        PATH: `${dirname(process.execPath)}:${process.env['PATH'] ?? ''}`,
         TZ: 'UTC',
         WATCHPOST_EVIDENCE_BUNDLE: BUNDLE,
         WATCHPOST_INTERVAL_SECONDS: '2',

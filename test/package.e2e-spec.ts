@@ -61,6 +61,14 @@ describe('installable artifacts (scripts/package.mjs)', () => {
     }
   });
 
+  it("watchpost-agent's launcher is the repository's (the daemon's memory options) and starts run with them", () => {
+    const shipped = readFileSync(join(app('agent'), 'bin', 'watchpost-agent'), 'utf8');
+    expect(shipped).toBe(readFileSync(join(ROOT, 'apps', 'agent', 'bin', 'watchpost-agent'), 'utf8'));
+    expect(shipped).toContain('exec node --lite-mode --no-expose-wasm --max-semi-space-size=1');
+    // node refuses an option it does not know (exit 9): reaching run's own help proves the options were taken.
+    expect(run('agent', ['run', '--help'])).toContain('--config <file>');
+  });
+
   it('watchpost-agent scans a sample bundle from the unpacked artifact', () => {
     const report = JSON.parse(
       run('agent', [
