@@ -73,6 +73,14 @@ export class ClusterEntity {
   @Column({ name: 'posture_counts', type: 'simple-json', nullable: true })
   postureCounts!: PostureCounts | null;
 
+  /**
+   * Bumped with `postureCounts`, in the same transaction, by every writer of the cluster's findings: a reader that
+   * keeps some of those findings in memory (the fleet summary's certificate and KMS rows) re-reads a cluster only
+   * when its revision moved, so every hub replica on the database sees every change at its next read.
+   */
+  @Column({ name: 'posture_revision', type: 'integer', default: 0 })
+  postureRevision!: number;
+
   @Column({ name: 'created_at', type: 'varchar', length: 32 })
   createdAt!: string;
 

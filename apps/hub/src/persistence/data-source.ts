@@ -17,6 +17,7 @@ import { CreatedSupportData1796545345219 } from './migrations/1796545345219-Crea
 import { CreatedExemptions1796546000000 } from './migrations/1796546000000-CreatedExemptions.js';
 import { AddedEffectiveFindingsAndSeverityOverrides1796547000000 } from './migrations/1796547000000-AddedEffectiveFindingsAndSeverityOverrides.js';
 import { AddedClusterPostureCounts1796549000000 } from './migrations/1796549000000-AddedClusterPostureCounts.js';
+import { AddedClusterPostureRevision1796550000000 } from './migrations/1796550000000-AddedClusterPostureRevision.js';
 import { QuarantineEntity } from './quarantine.entity.js';
 import { ExemptionEntity } from '../exemptions/exemption.entity.js';
 import { ExemptionEventEntity } from '../exemptions/exemption-event.entity.js';
@@ -58,6 +59,7 @@ export const HUB_MIGRATIONS = [
   CreatedExemptions1796546000000,
   AddedEffectiveFindingsAndSeverityOverrides1796547000000,
   AddedClusterPostureCounts1796549000000,
+  AddedClusterPostureRevision1796550000000,
 ];
 
 /** Where the hub keeps its data: PostgreSQL when `url` is set, else the SQLite file at `path`. */

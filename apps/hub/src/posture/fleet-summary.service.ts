@@ -56,6 +56,8 @@ export const IMDS_EGRESS_CHECK_ID = 'netpol-imds-egress';
 @Injectable()
 export class FleetSummaryService {
   private readonly clock: HubClock;
+  /** Per cluster, its ranked certificate and KMS rows at a revision (`rankedRows`). */
+  private readonly ranked = new Map<string, RankedOfCluster>();
 
   constructor(
     private readonly ds: DataSource,
@@ -80,10 +82,11 @@ export class FleetSummaryService {
           scores: string | null;
           lastReceivedAt: string | null;
           postureCounts: string | null;
+          revision: number | string;
         }[]
       >(
         `SELECT "name", "platform", "scores", "last_received_at" AS "lastReceivedAt", ` +
-          `"posture_counts" AS "postureCounts" FROM "clusters"`,
+          `"posture_counts" AS "postureCounts", "posture_revision" AS "revision" FROM "clusters"`,
       )
     ).map((c) => ({
       ...c,
@@ -101,6 +104,8 @@ export class FleetSummaryService {
       agentsOf.set(a.clusterName, l);
     }
     const platformOf = new Map(clusters.map((c) => [c.name, c.platform]));
+    // Read before the rows it keys (see `rankedRows`).
+    const ranked = await this.rankedRows(new Map(clusters.map((c) => [c.name, toNum(c.revision)])));
 
     const emptyGroup = (): GroupSummary => ({
       clusters: 0,
@@ -182,11 +187,106 @@ export class FleetSummaryService {
       staleAfterSeconds: Math.round(opts.staleAfterMs / 1000),
       clusters: totals,
       groups,
-      expiringCertificates: await this.expiringCertificates(platformOf, now, opts.certLimit, opts.withinDays),
+      expiringCertificates: await this.expiringCertificates(
+        platformOf,
+        now,
+        opts.certLimit,
+        opts.withinDays,
+        ranked.cert,
+      ),
       staleClusters,
-      kmsKeys: await this.kmsKeySummary(platformOf, now, opts.certLimit),
+      kmsKeys: await this.kmsKeySummary(platformOf, now, opts.certLimit, ranked.kms),
       imdsExposure: await this.imdsExposure(),
     };
+  }
+
+  /**
+   * The open certificate problems and the KMS key rows of the fleet, from memory for every cluster whose
+   * `posture_revision` (read by the caller before this) is the one they were read at, from the database for the
+   * others (all of them in one pass when many changed). Every writer of a cluster's findings bumps its revision in
+   * the same transaction (`refreshPostureCounts`), and the revision is read before the rows, so kept rows are never
+   * older than their revision says: a change on any replica is seen at the next read of every replica, and rows
+   * read newer than their revision are only read again. Clusters gone from `revisions` are forgotten.
+   */
+  private async rankedRows(
+    revisions: ReadonlyMap<string, number>,
+  ): Promise<{ cert: CertRow[]; kms: KmsRow[] }> {
+    for (const name of this.ranked.keys()) if (!revisions.has(name)) this.ranked.delete(name);
+    const stale: string[] = [];
+    for (const [name, revision] of revisions)
+      if (this.ranked.get(name)?.revision !== revision) stale.push(name);
+    if (stale.length > 0) {
+      const fresh = new Map<string, RankedOfCluster>(
+        stale.map((n) => [n, { revision: revisions.get(n) ?? 0, cert: [], kms: [] }]),
+      );
+      const { cert, kms } = await this.readRankedRows(stale.length > revisions.size / 4 ? null : stale);
+      for (const r of cert) fresh.get(r.cluster)?.cert.push(r);
+      for (const r of kms) fresh.get(r.cluster)?.kms.push(r);
+      for (const [name, entry] of fresh) this.ranked.set(name, entry);
+    }
+    const out: { cert: CertRow[]; kms: KmsRow[] } = { cert: [], kms: [] };
+    for (const name of revisions.keys()) {
+      const entry = this.ranked.get(name);
+      if (!entry) continue;
+      for (const r of entry.cert) out.cert.push(r);
+      for (const r of entry.kms) out.kms.push(r);
+    }
+    return out;
+  }
+
+  /**
+   * The open, counted certificate problems of the expiry checks (facts of type certificate) and the current KMS key
+   * rows with facts that pass the KMS schema, of the named clusters or of all (null), each cluster's in id order.
+   */
+  private async readRankedRows(
+    clusters: readonly string[] | null,
+  ): Promise<{ cert: CertRow[]; kms: KmsRow[] }> {
+    const out: { cert: CertRow[]; kms: KmsRow[] } = { cert: [], kms: [] };
+    const chunks: (readonly string[] | null)[] = clusters === null ? [null] : [];
+    for (let i = 0; clusters !== null && i < clusters.length; i += 500)
+      chunks.push(clusters.slice(i, i + 500));
+    const compiled = (kmsFactsCheck ??= compileZod(kmsKeyFactsV1Schema));
+    type Raw = { id: number | string; cluster: string; outcome: Outcome; facts: unknown };
+    for (const names of chunks) {
+      const scoped = (qb: SelectQueryBuilder<FindingEntity>) =>
+        (names === null ? qb : qb.andWhere('f.clusterName IN (:...names)', { names }))
+          .orderBy('f.clusterName', 'ASC')
+          .addOrderBy('f.id', 'ASC');
+      const select = () =>
+        findingsQb(this.ds, 'f')
+          .select('f.id', 'id')
+          .addSelect('f.clusterName', 'cluster')
+          .addSelect('f.outcome', 'outcome')
+          .addSelect('f.facts', 'facts');
+      // Exempted problems are accepted risks: they do not rank (docs/exemptions.md).
+      const cert = await scoped(
+        countedOnly(
+          select()
+            .where('f.checkId IN (:...certChecks)', { certChecks: CERT_EXPIRY_CHECK_IDS })
+            .andWhere('f.resolvedAt IS NULL'),
+        ).andWhere('f.outcome IN (:...problems)', { problems: PROBLEMS }),
+      ).getRawMany<Raw>();
+      for (const r of cert) {
+        const facts = parseJson<unknown>(r.facts);
+        if (
+          typeof facts === 'object' &&
+          facts !== null &&
+          (facts as { type?: unknown }).type === 'certificate'
+        )
+          out.cert.push({ id: toNum(r.id), cluster: r.cluster, outcome: r.outcome, facts });
+      }
+      const kms = await scoped(
+        select()
+          .where('f.checkId = :kms', { kms: KMS_KEY_ROTATION_CHECK_ID })
+          .andWhere('f.resolvedAt IS NULL'),
+      ).getRawMany<Raw>();
+      for (const r of kms) {
+        const raw = parseJson<unknown>(r.facts);
+        const facts = raw !== null && compiled(raw) ? (raw as KmsKeyFactsV1) : kmsKeyFacts(raw);
+        if (facts) out.kms.push({ id: toNum(r.id), cluster: r.cluster, outcome: r.outcome, facts });
+      }
+    }
+    return out;
   }
 
   /**
@@ -219,6 +319,7 @@ export class FleetSummaryService {
     now: number,
     limit: number,
     withinDays?: number,
+    openProblems?: readonly CertRow[],
   ): Promise<ExpiringCertificate[]> {
     const notAfterSql = this.factsText('notAfter');
     // `cheap` narrows the rows by plain columns before any JSON is read (the database tests conditions in order).
@@ -242,11 +343,17 @@ export class FleetSummaryService {
     type Row = { id: number | string; cluster: string; outcome: Outcome; facts: unknown };
     // Open problems are few and all ranked; passes are many, so each pass tier comes pre-ordered and limited.
     // Exempted problems are accepted risks: they do not rank (docs/exemptions.md).
-    const problems = await base((qb) =>
-      countedOnly(qb).andWhere('f.outcome IN (:...problems)', { problems: PROBLEMS }),
-    )
-      .limit(MAX_RANKED_PROBLEMS)
-      .getRawMany<Row>();
+    // From memory when the caller kept them (`rankedRows`), with the same conditions as the query.
+    const horizon = withinDays === undefined ? null : new Date(now + withinDays * 86_400_000).toISOString();
+    const problems: Row[] = openProblems
+      ? openProblems.filter((r) => {
+          if (horizon === null) return true;
+          const notAfter = (r.facts as { notAfter?: unknown }).notAfter;
+          return typeof notAfter === 'string' && notAfter <= horizon;
+        })
+      : await base((qb) => countedOnly(qb).andWhere('f.outcome IN (:...problems)', { problems: PROBLEMS }))
+          .limit(MAX_RANKED_PROBLEMS)
+          .getRawMany<Row>();
     const passTier = (auto: boolean) => {
       const flag = this.factsTrue('renewedAutomatically');
       return base((qb) => qb.andWhere("f.outcome = 'pass'"))
@@ -263,7 +370,7 @@ export class FleetSummaryService {
     // rank order, skipping any that fail (as if left out before ranking: their keys are well-formed numbers).
     const shown: { id: number; facts: CertificateFactsV1 }[] = [];
     for (const k of [...problems, ...manualPasses, ...autoPasses]
-      .flatMap((r) => rankKeys(r, parseJson<unknown>(r.facts), now))
+      .flatMap((r) => rankKeys(r, typeof r.facts === 'string' ? parseJson<unknown>(r.facts) : r.facts, now))
       .sort(compareExpiryRisk)) {
       if (shown.length >= limit) break;
       const facts = certificateFacts(k.facts);
@@ -334,8 +441,9 @@ export class FleetSummaryService {
     platformOf: Map<string, Platform>,
     now: number,
     limit: number,
+    rows: readonly KmsRow[],
   ): Promise<FleetSummary['kmsKeys']> {
-    const all = await this.kmsKeyAges(platformOf, now);
+    const all = kmsKeyAgesOf(rows, platformOf, now);
     const ages = all.flatMap((k) => (k.ageDays === null ? [] : [k.ageDays])).sort((a, b) => a - b);
     const mid = ages.length >> 1;
     const median =
@@ -368,44 +476,7 @@ export class FleetSummaryService {
    * decides what it refuses).
    */
   private async kmsKeyAges(platformOf: Map<string, Platform>, now: number): Promise<KmsKeyAgeRow[]> {
-    const rows = await findingsQb(this.ds, 'f')
-      .select('f.id', 'id')
-      .addSelect('f.clusterName', 'cluster')
-      .addSelect('f.outcome', 'outcome')
-      .addSelect('f.facts', 'facts')
-      .where('f.checkId = :kms', { kms: KMS_KEY_ROTATION_CHECK_ID })
-      .andWhere('f.resolvedAt IS NULL')
-      .getRawMany<{ id: number | string; cluster: string; outcome: Outcome; facts: unknown }>();
-    const compiled = (kmsFactsCheck ??= compileZod(kmsKeyFactsV1Schema));
-    const out = rows.flatMap((r): KmsKeyAgeRow[] => {
-      const raw = parseJson<unknown>(r.facts);
-      const facts = raw !== null && compiled(raw) ? (raw as KmsKeyFactsV1) : kmsKeyFacts(raw);
-      if (!facts) return [];
-      const since = facts.firstSeen ? Date.parse(facts.firstSeen) : null;
-      return [
-        {
-          id: toNum(r.id),
-          cluster: r.cluster,
-          platform: platformOf.get(r.cluster) ?? null,
-          outcome: r.outcome,
-          provider: facts.provider,
-          apiVersion: facts.apiVersion,
-          keyId: facts.keyId ?? null,
-          firstSeen: facts.firstSeen ?? null,
-          rotatedAt: facts.rotatedAt ?? null,
-          ageDays: since === null ? null : daysBetween(now, since),
-          ageExact: facts.ageExact,
-          maxAgeDays: Math.round(facts.maxAgeSeconds / 86_400),
-        },
-      ];
-    });
-    out.sort(
-      (a, b) =>
-        (b.ageDays ?? -1) - (a.ageDays ?? -1) ||
-        a.cluster.localeCompare(b.cluster) ||
-        a.provider.localeCompare(b.provider),
-    );
-    return out;
+    return kmsKeyAgesOf((await this.readRankedRows(null)).kms, platformOf, now);
   }
 
   /** The KMS key rows with their resource and message, in the same order. */
@@ -471,6 +542,61 @@ export class FleetSummaryService {
       podsReaching: pods,
     };
   }
+}
+
+/** The ages of KMS keys, oldest first, keys of unknown age last. */
+function kmsKeyAgesOf(
+  rows: readonly KmsRow[],
+  platformOf: Map<string, Platform>,
+  now: number,
+): KmsKeyAgeRow[] {
+  const out = rows.map(({ id, cluster, outcome, facts }): KmsKeyAgeRow => {
+    const since = facts.firstSeen ? Date.parse(facts.firstSeen) : null;
+    return {
+      id,
+      cluster,
+      platform: platformOf.get(cluster) ?? null,
+      outcome,
+      provider: facts.provider,
+      apiVersion: facts.apiVersion,
+      keyId: facts.keyId ?? null,
+      firstSeen: facts.firstSeen ?? null,
+      rotatedAt: facts.rotatedAt ?? null,
+      ageDays: since === null ? null : daysBetween(now, since),
+      ageExact: facts.ageExact,
+      maxAgeDays: Math.round(facts.maxAgeSeconds / 86_400),
+    };
+  });
+  out.sort(
+    (a, b) =>
+      (b.ageDays ?? -1) - (a.ageDays ?? -1) ||
+      a.cluster.localeCompare(b.cluster) ||
+      a.provider.localeCompare(b.provider),
+  );
+  return out;
+}
+
+/** An open certificate problem as kept for ranking (facts parsed, not yet checked in full). */
+interface CertRow {
+  id: number;
+  cluster: string;
+  outcome: Outcome;
+  facts: unknown;
+}
+
+/** A current KMS key row as kept for ranking (facts checked). */
+interface KmsRow {
+  id: number;
+  cluster: string;
+  outcome: Outcome;
+  facts: KmsKeyFactsV1;
+}
+
+/** What a replica keeps of one cluster, at the `posture_revision` it was read at. */
+interface RankedOfCluster {
+  revision: number;
+  cert: CertRow[];
+  kms: KmsRow[];
 }
 
 /** A KMS key as ranked, before its resource and message are read. */

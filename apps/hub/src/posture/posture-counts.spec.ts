@@ -1,8 +1,9 @@
 import { afterEach, beforeEach, describe, expect, it } from '@jest/globals';
 import type { DataSource } from 'typeorm';
-import { generatedFleet, seedClusters } from '../api/testing/posture-seed.js';
+import { generatedFleet, seedCertificateFacts, seedClusters } from '../api/testing/posture-seed.js';
 import { loadHubConfig } from '../config/hub-config.js';
 import { ExemptionEntity } from '../exemptions/exemption.entity.js';
+import { PostureRulesService } from '../exemptions/posture-rules.service.js';
 import { SeverityOverrideEntity } from '../exemptions/severity-override.entity.js';
 import { IngestService } from '../ingest/ingest.service.js';
 import { encodeEnvelope, sampleEnvelope } from '../ingest/sample-envelope.js';
@@ -103,5 +104,121 @@ describe.each(['sqlite', 'postgres'] as const)('cluster posture counts on %s', (
     // ... and the summary from the roll-ups is the summary counted live (no roll-up stored: counted from rows).
     await ds.query(`UPDATE "clusters" SET "posture_counts" = NULL`);
     expect(await summary()).toEqual(rolledUp);
+  });
+
+  it('a change on one cluster (ingest, rule change, expiry) shows in the next summary read of both replicas', async () => {
+    // Two hub replicas on one database, each with its own connection and its own kept rows.
+    const ds2 = createHubDataSource(db.options);
+    await ds2.initialize();
+    try {
+      let now = NOW;
+      const clock = { now: () => now };
+      const replicas = [new FleetSummaryService(ds, clock), new FleetSummaryService(ds2, clock)];
+      const read = (s: FleetSummaryService) => s.fleetSummary({ staleAfterMs: 3_600_000, certLimit: 5 });
+      // Both replicas read (and keep) first; after each change each must answer what a fresh one reads.
+      let previous = await read(new FleetSummaryService(ds, clock));
+      for (const r of replicas) expect(await read(r)).toEqual(previous);
+      const expectSeen = async (what: string) => {
+        const fresh = await read(new FleetSummaryService(ds, clock));
+        expect({ what, ranked: [fresh.expiringCertificates, fresh.kmsKeys] }).not.toEqual({
+          what,
+          ranked: [previous.expiringCertificates, previous.kmsKeys],
+        });
+        for (const r of replicas) expect({ what, summary: await read(r) }).toEqual({ what, summary: fresh });
+        previous = fresh;
+      };
+
+      // Ingest: cluster-00009's agent now reports one expired certificate and a year-old KMS key only.
+      const agent = 'cluster-00009.node-1';
+      const [o] = await new IngestService(ds, loadHubConfig({})).ingestBatch([
+        {
+          topic: `watchpost/v1/agents/${agent}/report`,
+          payload: encodeEnvelope(
+            sampleEnvelope(agent, 2, {
+              scannedAt: '2026-11-23T11:59:00.000Z',
+              results: [
+                {
+                  checkId: 'cert-expiry',
+                  area: 'certificates',
+                  severity: 'high',
+                  outcome: 'fail',
+                  resource: { kind: 'HostFile', path: '/etc/kubernetes/pki/expired.crt' },
+                  message: 'certificate expired a day ago',
+                  facts: seedCertificateFacts({
+                    notAfter: '2026-11-22T12:00:00.000Z',
+                    lifetimeDays: 365,
+                    subject: 'CN=expired',
+                    source: { kind: 'file', locator: '/etc/kubernetes/pki/expired.crt' },
+                  }),
+                },
+                {
+                  checkId: 'kms-key-rotation',
+                  area: 'encryption',
+                  severity: 'medium',
+                  outcome: 'warn',
+                  resource: { kind: 'KMSProvider', name: 'kms-plugin' },
+                  message: 'KMS key not rotated for a year',
+                  facts: {
+                    type: 'kms-key',
+                    version: 1,
+                    provider: 'kms-plugin',
+                    apiVersion: 'v2',
+                    keyId: 'key-old',
+                    firstSeen: '2025-11-23T12:00:00.000Z',
+                    ageExact: false,
+                    maxAgeSeconds: 30 * 86_400,
+                  },
+                },
+              ],
+            }),
+          ),
+          receivedAt: NOW,
+        },
+      ]);
+      expect(o.status).toBe('stored');
+      await expectSeen('ingest');
+      expect(previous.expiringCertificates[0]).toMatchObject({
+        cluster: 'cluster-00009',
+        subject: 'CN=expired',
+      });
+      expect(previous.kmsKeys.oldest[0]).toMatchObject({ cluster: 'cluster-00009', keyId: 'key-old' });
+
+      // A rule change: that certificate exempted on its cluster until an hour from now (the rule service's path).
+      const at = NOW.toISOString();
+      await ds.getRepository(ExemptionEntity).insert({
+        id: '2d6a5b1c-3e4f-4a6b-8c1d-2e3f4a5b6c7d',
+        createdAt: at,
+        updatedAt: at,
+        author: 'op',
+        revokedAt: null,
+        revokedBy: null,
+        scopeKind: 'cluster',
+        platform: null,
+        cluster: 'cluster-00009',
+        namespace: null,
+        resourceKind: null,
+        resourceName: null,
+        resourcePath: null,
+        checkId: 'cert-expiry',
+        area: null,
+        reason: 'accepted on this cluster for the test',
+        expiresAt: new Date(NOW.getTime() + 3_600_000).toISOString(),
+      });
+      const rules = new PostureRulesService(ds, clock);
+      await rules.transaction((m) => rules.reevaluate(m, { kind: 'cluster', cluster: 'cluster-00009' }));
+      await expectSeen('rule change');
+      expect(previous.expiringCertificates.map((c) => c.subject)).not.toContain('CN=expired');
+
+      // Expiry: two hours later the sweep re-evaluates the cluster and the certificate ranks again.
+      now = new Date(NOW.getTime() + 2 * 3_600_000);
+      expect(await rules.sweep()).toBeGreaterThan(0);
+      await expectSeen('expiry');
+      expect(previous.expiringCertificates[0]).toMatchObject({
+        cluster: 'cluster-00009',
+        subject: 'CN=expired',
+      });
+    } finally {
+      await ds2.destroy();
+    }
   });
 });

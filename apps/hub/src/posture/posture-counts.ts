@@ -71,10 +71,16 @@ export async function countPosture(
   return out;
 }
 
-/** Rewrites the roll-up of the named clusters from their findings, inside the writer's transaction `m`. */
+/**
+ * Rewrites the roll-up of the named clusters from their findings, inside the writer's transaction `m`, and bumps
+ * their `posture_revision` with it (what the fleet summary's in-memory rows are keyed by: a change of the
+ * findings and the bump commit together, so no replica sees one without the other).
+ */
 export async function refreshPostureCounts(m: EntityManager, clusterNames: readonly string[]): Promise<void> {
   const pg = m.connection.options.type === 'postgres';
-  const sql = `UPDATE "clusters" SET "posture_counts" = ${pg ? '$1' : '?'} WHERE "name" = ${pg ? '$2' : '?'}`;
+  const sql =
+    `UPDATE "clusters" SET "posture_counts" = ${pg ? '$1' : '?'}, ` +
+    `"posture_revision" = "posture_revision" + 1 WHERE "name" = ${pg ? '$2' : '?'}`;
   for (const [name, counts] of await countPosture(m, clusterNames)) {
     await m.query(sql, [JSON.stringify(counts), name]);
   }
