@@ -1,5 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { copyFileSync, mkdtempSync, rmSync } from 'node:fs';
+import { copyFileSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -91,6 +91,20 @@ async function spawnHub(env: Record<string, string>): Promise<{ proc: ChildProce
   return { proc, output: () => out };
 }
 
+/**
+ * CPU seconds (user + system) a process has used, from /proc (Linux); undefined elsewhere. The hubs' CPU per
+ * report is steadier than their rate on a shared machine, where the broker and the agents take turns with them.
+ */
+function cpuSec(pid: number | undefined): number | undefined {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return (Number(f[11]) + Number(f[12])) / 100; // utime, stime in clock ticks (USER_HZ = 100 on Linux)
+  } catch {
+    return undefined;
+  }
+}
+
 /** Rejects after `ms` with `what` (a benchmark must end, not hang). */
 function within<T>(p: Promise<T>, ms: number, what: () => string): Promise<T> {
   let timer: NodeJS.Timeout | undefined;
@@ -129,6 +143,11 @@ export async function run(): Promise<Record<string, unknown>[]> {
     WATCHPOST_DB_PATH: join(dir, 'hub.sqlite'),
     WATCHPOST_MQTT_CLIENT_ID: 'watchpost-hub',
   };
+  // The ingest's batch settings may be given to compare them (the row says which were used).
+  for (const k of ['WATCHPOST_INGEST_BATCH_SIZE', 'WATCHPOST_INGEST_BATCH_MS']) {
+    const v = process.env[k];
+    if (v) env[k] = v;
+  }
   const config = loadHubConfig(env);
   const pki = loadOrCreateHubPki(config);
   const broker = await startShippedMosquitto(pki.ca);
@@ -224,7 +243,9 @@ export async function run(): Promise<Record<string, unknown>[]> {
 
     const rows: Record<string, unknown>[] = [];
     let run = 0;
-    for (const sc of SCENARIOS) {
+    // BENCH_HUB_INGEST_STORES=sqlite (or postgres) runs only that store's rows (profiling one of them).
+    const only = process.env['BENCH_HUB_INGEST_STORES']?.split(',').filter(Boolean);
+    for (const sc of SCENARIOS.filter((s) => !only?.length || only.includes(s.store))) {
       const row: Record<string, unknown> = {
         name,
         reports: total,
@@ -233,6 +254,7 @@ export async function run(): Promise<Record<string, unknown>[]> {
         store: sc.store,
         replicas: sc.replicas,
         batchSize: config.ingestBatchSize,
+        batchMs: config.ingestBatchMs,
       };
       rows.push(row);
       try {
@@ -260,6 +282,7 @@ export async function run(): Promise<Record<string, unknown>[]> {
             a.client.on('message', () => ++acks === total && resolve());
           }
         });
+        const cpu0 = started.map((h) => cpuSec(h.proc.pid));
         const h0 = performance.now();
         publishAll();
         await within(
@@ -269,12 +292,17 @@ export async function run(): Promise<Record<string, unknown>[]> {
             `${acks}/${total} acks; hub output:\n${started.map((h) => h.output().slice(-3000)).join('\n')}`,
         );
         const hubSec = (performance.now() - h0) / 1000;
+        const cpu = started.map((h, i) => (cpuSec(h.proc.pid) ?? NaN) - (cpu0[i] ?? NaN));
+        const hubCpuSec = cpu.reduce((a, b) => a + b, 0);
         for (const h of started) await stop(h.proc);
         const hubPerSec = total / hubSec;
         Object.assign(row, {
           rawPerSec: Math.round(rawPerSec),
           hubPerSec: Math.round(hubPerSec),
           ratio: Math.round((hubPerSec / rawPerSec) * 100) / 100,
+          ...(Number.isFinite(hubCpuSec)
+            ? { hubCpuMsPerReport: Math.round((hubCpuSec / total) * 1000 * 1000) / 1000 }
+            : {}),
         });
       } catch (err) {
         row['error'] = err instanceof Error ? err.message.slice(0, 500) : String(err);

@@ -189,11 +189,14 @@ export async function decodeReportInline(
   return withoutUnknownChecks(envelope);
 }
 
+// Parsed once: Date.parse of the constant for every report showed up in the hub-ingest profile (~4 % of the CPU).
+const NOT_BEFORE_MS = Date.parse(SCANNED_AT_WINDOW.notBefore);
+
 /** The accepted range of `scannedAt` for a report received at `receivedAt`, epoch ms. */
 export function scannedAtWindow(receivedAt: Date): { from: number; to: number } {
   const day = 86_400_000;
   return {
-    from: Date.parse(SCANNED_AT_WINDOW.notBefore),
+    from: NOT_BEFORE_MS,
     to: receivedAt.getTime() + SCANNED_AT_WINDOW.futureDays * day,
   };
 }
