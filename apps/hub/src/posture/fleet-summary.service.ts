@@ -58,6 +58,16 @@ export class FleetSummaryService {
   private readonly clock: HubClock;
   /** Per cluster, its ranked certificate and KMS rows at a revision (`rankedRows`). */
   private readonly ranked = new Map<string, RankedOfCluster>();
+  /** Per cluster, its `scores` and `posture_counts` as last read and parsed (read-only: shared between reads). */
+  private readonly parsed = new Map<
+    string,
+    {
+      scoresText: string | null;
+      scores: Partial<Record<Area, number>> | null;
+      countsText: string | null;
+      counts: PostureCounts | null;
+    }
+  >();
 
   constructor(
     private readonly ds: DataSource,
@@ -88,11 +98,24 @@ export class FleetSummaryService {
         `SELECT "name", "platform", "scores", "last_received_at" AS "lastReceivedAt", ` +
           `"posture_counts" AS "postureCounts", "posture_revision" AS "revision" FROM "clusters"`,
       )
-    ).map((c) => ({
-      ...c,
-      scores: parseJson<Partial<Record<Area, number>>>(c.scores),
-      postureCounts: readPostureCounts(c.postureCounts),
-    }));
+    ).map((c) => {
+      // Parsed again only when the stored text changed (a few clusters between two reads).
+      let memo = this.parsed.get(c.name);
+      if (memo?.scoresText !== c.scores || memo?.countsText !== c.postureCounts) {
+        memo = {
+          scoresText: c.scores,
+          scores: parseJson<Partial<Record<Area, number>>>(c.scores),
+          countsText: c.postureCounts,
+          counts: readPostureCounts(c.postureCounts),
+        };
+        this.parsed.set(c.name, memo);
+      }
+      return { ...c, scores: memo.scores, postureCounts: memo.counts };
+    });
+    if (this.parsed.size > clusters.length) {
+      const names = new Set(clusters.map((c) => c.name));
+      for (const name of this.parsed.keys()) if (!names.has(name)) this.parsed.delete(name);
+    }
     const agentRows = await this.ds.query<
       { clusterName: string; status: AgentEntity['status']; revoked: boolean | number }[]
     >(`SELECT "cluster_name" AS "clusterName", "status", "revoked" FROM "agents"`);
@@ -151,8 +174,7 @@ export class FleetSummaryService {
     }
     // Never-reporting clusters first, then the longest silent.
     staleClusters.sort(
-      (a, b) =>
-        (a.lastReceivedAt ?? '').localeCompare(b.lastReceivedAt ?? '') || a.name.localeCompare(b.name),
+      (a, b) => collate(a.lastReceivedAt ?? '', b.lastReceivedAt ?? '') || collate(a.name, b.name),
     );
 
     // Findings by group, area, outcome and severity: the roll-up each cluster row keeps (posture-counts.ts),
@@ -544,6 +566,12 @@ export class FleetSummaryService {
   }
 }
 
+/**
+ * `a.localeCompare(b)` (the same default locale and options, so the same order), without the per-call collator
+ * lookup: the sorts here compare thousands of names.
+ */
+const collate = new Intl.Collator().compare;
+
 /** The ages of KMS keys, oldest first, keys of unknown age last. */
 function kmsKeyAgesOf(
   rows: readonly KmsRow[],
@@ -570,8 +598,8 @@ function kmsKeyAgesOf(
   out.sort(
     (a, b) =>
       (b.ageDays ?? -1) - (a.ageDays ?? -1) ||
-      a.cluster.localeCompare(b.cluster) ||
-      a.provider.localeCompare(b.provider),
+      collate(a.cluster, b.cluster) ||
+      collate(a.provider, b.provider),
   );
   return out;
 }
@@ -711,7 +739,5 @@ function rankKeys<R extends { cluster: string; outcome: Outcome }>(
 function compareExpiryRisk(a: RankKeys, b: RankKeys): number {
   if (a.tier !== b.tier) return a.tier - b.tier;
   if (a.tier < OUTCOME_RANK.pass && a.shareLeft !== b.shareLeft) return a.shareLeft - b.shareLeft;
-  return (
-    a.notAfterMs - b.notAfterMs || a.cluster.localeCompare(b.cluster) || a.locator.localeCompare(b.locator)
-  );
+  return a.notAfterMs - b.notAfterMs || collate(a.cluster, b.cluster) || collate(a.locator, b.locator);
 }
