@@ -3,13 +3,13 @@ import { HttpStatus, Inject, Injectable, Optional } from '@nestjs/common';
 import { DataSource, type EntityManager } from 'typeorm';
 import type { ApiPrincipal } from '../auth/api-tokens.service.js';
 import { ApiError } from '../auth/auth.errors.js';
-import { roleSatisfies } from '../auth/roles.js';
 import { HUB_CLOCK, type HubClock, systemClock } from '../clock.js';
 import { notFound } from '../api/validation.js';
 import { ExemptionEventEntity } from './exemption-event.entity.js';
 import { ExemptionEntity } from './exemption.entity.js';
 import { exemptionScopeColumns, exemptionView } from './posture-rules.js';
 import { PostureRulesService, reachOf } from './posture-rules.service.js';
+import { revokeRule, ruleForChange, type RuleKind } from './rule-lifecycle.js';
 import {
   checkExpiry,
   type ExemptionScope,
@@ -24,6 +24,13 @@ export enum ExemptionErrorCode {
   NotYours = 'not_your_exemption',
   Revoked = 'exemption_revoked',
 }
+
+const EXEMPTION_RULE: RuleKind<ExemptionEntity> = {
+  entity: ExemptionEntity,
+  subject: 'exemption',
+  label: 'exemption',
+  codes: { notYours: ExemptionErrorCode.NotYours, revoked: ExemptionErrorCode.Revoked },
+};
 
 /** One audit entry as the API shows it (of an exemption, or of a severity override: `subject`). */
 export interface ExemptionEventView {
@@ -134,15 +141,7 @@ export class ExemptionsService {
     const now = this.clock.now();
     return this.rules.transaction(async (m) => {
       const repo = m.getRepository(ExemptionEntity);
-      const row = await repo.findOneBy({ id });
-      if (!row) throw notFound(`exemption "${id}"`);
-      this.mayChange(by, row, 'change');
-      if (row.revokedAt)
-        throw new ApiError(
-          HttpStatus.CONFLICT,
-          ExemptionErrorCode.Revoked,
-          `exemption "${id}" is revoked; create a new one`,
-        );
+      const row = await ruleForChange(m, EXEMPTION_RULE, id, by, 'change');
       const changes: Record<string, { before: string; after: string }> = {};
       if (b.reason !== undefined && b.reason !== row.reason) {
         changes['reason'] = { before: row.reason, after: b.reason };
@@ -168,18 +167,9 @@ export class ExemptionsService {
   async revoke(by: ApiPrincipal, id: string, reason: string | undefined): Promise<ExemptionView> {
     const now = this.clock.now();
     return this.rules.transaction(async (m) => {
-      const repo = m.getRepository(ExemptionEntity);
-      const row = await repo.findOneBy({ id });
-      if (!row) throw notFound(`exemption "${id}"`);
-      this.mayChange(by, row, 'revoke');
-      if (row.revokedAt) return exemptionView(row, now);
-      row.revokedAt = now.toISOString();
-      row.revokedBy = by.name;
-      row.updatedAt = row.revokedAt;
-      await repo.save(row);
-      await this.audit(m, id, 'revoked', by, now, reason ? { reason } : {});
+      const { row, revoked } = await revokeRule(m, EXEMPTION_RULE, id, by, now, reason);
       // Its findings count again at once.
-      await this.rules.reevaluate(m, reachOf(exemptionView(row, now).scope), now);
+      if (revoked) await this.rules.reevaluate(m, reachOf(exemptionView(row, now).scope), now);
       return exemptionView(row, now);
     });
   }
@@ -192,16 +182,6 @@ export class ExemptionsService {
       order: { id: 'ASC' },
     });
     return rows.map(ruleEventView);
-  }
-
-  /** Operators change and revoke their own exemptions; admins anyone's. */
-  private mayChange(by: ApiPrincipal, row: ExemptionEntity, what: string): void {
-    if (row.author === by.name || roleSatisfies(by.role, 'admin')) return;
-    throw new ApiError(
-      HttpStatus.FORBIDDEN,
-      ExemptionErrorCode.NotYours,
-      `exemption "${row.id}" was created by "${row.author}": only its author or an admin may ${what} it`,
-    );
   }
 
   private async audit(

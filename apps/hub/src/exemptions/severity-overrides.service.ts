@@ -4,7 +4,6 @@ import type { Severity } from '@watchpost/shared';
 import { DataSource, IsNull } from 'typeorm';
 import type { ApiPrincipal } from '../auth/api-tokens.service.js';
 import { ApiError } from '../auth/auth.errors.js';
-import { roleSatisfies } from '../auth/roles.js';
 import { HUB_CLOCK, type HubClock, systemClock } from '../clock.js';
 import { notFound } from '../api/validation.js';
 import { ExemptionEventEntity } from './exemption-event.entity.js';
@@ -12,6 +11,7 @@ import { checkExpiry } from './exemption-rules.js';
 import { type ExemptionEventView, recordRuleEvent, ruleEventView } from './exemptions.service.js';
 import { overrideView } from './posture-rules.js';
 import { PostureRulesService, reachOf } from './posture-rules.service.js';
+import { revokeRule, ruleForChange, type RuleKind } from './rule-lifecycle.js';
 import { SeverityOverrideEntity } from './severity-override.entity.js';
 import type { OverrideScope, SeverityOverrideView } from './severity-override-rules.js';
 
@@ -22,6 +22,13 @@ export enum OverrideErrorCode {
   Revoked = 'override_revoked',
   Exists = 'override_exists',
 }
+
+const OVERRIDE_RULE: RuleKind<SeverityOverrideEntity> = {
+  entity: SeverityOverrideEntity,
+  subject: 'override',
+  label: 'severity override',
+  codes: { notYours: OverrideErrorCode.NotYours, revoked: OverrideErrorCode.Revoked },
+};
 
 function invalidExpiry(message: string): ApiError {
   return new ApiError(
@@ -140,15 +147,7 @@ export class SeverityOverridesService {
     const now = this.clock.now();
     return this.rules.transaction(async (m) => {
       const repo = m.getRepository(SeverityOverrideEntity);
-      const row = await repo.findOneBy({ id });
-      if (!row) throw notFound(`severity override "${id}"`);
-      this.mayChange(by, row, 'change');
-      if (row.revokedAt)
-        throw new ApiError(
-          HttpStatus.CONFLICT,
-          OverrideErrorCode.Revoked,
-          `severity override "${id}" is revoked; create a new one`,
-        );
+      const row = await ruleForChange(m, OVERRIDE_RULE, id, by, 'change');
       const changes: Record<string, { before: string | null; after: string | null }> = {};
       const set = (field: 'severity' | 'reason' | 'expiresAt', value: string | null) => {
         if (row[field] === value) return;
@@ -178,18 +177,9 @@ export class SeverityOverridesService {
   async revoke(by: ApiPrincipal, id: string, reason: string | undefined): Promise<SeverityOverrideView> {
     const now = this.clock.now();
     return this.rules.transaction(async (m) => {
-      const repo = m.getRepository(SeverityOverrideEntity);
-      const row = await repo.findOneBy({ id });
-      if (!row) throw notFound(`severity override "${id}"`);
-      this.mayChange(by, row, 'revoke');
-      if (row.revokedAt) return overrideView(row, now);
-      row.revokedAt = now.toISOString();
-      row.revokedBy = by.name;
-      row.updatedAt = row.revokedAt;
-      await repo.save(row);
-      await recordRuleEvent(m, 'override', id, 'revoked', by, now, reason ? { reason } : {});
+      const { row, revoked } = await revokeRule(m, OVERRIDE_RULE, id, by, now, reason);
       // The reported severity applies again at once.
-      await this.rules.reevaluate(m, reachOf(overrideView(row, now).scope), now);
+      if (revoked) await this.rules.reevaluate(m, reachOf(overrideView(row, now).scope), now);
       return overrideView(row, now);
     });
   }
@@ -201,15 +191,5 @@ export class SeverityOverridesService {
       .getRepository(ExemptionEventEntity)
       .find({ where: { exemptionId: id, subject: 'override' }, order: { id: 'ASC' } });
     return rows.map(ruleEventView);
-  }
-
-  /** Operators change and revoke their own overrides; admins anyone's. */
-  private mayChange(by: ApiPrincipal, row: SeverityOverrideEntity, what: string): void {
-    if (row.author === by.name || roleSatisfies(by.role, 'admin')) return;
-    throw new ApiError(
-      HttpStatus.FORBIDDEN,
-      OverrideErrorCode.NotYours,
-      `severity override "${row.id}" was created by "${row.author}": only its author or an admin may ${what} it`,
-    );
   }
 }
