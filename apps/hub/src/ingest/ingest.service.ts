@@ -331,7 +331,13 @@ export class IngestService {
     }
     await insertRows(m, ReportEntity, reportRows);
 
-    for (const w of winners.values()) {
+    // Cluster rows are locked as each winner is applied: in cluster-name order, as rule changes lock them, so two
+    // hub replicas (or a replica and a rule change) never lock two clusters in opposite orders. Reports of one
+    // cluster keep their arrival order.
+    const byCluster = [...winners.values()].sort((x, y) =>
+      x.agent.clusterName < y.agent.clusterName ? -1 : x.agent.clusterName > y.agent.clusterName ? 1 : 0,
+    );
+    for (const w of byCluster) {
       const env = w.envelope;
       const keepResolvedFrom = new Date(
         Date.parse(w.receivedAt) - this.config.resolvedRetentionMs,
