@@ -17,10 +17,10 @@ import {
 import { DataSource, type SelectQueryBuilder } from 'typeorm';
 import { HUB_CLOCK, type HubClock, systemClock } from '../clock.js';
 import { AgentEntity } from '../persistence/agent.entity.js';
-import type { PostureCounts } from '../persistence/cluster.entity.js';
+import { ClusterEntity, type PostureCounts } from '../persistence/cluster.entity.js';
 import type { FindingEntity } from '../persistence/finding.entity.js';
 import { compileZod } from '../ingest/envelope-validator.js';
-import { clusterLiveness } from './liveness.js';
+import { BEST_AGENT_LIVENESS_SQL, liveState, reportLiveness } from './liveness.js';
 import { COUNT_OUTCOMES, COUNT_SEVERITIES, countPosture, readPostureCounts } from './posture-counts.js';
 import { type PlatformGroup, platformGroup } from './platform-group.js';
 import {
@@ -40,7 +40,7 @@ import type {
   GroupSummary,
   KmsKeyAge,
 } from './posture.types.js';
-import { averageScore, scoreOf } from './scoring.js';
+import { scoreOf } from './scoring.js';
 
 /** The expiry checks: their results carry the certificate facts the expiry list and metrics read. */
 export const CERT_EXPIRY_CHECK_IDS = ['cert-expiry', 'cert-ca-expiry'];
@@ -56,18 +56,13 @@ export const IMDS_EGRESS_CHECK_ID = 'netpol-imds-egress';
 @Injectable()
 export class FleetSummaryService {
   private readonly clock: HubClock;
-  /** Per cluster, its ranked certificate and KMS rows at a revision (`rankedRows`). */
-  private readonly ranked = new Map<string, RankedOfCluster>();
-  /** Per cluster, its `scores` and `posture_counts` as last read and parsed (read-only: shared between reads). */
-  private readonly parsed = new Map<
-    string,
-    {
-      scoresText: string | null;
-      scores: Partial<Record<Area, number>> | null;
-      countsText: string | null;
-      counts: PostureCounts | null;
-    }
-  >();
+  /**
+   * Per cluster, what moves only with its `posture_revision`, as read at that revision (`keptClusters`): scores,
+   * roll-up, ranked certificate and KMS rows; and its last report time, parsed. Read-only between reads.
+   */
+  private readonly kept = new Map<string, KeptCluster>();
+  /** Reads so far: an entry not touched by the current read is a cluster gone. */
+  private reads = 0;
 
   constructor(
     private readonly ds: DataSource,
@@ -83,53 +78,24 @@ export class FleetSummaryService {
   }): Promise<FleetSummary> {
     const nowDate = this.clock.now();
     const now = nowDate.getTime();
-    // Only what the summary reads, as plain rows (entity hydration cost more than the query at 10,000 clusters).
-    const clusters = (
-      await this.ds.query<
-        {
-          name: string;
-          platform: Platform;
-          scores: string | null;
-          lastReceivedAt: string | null;
-          postureCounts: string | null;
-          revision: number | string;
-        }[]
-      >(
-        `SELECT "name", "platform", "scores", "last_received_at" AS "lastReceivedAt", ` +
-          `"posture_counts" AS "postureCounts", "posture_revision" AS "revision" FROM "clusters"`,
-      )
-    ).map((c) => {
-      // Parsed again only when the stored text changed (a few clusters between two reads).
-      let memo = this.parsed.get(c.name);
-      if (memo?.scoresText !== c.scores || memo?.countsText !== c.postureCounts) {
-        memo = {
-          scoresText: c.scores,
-          scores: parseJson<Partial<Record<Area, number>>>(c.scores),
-          countsText: c.postureCounts,
-          counts: readPostureCounts(c.postureCounts),
-        };
-        this.parsed.set(c.name, memo);
-      }
-      return { ...c, scores: memo.scores, postureCounts: memo.counts };
-    });
-    if (this.parsed.size > clusters.length) {
-      const names = new Set(clusters.map((c) => c.name));
-      for (const name of this.parsed.keys()) if (!names.has(name)) this.parsed.delete(name);
-    }
-    const agentRows = await this.ds.query<
-      { clusterName: string; status: AgentEntity['status']; revoked: boolean | number }[]
-    >(`SELECT "cluster_name" AS "clusterName", "status", "revoked" FROM "agents"`);
-    const agentsOf = new Map<string, Pick<AgentEntity, 'status' | 'revoked'>[]>();
-    for (const a of agentRows) {
-      const l = agentsOf.get(a.clusterName) ?? [];
-      // SQLite answers a boolean column with 0 or 1.
-      l.push({ status: a.status, revoked: Boolean(a.revoked) });
-      agentsOf.set(a.clusterName, l);
-    }
+    // Only what moves between reads, as plain rows: the cluster's liveness (its best unrevoked agent, counted by
+    // the database instead of 10,000 agent rows read into the hub), its report time and its revision. Its scores
+    // and roll-up move only with the revision and are kept (`keptClusters`).
+    const clusters = await this.ds.query<
+      {
+        name: string;
+        platform: Platform;
+        lastReceivedAt: string | null;
+        revision: number | string;
+        live: number | string | null;
+      }[]
+    >(
+      `SELECT c."name", c."platform", c."last_received_at" AS "lastReceivedAt", ` +
+        `c."posture_revision" AS "revision", ${BEST_AGENT_LIVENESS_SQL} AS "live" FROM "clusters" c`,
+    );
+    // Read after the revisions it is keyed by (see `keptClusters`).
+    const kept = await this.keptClusters(clusters);
     const platformOf = new Map(clusters.map((c) => [c.name, c.platform]));
-    // Read before the rows it keys (see `rankedRows`).
-    const ranked = await this.rankedRows(new Map(clusters.map((c) => [c.name, toNum(c.revision)])));
-
     const emptyGroup = (): GroupSummary => ({
       clusters: 0,
       platforms: {},
@@ -145,23 +111,32 @@ export class FleetSummaryService {
       other: emptyGroup(),
     };
     const scoreSums = {
-      onPrem: new Map<Area, number[]>(),
-      azure: new Map<Area, number[]>(),
-      other: new Map<Area, number[]>(),
+      onPrem: new Map<Area, { sum: number; n: number }>(),
+      azure: new Map<Area, { sum: number; n: number }>(),
+      other: new Map<Area, { sum: number; n: number }>(),
     };
     const totals = { total: clusters.length, online: 0, offline: 0, unknown: 0, stale: 0 };
     const staleClusters: FleetSummary['staleClusters'] = [];
+    const missing: string[] = [];
     for (const c of clusters) {
+      const k = kept.get(c.name);
+      if (!k) continue;
       const g = platformGroup(c.platform);
       groups[g].clusters += 1;
       groups[g].platforms[c.platform] = (groups[g].platforms[c.platform] ?? 0) + 1;
-      for (const [area, score] of Object.entries(c.scores ?? {}) as [Area, number][]) {
-        const l = scoreSums[g].get(area) ?? [];
-        l.push(score);
-        scoreSums[g].set(area, l);
+      for (const [area, score] of k.scores) {
+        const s = scoreSums[g].get(area);
+        if (s) {
+          s.sum += score;
+          s.n += 1;
+        } else scoreSums[g].set(area, { sum: score, n: 1 });
       }
-      const live = clusterLiveness(c, agentsOf.get(c.name) ?? [], now, opts.staleAfterMs);
-      totals[live.state] += 1;
+      if (k.receivedAt !== c.lastReceivedAt) {
+        k.receivedAt = c.lastReceivedAt;
+        k.receivedMs = c.lastReceivedAt ? Date.parse(c.lastReceivedAt) : null;
+      }
+      const live = reportLiveness(k.receivedMs, now, opts.staleAfterMs);
+      totals[liveState(c.live === null ? null : toNum(c.live))] += 1;
       if (live.stale) {
         totals.stale += 1;
         staleClusters.push({
@@ -171,6 +146,7 @@ export class FleetSummaryService {
           reportAgeSeconds: live.reportAgeSeconds,
         });
       }
+      if (k.counts === null) missing.push(c.name);
     }
     // Never-reporting clusters first, then the longest silent.
     staleClusters.sort(
@@ -179,10 +155,10 @@ export class FleetSummaryService {
 
     // Findings by group, area, outcome and severity: the roll-up each cluster row keeps (posture-counts.ts),
     // counted live only for a cluster that has none yet.
-    const missing = clusters.filter((c) => c.postureCounts === null).map((c) => c.name);
-    const live = missing.length > 0 ? await countPosture(this.ds, missing) : new Map<string, PostureCounts>();
+    const counted =
+      missing.length > 0 ? await countPosture(this.ds, missing) : new Map<string, PostureCounts>();
     for (const c of clusters) {
-      const counts = c.postureCounts ?? live.get(c.name);
+      const counts = kept.get(c.name)?.counts ?? counted.get(c.name);
       if (!counts) continue;
       const g = groups[platformGroup(c.platform)];
       for (const [area, byOutcome] of Object.entries(counts.a) as [Area, number[]][]) {
@@ -197,8 +173,9 @@ export class FleetSummaryService {
       for (const area of AREAS) {
         const a = g.byArea[area];
         a.score = scoreOf(a);
+        // The mean of per-cluster scores (`averageScore`), summed in the same order.
         const scores = scoreSums[key].get(area);
-        a.averageClusterScore = averageScore(scores ?? []);
+        a.averageClusterScore = scores ? Math.round(scores.sum / scores.n) : null;
         for (const o of Object.keys(all) as Outcome[]) all[o] += a[o];
       }
       g.score = scoreOf(all);
@@ -214,45 +191,86 @@ export class FleetSummaryService {
         now,
         opts.certLimit,
         opts.withinDays,
-        ranked.cert,
+        keptRows(clusters, kept, 'cert'),
       ),
       staleClusters,
-      kmsKeys: await this.kmsKeySummary(platformOf, now, opts.certLimit, ranked.kms),
+      kmsKeys: await this.kmsKeySummary(platformOf, now, opts.certLimit, keptRows(clusters, kept, 'kms')),
       imdsExposure: await this.imdsExposure(),
     };
   }
 
   /**
-   * The open certificate problems and the KMS key rows of the fleet, from memory for every cluster whose
+   * Each cluster's scores, roll-up, open certificate problems and KMS key rows: from memory for every cluster whose
    * `posture_revision` (read by the caller before this) is the one they were read at, from the database for the
-   * others (all of them in one pass when many changed). Every writer of a cluster's findings bumps its revision in
-   * the same transaction (`refreshPostureCounts`), and the revision is read before the rows, so kept rows are never
-   * older than their revision says: a change on any replica is seen at the next read of every replica, and rows
-   * read newer than their revision are only read again. Clusters gone from `revisions` are forgotten.
+   * others (all of them in one pass when many changed). Every writer of a cluster's findings or scores bumps its
+   * revision in the same transaction (`refreshPostureCounts`), and the revision is read before the rows, so kept
+   * rows are never older than their revision says: a change on any replica is seen at the next read of every
+   * replica, and rows read newer than their revision are only read again. Clusters gone are forgotten.
    */
-  private async rankedRows(
-    revisions: ReadonlyMap<string, number>,
-  ): Promise<{ cert: CertRow[]; kms: KmsRow[] }> {
-    for (const name of this.ranked.keys()) if (!revisions.has(name)) this.ranked.delete(name);
-    const stale: string[] = [];
-    for (const [name, revision] of revisions)
-      if (this.ranked.get(name)?.revision !== revision) stale.push(name);
-    if (stale.length > 0) {
-      const fresh = new Map<string, RankedOfCluster>(
-        stale.map((n) => [n, { revision: revisions.get(n) ?? 0, cert: [], kms: [] }]),
+  private async keptClusters(
+    clusters: readonly { name: string; revision: number | string }[],
+  ): Promise<ReadonlyMap<string, KeptCluster>> {
+    const read = ++this.reads;
+    const stale = new Map<string, KeptCluster>();
+    let known = 0;
+    for (const c of clusters) {
+      const revision = toNum(c.revision);
+      const entry = this.kept.get(c.name);
+      if (entry) known += 1;
+      if (entry?.revision === revision) entry.read = read;
+      else
+        stale.set(c.name, {
+          revision,
+          read,
+          scores: [],
+          counts: null,
+          cert: [],
+          kms: [],
+          receivedAt: entry?.receivedAt ?? null,
+          receivedMs: entry?.receivedMs ?? null,
+        });
+    }
+    if (this.kept.size > known)
+      for (const [name, entry] of this.kept)
+        if (entry.read !== read && !stale.has(name)) this.kept.delete(name);
+    if (stale.size > 0) {
+      const names = stale.size > clusters.length / 4 ? null : [...stale.keys()];
+      for (const r of await this.readClusterPosture(names)) {
+        const entry = stale.get(r.name);
+        if (!entry) continue;
+        entry.scores = Object.entries(parseJson<Partial<Record<Area, number>>>(r.scores) ?? {}) as [
+          Area,
+          number,
+        ][];
+        entry.counts = readPostureCounts(r.postureCounts);
+      }
+      const { cert, kms } = await this.readRankedRows(names);
+      for (const r of cert) stale.get(r.cluster)?.cert.push(r);
+      for (const r of kms) stale.get(r.cluster)?.kms.push(r);
+      for (const [name, entry] of stale) this.kept.set(name, entry);
+    }
+    return this.kept;
+  }
+
+  /** The stored scores and roll-up of the named clusters, or of all (null). */
+  private async readClusterPosture(
+    clusters: readonly string[] | null,
+  ): Promise<{ name: string; scores: unknown; postureCounts: string | null }[]> {
+    const select = () =>
+      this.ds
+        .getRepository(ClusterEntity)
+        .createQueryBuilder('c')
+        .select('c.name', 'name')
+        .addSelect('c.scores', 'scores')
+        .addSelect('c.postureCounts', 'postureCounts');
+    if (clusters === null) return select().getRawMany();
+    const out: { name: string; scores: unknown; postureCounts: string | null }[] = [];
+    for (let i = 0; i < clusters.length; i += 500)
+      out.push(
+        ...(await select()
+          .where('c.name IN (:...names)', { names: clusters.slice(i, i + 500) })
+          .getRawMany<{ name: string; scores: unknown; postureCounts: string | null }>()),
       );
-      const { cert, kms } = await this.readRankedRows(stale.length > revisions.size / 4 ? null : stale);
-      for (const r of cert) fresh.get(r.cluster)?.cert.push(r);
-      for (const r of kms) fresh.get(r.cluster)?.kms.push(r);
-      for (const [name, entry] of fresh) this.ranked.set(name, entry);
-    }
-    const out: { cert: CertRow[]; kms: KmsRow[] } = { cert: [], kms: [] };
-    for (const name of revisions.keys()) {
-      const entry = this.ranked.get(name);
-      if (!entry) continue;
-      for (const r of entry.cert) out.cert.push(r);
-      for (const r of entry.kms) out.kms.push(r);
-    }
     return out;
   }
 
@@ -620,11 +638,34 @@ interface KmsRow {
   facts: KmsKeyFactsV1;
 }
 
-/** What a replica keeps of one cluster, at the `posture_revision` it was read at. */
-interface RankedOfCluster {
+/** What a replica keeps of one cluster, at the `posture_revision` it was read at (`keptClusters`). */
+interface KeptCluster {
   revision: number;
+  /** The read that last found this cluster. */
+  read: number;
+  /** Its `scores`, as entries. */
+  scores: [Area, number][];
+  /** Its `posture_counts`, or null when there is none of this layout (counted live). */
+  counts: PostureCounts | null;
   cert: CertRow[];
   kms: KmsRow[];
+  /** Its `last_received_at` as last read, and that parsed. */
+  receivedAt: string | null;
+  receivedMs: number | null;
+}
+
+/** The kept rows of one kind of the given clusters, in their order. */
+function keptRows<K extends 'cert' | 'kms'>(
+  clusters: readonly { name: string }[],
+  kept: ReadonlyMap<string, KeptCluster>,
+  kind: K,
+): KeptCluster[K] {
+  const out: KeptCluster[K] = [];
+  for (const c of clusters) {
+    const rows = kept.get(c.name)?.[kind];
+    if (rows) for (const r of rows) (out as unknown[]).push(r);
+  }
+  return out;
 }
 
 /** A KMS key as ranked, before its resource and message are read. */

@@ -106,7 +106,7 @@ describe.each(['sqlite', 'postgres'] as const)('cluster posture counts on %s', (
     expect(await summary()).toEqual(rolledUp);
   });
 
-  it('a change on one cluster (ingest, rule change, expiry) shows in the next summary read of both replicas', async () => {
+  it('a change on one cluster (ingest, rule change, expiry, agent liveness) shows in the next summary read of both replicas', async () => {
     // Two hub replicas on one database, each with its own connection and its own kept rows.
     const ds2 = createHubDataSource(db.options);
     await ds2.initialize();
@@ -217,6 +217,33 @@ describe.each(['sqlite', 'postgres'] as const)('cluster posture counts on %s', (
         cluster: 'cluster-00009',
         subject: 'CN=expired',
       });
+
+      // Liveness moves without a revision (agent status, revocation, a second agent, a new report time): every
+      // replica answers what a fresh one reads, and the totals did move.
+      const liveness = async (what: string, sql: string) => {
+        await ds.query(sql);
+        const fresh = await read(new FleetSummaryService(ds, clock));
+        expect({ what, clusters: fresh.clusters }).not.toEqual({ what, clusters: previous.clusters });
+        for (const r of replicas) expect({ what, summary: await read(r) }).toEqual({ what, summary: fresh });
+        previous = fresh;
+      };
+      await liveness(
+        'offline',
+        `UPDATE "agents" SET "status" = 'offline' WHERE "cluster_name" = 'cluster-00001'`,
+      );
+      await liveness(
+        'revoked',
+        `UPDATE "agents" SET "revoked" = TRUE WHERE "cluster_name" = 'cluster-00002'`,
+      );
+      await liveness(
+        'second agent online',
+        `INSERT INTO "agents" ("id", "cluster_name", "status", "revoked", "enrolled_at") ` +
+          `VALUES ('cluster-00001.node-2', 'cluster-00001', 'online', FALSE, '${at}')`,
+      );
+      await liveness(
+        'reported',
+        `UPDATE "clusters" SET "last_received_at" = '${now.toISOString()}' WHERE "name" = 'cluster-00000'`,
+      );
     } finally {
       await ds2.destroy();
     }

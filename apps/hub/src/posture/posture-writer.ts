@@ -345,6 +345,7 @@ export async function reevaluateCluster(m: EntityManager, clusterName: string, n
     select: { name: true, summary: true, lastAgentId: true, lastSeq: true, score: true, scores: true },
     where: { name: clusterName },
   });
+  let rescored = false;
   if (cluster?.summary) {
     const exempted = rows
       .filter(
@@ -356,11 +357,12 @@ export async function reevaluateCluster(m: EntityManager, clusterName: string, n
       )
       .map((r) => ({ area: r.area, outcome: r.outcome, n: 1 }));
     const { scores, score } = countedScores(countedSummary(cluster.summary, exempted));
-    if (score !== cluster.score || JSON.stringify(scores) !== JSON.stringify(cluster.scores ?? {}))
-      await m.getRepository(ClusterEntity).update({ name: clusterName }, { scores, score });
+    rescored = score !== cluster.score || JSON.stringify(scores) !== JSON.stringify(cluster.scores ?? {});
+    if (rescored) await m.getRepository(ClusterEntity).update({ name: clusterName }, { scores, score });
   }
-  // The fleet summary's roll-up counts only findings no exemption covers, by effective severity.
-  if (n > 0) await refreshPostureCounts(m, [clusterName]);
+  // The fleet summary's roll-up counts only findings no exemption covers, by effective severity; the refresh also
+  // bumps the revision the summary keeps scores by.
+  if (n > 0 || rescored) await refreshPostureCounts(m, [clusterName]);
   return n;
 }
 
