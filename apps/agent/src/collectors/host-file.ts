@@ -1,5 +1,4 @@
-import { type HostFile, redactEncryptionSecrets } from '@watchpost/shared';
-import { parseAllDocuments } from 'yaml';
+import { type HostFile, redactEncryptionSecrets, yaml } from '@watchpost/shared';
 import { looksLikePrivateKey, redactKubeconfigSecrets, splitKeyMaterial } from './private-key.js';
 import { DEFAULT_READ_LIMITS, READ_LIMIT_ENV, readFileSafely, type ReadLimits } from './safe-read.js';
 
@@ -65,7 +64,7 @@ const ALIAS = /(?:^|[\s[{,:-])\*[^\s,[\]{}]+/m;
 export function yamlAliasBomb(text: string, maxAliases: number): string | undefined {
   if (!ANCHOR.test(text) || !ALIAS.test(text)) return undefined;
   try {
-    for (const doc of parseAllDocuments(text)) {
+    for (const doc of yaml().parseAllDocuments(text)) {
       if (doc.errors.length > 0) return undefined; // not YAML at all: the checks say so themselves
       doc.toJS({ maxAliasCount: maxAliases });
     }

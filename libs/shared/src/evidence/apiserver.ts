@@ -1,5 +1,5 @@
 import { posix } from 'node:path';
-import { parseAllDocuments } from 'yaml';
+import { yaml } from './yaml-module.js';
 import type { ResourceRef } from '../report/report.js';
 import type { Evidence, HostFile, KubeObject } from './evidence.js';
 import { parseEncryptionConfig, type ParseResult } from './encryption-config.js';
@@ -104,7 +104,7 @@ export function findApiServers(evidence: Evidence): {
       continue;
     }
     if (!file.content?.includes('kube-apiserver')) continue;
-    const docs = parseAllDocuments(file.content);
+    const docs = yaml().parseAllDocuments(file.content);
     const doc = Array.isArray(docs) ? docs[0] : undefined;
     if (!doc || doc.errors.length) {
       if (file.path.includes('kube-apiserver'))

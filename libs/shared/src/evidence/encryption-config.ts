@@ -1,4 +1,5 @@
-import { parseAllDocuments, isPair, isScalar, visit, type Document } from 'yaml';
+import type { Document } from 'yaml';
+import { yaml } from './yaml-module.js';
 
 /**
  * EncryptionConfiguration (`apiserver.config.k8s.io/v1`, legacy `kind: EncryptionConfig` `apiVersion: v1`)
@@ -309,7 +310,7 @@ function yamlErrors(doc: Document.Parsed, label: string): string[] {
 export function parseEncryptionConfig(text: string): ParseResult {
   let docs: Document.Parsed[];
   try {
-    docs = parseAllDocuments(text, { uniqueKeys: true, prettyErrors: true }) as Document.Parsed[];
+    docs = yaml().parseAllDocuments(text, { uniqueKeys: true, prettyErrors: true }) as Document.Parsed[];
   } catch (err) {
     return { ok: false, errors: [`not valid YAML: ${(err as Error).message}`] };
   }
@@ -468,6 +469,7 @@ function redactedMarker(secret: string): string {
  */
 export function redactEncryptionSecrets(text: string): string {
   if (!/\bsecret\b/.test(text) || !/EncryptionConfig/.test(text)) return text;
+  const { parseAllDocuments, isPair, isScalar, visit } = yaml();
   const docs = parseAllDocuments(text, { uniqueKeys: false }) as Document.Parsed[];
   const clean = docs.every((d) => d.errors.length === 0);
   if (clean) {

@@ -1,6 +1,6 @@
 import { posix } from 'node:path';
 import type { Evidence, HostFile } from './evidence.js';
-import { parse } from 'yaml';
+import { yaml } from './yaml-module.js';
 
 /**
  * Configuration files the certificate checks read, recognised by their content (kind: Config,
@@ -18,7 +18,7 @@ function str(v: unknown): string | undefined {
 function parseYaml(file: HostFile): unknown {
   if (file.content === undefined) return undefined;
   try {
-    return parse(file.content) as unknown;
+    return yaml().parse(file.content) as unknown;
   } catch {
     return undefined;
   }

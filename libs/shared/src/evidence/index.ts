@@ -8,3 +8,4 @@ export * from './tls-endpoints.js';
 export * from './host-config.js';
 export * from './apiserver.js';
 export * from './encryption-config.js';
+export * from './yaml-module.js';
