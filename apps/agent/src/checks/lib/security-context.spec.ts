@@ -1,7 +1,13 @@
 import { describe, expect, test } from '@jest/globals';
 import type { Evidence, KubeObject } from '@watchpost/shared';
 import { topLevelPodSpecs, type PodSpec } from './pod-specs.js';
-import { effectiveSecurityContext, podOs, profileFromAnnotation, reportedUid } from './security-context.js';
+import {
+  effectiveSecurityContext,
+  effectiveSecurityContextKey,
+  podOs,
+  profileFromAnnotation,
+  reportedUid,
+} from './security-context.js';
 
 const nginx = (sc?: Record<string, unknown>) => ({
   name: 'nginx',
@@ -104,6 +110,74 @@ describe('effectiveSecurityContext precedence', () => {
       localhostProfile: 'a/b.json',
       source: 'pod-annotation',
     });
+  });
+});
+
+describe('effectiveSecurityContextKey', () => {
+  // Every input the effective context reads, varied: pod and container fields, and the annotations that can
+  // name a container (for two container names) or the pod.
+  const podScs: (Record<string, unknown> | undefined)[] = [
+    undefined,
+    {},
+    { runAsUser: 1000 },
+    { runAsNonRoot: true, seccompProfile: { type: 'RuntimeDefault' } },
+    { appArmorProfile: { type: 'Unconfined' }, windowsOptions: { hostProcess: true } },
+  ];
+  const containerScs: (Record<string, unknown> | undefined)[] = [
+    undefined,
+    { privileged: true },
+    { runAsUser: 0, capabilities: { add: ['NET_ADMIN'], drop: ['ALL'] } },
+    { allowPrivilegeEscalation: false, seccompProfile: { type: 'Localhost', localhostProfile: 'p.json' } },
+    { windowsOptions: { runAsUserName: 'ContainerUser' } },
+  ];
+  const annotationSets: Record<string, string>[] = [
+    {},
+    { 'seccomp.security.alpha.kubernetes.io/pod': 'runtime/default' },
+    { 'container.seccomp.security.alpha.kubernetes.io/app': 'unconfined' },
+    { 'container.apparmor.security.beta.kubernetes.io/app': 'localhost/k8s-nginx' },
+    { 'container.apparmor.security.beta.kubernetes.io/sidecar': 'unconfined', unrelated: 'x' },
+  ];
+  const cases: { spec: PodSpec; annotations: Record<string, string>; container: { name: string } }[] = [];
+  for (const pod of podScs)
+    for (const c of containerScs)
+      for (const annotations of annotationSets)
+        for (const name of ['app', 'sidecar'])
+          cases.push({
+            spec: pod ? { securityContext: pod } : {},
+            annotations,
+            container: { name, ...(c ? { securityContext: c } : {}) },
+          });
+
+  test('containers with equal keys have equal effective contexts (a key never hides a difference)', () => {
+    const byKey = new Map<string, ReturnType<typeof effectiveSecurityContext>>();
+    let shared = 0;
+    for (const k of cases) {
+      const key = effectiveSecurityContextKey(k.spec, k.annotations, k.container);
+      const sc = effectiveSecurityContext(k.spec, k.annotations, k.container);
+      const seen = byKey.get(key);
+      if (seen) {
+        shared++;
+        expect(sc).toEqual(seen);
+      } else byKey.set(key, sc);
+    }
+    // Names that no annotation mentions, and annotations no setting reads, do share keys.
+    expect(shared).toBeGreaterThan(0);
+  });
+
+  test('replicas share a key; a changed setting or a naming annotation gives another', () => {
+    const spec = (): PodSpec => ({ securityContext: { runAsNonRoot: true } });
+    const c = () => nginx({ allowPrivilegeEscalation: false });
+    const key = effectiveSecurityContextKey(spec(), {}, c());
+    expect(effectiveSecurityContextKey(spec(), { app: 'web' }, c())).toBe(key);
+    expect(effectiveSecurityContextKey(spec(), {}, nginx({ allowPrivilegeEscalation: true }))).not.toBe(key);
+    expect(effectiveSecurityContextKey({ securityContext: { runAsNonRoot: false } }, {}, c())).not.toBe(key);
+    expect(
+      effectiveSecurityContextKey(
+        spec(),
+        { 'container.apparmor.security.beta.kubernetes.io/nginx': 'unconfined' },
+        c(),
+      ),
+    ).not.toBe(key);
   });
 });
 

@@ -169,6 +169,28 @@ export function effectiveSecurityContext(
   return out;
 }
 
+/**
+ * A text that is equal for two containers exactly when `effectiveSecurityContext` reads equal inputs for them:
+ * the pod and container `securityContext` and the legacy seccomp and AppArmor annotations that can name the
+ * container. The container's name only selects annotations, so containers of different names share a key when
+ * no annotation names them. Replicas of one template have equal keys, so a scan can compute (and keep) one
+ * effective context per distinct key instead of one per container. A setting `effectiveSecurityContext` starts
+ * reading must be added here.
+ */
+export function effectiveSecurityContextKey(
+  spec: PodSpec,
+  annotations: Record<string, string>,
+  container: ContainerSpec,
+): string {
+  return JSON.stringify([
+    spec.securityContext ?? null,
+    container.securityContext ?? null,
+    annotations[SECCOMP_CONTAINER_ANNOTATION_PREFIX + container.name] ?? null,
+    annotations[SECCOMP_POD_ANNOTATION] ?? null,
+    annotations[APPARMOR_CONTAINER_ANNOTATION_PREFIX + container.name] ?? null,
+  ]);
+}
+
 function annotationProfile(value: string | undefined, source: SettingSource): EffectiveProfile | undefined {
   return value ? profileFromAnnotation(value, source) : undefined;
 }

@@ -3,6 +3,7 @@ import type { CheckContext, CheckFinding } from '../check.js';
 import { allContainers, topLevelPodSpecs, type ContainerSpec, type PodSpecSource } from '../lib/pod-specs.js';
 import {
   effectiveSecurityContext,
+  effectiveSecurityContextKey,
   podOs,
   type EffectiveSecurityContext,
   type PodOs,
@@ -72,22 +73,34 @@ function computeWorkloads(ctx: CheckContext): { items: WorkloadItem[]; errors: C
   return { items, errors };
 }
 
-/** Every container (init, regular, ephemeral) of every workload. */
+/**
+ * Every container (init, regular, ephemeral) of every workload. Containers with equal security inputs share
+ * one effective context object (replicas of a template do: a 10,000-pod cluster has a few dozen), and
+ * containers of one role and name share their label, so the view costs little more than the list itself.
+ */
 export function containers(items: readonly WorkloadItem[]): ContainerItem[] {
   const cached = containerCache.get(items);
   if (cached) return cached;
   const out: ContainerItem[] = [];
   containerCache.set(items, out);
+  const contexts = new Map<string, EffectiveSecurityContext>();
+  const labels = {
+    init: new Map<string, string>(),
+    container: new Map<string, string>(),
+    ephemeral: new Map<string, string>(),
+  };
   for (const item of items) {
-    for (const { container, role } of allContainers(item.src.spec)) {
-      const prefix = role === 'container' ? 'container' : `${role} container`;
-      out.push({
-        ...item,
-        container,
-        role,
-        sc: effectiveSecurityContext(item.src.spec, item.src.annotations, container),
-        label: `${prefix} "${container.name}"`,
-      });
+    const { spec, annotations } = item.src;
+    for (const { container, role } of allContainers(spec)) {
+      const key = effectiveSecurityContextKey(spec, annotations, container);
+      let sc = contexts.get(key);
+      if (!sc) contexts.set(key, (sc = effectiveSecurityContext(spec, annotations, container)));
+      let label = labels[role].get(container.name);
+      if (label === undefined) {
+        const prefix = role === 'container' ? 'container' : `${role} container`;
+        labels[role].set(container.name, (label = `${prefix} "${container.name}"`));
+      }
+      out.push({ ...item, container, role, sc, label });
     }
   }
   return out;
@@ -132,6 +145,31 @@ export function perContainer(
     out.push({ resource: c.resource, ...exempt(c, evaluate(c)) });
   }
   return finish(ctx, out);
+}
+
+/**
+ * `perContainer` for checks that judge only the effective security context and the container's label: each
+ * distinct pair is judged once and its verdict shared by every container that has it (findings are read-only),
+ * instead of a verdict and a message built per container. `evaluate` is given nothing else, so it cannot depend
+ * on anything the sharing would miss.
+ */
+export function perContainerContext(
+  ctx: CheckContext,
+  evaluate: (sc: EffectiveSecurityContext, label: string) => Verdict,
+  windowsReason?: string,
+): CheckFinding[] {
+  const judged = new Map<EffectiveSecurityContext, Map<string, Verdict>>();
+  return perContainer(
+    ctx,
+    (c) => {
+      let byLabel = judged.get(c.sc);
+      if (!byLabel) judged.set(c.sc, (byLabel = new Map<string, Verdict>()));
+      let v = byLabel.get(c.label);
+      if (!v) byLabel.set(c.label, (v = evaluate(c.sc, c.label)));
+      return v;
+    },
+    windowsReason,
+  );
 }
 
 /** Like `perContainer`, one result per workload (pod-level settings). */

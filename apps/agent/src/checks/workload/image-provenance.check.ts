@@ -1,7 +1,7 @@
 import type { Evidence } from '@watchpost/shared';
 import type { Check } from '../check.js';
 import { allContainers, podSpecs } from '../lib/pod-specs.js';
-import { perWorkload } from './common.js';
+import { perWorkload, type Verdict } from './common.js';
 
 /** Microsoft's own registry: AKS add-ons and base images come from it. */
 export const MICROSOFT_REGISTRY = 'mcr.microsoft.com';
@@ -64,21 +64,30 @@ export const imageProvenance: Check = {
       : `the default allow-list (${list.join(', ')})`;
     // Replicas name the same few images: each is parsed and judged once per scan.
     const judged = new Map<string, { allowed: boolean; digest: boolean }>();
+    // Replicas also name the same containers: one verdict (message and evidence) per distinct list of
+    // container names and images, shared by every workload with that list (findings are read-only).
+    const verdicts = new Map<string, Verdict>();
     return perWorkload(ctx, (w) => {
+      const named: [string, string][] = [];
+      for (const { container } of allContainers(w.src.spec))
+        if (container.image) named.push([container.name, container.image]);
+      const key = JSON.stringify(named);
+      let v = verdicts.get(key);
+      if (!v) verdicts.set(key, (v = judge(named)));
+      return v;
+    });
+
+    function judge(named: readonly [string, string][]): Verdict {
       const foreign: string[] = [];
       const unpinned: string[] = [];
-      for (const { container } of allContainers(w.src.spec)) {
-        if (!container.image) continue;
-        let j = judged.get(container.image);
+      for (const [name, image] of named) {
+        let j = judged.get(image);
         if (!j) {
-          const r = imageRegistry(container.image);
-          judged.set(
-            container.image,
-            (j = { allowed: allowed(list, r.registry, r.repository), digest: r.digest }),
-          );
+          const r = imageRegistry(image);
+          judged.set(image, (j = { allowed: allowed(list, r.registry, r.repository), digest: r.digest }));
         }
-        if (!j.allowed) foreign.push(`${container.name}=${container.image}`);
-        if (!j.digest) unpinned.push(`${container.name}=${container.image}`);
+        if (!j.allowed) foreign.push(`${name}=${image}`);
+        if (!j.digest) unpinned.push(`${name}=${image}`);
       }
       const evidence = { allowList: list, foreign, unpinned };
       if (foreign.length)
@@ -98,6 +107,6 @@ export const imageProvenance: Check = {
         message: 'every image comes from an allowed registry and is pinned by digest',
         evidence,
       };
-    });
+    }
   },
 };

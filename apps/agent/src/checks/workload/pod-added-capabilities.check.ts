@@ -1,5 +1,5 @@
 import type { Check } from '../check.js';
-import { perContainer } from './common.js';
+import { perContainerContext } from './common.js';
 import { CAPABILITIES_ALLOWED_1_0 } from './pss/policy.js';
 
 /**
@@ -22,30 +22,30 @@ export function normaliseCapability(cap: string): string {
 export const podAddedCapabilities: Check = {
   id: 'pod-added-capabilities',
   run: (ctx) =>
-    perContainer(
+    perContainerContext(
       ctx,
-      (c) => {
-        const added = c.sc.capabilitiesAdd.map(normaliseCapability);
-        if (added.length === 0) return { outcome: 'pass', message: `${c.label} adds no capabilities` };
+      (sc, label) => {
+        const added = sc.capabilitiesAdd.map(normaliseCapability);
+        if (added.length === 0) return { outcome: 'pass', message: `${label} adds no capabilities` };
         const dangerous = added.filter((cap) => !BASELINE_CAPABILITIES.includes(cap));
         const beyondRestricted = added.filter((cap) => !RESTRICTED_CAPABILITIES.includes(cap));
         const evidence = { added };
         if (dangerous.length)
           return {
             outcome: 'fail',
-            message: `${c.label} adds ${dangerous.join(', ')}${added.length > dangerous.length ? ` (and ${added.filter((x) => !dangerous.includes(x)).join(', ')})` : ''}`,
+            message: `${label} adds ${dangerous.join(', ')}${added.length > dangerous.length ? ` (and ${added.filter((x) => !dangerous.includes(x)).join(', ')})` : ''}`,
             evidence,
           };
         if (beyondRestricted.length)
           return {
             outcome: 'warn',
             severity: 'medium',
-            message: `${c.label} adds ${beyondRestricted.join(', ')} (allowed by the baseline profile, not by restricted)`,
+            message: `${label} adds ${beyondRestricted.join(', ')} (allowed by the baseline profile, not by restricted)`,
             evidence,
           };
         return {
           outcome: 'pass',
-          message: `${c.label} adds only ${added.join(', ')} (allowed by the restricted profile)`,
+          message: `${label} adds only ${added.join(', ')} (allowed by the restricted profile)`,
         };
       },
       'Linux capabilities do not apply to Windows containers',

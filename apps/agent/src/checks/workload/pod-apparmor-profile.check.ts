@@ -1,6 +1,6 @@
 import type { Check } from '../check.js';
 import { describeSource } from '../lib/security-context.js';
-import { perContainer } from './common.js';
+import { perContainerContext } from './common.js';
 
 /**
  * AppArmor confines what files, mounts and capabilities a container may use. With no profile set the
@@ -11,31 +11,31 @@ import { perContainer } from './common.js';
 export const podApparmorProfile: Check = {
   id: 'pod-apparmor-profile',
   run: (ctx) =>
-    perContainer(
+    perContainerContext(
       ctx,
-      (c) => {
-        const p = c.sc.appArmor;
-        if (c.sc.privileged)
+      (sc, label) => {
+        const p = sc.appArmor;
+        if (sc.privileged)
           return {
             outcome: 'fail',
-            message: `${c.label} is privileged, so the runtime runs it without AppArmor confinement`,
+            message: `${label} is privileged, so the runtime runs it without AppArmor confinement`,
           };
         if (!p)
           return {
             outcome: 'pass',
-            message: `${c.label} sets no AppArmor profile: the runtime's default profile applies on AppArmor-enabled nodes`,
+            message: `${label} sets no AppArmor profile: the runtime's default profile applies on AppArmor-enabled nodes`,
           };
         const where = describeSource(p.source);
         if (p.type === 'Unconfined')
-          return { outcome: 'fail', message: `${c.label} runs AppArmor Unconfined (${where})` };
+          return { outcome: 'fail', message: `${label} runs AppArmor Unconfined (${where})` };
         if (p.type === 'RuntimeDefault' || p.type === 'Localhost')
           return {
             outcome: 'pass',
-            message: `${c.label} uses AppArmor ${p.type}${p.localhostProfile ? ` ${p.localhostProfile}` : ''} (${where})`,
+            message: `${label} uses AppArmor ${p.type}${p.localhostProfile ? ` ${p.localhostProfile}` : ''} (${where})`,
           };
         return {
           outcome: 'fail',
-          message: `${c.label} has an unknown AppArmor profile "${p.type}" (${where})`,
+          message: `${label} has an unknown AppArmor profile "${p.type}" (${where})`,
         };
       },
       'AppArmor is Linux-only',

@@ -1,5 +1,5 @@
 import type { Check } from '../check.js';
-import { perContainer } from './common.js';
+import { perContainerContext } from './common.js';
 
 /**
  * `allowPrivilegeEscalation` must be explicitly false: unset means the kernel's `no_new_privs` flag is not
@@ -8,21 +8,21 @@ import { perContainer } from './common.js';
 export const podPrivilegeEscalation: Check = {
   id: 'pod-privilege-escalation',
   run: (ctx) =>
-    perContainer(
+    perContainerContext(
       ctx,
-      (c) => {
-        if (c.sc.privileged)
+      (sc, label) => {
+        if (sc.privileged)
           return {
             outcome: 'fail',
-            message: `${c.label} is privileged, which always allows privilege escalation`,
+            message: `${label} is privileged, which always allows privilege escalation`,
           };
-        if (c.sc.allowPrivilegeEscalation === false)
-          return { outcome: 'pass', message: `${c.label} sets allowPrivilegeEscalation: false` };
-        if (c.sc.allowPrivilegeEscalation === true)
-          return { outcome: 'fail', message: `${c.label} sets allowPrivilegeEscalation: true` };
+        if (sc.allowPrivilegeEscalation === false)
+          return { outcome: 'pass', message: `${label} sets allowPrivilegeEscalation: false` };
+        if (sc.allowPrivilegeEscalation === true)
+          return { outcome: 'fail', message: `${label} sets allowPrivilegeEscalation: true` };
         return {
           outcome: 'fail',
-          message: `${c.label} does not set allowPrivilegeEscalation (it defaults to true); set it to false`,
+          message: `${label} does not set allowPrivilegeEscalation (it defaults to true); set it to false`,
         };
       },
       'allowPrivilegeEscalation is a Linux setting',

@@ -1,6 +1,6 @@
 import type { Check } from '../check.js';
 import { describeSource } from '../lib/security-context.js';
-import { perContainer } from './common.js';
+import { perContainerContext } from './common.js';
 
 /**
  * Without a seccomp profile a container may make every system call the kernel offers (the kubelet's
@@ -10,19 +10,19 @@ import { perContainer } from './common.js';
 export const podSeccompProfile: Check = {
   id: 'pod-seccomp-profile',
   run: (ctx) =>
-    perContainer(
+    perContainerContext(
       ctx,
-      (c) => {
-        const p = c.sc.seccomp;
-        if (c.sc.privileged)
+      (sc, label) => {
+        const p = sc.seccomp;
+        if (sc.privileged)
           return {
             outcome: 'fail',
-            message: `${c.label} is privileged, so it always runs seccomp Unconfined`,
+            message: `${label} is privileged, so it always runs seccomp Unconfined`,
           };
         if (!p)
           return {
             outcome: 'fail',
-            message: `${c.label} has no seccomp profile (runs Unconfined unless the kubelet's seccompDefault is on); set securityContext.seccompProfile.type: RuntimeDefault`,
+            message: `${label} has no seccomp profile (runs Unconfined unless the kubelet's seccompDefault is on); set securityContext.seccompProfile.type: RuntimeDefault`,
           };
         const where = describeSource(p.source);
         if (p.type === 'RuntimeDefault' || p.type === 'Localhost') {
@@ -31,13 +31,13 @@ export const podSeccompProfile: Check = {
             return {
               outcome: 'warn',
               severity: 'low',
-              message: `${c.label} gets seccomp ${p.type}${name} only from a ${where} (deprecated since v1.19; recent Kubernetes versions ignore it); set securityContext.seccompProfile`,
+              message: `${label} gets seccomp ${p.type}${name} only from a ${where} (deprecated since v1.19; recent Kubernetes versions ignore it); set securityContext.seccompProfile`,
             };
-          return { outcome: 'pass', message: `${c.label} uses seccomp ${p.type}${name} (${where})` };
+          return { outcome: 'pass', message: `${label} uses seccomp ${p.type}${name} (${where})` };
         }
         return {
           outcome: 'fail',
-          message: `${c.label} has seccomp profile ${p.type} (${where}); use RuntimeDefault or Localhost`,
+          message: `${label} has seccomp profile ${p.type} (${where}); use RuntimeDefault or Localhost`,
         };
       },
       'seccomp is Linux-only',

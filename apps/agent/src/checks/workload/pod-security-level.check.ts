@@ -55,8 +55,14 @@ interface Judged {
   src: PodSpecSource;
   level: PssLevel;
   controls: ControlViolation[];
-  verdict: Verdict;
+  /**
+   * A failure or warning; undefined for a pass, which only its namespace's summary names (most workloads: no
+   * message or evidence is built for them).
+   */
+  verdict?: Verdict;
 }
+
+const outcomeOf = (j: Judged): Verdict['outcome'] => j.verdict?.outcome ?? 'pass';
 
 /** The evidence's `controls` list, built once per distinct pod spec (results share it; nothing mutates it). */
 const controlsEvidence = new WeakMap<readonly ControlViolation[], Record<string, string>[]>();
@@ -71,9 +77,22 @@ function controlsList(controls: readonly ControlViolation[]): Record<string, str
 }
 
 function judge(src: PodSpecSource, policy: NamespacePolicy, nsKnown: boolean, pss: PssEvaluator): Judged {
-  const pod = { annotations: src.annotations, spec: src.spec };
-  const verdicts = pss.verdicts(pod);
+  const verdicts = pss.verdicts({ annotations: src.annotations, spec: src.spec });
   const { level, controls } = verdicts;
+  const enforced = verdicts.violations(policy.enforce.level, policy.enforce.version);
+  let warned: { mode: 'warn' | 'audit'; violated: readonly ControlViolation[] } | undefined;
+  if (!enforced.length)
+    for (const mode of ['warn', 'audit'] as const) {
+      const violated = verdicts.violations(policy[mode].level, policy[mode].version);
+      if (violated.length) {
+        warned = { mode, violated };
+        break;
+      }
+    }
+  const unguarded = !policy.enforce.labelled && level === 'privileged';
+  // A pass: only its namespace's summary names it, so no message or evidence is built for it.
+  if (!enforced.length && !warned && !unguarded) return { src, level, controls };
+
   const evidence: Record<string, unknown> = {
     level,
     policyVersion: `v1.${LATEST_POLICY_MINOR}`,
@@ -91,7 +110,6 @@ function judge(src: PodSpecSource, policy: NamespacePolicy, nsKnown: boolean, ps
     ? ''
     : ` (namespace ${src.namespace} not in the namespace list: admission defaults assumed)`;
 
-  const enforced = verdicts.violations(policy.enforce.level, policy.enforce.version);
   if (enforced.length) {
     return {
       src,
@@ -104,30 +122,16 @@ function judge(src: PodSpecSource, policy: NamespacePolicy, nsKnown: boolean, ps
       },
     };
   }
-  for (const mode of ['warn', 'audit'] as const) {
-    const p = policy[mode];
-    const violated = verdicts.violations(p.level, p.version);
-    if (violated.length)
-      return {
-        src,
-        level,
-        controls,
-        verdict: {
-          outcome: 'warn',
-          severity: 'medium',
-          message: `${what}; namespace ${src.namespace} asks for ${describeMode(p)} in ${mode} mode (${mode === 'warn' ? 'users are warned' : 'the audit log records it'}, nothing is refused): ${describeControls(violated)}${labelNote}${nsNote}`,
-          evidence,
-        },
-      };
-  }
-  if (!policy.enforce.labelled && level === 'privileged') {
+  if (warned) {
+    const { mode, violated } = warned;
     return {
       src,
       level,
       controls,
       verdict: {
         outcome: 'warn',
-        message: `${what} only, and namespace ${src.namespace} has no pod-security.kubernetes.io/enforce label, so nothing would stop it: ${describeControls(controls.filter((c) => c.level === 'baseline'))}${nsNote}`,
+        severity: 'medium',
+        message: `${what}; namespace ${src.namespace} asks for ${describeMode(policy[mode])} in ${mode} mode (${mode === 'warn' ? 'users are warned' : 'the audit log records it'}, nothing is refused): ${describeControls(violated)}${labelNote}${nsNote}`,
         evidence,
       },
     };
@@ -137,8 +141,8 @@ function judge(src: PodSpecSource, policy: NamespacePolicy, nsKnown: boolean, ps
     level,
     controls,
     verdict: {
-      outcome: 'pass',
-      message: `${what} (namespace ${enforceText(policy)})${labelNote}${nsNote}`,
+      outcome: 'warn',
+      message: `${what} only, and namespace ${src.namespace} has no pod-security.kubernetes.io/enforce label, so nothing would stop it: ${describeControls(controls.filter((c) => c.level === 'baseline'))}${nsNote}`,
       evidence,
     },
   };
@@ -171,7 +175,8 @@ export const podSecurityLevelCheck: Check = {
       message: `cannot evaluate all workloads: ${reason}`,
     }));
     const top = new Map(topLevelPodSpecs(ctx.evidence).sources.map((s) => [srcKey(s), s]));
-    const all = new Map(sources.map((s) => [srcKey(s), s]));
+    // Every source by key, for owners' chains: only needed when something folds into an owner.
+    let all: Map<string, PodSpecSource> | undefined;
     const judged = new Map<string, Judged>();
     // One evaluation per distinct pod spec and one policy per namespace: replicas cost a lookup each.
     const pss = new PssEvaluator();
@@ -191,9 +196,10 @@ export const podSecurityLevelCheck: Check = {
         own.push(j);
         continue;
       }
+      all ??= new Map(sources.map((s) => [srcKey(s), s]));
       const owner = topOwner(j.src, top, all);
       const o = owner ? judged.get(owner) : undefined;
-      if (o && o.verdict.outcome === j.verdict.outcome && o.level === j.level) {
+      if (o && outcomeOf(o) === outcomeOf(j) && o.level === j.level) {
         const list = members.get(owner!);
         if (list) list.push(j);
         else members.set(owner!, [j]);
@@ -202,15 +208,8 @@ export const podSecurityLevelCheck: Check = {
 
     const passes = new Map<string, Judged[]>();
     for (const j of own) {
-      const item: WorkloadItem = {
-        src: j.src,
-        resource: { kind: j.src.kind, namespace: j.src.namespace, name: j.src.name },
-        os: { os: 'linux', reason: 'default' },
-        system: isSystemNamespace(j.src.namespace, ctx.platformNamespaces),
-      };
-      const v = exempt(item, j.verdict);
-      const folded = members.get(srcKey(j.src)) ?? [];
-      if (v.outcome === 'pass') {
+      const folded = (members.size ? members.get(srcKey(j.src)) : undefined) ?? [];
+      if (!j.verdict) {
         // Appended in place: copying the list per pod was quadratic in a namespace's pod count.
         const list = passes.get(j.src.namespace);
         if (list) {
@@ -219,6 +218,13 @@ export const podSecurityLevelCheck: Check = {
         } else passes.set(j.src.namespace, [j, ...folded]);
         continue;
       }
+      const item: WorkloadItem = {
+        src: j.src,
+        resource: { kind: j.src.kind, namespace: j.src.namespace, name: j.src.name },
+        os: { os: 'linux', reason: 'default' },
+        system: isSystemNamespace(j.src.namespace, ctx.platformNamespaces),
+      };
+      const v = exempt(item, j.verdict);
       const evidence = {
         ...v.evidence,
         ...(folded.length
