@@ -194,7 +194,9 @@ export class FleetSummaryService {
         keptRows(clusters, kept, 'cert'),
       ),
       staleClusters,
-      kmsKeys: await this.kmsKeySummary(platformOf, now, opts.certLimit, keptRows(clusters, kept, 'kms')),
+      kmsKeys: await this.kmsKeySummary(platformOf, now, opts.certLimit, () =>
+        keptRows(clusters, kept, 'kms'),
+      ),
       imdsExposure: await this.imdsExposure(),
     };
   }
@@ -313,7 +315,13 @@ export class FleetSummaryService {
           facts !== null &&
           (facts as { type?: unknown }).type === 'certificate'
         )
-          out.cert.push({ id: toNum(r.id), cluster: r.cluster, outcome: r.outcome, facts });
+          out.cert.push({
+            id: toNum(r.id),
+            cluster: r.cluster,
+            outcome: r.outcome,
+            facts,
+            rank: rankBase(r.outcome, facts),
+          });
       }
       const kms = await scoped(
         select()
@@ -323,7 +331,14 @@ export class FleetSummaryService {
       for (const r of kms) {
         const raw = parseJson<unknown>(r.facts);
         const facts = raw !== null && compiled(raw) ? (raw as KmsKeyFactsV1) : kmsKeyFacts(raw);
-        if (facts) out.kms.push({ id: toNum(r.id), cluster: r.cluster, outcome: r.outcome, facts });
+        if (facts)
+          out.kms.push({
+            id: toNum(r.id),
+            cluster: r.cluster,
+            outcome: r.outcome,
+            facts,
+            sinceMs: facts.firstSeen ? Date.parse(facts.firstSeen) : null,
+          });
       }
     }
     return out;
@@ -359,7 +374,7 @@ export class FleetSummaryService {
     now: number,
     limit: number,
     withinDays?: number,
-    openProblems?: readonly CertRow[],
+    openProblems?: Iterable<CertRow>,
   ): Promise<ExpiringCertificate[]> {
     const notAfterSql = this.factsText('notAfter');
     // `cheap` narrows the rows by plain columns before any JSON is read (the database tests conditions in order).
@@ -385,15 +400,20 @@ export class FleetSummaryService {
     // Exempted problems are accepted risks: they do not rank (docs/exemptions.md).
     // From memory when the caller kept them (`rankedRows`), with the same conditions as the query.
     const horizon = withinDays === undefined ? null : new Date(now + withinDays * 86_400_000).toISOString();
-    const problems: Row[] = openProblems
-      ? openProblems.filter((r) => {
-          if (horizon === null) return true;
-          const notAfter = (r.facts as { notAfter?: unknown }).notAfter;
-          return typeof notAfter === 'string' && notAfter <= horizon;
-        })
-      : await base((qb) => countedOnly(qb).andWhere('f.outcome IN (:...problems)', { problems: PROBLEMS }))
+    const problems: (Row | CertRow)[] = [];
+    if (openProblems)
+      for (const r of openProblems) {
+        const notAfter = (r.facts as { notAfter?: unknown }).notAfter;
+        if (horizon === null || (typeof notAfter === 'string' && notAfter <= horizon)) problems.push(r);
+      }
+    else
+      problems.push(
+        ...(await base((qb) =>
+          countedOnly(qb).andWhere('f.outcome IN (:...problems)', { problems: PROBLEMS }),
+        )
           .limit(MAX_RANKED_PROBLEMS)
-          .getRawMany<Row>();
+          .getRawMany<Row>()),
+      );
     const passTier = (auto: boolean) => {
       const flag = this.factsTrue('renewedAutomatically');
       return base((qb) => qb.andWhere("f.outcome = 'pass'"))
@@ -408,16 +428,35 @@ export class FleetSummaryService {
 
     // Ranked by the facts' own fields as stored; the full facts (zod) are checked only for the rows shown, in
     // rank order, skipping any that fail (as if left out before ranking: their keys are well-formed numbers).
+    // Only the first `limit` in rank order are kept while ranking (the order a stable sort of all gives); when one
+    // of them fails the full check and more were ranked, all are sorted as before.
+    const keysOf = (r: Row | CertRow) =>
+      'rank' in r
+        ? rankKeysFrom<Row | CertRow>(r, r.facts, r.rank, now)
+        : rankKeys(r, typeof r.facts === 'string' ? parseJson<unknown>(r.facts) : r.facts, now);
+    const first: (RankKeys & { row: Row | CertRow; facts: unknown })[] = [];
+    let ranked = 0;
+    for (const rows of [problems, manualPasses, autoPasses])
+      for (const r of rows)
+        for (const k of keysOf(r)) {
+          ranked += 1;
+          keepFirst(first, k, compareExpiryRisk, limit);
+        }
     const shown: { id: number; facts: CertificateFactsV1 }[] = [];
-    for (const k of [...problems, ...manualPasses, ...autoPasses]
-      .flatMap((r) => rankKeys(r, typeof r.facts === 'string' ? parseJson<unknown>(r.facts) : r.facts, now))
-      .sort(compareExpiryRisk)) {
-      if (shown.length >= limit) break;
+    for (const k of first) {
       const facts = certificateFacts(k.facts);
       if (facts) shown.push({ id: toNum(k.row.id), facts });
     }
+    if (shown.length < limit && ranked > first.length) {
+      shown.length = 0;
+      for (const k of [...problems, ...manualPasses, ...autoPasses].flatMap(keysOf).sort(compareExpiryRisk)) {
+        if (shown.length >= limit) break;
+        const facts = certificateFacts(k.facts);
+        if (facts) shown.push({ id: toNum(k.row.id), facts });
+      }
+    }
     const details = await this.certificateDetails(shown.map((x) => x.id));
-    const ranked = shown.flatMap(({ id, facts }) => {
+    const rows = shown.flatMap(({ id, facts }) => {
       const row = details.get(id);
       return row ? [certificateRow(row, facts, now)] : [];
     });
@@ -426,10 +465,10 @@ export class FleetSummaryService {
       platformOf ??
       (await platformsOf(
         this.ds,
-        ranked.map((x) => x.row.cluster),
+        rows.map((x) => x.row.cluster),
       ));
-    const nodes = await this.agentNodes(ranked.map((x) => x.agentId));
-    return ranked.map(({ row, agentId }) => ({
+    const nodes = await this.agentNodes(rows.map((x) => x.agentId));
+    return rows.map(({ row, agentId }) => ({
       ...row,
       platform: platforms.get(row.cluster) ?? null,
       // Files and kubeconfigs sit on the node of the agent that read them.
@@ -477,14 +516,33 @@ export class FleetSummaryService {
     return out;
   }
 
+  /**
+   * The fleet's KMS key ages: how many clusters and keys, the median age, and the `limit` oldest. Only those are
+   * built and kept in order while the ages are counted (the first `limit` of `kmsKeyAgesOf`'s order); `rows` is
+   * gone through again in full only if an age is not a number (then every key is ordered as `kmsKeyAgesOf` does).
+   */
   private async kmsKeySummary(
     platformOf: Map<string, Platform>,
     now: number,
     limit: number,
-    rows: readonly KmsRow[],
+    rows: () => Iterable<KmsRow>,
   ): Promise<FleetSummary['kmsKeys']> {
-    const all = kmsKeyAgesOf(rows, platformOf, now);
-    const ages = all.flatMap((k) => (k.ageDays === null ? [] : [k.ageDays])).sort((a, b) => a - b);
+    const ages: number[] = [];
+    const clusters = new Set<string>();
+    let exact = 0;
+    let ordered = true;
+    const first: KmsAge[] = [];
+    for (const row of rows()) {
+      const ageDays = row.sinceMs === null ? null : daysBetween(now, row.sinceMs);
+      clusters.add(row.cluster);
+      if (ageDays !== null) {
+        ages.push(ageDays);
+        if (row.facts.ageExact) exact += 1;
+        if (Number.isNaN(ageDays)) ordered = false;
+      }
+      keepFirst(first, { row, ageDays }, compareKmsAge, limit);
+    }
+    ages.sort((a, b) => a - b);
     const mid = ages.length >> 1;
     const median =
       ages.length === 0
@@ -492,12 +550,15 @@ export class FleetSummaryService {
         : ages.length % 2
           ? ages[mid]
           : Math.round(((ages[mid - 1] + ages[mid]) / 2) * 10) / 10;
+    const oldest = ordered
+      ? first.map(({ row, ageDays }) => kmsKeyAgeRow(row, platformOf, ageDays))
+      : kmsKeyAgesOf([...rows()], platformOf, now).slice(0, limit);
     return {
-      clusters: new Set(all.map((k) => k.cluster)).size,
+      clusters: clusters.size,
       withKnownAge: ages.length,
-      withExactAge: all.filter((k) => k.ageDays !== null && k.ageExact).length,
+      withExactAge: exact,
       medianAgeDays: median,
-      oldest: await this.withKmsDetails(all.slice(0, limit)),
+      oldest: await this.withKmsDetails(oldest),
     };
   }
 
@@ -596,23 +657,9 @@ function kmsKeyAgesOf(
   platformOf: Map<string, Platform>,
   now: number,
 ): KmsKeyAgeRow[] {
-  const out = rows.map(({ id, cluster, outcome, facts }): KmsKeyAgeRow => {
-    const since = facts.firstSeen ? Date.parse(facts.firstSeen) : null;
-    return {
-      id,
-      cluster,
-      platform: platformOf.get(cluster) ?? null,
-      outcome,
-      provider: facts.provider,
-      apiVersion: facts.apiVersion,
-      keyId: facts.keyId ?? null,
-      firstSeen: facts.firstSeen ?? null,
-      rotatedAt: facts.rotatedAt ?? null,
-      ageDays: since === null ? null : daysBetween(now, since),
-      ageExact: facts.ageExact,
-      maxAgeDays: Math.round(facts.maxAgeSeconds / 86_400),
-    };
-  });
+  const out = rows.map((r) =>
+    kmsKeyAgeRow(r, platformOf, r.sinceMs === null ? null : daysBetween(now, r.sinceMs)),
+  );
   out.sort(
     (a, b) =>
       (b.ageDays ?? -1) - (a.ageDays ?? -1) ||
@@ -622,20 +669,78 @@ function kmsKeyAgesOf(
   return out;
 }
 
+/** One KMS key as ranked. */
+function kmsKeyAgeRow(
+  { id, cluster, outcome, facts }: KmsRow,
+  platformOf: Map<string, Platform>,
+  ageDays: number | null,
+): KmsKeyAgeRow {
+  return {
+    id,
+    cluster,
+    platform: platformOf.get(cluster) ?? null,
+    outcome,
+    provider: facts.provider,
+    apiVersion: facts.apiVersion,
+    keyId: facts.keyId ?? null,
+    firstSeen: facts.firstSeen ?? null,
+    rotatedAt: facts.rotatedAt ?? null,
+    ageDays,
+    ageExact: facts.ageExact,
+    maxAgeDays: Math.round(facts.maxAgeSeconds / 86_400),
+  };
+}
+
+/** A KMS key row with its age at a read. */
+interface KmsAge {
+  row: KmsRow;
+  ageDays: number | null;
+}
+
+/** `kmsKeyAgesOf`'s order: oldest first, unknown age last, then by cluster and provider. */
+function compareKmsAge(a: KmsAge, b: KmsAge): number {
+  return (
+    (b.ageDays ?? -1) - (a.ageDays ?? -1) ||
+    collate(a.row.cluster, b.row.cluster) ||
+    collate(a.row.facts.provider, b.row.facts.provider)
+  );
+}
+
+/**
+ * Adds `item` to `first`, the first `limit` items in `compare`'s order of those given so far, where a stable sort
+ * of them all would put them: after the equal ones given before it, and not at all when `limit` equal or
+ * earlier ones are there already.
+ */
+function keepFirst<T>(first: T[], item: T, compare: (a: T, b: T) => number, limit: number): void {
+  if (first.length >= limit && compare(item, first[first.length - 1]) >= 0) return;
+  let lo = 0;
+  let hi = first.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    if (compare(item, first[mid]) < 0) hi = mid;
+    else lo = mid + 1;
+  }
+  first.splice(lo, 0, item);
+  if (first.length > limit) first.pop();
+}
+
 /** An open certificate problem as kept for ranking (facts parsed, not yet checked in full). */
 interface CertRow {
   id: number;
   cluster: string;
   outcome: Outcome;
   facts: unknown;
+  /** What it is ranked by at any clock (`rankBase`), or null when it never ranks. */
+  rank: RankBase | null;
 }
 
-/** A current KMS key row as kept for ranking (facts checked). */
+/** A current KMS key row as kept for ranking (facts checked), with `firstSeen` parsed. */
 interface KmsRow {
   id: number;
   cluster: string;
   outcome: Outcome;
   facts: KmsKeyFactsV1;
+  sinceMs: number | null;
 }
 
 /** What a replica keeps of one cluster, at the `posture_revision` it was read at (`keptClusters`). */
@@ -655,17 +760,15 @@ interface KeptCluster {
 }
 
 /** The kept rows of one kind of the given clusters, in their order. */
-function keptRows<K extends 'cert' | 'kms'>(
+function* keptRows<K extends 'cert' | 'kms'>(
   clusters: readonly { name: string }[],
   kept: ReadonlyMap<string, KeptCluster>,
   kind: K,
-): KeptCluster[K] {
-  const out: KeptCluster[K] = [];
+): Generator<KeptCluster[K][number]> {
   for (const c of clusters) {
     const rows = kept.get(c.name)?.[kind];
-    if (rows) for (const r of rows) (out as unknown[]).push(r);
+    if (rows) yield* rows;
   }
-  return out;
 }
 
 /** A KMS key as ranked, before its resource and message are read. */
@@ -742,16 +845,20 @@ interface RankKeys {
   locator: string;
 }
 
+/** What a stored certificate row is ranked by, the clock aside (`rankKeysFrom` adds the share of life left). */
+interface RankBase {
+  tier: number;
+  notAfterMs: number;
+  lifetimeMs: number;
+  locator: string;
+}
+
 /**
- * The ranking keys of a stored certificate row (the same arithmetic as `certificateRow`), or none when the
- * fields it ranks by are not there or not well-formed (such facts never pass the full check either).
+ * The clock-free ranking keys of a stored certificate row's facts (the same arithmetic as `certificateRow`), or
+ * null when the fields it ranks by are not there or not well-formed (such facts never pass the full check either).
  */
-function rankKeys<R extends { cluster: string; outcome: Outcome }>(
-  row: R,
-  facts: unknown,
-  now: number,
-): (RankKeys & { row: R; facts: unknown })[] {
-  if (typeof facts !== 'object' || facts === null) return [];
+function rankBase(outcome: Outcome, facts: unknown): RankBase | null {
+  if (typeof facts !== 'object' || facts === null) return null;
   const f = facts as Partial<Record<keyof CertificateFactsV1, unknown>>;
   const notAfterMs = typeof f.notAfter === 'string' ? Date.parse(f.notAfter) : NaN;
   const source = f.source as { locator?: unknown } | undefined;
@@ -761,17 +868,41 @@ function rankKeys<R extends { cluster: string; outcome: Outcome }>(
     !Number.isFinite(f.lifetimeSeconds) ||
     typeof source?.locator !== 'string'
   )
-    return [];
-  const lifetimeMs = f.lifetimeSeconds * 1000;
+    return null;
+  return {
+    tier: OUTCOME_RANK[outcome] + (outcome === 'pass' && f.renewedAutomatically === true ? 1 : 0),
+    notAfterMs,
+    lifetimeMs: f.lifetimeSeconds * 1000,
+    locator: source.locator,
+  };
+}
+
+/** The ranking keys of a stored certificate row at `now`, or none when it does not rank (`rankBase`). */
+function rankKeys<R extends { cluster: string; outcome: Outcome }>(
+  row: R,
+  facts: unknown,
+  now: number,
+): (RankKeys & { row: R; facts: unknown })[] {
+  return rankKeysFrom(row, facts, rankBase(row.outcome, facts), now);
+}
+
+/** `rankKeys` from the row's `rankBase`. */
+function rankKeysFrom<R extends { cluster: string }>(
+  row: R,
+  facts: unknown,
+  base: RankBase | null,
+  now: number,
+): (RankKeys & { row: R; facts: unknown })[] {
+  if (base === null) return [];
   return [
     {
       row,
       facts,
-      tier: OUTCOME_RANK[row.outcome] + (row.outcome === 'pass' && f.renewedAutomatically === true ? 1 : 0),
-      shareLeft: lifetimeMs > 0 ? (notAfterMs - now) / lifetimeMs : -1,
-      notAfterMs,
+      tier: base.tier,
+      shareLeft: base.lifetimeMs > 0 ? (base.notAfterMs - now) / base.lifetimeMs : -1,
+      notAfterMs: base.notAfterMs,
       cluster: row.cluster,
-      locator: source.locator,
+      locator: base.locator,
     },
   ];
 }

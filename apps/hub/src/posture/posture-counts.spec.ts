@@ -106,6 +106,24 @@ describe.each(['sqlite', 'postgres'] as const)('cluster posture counts on %s', (
     expect(await summary()).toEqual(rolledUp);
   });
 
+  it('lists the same first certificates and KMS keys whatever the length asked for (ties included)', async () => {
+    // 130 clusters: KMS key ages repeat every 60 clusters (ties ordered by name), open certificates on 13.
+    await seedClusters(ds, generatedFleet(130, 12, NOW).slice(12), '2026-10-01T00:00:00.000Z');
+    const summary = new FleetSummaryService(ds, { now: () => NOW });
+    const read = (certLimit: number, withinDays?: number) =>
+      summary.fleetSummary({ staleAfterMs: 3_600_000, certLimit, withinDays });
+    for (const withinDays of [undefined, 30]) {
+      const all = await read(500, withinDays);
+      expect(all.kmsKeys.oldest).toHaveLength(130);
+      expect(all.expiringCertificates.length).toBeGreaterThan(20);
+      for (const n of [1, 3, 7, 20]) {
+        const some = await read(n, withinDays);
+        expect(some.expiringCertificates).toEqual(all.expiringCertificates.slice(0, n));
+        expect(some.kmsKeys).toEqual({ ...all.kmsKeys, oldest: all.kmsKeys.oldest.slice(0, n) });
+      }
+    }
+  });
+
   it('a change on one cluster (ingest, rule change, expiry, agent liveness) shows in the next summary read of both replicas', async () => {
     // Two hub replicas on one database, each with its own connection and its own kept rows.
     const ds2 = createHubDataSource(db.options);
