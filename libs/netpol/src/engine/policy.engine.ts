@@ -121,6 +121,33 @@ interface DirectionPolicies {
   labelsOnly: boolean;
 }
 
+/**
+ * What the engine keeps per interned label set: its pods, the policies selecting it and their per-direction
+ * split. One lookup per pod and question instead of one per index.
+ */
+interface SetInfo {
+  set: LabelSet;
+  /** Pods with this label set (all in one namespace, with one service account); empty for a synthetic set. */
+  pods: PodEndpoint[];
+  /** Policies selecting it, in evaluation order (filled after all policies were read). */
+  applying: Policy[];
+  ingress?: DirectionPolicies;
+  egress?: DirectionPolicies;
+}
+
+/** Labels JSON text -> namespace -> service account -> the pod's label set and its service account's labels. */
+type PodSetCache = Map<string, Map<string, Map<string, PodSetEntry>>>;
+interface PodSetEntry {
+  labels: LabelSet;
+  saLabels: LabelSet;
+}
+
+/** Postings of one label key: the label sets having it, and per value the label sets with that value. */
+interface TermPostings {
+  any?: SetInfo[];
+  byValue?: Map<string, SetInfo[]>;
+}
+
 /** The outcome of walking the tiers for one direction, without the endpoint's name (shared per label set). */
 interface Decision {
   allowed: boolean;
@@ -168,32 +195,37 @@ export class PolicyEngine {
   readonly networkSets: NetworkSetEndpoint[] = [];
   readonly linuxOnly: boolean;
   private readonly interner = new LabelInterner();
-  private readonly podsByKey = new Map<string, PodEndpoint>();
+  // Built on the first lookup by name (the CLI's, not the checks'): 10,000 key texts hashed for nothing otherwise.
+  private podsByKey: Map<string, PodEndpoint> | undefined;
   private readonly podsByNs = new Map<string, PodEndpoint[]>();
   private readonly podsByIp = new Map<string, PodEndpoint>();
   // Selection depends only on an endpoint's interned label set (it carries namespace and service account),
   // so indexes and verdicts are kept per label set: ten replicas cost one evaluation.
-  private readonly setsByNs = new Map<string, LabelSet[]>();
-  private readonly allSets: LabelSet[] = [];
-  private readonly podsBySet = new Map<LabelSet, PodEndpoint[]>();
-  private readonly termIndex = new Map<string, LabelSet[]>();
+  private readonly setsByNs = new Map<string, SetInfo[]>();
+  private readonly allSets: SetInfo[] = [];
+  // Pod label sets, and synthetic ones once asked about.
+  private readonly sets = new Map<LabelSet, SetInfo>();
+  // Postings only for the terms some policy selector requires (a few dozen of the thousands of label pairs a
+  // large cluster has), without a key text per pair.
+  private readonly termIndex = new Map<string, TermPostings>();
   private readonly tierOrder = new Map<string, number>();
   private readonly policiesByNs = new Map<string, Policy[]>();
   private readonly globalPolicies: Policy[] = [];
-  private readonly selected = new Map<Policy, LabelSet[]>();
+  private readonly selected = new Map<Policy, SetInfo[]>();
   private readonly selectedPodsCache = new Map<Policy, PodEndpoint[]>();
-  private readonly applying = new Map<LabelSet, Policy[]>();
-  // Per label set and direction: the applying policies and their ids (asked once per pod and peer).
-  private readonly applyingByDirection = new Map<
-    LabelSet,
-    { ingress?: DirectionPolicies; egress?: DirectionPolicies }
-  >();
   private readonly sortKeys = new Map<Policy, string>();
   // Decisions for endpoints whose applying rules read only their label set, towards outside addresses
   // (IMDS, the API server): one walk of the tiers per label set instead of one per pod.
   // Keyed by the peer object, then direction and connection, then label set: no per-call key text.
   private readonly decisions = new WeakMap<Peer, Map<string, Map<LabelSet, Decision>>>();
+  // The last (peer, direction, connection) asked and its decisions: a check asks one question of every pod,
+  // so most calls skip the key text and two lookups.
+  private lastDecisions:
+    { peer: Peer; direction: Direction; conn: Connection; bySet: Map<LabelSet, Decision> } | undefined;
   private readonly saLabels = new Map<string, LabelSet>();
+  // While building: a pod's labels as JSON text -> namespace -> service account -> its Calico label set and
+  // service account labels. Replicas share one entry, so a pod costs one JSON text and three lookups.
+  private podSets: PodSetCache | undefined = new Map();
   private readonly nodeOs = new Map<string, string>();
   private readonly emptyLabels: LabelSet;
 
@@ -225,38 +257,58 @@ export class PolicyEngine {
     }
     if (!this.tierOrder.has(DEFAULT_TIER)) this.tierOrder.set(DEFAULT_TIER, DEFAULT_TIER_ORDER);
 
+    // Policies first: their selectors name the few label terms worth indexing.
+    for (const o of input.networkPolicies ?? []) this.policies.push(fromKubernetesPolicy(o));
+    for (const o of input.calicoNetworkPolicies ?? []) this.policies.push(fromCalicoPolicy(o, false));
+    for (const o of input.globalNetworkPolicies ?? []) this.policies.push(fromCalicoPolicy(o, true));
+    for (const p of this.policies) {
+      if (p.inert) continue;
+      for (const t of p.selector.terms) {
+        let entry = this.termIndex.get(t.key);
+        if (!entry) this.termIndex.set(t.key, (entry = {}));
+        if (t.value === undefined) entry.any ??= [];
+        else {
+          entry.byValue ??= new Map();
+          if (!entry.byValue.has(t.value)) entry.byValue.set(t.value, []);
+        }
+      }
+    }
+
     for (const p of input.pods) {
       const ep = this.podEndpoint(p);
       if (!ep) continue;
       this.pods.push(ep);
-      this.podsByKey.set(ep.key, ep);
       let list = this.podsByNs.get(ep.namespace);
       if (!list) this.podsByNs.set(ep.namespace, (list = []));
       list.push(ep);
       // Host-networked pods share the node's address; that address is not the pod's own endpoint.
       if (!ep.hostNetwork) for (const ip of ep.ips) this.podsByIp.set(ip.text, ep);
-      const same = this.podsBySet.get(ep.labels);
+      const same = this.sets.get(ep.labels);
       if (same) {
-        same.push(ep);
+        same.pods.push(ep);
         continue;
       }
-      this.podsBySet.set(ep.labels, [ep]);
-      this.allSets.push(ep.labels);
+      const info: SetInfo = { set: ep.labels, pods: [ep], applying: [] };
+      this.sets.set(ep.labels, info);
+      this.allSets.push(info);
       let nsSets = this.setsByNs.get(ep.namespace);
       if (!nsSets) this.setsByNs.set(ep.namespace, (nsSets = []));
-      nsSets.push(ep.labels);
-      for (const [k, v] of ep.labels.labels) {
-        this.post(`${k}=${v}`, ep.labels);
-        this.post(k, ep.labels);
-      }
+      nsSets.push(info);
+      // forEach, not for-of: the entries iterator allocates a pair per label.
+      if (this.termIndex.size)
+        ep.labels.labels.forEach((v, k) => {
+          const entry = this.termIndex.get(k);
+          if (!entry) return;
+          entry.any?.push(info);
+          entry.byValue?.get(v)?.push(info);
+        });
     }
+
+    this.podSets = undefined;
 
     for (const s of input.networkSets ?? []) this.networkSets.push(this.networkSet(s, false));
     for (const s of input.globalNetworkSets ?? []) this.networkSets.push(this.networkSet(s, true));
 
-    for (const o of input.networkPolicies ?? []) this.policies.push(fromKubernetesPolicy(o));
-    for (const o of input.calicoNetworkPolicies ?? []) this.policies.push(fromCalicoPolicy(o, false));
-    for (const o of input.globalNetworkPolicies ?? []) this.policies.push(fromCalicoPolicy(o, true));
     this.policies.sort((a, b) => this.comparePolicies(a, b));
     for (const p of this.policies) {
       if (p.namespace === undefined) this.globalPolicies.push(p);
@@ -267,21 +319,15 @@ export class PolicyEngine {
       }
     }
     // Invert policy -> selected label sets into label set -> policies (already in evaluation order).
-    for (const set of this.allSets) this.applying.set(set, []);
+    const namespaces = [...this.namespaces.values()];
     for (const p of this.policies) {
-      const sets = this.computeSelected(p);
+      const sets = this.computeSelected(p, namespaces);
       this.selected.set(p, sets);
-      for (const set of sets) this.applying.get(set)!.push(p);
+      for (const info of sets) info.applying.push(p);
     }
   }
 
   // ------------------------------------------------------------------------------------------- building
-
-  private post(term: string, set: LabelSet): void {
-    const posting = this.termIndex.get(term);
-    if (posting) posting.push(set);
-    else this.termIndex.set(term, [set]);
-  }
 
   private namespace(name: string, labels: Record<string, string>, listed: boolean): NamespaceInfo {
     const existing = this.namespaces.get(name);
@@ -314,12 +360,7 @@ export class PolicyEngine {
         : typeof spec['serviceAccount'] === 'string'
           ? spec['serviceAccount']
           : 'default';
-    // One record per pod (the Calico labels override same-named pod labels, as Calico does).
-    const own = stringLabels(p.metadata.labels);
-    own[CALICO_NAMESPACE_LABEL] = namespace;
-    own[CALICO_ORCHESTRATOR_LABEL] = 'k8s';
-    own[CALICO_SERVICEACCOUNT_LABEL] = sa;
-    const labels = this.interner.intern(own);
+    const { labels, saLabels } = this.podLabels(p.metadata.labels, namespace, sa);
     const ips: IpAddress[] = [];
     for (const e of arr(status['podIPs'])) {
       const ip = isObj(e) && typeof e['ip'] === 'string' ? parseIp(e['ip']) : undefined;
@@ -360,7 +401,7 @@ export class PolicyEngine {
       labels,
       ns: this.namespaces.get(namespace) ?? this.namespace(namespace, {}, false),
       serviceAccount: sa,
-      serviceAccountLabels: this.saLabels.get(`${namespace}/${sa}`) ?? this.emptyLabels,
+      serviceAccountLabels: saLabels,
       ips,
       ports,
       os: os === 'windows' ? 'windows' : 'linux',
@@ -371,6 +412,37 @@ export class PolicyEngine {
     if (node) ep.node = node;
     this.setEnforcement(ep);
     return ep;
+  }
+
+  /**
+   * The pod's label set as Calico sees it (its own string labels, overridden by the Calico-added namespace,
+   * orchestrator and service account labels) and its service account's labels.
+   */
+  private podLabels(raw: unknown, namespace: string, sa: string): PodSetEntry {
+    const text = isObj(raw) ? JSON.stringify(raw) : '{}';
+    const podSets: PodSetCache = (this.podSets ??= new Map() as PodSetCache);
+    let byNs = podSets.get(text);
+    if (!byNs) podSets.set(text, (byNs = new Map<string, Map<string, PodSetEntry>>()));
+    let bySa = byNs.get(namespace);
+    if (!bySa) byNs.set(namespace, (bySa = new Map<string, PodSetEntry>()));
+    let entry = bySa.get(sa);
+    if (!entry) {
+      const map = new Map<string, string>();
+      if (isObj(raw))
+        for (const k of Object.keys(raw)) {
+          const v = raw[k];
+          if (typeof v === 'string') map.set(k, v);
+        }
+      map.set(CALICO_NAMESPACE_LABEL, namespace);
+      map.set(CALICO_ORCHESTRATOR_LABEL, 'k8s');
+      map.set(CALICO_SERVICEACCOUNT_LABEL, sa);
+      entry = {
+        labels: this.interner.intern(map),
+        saLabels: this.saLabels.get(`${namespace}/${sa}`) ?? this.emptyLabels,
+      };
+      bySa.set(sa, entry);
+    }
+    return entry;
   }
 
   private setEnforcement(ep: PodEndpoint): void {
@@ -443,36 +515,55 @@ export class PolicyEngine {
     return p.selector.matches(ep.labels);
   }
 
-  private computeSelected(p: Policy): LabelSet[] {
+  private computeSelected(p: Policy, namespaces: readonly NamespaceInfo[]): SetInfo[] {
     if (p.inert) return [];
-    let base: LabelSet[];
-    if (p.namespace !== undefined) base = this.setsByNs.get(p.namespace) ?? [];
-    else if (p.namespaceSelector && !p.namespaceSelector.matchesAll) {
-      base = [];
-      for (const ns of this.namespaces.values())
-        if (p.namespaceSelector.matches(ns.labels)) base.push(...(this.setsByNs.get(ns.name) ?? []));
-    } else base = this.allSets;
-    let candidates = base;
+    const nsSel = p.namespaceSelector && !p.namespaceSelector.matchesAll ? p.namespaceSelector : undefined;
+    // The shortest of the policy's own candidates and its selector's postings (the first such, as ever: the
+    // order of the answer follows the list walked).
+    let shortest: SetInfo[] | undefined;
     for (const t of p.selector.terms) {
-      const posting = this.termIndex.get(t.value === undefined ? t.key : `${t.key}=${t.value}`) ?? [];
-      if (posting.length < candidates.length) candidates = posting;
+      const entry = this.termIndex.get(t.key);
+      const posting = (t.value === undefined ? entry?.any : entry?.byValue?.get(t.value)) ?? [];
+      if (!shortest || posting.length < shortest.length) shortest = posting;
     }
+    let candidates: SetInfo[];
+    if (p.namespace !== undefined) candidates = this.setsByNs.get(p.namespace) ?? [];
+    else if (nsSel) {
+      // Sized before it is built: a posting list is often shorter than the selected namespaces' sets.
+      let size = 0;
+      for (let i = 0; i < namespaces.length; i++)
+        if (nsSel.matches(namespaces[i].labels)) size += this.setsByNs.get(namespaces[i].name)?.length ?? 0;
+      if (shortest && shortest.length < size) candidates = shortest;
+      else {
+        candidates = [];
+        for (let i = 0; i < namespaces.length; i++)
+          if (nsSel.matches(namespaces[i].labels))
+            for (const info of this.setsByNs.get(namespaces[i].name) ?? []) candidates.push(info);
+      }
+    } else candidates = this.allSets;
+    if (shortest && shortest.length < candidates.length) candidates = shortest;
     // As policySelects, but the pod selector's verdict is not remembered on the set: each (policy selector,
     // label set) pair is asked once here, and 80,000 remembered pairs cost more than they ever return.
-    return candidates.filter((set) => {
-      const ep = this.podsBySet.get(set)![0];
-      if (p.namespace !== undefined && p.namespace !== ep.namespace) return false;
-      if (p.namespaceSelector && !p.namespaceSelector.matches(ep.ns.labels)) return false;
-      if (p.serviceAccountSelector && !p.serviceAccountSelector.matches(ep.serviceAccountLabels))
-        return false;
-      return p.selector.test(set);
-    });
+    const out: SetInfo[] = [];
+    const saSel = p.serviceAccountSelector;
+    for (const info of candidates) {
+      const ep = info.pods[0];
+      if (p.namespace !== undefined && p.namespace !== ep.namespace) continue;
+      if (nsSel && !nsSel.matches(ep.ns.labels)) continue;
+      if (saSel && !saSel.matches(ep.serviceAccountLabels)) continue;
+      if (p.selector.test(info.set)) out.push(info);
+    }
+    return out;
   }
 
   // ------------------------------------------------------------------------------------------- queries
 
   /** Pod by `ns/name`. */
   pod(key: string): PodEndpoint | undefined {
+    if (!this.podsByKey) {
+      this.podsByKey = new Map();
+      for (const ep of this.pods) this.podsByKey.set(ep.key, ep);
+    }
     return this.podsByKey.get(key);
   }
 
@@ -490,7 +581,7 @@ export class PolicyEngine {
   selectedPods(p: Policy): readonly PodEndpoint[] {
     let pods = this.selectedPodsCache.get(p);
     if (!pods) {
-      pods = (this.selected.get(p) ?? []).flatMap((set) => this.podsBySet.get(set) ?? []);
+      pods = (this.selected.get(p) ?? []).flatMap((info) => info.pods);
       this.selectedPodsCache.set(p, pods);
     }
     return pods;
@@ -498,37 +589,53 @@ export class PolicyEngine {
 
   /** Policies that select the pod, in evaluation order; only those applying to `direction` when given. */
   policiesFor(ep: PodEndpoint, direction?: Direction): Policy[] {
-    let list = this.applying.get(ep.labels);
-    if (!list) {
-      // Synthetic or foreign endpoints: evaluate the candidates directly (namespaced + global policies).
-      const candidates = [...(this.policiesByNs.get(ep.namespace) ?? []), ...this.globalPolicies].sort(
-        (a, b) => this.comparePolicies(a, b),
-      );
-      list = candidates.filter((p) => this.policySelects(p, ep));
-      // Valid for anything with this label set: selection depends on nothing else.
-      this.applying.set(ep.labels, list);
-    }
-    return direction ? this.forDirection(ep.labels, list, direction).policies.slice() : list;
+    const info = this.setInfo(ep);
+    return direction ? this.directionPolicies(ep, direction).policies.slice() : info.applying;
   }
 
-  private forDirection(labels: LabelSet, list: Policy[], direction: Direction): DirectionPolicies {
-    let entry = this.applyingByDirection.get(labels);
-    if (!entry) this.applyingByDirection.set(labels, (entry = {}));
-    let d = entry[direction];
-    if (!d) {
-      const policies = list.filter((p) => p.types.has(direction));
-      const self = direction === 'egress' ? 'src' : 'dst';
-      const labelsOnly = policies.every((p) =>
-        (direction === 'egress' ? p.egress : p.ingress).every((r) => !r.reads[self]),
-      );
-      d = entry[direction] = { policies, ids: policies.map((p) => p.id), labelsOnly };
+  /** The label set's record; for a synthetic or foreign endpoint's set, made on first use. */
+  private setInfo(ep: PodEndpoint): SetInfo {
+    let info = this.sets.get(ep.labels);
+    if (!info) {
+      // Synthetic or foreign endpoints: evaluate the candidates directly (namespaced + global policies, both
+      // already in evaluation order: merged, not sorted again).
+      const local = this.policiesByNs.get(ep.namespace) ?? [];
+      const global = this.globalPolicies;
+      const applying: Policy[] = [];
+      let i = 0;
+      let j = 0;
+      while (i < local.length || j < global.length) {
+        const p =
+          j >= global.length || (i < local.length && this.comparePolicies(local[i], global[j]) <= 0)
+            ? local[i++]
+            : global[j++];
+        if (this.policySelects(p, ep)) applying.push(p);
+      }
+      // Valid for anything with this label set: selection depends on nothing else.
+      info = { set: ep.labels, pods: [], applying };
+      this.sets.set(ep.labels, info);
     }
-    return d;
+    return info;
   }
 
   /** Policies for one direction with their ids; the arrays are shared between calls: read them only. */
   private directionPolicies(ep: PodEndpoint, direction: Direction): DirectionPolicies {
-    return this.forDirection(ep.labels, this.policiesFor(ep), direction);
+    const info = this.setInfo(ep);
+    let d = info[direction];
+    if (!d) {
+      const policies = info.applying.filter((p) => p.types.has(direction));
+      const self = direction === 'egress' ? 'src' : 'dst';
+      const labelsOnly = policies.every((p) =>
+        (direction === 'egress' ? p.egress : p.ingress).every((r) => !r.reads[self]),
+      );
+      d = info[direction] = { policies, ids: policies.map((p) => p.id), labelsOnly };
+    }
+    return d;
+  }
+
+  /** `isolation(ep)[direction]` without copying the policy lists. */
+  isolated(ep: PodEndpoint, direction: Direction): boolean {
+    return ep.enforced && this.directionPolicies(ep, direction).policies.length > 0;
   }
 
   /** Isolation per direction (a pod is isolated for a direction when some policy selects it for it). */
@@ -676,11 +783,17 @@ export class PolicyEngine {
     // nothing would be reused.
     let bySet: Map<LabelSet, Decision> | undefined;
     if (peer.kind === 'ip' && dp.labelsOnly) {
-      let byConn = this.decisions.get(peer);
-      if (!byConn) this.decisions.set(peer, (byConn = new Map<string, Map<LabelSet, Decision>>()));
-      const connKey = `${direction} ${conn.protocol} ${conn.port ?? ''}`;
-      bySet = byConn.get(connKey);
-      if (!bySet) byConn.set(connKey, (bySet = new Map<LabelSet, Decision>()));
+      const last = this.lastDecisions;
+      if (last && last.peer === peer && last.direction === direction && last.conn === conn)
+        bySet = last.bySet;
+      else {
+        let byConn = this.decisions.get(peer);
+        if (!byConn) this.decisions.set(peer, (byConn = new Map<string, Map<LabelSet, Decision>>()));
+        const connKey = `${direction} ${conn.protocol} ${conn.port ?? ''}`;
+        bySet = byConn.get(connKey);
+        if (!bySet) byConn.set(connKey, (bySet = new Map<LabelSet, Decision>()));
+        this.lastDecisions = { peer, direction, conn, bySet };
+      }
       decision = bySet.get(self.labels);
     }
     if (!decision) {

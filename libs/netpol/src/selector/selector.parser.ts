@@ -288,13 +288,20 @@ export function compileSelector(node: SelectorNode): (labels: Labels) => boolean
       const inner = compileSelector(node.operand);
       return (l) => !inner(l);
     }
+    // Loops, not every/some: those allocate a closure per evaluation (hundreds of thousands per large scan).
     case 'and': {
       const parts = node.operands.map(compileSelector);
-      return (l) => parts.every((p) => p(l));
+      return (l) => {
+        for (let i = 0; i < parts.length; i++) if (!parts[i](l)) return false;
+        return true;
+      };
     }
     case 'or': {
       const parts = node.operands.map(compileSelector);
-      return (l) => parts.some((p) => p(l));
+      return (l) => {
+        for (let i = 0; i < parts.length; i++) if (parts[i](l)) return true;
+        return false;
+      };
     }
   }
 }

@@ -32,8 +32,7 @@ export const netpolPodNotIsolated: Check = {
         });
         continue;
       }
-      const iso = engine.isolation(pod);
-      if (!iso.ingress && !iso.egress) {
+      if (!engine.isolated(pod, 'ingress') && !engine.isolated(pod, 'egress')) {
         findings.push({
           outcome: 'fail',
           resource,

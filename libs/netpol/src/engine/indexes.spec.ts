@@ -1,0 +1,151 @@
+// The engine's indexes (label sets per pod, postings for the terms selectors require, policies merged in
+// evaluation order for synthetic endpoints) are shortcuts: these cases pin that each answers as the plain
+// definition does (policySelects over every pod, every policy in evaluation order).
+import { describe, expect, test } from '@jest/globals';
+import { calicoPolicy, globalPolicy, k8sPolicy, namespace, pod, tier } from '../testing/index.js';
+import { PolicyEngine, type EngineInput } from './policy.engine.js';
+
+function cluster(): EngineInput {
+  const pods = [];
+  for (const ns of ['shop', 'bank', 'lab'])
+    for (let i = 0; i < 6; i++)
+      pods.push(
+        pod(
+          ns,
+          `p-${i}`,
+          {
+            app: ['web', 'api', 'db'][i % 3],
+            ...(i % 2 ? { canary: 'true' } : {}),
+            // Pods cannot relabel themselves into another namespace or service account.
+            ...(i === 5 ? { 'projectcalico.org/namespace': 'kube-system' } : {}),
+          },
+          `10.0.${ns.length}.${i}`,
+          { sa: i < 3 ? 'default' : 'worker' },
+        ),
+      );
+  return {
+    namespaces: [
+      namespace('shop', { team: 'retail' }),
+      namespace('bank', { team: 'finance' }),
+      namespace('lab', { team: 'retail', env: 'dev' }),
+    ],
+    serviceAccounts: ['shop', 'bank', 'lab'].map((ns) => ({
+      apiVersion: 'v1',
+      kind: 'ServiceAccount',
+      metadata: { name: 'worker', namespace: ns, labels: { role: 'batch' } },
+    })),
+    pods,
+    tiers: [tier('security', 100), tier('platform', 500)],
+    networkPolicies: [
+      k8sPolicy('shop', 'web-in', { podSelector: { matchLabels: { app: 'web' } }, ingress: [{}] }),
+      k8sPolicy('shop', 'all-out', { podSelector: {}, policyTypes: ['Egress'], egress: [] }),
+      k8sPolicy('lab', 'canary', {
+        podSelector: { matchExpressions: [{ key: 'canary', operator: 'Exists' }] },
+        policyTypes: ['Ingress', 'Egress'],
+      }),
+    ],
+    calicoNetworkPolicies: [
+      calicoPolicy('bank', 'db-first', {
+        selector: "app == 'db'",
+        order: 10,
+        ingress: [{ action: 'Allow' }],
+      }),
+      calicoPolicy('shop', 'sec-local', {
+        tier: 'security',
+        order: 50,
+        selector: 'all()',
+        egress: [{ action: 'Pass' }],
+      }),
+    ],
+    globalNetworkPolicies: [
+      globalPolicy('security.retail-web', {
+        tier: 'security',
+        order: 20,
+        selector: "app == 'web'",
+        namespaceSelector: "team == 'retail'",
+        ingress: [{ action: 'Pass' }],
+      }),
+      globalPolicy('security.batch', {
+        tier: 'security',
+        order: 60,
+        selector: 'has(canary)',
+        serviceAccountSelector: "role == 'batch'",
+        egress: [{ action: 'Pass' }],
+      }),
+      globalPolicy('platform.non-db', {
+        tier: 'platform',
+        order: 5,
+        selector: "app in {'web', 'api'}",
+        namespaceSelector: "team in {'retail', 'finance'}",
+        types: ['Ingress'],
+        ingress: [{ action: 'Pass' }],
+      }),
+      globalPolicy('late', { selector: 'all()', ingress: [{ action: 'Allow' }] }),
+    ],
+  };
+}
+
+describe('engine indexes answer as the plain definitions', () => {
+  const e = new PolicyEngine(cluster());
+
+  test('pod label sets carry the Calico labels over the pod own ones, and the service account labels', () => {
+    const p5 = e.pod('shop/p-5')!;
+    expect(p5.labels.labels.get('projectcalico.org/namespace')).toBe('shop');
+    expect(p5.labels.labels.get('projectcalico.org/serviceaccount')).toBe('worker');
+    expect(p5.serviceAccountLabels.labels.get('role')).toBe('batch');
+    expect(e.pod('shop/p-0')!.serviceAccountLabels.labels.size).toBe(0);
+    // Same own labels in two namespaces: two label sets.
+    expect(e.pod('shop/p-1')!.labels).not.toBe(e.pod('bank/p-1')!.labels);
+    expect(e.pod('shop/p-1')!.labels).toBe(e.pod('shop/p-1')!.labels);
+  });
+
+  test('policiesFor and selectedPods agree with policySelects over every pod, in evaluation order', () => {
+    for (const p of e.pods)
+      expect(e.policiesFor(p).map((x) => x.id)).toEqual(
+        e.policies.filter((x) => e.policySelects(x, p)).map((x) => x.id),
+      );
+    for (const policy of e.policies)
+      expect(
+        e
+          .selectedPods(policy)
+          .map((p) => p.key)
+          .sort(),
+      ).toEqual(
+        e.pods
+          .filter((p) => e.policySelects(policy, p))
+          .map((p) => p.key)
+          .sort(),
+      );
+    // Something is selected through each kind of index.
+    expect(e.selectedPods(e.policies.find((x) => x.id.endsWith('retail-web'))!).length).toBe(4);
+    expect(e.selectedPods(e.policies.find((x) => x.id.endsWith('security.batch'))!).length).toBe(6);
+  });
+
+  test('a synthetic pod gets the namespaced and global policies merged in evaluation order', () => {
+    for (const ns of ['shop', 'bank', 'lab', 'elsewhere'])
+      for (const labels of [{}, { app: 'web' }, { app: 'db', canary: 'true' }]) {
+        const s = e.syntheticPod(ns, labels, 'worker');
+        expect(e.policiesFor(s).map((x) => x.id)).toEqual(
+          e.policies.filter((x) => e.policySelects(x, s)).map((x) => x.id),
+        );
+      }
+    expect(e.policiesFor(e.syntheticPod('shop', { app: 'web' })).map((x) => x.id)).toEqual([
+      'GlobalNetworkPolicy security.retail-web',
+      'CalicoNetworkPolicy shop/sec-local',
+      'GlobalNetworkPolicy platform.non-db',
+      'NetworkPolicy shop/all-out',
+      'NetworkPolicy shop/web-in',
+      'GlobalNetworkPolicy late',
+    ]);
+  });
+
+  test('isolated(pod, direction) is isolation(pod)[direction]', () => {
+    let some = 0;
+    for (const p of e.pods) {
+      const iso = e.isolation(p);
+      expect([e.isolated(p, 'ingress'), e.isolated(p, 'egress')]).toEqual([iso.ingress, iso.egress]);
+      if (iso.ingress !== iso.egress) some++;
+    }
+    expect(some).toBeGreaterThan(0);
+  });
+});
