@@ -1,5 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { copyFileSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { copyFileSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -105,6 +105,36 @@ function cpuSec(pid: number | undefined): number | undefined {
   }
 }
 
+/** The Mosquitto this process started (its child), for its CPU; undefined when not found (not Linux). */
+function brokerPid(): number | undefined {
+  try {
+    for (const d of readdirSync('/proc')) {
+      if (!/^\d+$/.test(d)) continue;
+      try {
+        const stat = readFileSync(`/proc/${d}/stat`, 'utf8');
+        const comm = stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')'));
+        const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
+        if (comm === 'mosquitto' && ppid === process.pid) return Number(d);
+      } catch {
+        // a process that ended meanwhile
+      }
+    }
+  } catch {
+    // no /proc
+  }
+  return undefined;
+}
+
+/** CPU ms per report of each process during a timed part (`undefined` where it could not be read). */
+function cpuMsPerReport(
+  before: (number | undefined)[],
+  after: (number | undefined)[],
+  n: number,
+): number | undefined {
+  const used = after.reduce<number>((sum, a, i) => sum + (a ?? NaN) - (before[i] ?? NaN), 0);
+  return Number.isFinite(used) ? Math.round((used / n) * 1000 * 1000) / 1000 : undefined;
+}
+
 /** Rejects after `ms` with `what` (a benchmark must end, not hang). */
 function within<T>(p: Promise<T>, ms: number, what: () => string): Promise<T> {
   let timer: NodeJS.Timeout | undefined;
@@ -151,6 +181,10 @@ export async function run(): Promise<Record<string, unknown>[]> {
   const config = loadHubConfig(env);
   const pki = loadOrCreateHubPki(config);
   const broker = await startShippedMosquitto(pki.ca);
+  // The broker's and the agents' (this process's) CPU per report, for the raw subscriber and for the hub: the
+  // hub's acks cost them packets the raw subscriber does not.
+  const mosquittoPid = brokerPid();
+  const othersCpu = () => [cpuSec(mosquittoPid), cpuSec(process.pid)];
   const clients: MqttClient[] = [];
   const hubs: { proc: ChildProcess; output: () => string }[] = [];
   const databases: ThrowawayDatabase[] = [];
@@ -203,7 +237,9 @@ export async function run(): Promise<Record<string, unknown>[]> {
       );
 
     /** Raw: a plain QoS 1 subscriber (with the hub's identity, which may read reports) counting deliveries. */
-    const measureRaw = async (n: number): Promise<number> => {
+    const measureRaw = async (
+      n: number,
+    ): Promise<{ perSec: number; brokerCpu?: number; agentsCpu?: number }> => {
       const raw = await connect(broker.url, {
         clientId: `${HUB_IDENTITY}-raw${n}`,
         ca: pki.ca.certPem,
@@ -216,12 +252,18 @@ export async function run(): Promise<Record<string, unknown>[]> {
       const rawDone = new Promise<void>((resolve) =>
         raw.on('message', () => ++received === total && resolve()),
       );
+      const c0 = othersCpu();
       const r0 = performance.now();
       publishAll();
       await within(rawDone, 120_000, () => `${received}/${total} received by the raw subscriber`);
       const rawSec = (performance.now() - r0) / 1000;
+      const c1 = othersCpu();
       await raw.endAsync();
-      return total / rawSec;
+      return {
+        perSec: total / rawSec,
+        brokerCpu: cpuMsPerReport([c0[0]], [c1[0]], total),
+        agentsCpu: cpuMsPerReport([c0[1]], [c1[1]], total),
+      };
     };
 
     /** A fresh store holding the enrolled agents, as the hub's environment. */
@@ -258,7 +300,8 @@ export async function run(): Promise<Record<string, unknown>[]> {
       };
       rows.push(row);
       try {
-        const rawPerSec = await measureRaw(run);
+        const rawRun = await measureRaw(run);
+        const rawPerSec = rawRun.perSec;
         const storeEnv = await freshStore(sc.store);
         // Hubs: their own processes, each under its own MQTT identity (a new one per row, so nothing of an
         // earlier row is queued for it; its session ends a second after it stops); the same reports, timed until
@@ -283,6 +326,7 @@ export async function run(): Promise<Record<string, unknown>[]> {
           }
         });
         const cpu0 = started.map((h) => cpuSec(h.proc.pid));
+        const o0 = othersCpu();
         const h0 = performance.now();
         publishAll();
         await within(
@@ -292,6 +336,7 @@ export async function run(): Promise<Record<string, unknown>[]> {
             `${acks}/${total} acks; hub output:\n${started.map((h) => h.output().slice(-3000)).join('\n')}`,
         );
         const hubSec = (performance.now() - h0) / 1000;
+        const o1 = othersCpu();
         const cpu = started.map((h, i) => (cpuSec(h.proc.pid) ?? NaN) - (cpu0[i] ?? NaN));
         const hubCpuSec = cpu.reduce((a, b) => a + b, 0);
         for (const h of started) await stop(h.proc);
@@ -303,6 +348,9 @@ export async function run(): Promise<Record<string, unknown>[]> {
           ...(Number.isFinite(hubCpuSec)
             ? { hubCpuMsPerReport: Math.round((hubCpuSec / total) * 1000 * 1000) / 1000 }
             : {}),
+          // CPU ms per report of the broker and of the agents (this process), raw subscriber -> hub.
+          brokerCpuMsPerReport: `${rawRun.brokerCpu ?? '?'} -> ${cpuMsPerReport([o0[0]], [o1[0]], total) ?? '?'}`,
+          agentsCpuMsPerReport: `${rawRun.agentsCpu ?? '?'} -> ${cpuMsPerReport([o0[1]], [o1[1]], total) ?? '?'}`,
         });
       } catch (err) {
         row['error'] = err instanceof Error ? err.message.slice(0, 500) : String(err);

@@ -171,6 +171,42 @@ describe.each(['sqlite', 'postgres'] as const)('IngestService on %s', (kind) => 
     expect((await ds.getRepository(AgentEntity).findOneByOrFail({ id: 'hci-a' })).lastSeq).toBe(2);
   });
 
+  it('applies the newest accepted report of a batch with its results when a newer one of the agent is refused', async () => {
+    // Only the newest report of an agent keeps its results while the batch is decoded; seq 2 is refused here
+    // (another cluster), so seq 1 wins and its results must reach posture all the same.
+    const [first, other] = await ingest.ingestBatch([
+      msg(topic('hci-a'), encodeEnvelope(sampleEnvelope('hci-a', 1))),
+      msg(topic('hci-a'), encodeEnvelope(sampleEnvelope('hci-a', 2, { cluster: { name: 'hci-b' } }))),
+    ]);
+    expect(first.status).toBe('stored');
+    expect(other.reason).toMatch(/^cluster-mismatch/);
+    const rows = await ds.getRepository(FindingEntity).find({ order: { checkId: 'ASC' } });
+    expect(rows.map((r) => [r.checkId, r.outcome, r.lastSeq])).toEqual([
+      ['cert-expiry', 'fail', 1],
+      ['namespace-pod-security-labels', 'warn', 1],
+      ['rbac-wildcard-rules', 'pass', 1],
+    ]);
+    expect((await ds.getRepository(AgentEntity).findOneByOrFail({ id: 'hci-a' })).lastSeq).toBe(1);
+  });
+
+  it('counts the results of every report of a batch in history, also those only the newest keeps', async () => {
+    const one = sampleEnvelope('hci-a', 1);
+    const two = sampleEnvelope('hci-a', 2, { results: one.results.slice(0, 2) });
+    await ingest.ingestBatch([
+      msg(topic('hci-a'), encodeEnvelope(one)),
+      msg(topic('hci-a'), encodeEnvelope(two)),
+      msg(topic('hci-a'), encodeEnvelope(sampleEnvelope('hci-a', 3, { results: one.results.slice(0, 1) }))),
+    ]);
+    const reports = await ds.getRepository(ReportEntity).find({ order: { seq: 'ASC' } });
+    expect(reports.map((r) => [r.seq, r.resultCount, r.appliedToPosture])).toEqual([
+      [1, 3, false],
+      [2, 2, false],
+      [3, 1, true],
+    ]);
+    const rows = await ds.getRepository(FindingEntity).find();
+    expect(rows.map((r) => [r.checkId, r.lastSeq])).toEqual([['cert-expiry', 3]]);
+  });
+
   it('tracks first seen, outcome changes and resolution across reports', async () => {
     const t1 = new Date('2026-11-23T11:00:00.000Z');
     const t2 = new Date('2026-11-23T12:00:00.000Z');

@@ -20,8 +20,21 @@ import { decodeReport, IngestRejection, type DecodedReport } from './report-deco
 import { insertRows, updateRows } from './row-writer.js';
 import type { IngestMessage, IngestOutcome, IngestStats } from './ingest.types.js';
 
+interface ReportItem {
+  kind: 'report';
+  msg: IngestMessage;
+  agentId: string;
+  decoded: DecodedReport;
+  /**
+   * Set when the envelope's results were let go (how many there were): a newer report of the same agent is in
+   * the batch, so this one goes to history only, unless that newer one is refused; then, or when the batch is
+   * retried one message at a time, the payload is decoded again before its results are applied.
+   */
+  resultsDropped?: number;
+}
+
 type Item =
-  | { kind: 'report'; msg: IngestMessage; agentId: string; decoded: DecodedReport }
+  | ReportItem
   | { kind: 'status'; msg: IngestMessage; agentId: string }
   | { kind: 'bad-topic'; msg: IngestMessage };
 
@@ -74,7 +87,16 @@ export class IngestService {
    */
   async ingestBatch(messages: IngestMessage[]): Promise<IngestOutcome[]> {
     const started = performance.now();
-    const items = await Promise.all(messages.map((m) => this.classify(m)));
+    // Decoded one after the other, and only the newest report of each agent keeps its results: only it can reach
+    // posture. The others' parsed results would otherwise live until the batch commits, and every young-generation
+    // scavenge meanwhile copied them (hub-ingest: the hub's GC pauses during the ingest about halved).
+    const items: Item[] = [];
+    const newest = new Map<string, ReportItem>();
+    for (const m of messages) {
+      const item = await this.classify(m);
+      items.push(item);
+      if (item.kind === 'report' && item.decoded.ok) keepResultsOfNewest(item, newest);
+    }
     let outcomes: IngestOutcome[];
     try {
       outcomes = await this.dataSource.transaction((m) => this.apply(m, items));
@@ -309,7 +331,7 @@ export class IngestService {
         summary: env.summary,
         scores,
         score: scoreOf(env.summary),
-        resultCount: env.results.length,
+        resultCount: (items[a.index] as ReportItem).resultsDropped ?? env.results.length,
         collectorErrors: env.collectorErrors,
         dropped: env.dropped,
         appliedToPosture: applied,
@@ -338,7 +360,7 @@ export class IngestService {
       x.agent.clusterName < y.agent.clusterName ? -1 : x.agent.clusterName > y.agent.clusterName ? 1 : 0,
     );
     for (const w of byCluster) {
-      const env = w.envelope;
+      const env = await this.withResults(items[w.index] as ReportItem, w.envelope);
       const keepResolvedFrom = new Date(
         Date.parse(w.receivedAt) - this.config.resolvedRetentionMs,
       ).toISOString();
@@ -384,6 +406,20 @@ export class IngestService {
       }
     }
     return outcomes;
+  }
+
+  /** The envelope with its results: decoded again from the payload when they were let go (see `ReportItem`). */
+  private async withResults(item: ReportItem, envelope: ReportEnvelopeV1): Promise<ReportEnvelopeV1> {
+    if (item.resultsDropped === undefined) return envelope;
+    const again = await decodeReport(item.msg.payload, item.agentId, this.config, item.msg.receivedAt);
+    // Decoding is a function of the payload, the topic and the receive time: the same envelope as the first time.
+    if (
+      !again.ok ||
+      again.envelope.seq !== envelope.seq ||
+      again.envelope.results.length !== item.resultsDropped
+    )
+      throw new Error(`report seq ${envelope.seq} of "${item.agentId}" did not decode the same way twice`);
+    return again.envelope;
   }
 
   private applyStatus(
@@ -502,6 +538,28 @@ export class IngestService {
       }
     }
   }
+}
+
+/**
+ * Keeps the results of the newest (highest seq) decoded report of each agent seen so far in a batch, and lets go
+ * of the others' (recording how many there were).
+ */
+function keepResultsOfNewest(item: ReportItem, newest: Map<string, ReportItem>): void {
+  if (!item.decoded.ok) return;
+  const seq = item.decoded.envelope.seq;
+  const best = newest.get(item.agentId);
+  if (best?.decoded.ok && best.decoded.envelope.seq >= seq) {
+    dropResults(item);
+    return;
+  }
+  if (best) dropResults(best);
+  newest.set(item.agentId, item);
+}
+
+function dropResults(item: ReportItem): void {
+  if (!item.decoded.ok || item.resultsDropped !== undefined) return;
+  item.resultsDropped = item.decoded.envelope.results.length;
+  item.decoded.envelope.results = [];
 }
 
 function clampInt(n: number): number {
