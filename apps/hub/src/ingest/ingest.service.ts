@@ -1,6 +1,6 @@
 import { Inject, Injectable, Logger, Optional } from '@nestjs/common';
 import { MetricsService } from '../metrics/metrics.service.js';
-import { DataSource, In, type EntityManager } from 'typeorm';
+import { DataSource, type EntityManager } from 'typeorm';
 import {
   agentStatusSchema,
   parseAgentTopic,
@@ -17,7 +17,7 @@ import { areaScores, scoreOf } from '../posture/scoring.js';
 import { SupportDataService } from '../support-data/support-data.service.js';
 import { warmEnvelopeValidator } from './envelope-validator.js';
 import { decodeReport, IngestRejection, type DecodedReport } from './report-decoder.js';
-import { insertRows, updateRows } from './row-writer.js';
+import { insertRows, selectRowsByKey, updateByKey, updateRows } from './row-writer.js';
 import type { IngestMessage, IngestOutcome, IngestStats } from './ingest.types.js';
 
 interface ReportItem {
@@ -175,25 +175,23 @@ export class IngestService {
       // the agent rows are locked, in id order so replicas cannot deadlock: the second waits for the first to
       // commit, then sees its reports (a duplicate, not a store failure) and its lastSeq (newest still wins).
       // SQLite has one writer at a time already.
-      const pg = m.connection.options.type === 'postgres';
-      const rows = await m.getRepository(AgentEntity).find({
-        where: { id: In(agentIds) },
-        order: { id: 'ASC' },
-        ...(pg ? { lock: { mode: 'pessimistic_write' as const } } : {}),
-      });
+      // Plain SQL (row-writer.ts): TypeORM's find built the query and hydrated the entities for every batch.
+      const rows = await selectRowsByKey(m, AgentEntity, agentIds, true);
       for (const a of rows) agents.set(a.id, a);
     }
     const valid = items.flatMap((i) => (i.kind === 'report' && i.decoded.ok ? [i.decoded.envelope] : []));
     const stored = new Map<string, string>(); // `${agentId}/${seq}` -> runId
     if (valid.length > 0) {
-      const rows = await m.getRepository(ReportEntity).find({
-        select: { agentId: true, seq: true, runId: true },
-        where: {
-          agentId: In([...new Set(valid.map((e) => e.agentId))]),
-          seq: In([...new Set(valid.map((e) => e.seq))]),
-        },
-      });
-      for (const r of rows) stored.set(`${r.agentId}/${r.seq}`, r.runId);
+      const ids = [...new Set(valid.map((e) => e.agentId))];
+      const seqs = [...new Set(valid.map((e) => e.seq))];
+      const mark = m.connection.options.type === 'postgres' ? (n: number) => `$${n}` : () => '?';
+      const rows = await m.query<{ agentId: string; seq: number; runId: string }[]>(
+        `SELECT "agent_id" AS "agentId", "seq", "run_id" AS "runId" FROM "reports"
+         WHERE "agent_id" IN (${ids.map((_, i) => mark(i + 1)).join(', ')})
+           AND "seq" IN (${seqs.map((_, i) => mark(ids.length + i + 1)).join(', ')})`,
+        [...ids, ...seqs],
+      );
+      for (const r of rows) stored.set(`${r.agentId}/${Number(r.seq)}`, r.runId);
     }
 
     const outcomes: IngestOutcome[] = new Array<IngestOutcome>(items.length);
@@ -474,8 +472,7 @@ export class IngestService {
     skew: number,
     counted: ReportSummary,
   ): Promise<void> {
-    const repo = m.getRepository(ClusterEntity);
-    const fields = {
+    const fields: Partial<ClusterEntity> = {
       kubernetesVersion: env.cluster.kubernetesVersion ?? null,
       lastAgentId: agent.id,
       lastSeq: env.seq,
@@ -487,10 +484,10 @@ export class IngestService {
       summary: env.summary,
       updatedAt: receivedAt,
     };
-    const updated = await repo.update({ name: agent.clusterName }, fields);
-    if (!updated.affected) {
+    const updated = await updateByKey(m, ClusterEntity, agent.clusterName, fields);
+    if (!updated) {
       // Normally created at enrollment; the report's own description fills in when it was not.
-      await repo.insert({
+      await m.getRepository(ClusterEntity).insert({
         name: agent.clusterName,
         platform: env.cluster.platform as ClusterEntity['platform'],
         role: env.cluster.role as ClusterEntity['role'],

@@ -81,3 +81,78 @@ export async function updateRows<T extends ObjectLiteral>(
     await m.query(sql, params);
   }
 }
+
+/**
+ * Whole rows by primary key (`IN`, in key order), as `find` would give them: every column under its property name,
+ * values through the driver's `prepareHydratedValue` (booleans, JSON). `lock` adds `FOR UPDATE` on PostgreSQL (rows
+ * locked in key order; SQLite has one writer). One SQL text per number of keys, so the driver's statement cache
+ * serves a batch's usual sizes; TypeORM's find built its query and hydrated entities for every batch.
+ */
+export async function selectRowsByKey<T extends ObjectLiteral>(
+  m: EntityManager,
+  target: EntityTarget<T>,
+  keys: readonly (string | number)[],
+  lock = false,
+): Promise<T[]> {
+  if (keys.length === 0) return [];
+  const meta = m.connection.getMetadata(target);
+  if (meta.primaryColumns.length !== 1)
+    throw new Error(`selectRowsByKey needs one primary key on ${meta.tableName}`);
+  const key = `"${meta.primaryColumns[0].databaseName}"`;
+  const columns = meta.columns.filter((c) => !c.isVirtual);
+  const driver = m.connection.driver;
+  const pg = m.connection.options.type === 'postgres';
+  const mark = placeholders(pg);
+  const cols = columns.map((c) => `"${c.databaseName}"`).join(', ');
+  const out: T[] = [];
+  for (let i = 0; i < keys.length; i += 500) {
+    const chunk = keys.slice(i, i + 500);
+    const rows = await m.query<Record<string, unknown>[]>(
+      `SELECT ${cols} FROM "${meta.tableName}" WHERE ${key} IN (${chunk.map((_, j) => mark(j + 1)).join(', ')}) ORDER BY ${key} ASC${lock && pg ? ' FOR UPDATE' : ''}`,
+      chunk,
+    );
+    for (const row of rows) {
+      const entity = meta.create() as T;
+      for (const c of columns) {
+        const v = row[c.databaseName];
+        (entity as Record<string, unknown>)[c.propertyName] =
+          v === null || v === undefined ? null : (driver.prepareHydratedValue(v, c) as unknown);
+      }
+      out.push(entity);
+    }
+  }
+  return out;
+}
+
+/**
+ * UPDATE of the given properties of the row with primary key `key`; returns how many rows changed (0: no such
+ * row). Values go through the driver's `preparePersistentValue`, as `Repository.update` sends them.
+ */
+export async function updateByKey<T extends ObjectLiteral>(
+  m: EntityManager,
+  target: EntityTarget<T>,
+  key: string | number,
+  values: Partial<T>,
+): Promise<number> {
+  const meta = m.connection.getMetadata(target);
+  if (meta.primaryColumns.length !== 1)
+    throw new Error(`updateByKey needs one primary key on ${meta.tableName}`);
+  const driver = m.connection.driver;
+  const mark = placeholders(m.connection.options.type === 'postgres');
+  const params: unknown[] = [];
+  const set = Object.entries(values).map(([prop, v]) => {
+    const c = meta.findColumnWithPropertyName(prop);
+    if (!c) throw new Error(`updateByKey: ${meta.tableName} has no column for ${prop}`);
+    params.push(v === undefined || v === null ? null : (driver.preparePersistentValue(v, c) as unknown));
+    return `"${c.databaseName}" = ${mark(params.length)}`;
+  });
+  params.push(key);
+  const sql = `UPDATE "${meta.tableName}" SET ${set.join(', ')} WHERE "${meta.primaryColumns[0].databaseName}" = ${mark(params.length)}`;
+  const runner = m.queryRunner ?? m.connection.createQueryRunner();
+  try {
+    const res = await runner.query(sql, params, true);
+    return res.affected ?? 0;
+  } finally {
+    if (!m.queryRunner) await runner.release();
+  }
+}
