@@ -187,6 +187,60 @@ function sortKey(p: Policy): string {
   return `${p.namespace ?? ''}/${calicoName}`;
 }
 
+/** Named container ports of a pod (init containers included), for named-port rules. */
+function containerPorts(p: KubeObject | undefined): NamedPort[] {
+  const ports: NamedPort[] = [];
+  const spec = p && isObj(p['spec']) ? p['spec'] : {};
+  for (const list of [spec['containers'], spec['initContainers']]) {
+    for (const c of arr(list)) {
+      if (!isObj(c)) continue;
+      for (const port of arr(c['ports'])) {
+        if (isObj(port) && typeof port['name'] === 'string' && typeof port['containerPort'] === 'number') {
+          ports.push({
+            name: port['name'],
+            port: port['containerPort'],
+            protocol: normaliseProtocol(port['protocol']) ?? 'TCP',
+          });
+        }
+      }
+    }
+  }
+  return ports;
+}
+
+/**
+ * A pod of the cluster as an endpoint. One shape for every pod (fields all set in the constructor), and its
+ * named ports read from the pod only when a rule first asks for them: most scans never do, and 10,000 pods'
+ * port lists were a fifth of the engine's memory.
+ */
+class PodRecord implements PodEndpoint {
+  readonly kind = 'pod' as const;
+  readonly key: string;
+  enforced = true;
+  notEnforcedReason: string | undefined = undefined;
+  private portList: NamedPort[] | undefined = undefined;
+
+  constructor(
+    readonly namespace: string,
+    readonly name: string,
+    readonly labels: LabelSet,
+    readonly ns: NamespaceInfo,
+    readonly serviceAccount: string,
+    readonly serviceAccountLabels: LabelSet,
+    readonly ips: IpAddress[],
+    readonly os: 'linux' | 'windows',
+    readonly hostNetwork: boolean,
+    readonly node: string | undefined,
+    readonly object: KubeObject,
+  ) {
+    this.key = `${namespace}/${name}`;
+  }
+
+  get ports(): NamedPort[] {
+    return (this.portList ??= containerPorts(this.object));
+  }
+}
+
 /** The engine over one snapshot of a cluster. Build once, query many times. */
 export class PolicyEngine {
   readonly pods: PodEndpoint[] = [];
@@ -211,8 +265,8 @@ export class PolicyEngine {
   private readonly tierOrder = new Map<string, number>();
   private readonly policiesByNs = new Map<string, Policy[]>();
   private readonly globalPolicies: Policy[] = [];
-  private readonly selected = new Map<Policy, SetInfo[]>();
-  private readonly selectedPodsCache = new Map<Policy, PodEndpoint[]>();
+  // Policies selecting at least one pod (which pods: each label set's `applying` says).
+  private readonly selecting = new Set<Policy>();
   private readonly sortKeys = new Map<Policy, string>();
   // Decisions for endpoints whose applying rules read only their label set, towards outside addresses
   // (IMDS, the API server): one walk of the tiers per label set instead of one per pod.
@@ -322,7 +376,7 @@ export class PolicyEngine {
     const namespaces = [...this.namespaces.values()];
     for (const p of this.policies) {
       const sets = this.computeSelected(p, namespaces);
-      this.selected.set(p, sets);
+      if (sets.length) this.selecting.add(p);
       for (const info of sets) info.applying.push(p);
     }
   }
@@ -370,21 +424,6 @@ export class PolicyEngine {
       const ip = parseIp(status['podIP']);
       if (ip) ips.push(ip);
     }
-    const ports: NamedPort[] = [];
-    for (const list of [spec['containers'], spec['initContainers']]) {
-      for (const c of arr(list)) {
-        if (!isObj(c)) continue;
-        for (const port of arr(c['ports'])) {
-          if (isObj(port) && typeof port['name'] === 'string' && typeof port['containerPort'] === 'number') {
-            ports.push({
-              name: port['name'],
-              port: port['containerPort'],
-              protocol: normaliseProtocol(port['protocol']) ?? 'TCP',
-            });
-          }
-        }
-      }
-    }
     const node = typeof spec['nodeName'] === 'string' ? spec['nodeName'] : undefined;
     const osField = isObj(spec['os']) ? spec['os']['name'] : undefined;
     const selectorOs = isObj(spec['nodeSelector']) ? spec['nodeSelector']['kubernetes.io/os'] : undefined;
@@ -393,23 +432,19 @@ export class PolicyEngine {
       (node ? this.nodeOs.get(node) : undefined) ??
       (typeof selectorOs === 'string' ? selectorOs : undefined) ??
       'linux';
-    const ep: PodEndpoint = {
-      kind: 'pod',
-      key: `${namespace}/${name}`,
+    const ep = new PodRecord(
       namespace,
       name,
       labels,
-      ns: this.namespaces.get(namespace) ?? this.namespace(namespace, {}, false),
-      serviceAccount: sa,
-      serviceAccountLabels: saLabels,
+      this.namespaces.get(namespace) ?? this.namespace(namespace, {}, false),
+      sa,
+      saLabels,
       ips,
-      ports,
-      os: os === 'windows' ? 'windows' : 'linux',
-      hostNetwork: spec['hostNetwork'] === true,
-      enforced: true,
-      object: p,
-    };
-    if (node) ep.node = node;
+      os === 'windows' ? 'windows' : 'linux',
+      spec['hostNetwork'] === true,
+      node,
+      p,
+    );
     this.setEnforcement(ep);
     return ep;
   }
@@ -574,17 +609,16 @@ export class PolicyEngine {
 
   /** Whether the policy selects at least one pod (without listing them: a global policy may select all). */
   selectsAnyPod(p: Policy): boolean {
-    return (this.selected.get(p)?.length ?? 0) > 0;
+    return this.selecting.has(p);
   }
 
-  /** Pods the policy selects (whatever directions it has). */
+  /**
+   * Pods the policy selects (whatever directions it has), in the engine's pod order. Worked out per call from
+   * the label sets' applying policies (for the CLI and tests; the checks ask `selectsAnyPod`).
+   */
   selectedPods(p: Policy): readonly PodEndpoint[] {
-    let pods = this.selectedPodsCache.get(p);
-    if (!pods) {
-      pods = (this.selected.get(p) ?? []).flatMap((info) => info.pods);
-      this.selectedPodsCache.set(p, pods);
-    }
-    return pods;
+    if (!this.selecting.has(p)) return [];
+    return this.pods.filter((ep) => this.sets.get(ep.labels)!.applying.includes(p));
   }
 
   /** Policies that select the pod, in evaluation order; only those applying to `direction` when given. */
@@ -623,12 +657,19 @@ export class PolicyEngine {
     const info = this.setInfo(ep);
     let d = info[direction];
     if (!d) {
-      const policies = info.applying.filter((p) => p.types.has(direction));
+      // Loops, not filter/every/map closures: this runs once per label set, thousands of times, in cold code.
       const self = direction === 'egress' ? 'src' : 'dst';
-      const labelsOnly = policies.every((p) =>
-        (direction === 'egress' ? p.egress : p.ingress).every((r) => !r.reads[self]),
-      );
-      d = info[direction] = { policies, ids: policies.map((p) => p.id), labelsOnly };
+      const policies: Policy[] = [];
+      const ids: string[] = [];
+      let labelsOnly = true;
+      for (const p of info.applying) {
+        if (!p.types.has(direction)) continue;
+        policies.push(p);
+        ids.push(p.id);
+        const rules = direction === 'egress' ? p.egress : p.ingress;
+        for (let i = 0; labelsOnly && i < rules.length; i++) if (rules[i].reads[self]) labelsOnly = false;
+      }
+      d = info[direction] = { policies, ids, labelsOnly };
     }
     return d;
   }

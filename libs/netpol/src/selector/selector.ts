@@ -22,8 +22,18 @@ export class LabelSet {
     readonly key: string,
   ) {}
 
+  // Made on the first remembered verdict: most pod label sets of a large cluster never get one.
+  private memo: Map<Selector, boolean> | undefined = undefined;
+
   /** Verdicts of selectors already evaluated on this set (lives and dies with the engine that interned it). */
-  readonly verdicts = new Map<Selector, boolean>();
+  get verdicts(): Map<Selector, boolean> {
+    return (this.memo ??= new Map<Selector, boolean>());
+  }
+
+  /** The remembered verdict of a selector, if any. */
+  verdict(s: Selector): boolean | undefined {
+    return this.memo?.get(s);
+  }
 }
 
 /** Interns label maps so that identical ones are one LabelSet. */
@@ -93,13 +103,13 @@ export class Selector {
 
   /** Evaluates against an interned set without remembering the verdict on it (for pairs asked once). */
   test(labels: LabelSet): boolean {
-    return labels.verdicts.get(this) ?? this.fn(labels.labels);
+    return labels.verdict(this) ?? this.fn(labels.labels);
   }
 
   /** Evaluates against a plain map or an interned set (memoised). */
   matches(labels: LabelSet | Labels | Record<string, string>): boolean {
     if (labels instanceof LabelSet) {
-      let v = labels.verdicts.get(this);
+      let v = labels.verdict(this);
       if (v === undefined) {
         v = this.fn(labels.labels);
         labels.verdicts.set(this, v);

@@ -1,4 +1,4 @@
-import type { DirectionVerdict, PodEndpoint, ReachVerdict } from '@watchpost/netpol';
+import type { DirectionVerdict, Peer, PodEndpoint, PolicyEngine } from '@watchpost/netpol';
 import type { ImdsExposureFactsV1 } from '@watchpost/shared';
 import type { Check, CheckFinding } from '../check.js';
 import { isSystemNamespace } from '../workload/system-namespaces.js';
@@ -13,7 +13,24 @@ function decider(v: DirectionVerdict | null): string {
     : `${d.policyId} ${v.direction} rule ${d.rule ?? ''}`.trim();
 }
 
-function summary(v: ReachVerdict): Record<string, unknown> {
+/** What the check reads of a verdict: `canReach`'s `allowed` and `egress`. */
+interface Reach {
+  allowed: boolean;
+  egress: DirectionVerdict | null;
+}
+
+/**
+ * `canReach(pod, imds)` as far as the check reads it. Towards an outside address only the pod's egress
+ * applies, so its direction verdict is the answer, without building the whole connection verdict (its texts)
+ * per reported pod; an address that belongs to a pod takes the full path.
+ */
+function reach(engine: PolicyEngine, pod: PodEndpoint, imds: Peer): Reach {
+  if (imds.kind !== 'ip') return engine.canReach(pod, imds, IMDS.connection);
+  const egress = engine.evaluate('egress', pod, imds, IMDS.connection);
+  return { allowed: egress.allowed, egress };
+}
+
+function summary(v: Reach): Record<string, unknown> {
   return {
     allowed: v.allowed,
     decidedBy: v.egress?.decidedBy
@@ -50,17 +67,17 @@ export const netpolImdsEgress: Check = {
     const names = [...engine.namespaces.keys()].sort();
     for (const ns of names) {
       const system = isSystemNamespace(ns, ctx.platformNamespaces);
-      const fresh = engine.canReach(engine.syntheticPod(ns), imds, IMDS.connection);
-      const pods = engine.podsIn(ns).filter((p) => !p.hostNetwork);
-      const hostNet = engine
-        .podsIn(ns)
-        .filter((p) => p.hostNetwork)
-        .map((p) => p.name);
-      const differing: { pod: PodEndpoint; v: ReachVerdict }[] = [];
+      const fresh = reach(engine, engine.syntheticPod(ns), imds);
+      const pods: PodEndpoint[] = [];
+      const hostNet: string[] = [];
+      for (const p of engine.podsIn(ns))
+        if (p.hostNetwork) hostNet.push(p.name);
+        else pods.push(p);
+      const differing: { pod: PodEndpoint; v: Reach }[] = [];
       // Full verdicts only for the pods reported: the others agree with a new pod.
       for (const pod of pods)
         if (engine.reachAllowed(pod, imds, IMDS.connection) !== fresh.allowed)
-          differing.push({ pod, v: engine.canReach(pod, imds, IMDS.connection) });
+          differing.push({ pod, v: reach(engine, pod, imds) });
       const blockedPods = differing.filter((d) => !d.v.allowed).map((d) => d.pod.name);
       const evidence: Record<string, unknown> = {
         namespace: ns,
