@@ -19,6 +19,7 @@ import {
   READ_LIMIT_ENV,
   readFileSafely,
   readLimitsFromEnv,
+  utf8Text,
   type ReadLimits,
   type SafeRead,
 } from './safe-read.js';
@@ -61,7 +62,7 @@ async function readJson(
     return undefined;
   }
   // Only the text from here on: the bytes (15 MB for 10,000 pods) may go while it is parsed.
-  const text = data.toString('utf8');
+  const text = utf8Text(data);
   data = undefined;
   try {
     return JSON.parse(text) as unknown;

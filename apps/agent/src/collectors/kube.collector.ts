@@ -2,6 +2,7 @@ import { request, type RequestOptions } from 'node:https';
 import { KubeConfig } from '@kubernetes/client-node';
 import type { CollectorError, KubeObject, KubeResource } from '@watchpost/shared';
 import { constraintResources, listPath, RESOURCES, type ResourceSpec } from './resources.js';
+import { utf8Text } from './safe-read.js';
 import { sanitiseObject } from './sanitise.js';
 
 /** Options of the Kubernetes API collector. */
@@ -51,9 +52,7 @@ async function get(kc: KubeConfig, path: string, timeoutMs: number): Promise<Htt
     const req = request(opts, (res) => {
       const chunks: Buffer[] = [];
       res.on('data', (c: Buffer) => chunks.push(c));
-      res.on('end', () =>
-        resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks).toString('utf8') }),
-      );
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, body: utf8Text(Buffer.concat(chunks)) }));
       res.on('error', reject);
     });
     req.on('timeout', () => req.destroy(new Error(`no answer from ${server.host} within ${timeoutMs} ms`)));

@@ -2,7 +2,7 @@ import { afterAll, describe, expect, test } from '@jest/globals';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { readFileSafely } from './safe-read.js';
+import { readFileSafely, utf8Text } from './safe-read.js';
 
 describe('readFileSafely', () => {
   const dir = mkdtempSync(join(tmpdir(), 'watchpost-safe-read-'));
@@ -32,5 +32,24 @@ describe('readFileSafely', () => {
     writeFileSync(file, Buffer.alloc(2000, 1));
     const read = await readFileSafely(file, { ...opts, maxBytes: 1000 });
     expect(read).toMatchObject({ ok: false, error: expect.stringContaining('WATCHPOST_TEST_LIMIT') });
+  });
+});
+
+describe('utf8Text', () => {
+  test.each([
+    ['ASCII', '{"items":[{"metadata":{"name":"web-0"}}]}'],
+    ['Latin-1 letters', '{"name":"café","note":"Größe ½"}'],
+    ['other scripts and emoji', '{"team":"платформа 平台","icon":"🔐"}'],
+    ['a BOM', '\uFEFF{"a":1}'],
+  ])('%s: the same text as UTF-8 decoding', (_name, text) => {
+    const bytes = Buffer.from(text, 'utf8');
+    expect(utf8Text(bytes)).toBe(text);
+    expect(utf8Text(bytes)).toBe(bytes.toString('utf8'));
+  });
+
+  test('bytes that are not valid UTF-8 decode as UTF-8 does (replacement characters), not byte by byte', () => {
+    const bytes = Buffer.from([0x7b, 0xe9, 0x7d, 0xff]);
+    expect(utf8Text(bytes)).toBe(bytes.toString('utf8'));
+    expect(utf8Text(bytes)).toContain('\uFFFD');
   });
 });

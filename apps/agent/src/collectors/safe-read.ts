@@ -1,3 +1,4 @@
+import { isAscii } from 'node:buffer';
 import { constants } from 'node:fs';
 import { lstat, open, realpath, stat } from 'node:fs/promises';
 import { sep } from 'node:path';
@@ -8,6 +9,15 @@ import { sep } from 'node:path';
  * link is followed only when it stays inside the bundle. Error texts name the file and never carry a byte of it
  * (nor where a refused link points).
  */
+
+/**
+ * The UTF-8 text of `data`. Kubernetes JSON is nearly always ASCII, and ASCII bytes are the same text in
+ * either decoding: Node's ASCII decoder copies them (~2 ms for a 15 MB pods.json) where the UTF-8 decoder
+ * validates every byte (~70 ms). `isAscii` is a vectorised scan; anything else is decoded as UTF-8.
+ */
+export function utf8Text(data: Buffer): string {
+  return isAscii(data) ? data.toString('ascii') : data.toString('utf8');
+}
 
 /** Size and shape limits of everything the collectors read. Environment overrides in `readLimitsFromEnv`. */
 export interface ReadLimits {
