@@ -95,7 +95,9 @@ export class FleetSummaryService {
     );
     // Read after the revisions it is keyed by (see `keptClusters`).
     const kept = await this.keptClusters(clusters);
-    const platformOf = new Map(clusters.map((c) => [c.name, c.platform]));
+    // Each cluster's kept entry, in the order of the rows read.
+    const entries: KeptCluster[] = [];
+    const platformOf = { get: (name: string) => kept.get(name)?.platform };
     const emptyGroup = (): GroupSummary => ({
       clusters: 0,
       platforms: {},
@@ -118,9 +120,21 @@ export class FleetSummaryService {
     const totals = { total: clusters.length, online: 0, offline: 0, unknown: 0, stale: 0 };
     const staleClusters: FleetSummary['staleClusters'] = [];
     const missing: string[] = [];
+    const addCounts = (g: GroupSummary, counts: PostureCounts) => {
+      for (const area in counts.a) {
+        const a = g.byArea[area as Area];
+        const byOutcome = counts.a[area as Area];
+        if (a && byOutcome)
+          for (let i = 0; i < COUNT_OUTCOMES.length; i++) a[COUNT_OUTCOMES[i]] += byOutcome[i] ?? 0;
+      }
+      for (let i = 0; i < COUNT_SEVERITIES.length; i++)
+        g.openBySeverity[COUNT_SEVERITIES[i]] += counts.s[i] ?? 0;
+    };
     for (const c of clusters) {
       const k = kept.get(c.name);
       if (!k) continue;
+      entries.push(k);
+      k.platform = c.platform;
       const g = platformGroup(c.platform);
       groups[g].clusters += 1;
       groups[g].platforms[c.platform] = (groups[g].platforms[c.platform] ?? 0) + 1;
@@ -135,38 +149,31 @@ export class FleetSummaryService {
         k.receivedAt = c.lastReceivedAt;
         k.receivedMs = c.lastReceivedAt ? Date.parse(c.lastReceivedAt) : null;
       }
-      const live = reportLiveness(k.receivedMs, now, opts.staleAfterMs);
       totals[liveState(c.live === null ? null : toNum(c.live))] += 1;
-      if (live.stale) {
+      if (k.receivedMs === null || now - k.receivedMs > opts.staleAfterMs) {
         totals.stale += 1;
         staleClusters.push({
           name: c.name,
           platform: c.platform,
           lastReceivedAt: c.lastReceivedAt,
-          reportAgeSeconds: live.reportAgeSeconds,
+          reportAgeSeconds: reportLiveness(k.receivedMs, now, opts.staleAfterMs).reportAgeSeconds,
         });
       }
+      // Findings by group, area, outcome and severity: the roll-up each cluster row keeps (posture-counts.ts),
+      // counted live below only for a cluster that has none yet.
       if (k.counts === null) missing.push(c.name);
+      else addCounts(groups[g], k.counts);
     }
     // Never-reporting clusters first, then the longest silent.
     staleClusters.sort(
       (a, b) => collate(a.lastReceivedAt ?? '', b.lastReceivedAt ?? '') || collate(a.name, b.name),
     );
 
-    // Findings by group, area, outcome and severity: the roll-up each cluster row keeps (posture-counts.ts),
-    // counted live only for a cluster that has none yet.
-    const counted =
-      missing.length > 0 ? await countPosture(this.ds, missing) : new Map<string, PostureCounts>();
-    for (const c of clusters) {
-      const counts = kept.get(c.name)?.counts ?? counted.get(c.name);
-      if (!counts) continue;
-      const g = groups[platformGroup(c.platform)];
-      for (const [area, byOutcome] of Object.entries(counts.a) as [Area, number[]][]) {
-        const a = g.byArea[area];
-        if (a) COUNT_OUTCOMES.forEach((o, i) => (a[o] += byOutcome[i] ?? 0));
+    if (missing.length > 0)
+      for (const [name, counts] of await countPosture(this.ds, missing)) {
+        const platform = kept.get(name)?.platform;
+        if (platform !== undefined) addCounts(groups[platformGroup(platform)], counts);
       }
-      COUNT_SEVERITIES.forEach((sev, i) => (g.openBySeverity[sev] += counts.s[i] ?? 0));
-    }
     for (const key of Object.keys(groups) as PlatformGroup[]) {
       const g = groups[key];
       const all = emptyCounts();
@@ -191,12 +198,10 @@ export class FleetSummaryService {
         now,
         opts.certLimit,
         opts.withinDays,
-        keptRows(clusters, kept, 'cert'),
+        keptRows(entries, 'cert'),
       ),
       staleClusters,
-      kmsKeys: await this.kmsKeySummary(platformOf, now, opts.certLimit, () =>
-        keptRows(clusters, kept, 'kms'),
-      ),
+      kmsKeys: await this.kmsKeySummary(platformOf, now, opts.certLimit, () => keptRows(entries, 'kms')),
       imdsExposure: await this.imdsExposure(),
     };
   }
@@ -210,7 +215,7 @@ export class FleetSummaryService {
    * replica, and rows read newer than their revision are only read again. Clusters gone are forgotten.
    */
   private async keptClusters(
-    clusters: readonly { name: string; revision: number | string }[],
+    clusters: readonly { name: string; platform: Platform; revision: number | string }[],
   ): Promise<ReadonlyMap<string, KeptCluster>> {
     const read = ++this.reads;
     const stale = new Map<string, KeptCluster>();
@@ -228,6 +233,7 @@ export class FleetSummaryService {
           counts: null,
           cert: [],
           kms: [],
+          platform: c.platform,
           receivedAt: entry?.receivedAt ?? null,
           receivedMs: entry?.receivedMs ?? null,
         });
@@ -370,7 +376,7 @@ export class FleetSummaryService {
    * certificate facts of the expiry checks' current results.
    */
   async expiringCertificates(
-    platformOf: Map<string, Platform> | null,
+    platformOf: PlatformOf | null,
     now: number,
     limit: number,
     withinDays?: number,
@@ -522,7 +528,7 @@ export class FleetSummaryService {
    * gone through again in full only if an age is not a number (then every key is ordered as `kmsKeyAgesOf` does).
    */
   private async kmsKeySummary(
-    platformOf: Map<string, Platform>,
+    platformOf: PlatformOf,
     now: number,
     limit: number,
     rows: () => Iterable<KmsRow>,
@@ -567,7 +573,7 @@ export class FleetSummaryService {
    * The age is counted from `firstSeen` to the hub's now: exact when the agent saw the rotation to this key
    * (`ageExact`), else a lower bound. Oldest key first; keys of unknown age last.
    */
-  async kmsKeys(platformOf: Map<string, Platform>, now: number): Promise<KmsKeyAge[]> {
+  async kmsKeys(platformOf: PlatformOf, now: number): Promise<KmsKeyAge[]> {
     return this.withKmsDetails(await this.kmsKeyAges(platformOf, now));
   }
 
@@ -576,7 +582,7 @@ export class FleetSummaryService {
    * provider, 10,000 in a large fleet). Plain rows, and the facts checked by the compiled schema first (zod
    * decides what it refuses).
    */
-  private async kmsKeyAges(platformOf: Map<string, Platform>, now: number): Promise<KmsKeyAgeRow[]> {
+  private async kmsKeyAges(platformOf: PlatformOf, now: number): Promise<KmsKeyAgeRow[]> {
     return kmsKeyAgesOf((await this.readRankedRows(null)).kms, platformOf, now);
   }
 
@@ -652,11 +658,7 @@ export class FleetSummaryService {
 const collate = new Intl.Collator().compare;
 
 /** The ages of KMS keys, oldest first, keys of unknown age last. */
-function kmsKeyAgesOf(
-  rows: readonly KmsRow[],
-  platformOf: Map<string, Platform>,
-  now: number,
-): KmsKeyAgeRow[] {
+function kmsKeyAgesOf(rows: readonly KmsRow[], platformOf: PlatformOf, now: number): KmsKeyAgeRow[] {
   const out = rows.map((r) =>
     kmsKeyAgeRow(r, platformOf, r.sinceMs === null ? null : daysBetween(now, r.sinceMs)),
   );
@@ -669,10 +671,13 @@ function kmsKeyAgesOf(
   return out;
 }
 
+/** A cluster's platform by name. */
+type PlatformOf = Pick<ReadonlyMap<string, Platform>, 'get'>;
+
 /** One KMS key as ranked. */
 function kmsKeyAgeRow(
   { id, cluster, outcome, facts }: KmsRow,
-  platformOf: Map<string, Platform>,
+  platformOf: PlatformOf,
   ageDays: number | null,
 ): KmsKeyAgeRow {
   return {
@@ -754,6 +759,8 @@ interface KeptCluster {
   counts: PostureCounts | null;
   cert: CertRow[];
   kms: KmsRow[];
+  /** Its platform as last read. */
+  platform: Platform;
   /** Its `last_received_at` as last read, and that parsed. */
   receivedAt: string | null;
   receivedMs: number | null;
@@ -761,14 +768,10 @@ interface KeptCluster {
 
 /** The kept rows of one kind of the given clusters, in their order. */
 function* keptRows<K extends 'cert' | 'kms'>(
-  clusters: readonly { name: string }[],
-  kept: ReadonlyMap<string, KeptCluster>,
+  entries: readonly KeptCluster[],
   kind: K,
 ): Generator<KeptCluster[K][number]> {
-  for (const c of clusters) {
-    const rows = kept.get(c.name)?.[kind];
-    if (rows) yield* rows;
-  }
+  for (const e of entries) if (e[kind].length > 0) yield* e[kind];
 }
 
 /** A KMS key as ranked, before its resource and message are read. */
