@@ -6,6 +6,8 @@ export type AgentLiveness = 'online' | 'offline' | 'unknown';
 /** An enrolled agent. Its id is its certificate CN and MQTT client id. */
 @Entity({ name: 'agents' })
 @Index('ix_agents_cluster_name', ['clusterName'])
+/** The fleet summary's per-cluster liveness, answered from the index alone (`posture/liveness.ts`). */
+@Index('ix_agents_cluster_liveness', ['clusterName', 'revoked', 'status'])
 @Index('ix_agents_enrolled_with', ['enrolledWith'])
 export class AgentEntity {
   @PrimaryColumn({ type: 'varchar', length: 128 })

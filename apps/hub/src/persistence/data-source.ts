@@ -18,6 +18,7 @@ import { CreatedExemptions1796546000000 } from './migrations/1796546000000-Creat
 import { AddedEffectiveFindingsAndSeverityOverrides1796547000000 } from './migrations/1796547000000-AddedEffectiveFindingsAndSeverityOverrides.js';
 import { AddedClusterPostureCounts1796549000000 } from './migrations/1796549000000-AddedClusterPostureCounts.js';
 import { AddedClusterPostureRevision1796550000000 } from './migrations/1796550000000-AddedClusterPostureRevision.js';
+import { AddedAgentLivenessIndex1796551000000 } from './migrations/1796551000000-AddedAgentLivenessIndex.js';
 import { QuarantineEntity } from './quarantine.entity.js';
 import { ExemptionEntity } from '../exemptions/exemption.entity.js';
 import { ExemptionEventEntity } from '../exemptions/exemption-event.entity.js';
@@ -60,6 +61,7 @@ export const HUB_MIGRATIONS = [
   AddedEffectiveFindingsAndSeverityOverrides1796547000000,
   AddedClusterPostureCounts1796549000000,
   AddedClusterPostureRevision1796550000000,
+  AddedAgentLivenessIndex1796551000000,
 ];
 
 /** Where the hub keeps its data: PostgreSQL when `url` is set, else the SQLite file at `path`. */
