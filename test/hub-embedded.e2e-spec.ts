@@ -50,6 +50,8 @@ describe('hub with the embedded broker', () => {
     );
     expect(await a.ack(1)).toEqual({ seq: 1, status: 'stored' });
     expect(await b.ack(1)).toEqual({ seq: 1, status: 'stored' });
+    // The app-level ack is QoS 0 on the embedded broker too (docs/contracts-changes.md).
+    expect([...a.ackQos, ...b.ackQos]).toEqual([0, 0]);
 
     const clusters = await t.api<{ items: { name: string; platform: string }[] }>('GET', '/api/v1/clusters', {
       token: t.viewerToken,

@@ -78,6 +78,8 @@ describe('hub behind Mosquitto, on PostgreSQL', () => {
       true,
     );
     expect(await a.ack(1)).toEqual({ seq: 1, status: 'stored' });
+    // The app-level ack is QoS 0 (docs/contracts-changes.md), though the agent subscribes at QoS 1.
+    expect([...a.ackQos]).toEqual([0]);
     const res = await t.api<{ name: string; platform: string; lastSeq: number }>(
       'GET',
       '/api/v1/clusters/aks-prod-weu',

@@ -195,13 +195,16 @@ export function httpsJson<T = unknown>(
  */
 export class TestAgent {
   readonly acks = new Map<number, AckMessage[]>();
+  /** The QoS levels the acks arrived at (the hub publishes them at QoS 0). */
+  readonly ackQos = new Set<number>();
   private waiters: { seq: number; resolve: (a: AckMessage) => void }[] = [];
 
   private constructor(
     readonly id: string,
     readonly client: MqttClient,
   ) {
-    client.on('message', (_topic, payload) => {
+    client.on('message', (_topic, payload, packet) => {
+      this.ackQos.add(packet.qos);
       const parsed = ackSchema.safeParse(JSON.parse(payload.toString('utf8')));
       if (!parsed.success) return;
       const a = parsed.data;

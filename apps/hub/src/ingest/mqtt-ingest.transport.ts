@@ -223,8 +223,11 @@ export class MqttIngestTransport extends Server implements CustomTransportStrate
     batch.forEach((p, i) => {
       const ack = outcomes[i]?.ack;
       if (ack) {
-        // QoS 1, written to the socket before the PUBACK below, so the broker has the ack before it forgets the report.
-        client.publish(agentTopic(ack.agentId, 'ack'), JSON.stringify(ack.message), { qos: 1 }, (err) => {
+        // QoS 0 (docs/contracts-changes.md): an agent's session is clean, so a QoS 1 ack bought nothing it does not
+        // already have (an ack it misses, it resends the report after its ack timeout and is answered `duplicate`),
+        // and cost the hub, the broker and the agent a PUBACK and a stored packet each per report. Written to the
+        // socket before the PUBACK below, so the broker has the ack before it forgets the report.
+        client.publish(agentTopic(ack.agentId, 'ack'), JSON.stringify(ack.message), { qos: 0 }, (err) => {
           if (err) this.log.warn(`ack to ${ack.agentId} seq ${ack.message.seq} not sent: ${err.message}`);
         });
       }
