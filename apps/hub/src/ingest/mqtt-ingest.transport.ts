@@ -64,6 +64,7 @@ export class MqttIngestTransport extends Server implements CustomTransportStrate
   private connection = 0;
   private closing = false;
   private retryMs = 0;
+  private depthReport: NodeJS.Immediate | undefined;
   private readyResolve!: () => void;
   /** Resolves once the subscriptions are in place for the first time. */
   readonly ready: Promise<void> = new Promise((resolve) => (this.readyResolve = resolve));
@@ -167,9 +168,22 @@ export class MqttIngestTransport extends Server implements CustomTransportStrate
     const pending: Pending = { msg, connection: this.connection };
     if (packet.qos > 0 && packet.messageId !== undefined) pending.messageId = packet.messageId;
     this.queue.push(pending);
-    this.options.hooks?.queueDepth?.(this.queue.length);
+    this.reportDepth();
     if (this.queue.length >= this.options.batchSize) this.kick(0);
     else this.kick(this.options.batchMs);
+  }
+
+  /**
+   * The queue depth for the metrics once per turn of the event loop: mqtt.js parses every packet of a socket read in
+   * one go, and setting the gauge per message was 0.4 to 1.8 % of the hub's CPU in two hub-ingest profiles.
+   */
+  private reportDepth(): void {
+    const hooks = this.options.hooks;
+    if (!hooks?.queueDepth || this.depthReport) return;
+    this.depthReport = setImmediate(() => {
+      this.depthReport = undefined;
+      hooks.queueDepth?.(this.queue.length);
+    });
   }
 
   private kick(delayMs: number): void {
@@ -205,7 +219,7 @@ export class MqttIngestTransport extends Server implements CustomTransportStrate
         return;
       }
       this.queue.splice(0, batch.length);
-      this.options.hooks?.queueDepth?.(this.queue.length);
+      this.reportDepth();
       this.acknowledge(batch, outcomes);
     }
   }
@@ -241,6 +255,7 @@ export class MqttIngestTransport extends Server implements CustomTransportStrate
   async close(): Promise<void> {
     this.closing = true;
     if (this.timer) clearTimeout(this.timer);
+    if (this.depthReport) clearImmediate(this.depthReport);
     await this.working;
     const client = this.client;
     this.client = undefined;
