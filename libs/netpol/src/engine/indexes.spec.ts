@@ -148,4 +148,71 @@ describe('engine indexes answer as the plain definitions', () => {
     }
     expect(some).toBeGreaterThan(0);
   });
+
+  test('policies of one selector text share its answer over long candidate lists, each with its own conditions', () => {
+    // 80 label sets (past the length from which answers are shared), in 20 namespaces of two teams.
+    const pods = [];
+    const namespaces = [];
+    for (let n = 0; n < 20; n++) {
+      namespaces.push(namespace(`ns-${n}`, { team: n % 2 ? 'odd' : 'even' }));
+      for (let i = 0; i < 4; i++)
+        pods.push(
+          pod(`ns-${n}`, `p-${i}`, { app: `a${i}`, ...(i % 2 ? { tier: 'back' } : {}) }, `10.1.${n}.${i}`, {
+            sa: i === 3 ? 'worker' : 'default',
+          }),
+        );
+    }
+    const shared = "has(app) && tier != 'back'";
+    const big = new PolicyEngine({
+      namespaces,
+      pods,
+      serviceAccounts: namespaces.map((ns) => ({
+        apiVersion: 'v1',
+        kind: 'ServiceAccount',
+        metadata: { name: 'worker', namespace: ns.metadata.name, labels: { role: 'batch' } },
+      })),
+      globalNetworkPolicies: [
+        globalPolicy('all-front', { selector: shared, ingress: [{ action: 'Allow' }] }),
+        globalPolicy('odd-front', {
+          selector: shared,
+          namespaceSelector: "team == 'odd'",
+          ingress: [{ action: 'Allow' }],
+        }),
+        globalPolicy('even-front', {
+          selector: shared,
+          namespaceSelector: "team == 'even'",
+          ingress: [{ action: 'Allow' }],
+        }),
+        globalPolicy('odd-again', {
+          selector: "app != 'a1'",
+          namespaceSelector: "team == 'odd'",
+          ingress: [{ action: 'Allow' }],
+        }),
+        globalPolicy('batch-back', {
+          selector: 'has(tier)',
+          serviceAccountSelector: "role == 'batch'",
+          egress: [{ action: 'Deny' }],
+        }),
+        globalPolicy('all-back', { selector: 'has(tier)', egress: [{ action: 'Deny' }] }),
+      ],
+    });
+    const counts: Record<string, number> = {};
+    for (const policy of big.policies) {
+      const want = big.pods.filter((p) => big.policySelects(policy, p)).map((p) => p.key);
+      expect(big.selectedPods(policy).map((p) => p.key)).toEqual(want);
+      counts[policy.ref.name] = want.length;
+    }
+    expect(counts).toEqual({
+      'all-front': 40,
+      'odd-front': 20,
+      'even-front': 20,
+      'odd-again': 30,
+      'batch-back': 20,
+      'all-back': 40,
+    });
+    for (const p of big.pods)
+      expect(big.policiesFor(p).map((x) => x.id)).toEqual(
+        big.policies.filter((x) => big.policySelects(x, p)).map((x) => x.id),
+      );
+  });
 });

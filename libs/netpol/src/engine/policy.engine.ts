@@ -13,7 +13,7 @@
  * pods, and each evaluation is memoised per interned label set: no pods x policies loop.
  */
 import type { KubeObject } from '@watchpost/shared';
-import { LabelInterner, type LabelSet } from '../selector/selector.js';
+import { LabelInterner, type LabelSet, type Selector } from '../selector/selector.js';
 import { parseCidr, parseIp, type Cidr, type IpAddress } from '../model/cidr.js';
 import {
   CALICO_NAME_LABEL,
@@ -134,6 +134,17 @@ interface SetInfo {
   ingress?: DirectionPolicies;
   egress?: DirectionPolicies;
 }
+
+/** While building the selection: what policies of one selector text share. */
+interface SelectionMemo {
+  namespaces: readonly NamespaceInfo[];
+  /** Per compiled selector, its matching label sets among a candidate list (by list identity). */
+  bySelector: Map<Selector, Map<SetInfo[], SetInfo[]>>;
+  /** Per namespace selector, the label sets of the namespaces it selects (namespace order). */
+  byNamespaceSelector: Map<Selector, SetInfo[]>;
+}
+/** Candidate lists at least this long have their selector answer shared between policies of one selector. */
+const SHARED_ANSWER_MIN = 32;
 
 /** Labels JSON text -> namespace -> service account -> the pod's label set and its service account's labels. */
 type PodSetCache = Map<string, Map<string, Map<string, PodSetEntry>>>;
@@ -374,8 +385,9 @@ export class PolicyEngine {
     }
     // Invert policy -> selected label sets into label set -> policies (already in evaluation order).
     const namespaces = [...this.namespaces.values()];
+    const memo: SelectionMemo = { namespaces, bySelector: new Map(), byNamespaceSelector: new Map() };
     for (const p of this.policies) {
-      const sets = this.computeSelected(p, namespaces);
+      const sets = this.computeSelected(p, memo);
       if (sets.length) this.selecting.add(p);
       for (const info of sets) info.applying.push(p);
     }
@@ -415,7 +427,7 @@ export class PolicyEngine {
           ? spec['serviceAccount']
           : 'default';
     const { labels, saLabels } = this.podLabels(p.metadata.labels, namespace, sa);
-    const ips: IpAddress[] = [];
+    let ips: IpAddress[] = [];
     for (const e of arr(status['podIPs'])) {
       const ip = isObj(e) && typeof e['ip'] === 'string' ? parseIp(e['ip']) : undefined;
       if (ip && !ips.some((x) => x.text === ip.text)) ips.push(ip);
@@ -424,6 +436,8 @@ export class PolicyEngine {
       const ip = parseIp(status['podIP']);
       if (ip) ips.push(ip);
     }
+    // A pushed-to array keeps room for 17 entries: 10,000 pods' one or two addresses kept exactly.
+    ips = ips.length === 1 ? [ips[0]] : ips.slice();
     const node = typeof spec['nodeName'] === 'string' ? spec['nodeName'] : undefined;
     const osField = isObj(spec['os']) ? spec['os']['name'] : undefined;
     const selectorOs = isObj(spec['nodeSelector']) ? spec['nodeSelector']['kubernetes.io/os'] : undefined;
@@ -550,7 +564,10 @@ export class PolicyEngine {
     return p.selector.matches(ep.labels);
   }
 
-  private computeSelected(p: Policy, namespaces: readonly NamespaceInfo[]): SetInfo[] {
+  private computeSelected(
+    p: Policy,
+    { namespaces, bySelector, byNamespaceSelector }: SelectionMemo,
+  ): SetInfo[] {
     if (p.inert) return [];
     const nsSel = p.namespaceSelector && !p.namespaceSelector.matchesAll ? p.namespaceSelector : undefined;
     // The shortest of the policy's own candidates and its selector's postings (the first such, as ever: the
@@ -564,21 +581,37 @@ export class PolicyEngine {
     let candidates: SetInfo[];
     if (p.namespace !== undefined) candidates = this.setsByNs.get(p.namespace) ?? [];
     else if (nsSel) {
-      // Sized before it is built: a posting list is often shorter than the selected namespaces' sets.
-      let size = 0;
-      for (let i = 0; i < namespaces.length; i++)
-        if (nsSel.matches(namespaces[i].labels)) size += this.setsByNs.get(namespaces[i].name)?.length ?? 0;
-      if (shortest && shortest.length < size) candidates = shortest;
-      else {
-        candidates = [];
+      // The selected namespaces' sets, once per namespace selector (policies share selectors of one text).
+      let inNamespaces = byNamespaceSelector.get(nsSel);
+      if (!inNamespaces) {
+        inNamespaces = [];
         for (let i = 0; i < namespaces.length; i++)
           if (nsSel.matches(namespaces[i].labels))
-            for (const info of this.setsByNs.get(namespaces[i].name) ?? []) candidates.push(info);
+            for (const info of this.setsByNs.get(namespaces[i].name) ?? []) inNamespaces.push(info);
+        byNamespaceSelector.set(nsSel, inNamespaces);
       }
+      candidates = inNamespaces;
     } else candidates = this.allSets;
     if (shortest && shortest.length < candidates.length) candidates = shortest;
     // As policySelects, but the pod selector's verdict is not remembered on the set: each (policy selector,
     // label set) pair is asked once here, and 80,000 remembered pairs cost more than they ever return.
+    // Policies with one selector text share one compiled selector: over a shared list (every set, a posting
+    // list) its answer is worked out once and the policies' own namespace and account conditions applied to it.
+    let tested = false;
+    if (candidates.length >= SHARED_ANSWER_MIN) {
+      let answers = bySelector.get(p.selector);
+      if (!answers) bySelector.set(p.selector, (answers = new Map<SetInfo[], SetInfo[]>()));
+      let matching = answers.get(candidates);
+      if (!matching) {
+        matching = [];
+        for (const info of candidates) if (p.selector.test(info.set)) matching.push(info);
+        answers.set(candidates, matching);
+      }
+      candidates = matching;
+      tested = true;
+      // Read only by the caller: shared as it is.
+      if (p.namespace === undefined && !nsSel && !p.serviceAccountSelector) return matching;
+    }
     const out: SetInfo[] = [];
     const saSel = p.serviceAccountSelector;
     for (const info of candidates) {
@@ -586,7 +619,7 @@ export class PolicyEngine {
       if (p.namespace !== undefined && p.namespace !== ep.namespace) continue;
       if (nsSel && !nsSel.matches(ep.ns.labels)) continue;
       if (saSel && !saSel.matches(ep.serviceAccountLabels)) continue;
-      if (p.selector.test(info.set)) out.push(info);
+      if (tested || p.selector.test(info.set)) out.push(info);
     }
     return out;
   }
