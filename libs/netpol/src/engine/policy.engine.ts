@@ -339,15 +339,18 @@ export class PolicyEngine {
       }
     }
 
-    for (const p of input.pods) {
-      const ep = this.podEndpoint(p);
+    // Indexed loops on the per-pod and per-pair paths: this code runs once per scan, mostly before the optimising
+    // compiler gets to it, and there a for-of allocates an iterator result per step.
+    const inputPods = input.pods;
+    for (let n = 0; n < inputPods.length; n++) {
+      const ep = this.podEndpoint(inputPods[n]);
       if (!ep) continue;
       this.pods.push(ep);
       let list = this.podsByNs.get(ep.namespace);
       if (!list) this.podsByNs.set(ep.namespace, (list = []));
       list.push(ep);
       // Host-networked pods share the node's address; that address is not the pod's own endpoint.
-      if (!ep.hostNetwork) for (const ip of ep.ips) this.podsByIp.set(ip.text, ep);
+      if (!ep.hostNetwork) for (let i = 0; i < ep.ips.length; i++) this.podsByIp.set(ep.ips[i].text, ep);
       const same = this.sets.get(ep.labels);
       if (same) {
         same.pods.push(ep);
@@ -389,7 +392,7 @@ export class PolicyEngine {
     for (const p of this.policies) {
       const sets = this.computeSelected(p, memo);
       if (sets.length) this.selecting.add(p);
-      for (const info of sets) info.applying.push(p);
+      for (let i = 0; i < sets.length; i++) sets[i].applying.push(p);
     }
   }
 
@@ -587,7 +590,7 @@ export class PolicyEngine {
         inNamespaces = [];
         for (let i = 0; i < namespaces.length; i++)
           if (nsSel.matches(namespaces[i].labels))
-            for (const info of this.setsByNs.get(namespaces[i].name) ?? []) inNamespaces.push(info);
+            inNamespaces.push(...(this.setsByNs.get(namespaces[i].name) ?? []));
         byNamespaceSelector.set(nsSel, inNamespaces);
       }
       candidates = inNamespaces;
@@ -604,7 +607,8 @@ export class PolicyEngine {
       let matching = answers.get(candidates);
       if (!matching) {
         matching = [];
-        for (const info of candidates) if (p.selector.test(info.set)) matching.push(info);
+        for (let i = 0; i < candidates.length; i++)
+          if (p.selector.test(candidates[i].set)) matching.push(candidates[i]);
         answers.set(candidates, matching);
       }
       candidates = matching;
@@ -614,7 +618,8 @@ export class PolicyEngine {
     }
     const out: SetInfo[] = [];
     const saSel = p.serviceAccountSelector;
-    for (const info of candidates) {
+    for (let i = 0; i < candidates.length; i++) {
+      const info = candidates[i];
       const ep = info.pods[0];
       if (p.namespace !== undefined && p.namespace !== ep.namespace) continue;
       if (nsSel && !nsSel.matches(ep.ns.labels)) continue;
@@ -695,7 +700,9 @@ export class PolicyEngine {
       const policies: Policy[] = [];
       const ids: string[] = [];
       let labelsOnly = true;
-      for (const p of info.applying) {
+      const applying = info.applying;
+      for (let j = 0; j < applying.length; j++) {
+        const p = applying[j];
         if (!p.types.has(direction)) continue;
         policies.push(p);
         ids.push(p.id);

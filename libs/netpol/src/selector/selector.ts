@@ -56,23 +56,22 @@ export class LabelInterner {
     // seen before (every replica of a Deployment) costs one string and one lookup.
     const map: Labels | undefined = labels instanceof Map ? (labels as Labels) : undefined;
     const record = labels as Record<string, unknown>;
-    const keys: string[] = map ? [...map.keys()] : Object.keys(record);
+    const keys: string[] = map ? Array.from(map.keys()) : Object.keys(record);
     keys.sort();
-    const get = (k: string): unknown => (map ? map.get(k) : record[k]);
-    // NUL and SOH cannot occur in label keys or values, so this joins unambiguously (and cheaper than JSON).
-    let key = '';
-    for (const k of keys) {
-      const v = get(k);
-      if (typeof v === 'string') key += `${k}\u0000${v}\u0001`;
+    // NUL and SOH cannot occur in label keys or values, so this joins unambiguously (and cheaper than JSON):
+    // `k\0v\1` per label, joined once (not four concatenations per label).
+    const parts: string[] = [];
+    for (let i = 0; i < keys.length; i++) {
+      const k = keys[i];
+      const v = map ? map.get(k) : record[k];
+      if (typeof v === 'string') parts.push(k, '\u0000', v, '\u0001');
     }
+    const key = parts.join('');
     let set = this.byKey.get(key);
     if (!set) {
-      const entries: [string, string][] = [];
-      for (const k of keys) {
-        const v = get(k);
-        if (typeof v === 'string') entries.push([k, v]);
-      }
-      set = new LabelSet(this.byKey.size, new Map(entries), key);
+      const entries = new Map<string, string>();
+      for (let i = 0; i < parts.length; i += 4) entries.set(parts[i], parts[i + 2]);
+      set = new LabelSet(this.byKey.size, entries, key);
       this.byKey.set(key, set);
     }
     return set;
