@@ -276,6 +276,12 @@ export class PolicyEngine {
   private readonly tierOrder = new Map<string, number>();
   private readonly policiesByNs = new Map<string, Policy[]>();
   private readonly globalPolicies: Policy[] = [];
+  // Position of each policy in evaluation order, and the global policies by one label key their selector
+  // requires (those requiring none apart): a synthetic endpoint tests only the global policies that can select
+  // it, not all of them once per namespace.
+  private readonly rank = new Map<Policy, number>();
+  private readonly globalByKey = new Map<string, Policy[]>();
+  private readonly globalAnyLabels: Policy[] = [];
   // Policies selecting at least one pod (which pods: each label set's `applying` says).
   private readonly selecting = new Set<Policy>();
   private readonly sortKeys = new Map<Policy, string>();
@@ -378,9 +384,18 @@ export class PolicyEngine {
     for (const s of input.globalNetworkSets ?? []) this.networkSets.push(this.networkSet(s, true));
 
     this.policies.sort((a, b) => this.comparePolicies(a, b));
+    for (let i = 0; i < this.policies.length; i++) this.rank.set(this.policies[i], i);
     for (const p of this.policies) {
-      if (p.namespace === undefined) this.globalPolicies.push(p);
-      else {
+      if (p.namespace === undefined) {
+        this.globalPolicies.push(p);
+        const key = p.selector.terms[0]?.key;
+        if (key === undefined) this.globalAnyLabels.push(p);
+        else {
+          let list = this.globalByKey.get(key);
+          if (!list) this.globalByKey.set(key, (list = []));
+          list.push(p);
+        }
+      } else {
         let list = this.policiesByNs.get(p.namespace);
         if (!list) this.policiesByNs.set(p.namespace, (list = []));
         list.push(p);
@@ -669,16 +684,25 @@ export class PolicyEngine {
   private setInfo(ep: PodEndpoint): SetInfo {
     let info = this.sets.get(ep.labels);
     if (!info) {
-      // Synthetic or foreign endpoints: evaluate the candidates directly (namespaced + global policies, both
-      // already in evaluation order: merged, not sorted again).
+      // Synthetic or foreign endpoints: evaluate the candidates directly: the namespace's policies, and the
+      // global ones whose selector's required label key the endpoint has (or that require none), in
+      // evaluation order.
       const local = this.policiesByNs.get(ep.namespace) ?? [];
-      const global = this.globalPolicies;
+      let global = this.globalAnyLabels;
+      if (this.globalByKey.size) {
+        global = global.slice();
+        ep.labels.labels.forEach((_v, k) => {
+          const list = this.globalByKey.get(k);
+          if (list) for (let n = 0; n < list.length; n++) global.push(list[n]);
+        });
+        global.sort((a, b) => this.rank.get(a)! - this.rank.get(b)!);
+      }
       const applying: Policy[] = [];
       let i = 0;
       let j = 0;
       while (i < local.length || j < global.length) {
         const p =
-          j >= global.length || (i < local.length && this.comparePolicies(local[i], global[j]) <= 0)
+          j >= global.length || (i < local.length && this.rank.get(local[i])! < this.rank.get(global[j])!)
             ? local[i++]
             : global[j++];
         if (this.policySelects(p, ep)) applying.push(p);
