@@ -3,6 +3,7 @@
 // definition does (policySelects over every pod, every policy in evaluation order).
 import { describe, expect, test } from '@jest/globals';
 import { calicoPolicy, globalPolicy, k8sPolicy, namespace, pod, tier } from '../testing/index.js';
+import { fromKubernetesPolicy } from '../model/policy.js';
 import { PolicyEngine, type EngineInput } from './policy.engine.js';
 
 function cluster(): EngineInput {
@@ -214,5 +215,18 @@ describe('engine indexes answer as the plain definitions', () => {
       expect(big.policiesFor(p).map((x) => x.id)).toEqual(
         big.policies.filter((x) => big.policySelects(x, p)).map((x) => x.id),
       );
+  });
+
+  test('Kubernetes label selectors of one canonical text are one compiled selector', () => {
+    const a = fromKubernetesPolicy(
+      k8sPolicy('a', 'x', { podSelector: { matchLabels: { app: 'web', tier: 'front' } } }),
+    );
+    const b = fromKubernetesPolicy(
+      k8sPolicy('b', 'y', { podSelector: { matchLabels: { app: 'web', tier: 'front' } } }),
+    );
+    const c = fromKubernetesPolicy(k8sPolicy('c', 'z', { podSelector: { matchLabels: { app: 'web' } } }));
+    expect(a.selector).toBe(b.selector);
+    expect(a.selector).not.toBe(c.selector);
+    expect(a.selector.canonical).toBe(b.selector.canonical);
   });
 });

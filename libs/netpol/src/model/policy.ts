@@ -103,6 +103,8 @@ export function normaliseProtocol(p: unknown): string | undefined {
 // ---------------------------------------------------------------------------------------------------------
 // Kubernetes LabelSelector -> Calico selector tree (one evaluator, one memo for both).
 
+const labelSelectors = new Map<string, Selector>();
+
 /** Converts a Kubernetes LabelSelector (`matchLabels`, `matchExpressions`) to a compiled Calico selector. */
 export function labelSelectorToSelector(ls: unknown, where: string, problems: string[]): Selector {
   if (!isObj(ls)) return new Selector('', { op: 'all' });
@@ -140,7 +142,16 @@ export function labelSelectorToSelector(ls: unknown, where: string, problems: st
   }
   const node: SelectorNode =
     parts.length === 0 ? { op: 'all' } : parts.length === 1 ? parts[0] : { op: 'and', operands: parts };
-  return new Selector(canonicalSelector(node), node);
+  // One compiled selector per canonical text (as `selector()` does for Calico text): a cluster's policies repeat
+  // a few pod selectors thousands of times, and one selector's answers are shared (see the engine).
+  const text = canonicalSelector(node);
+  let s = labelSelectors.get(text);
+  if (!s) {
+    // Bounded: a long-running agent sees the same few thousand selectors scan after scan.
+    if (labelSelectors.size > 50_000) labelSelectors.clear();
+    labelSelectors.set(text, (s = new Selector(text, node)));
+  }
+  return s;
 }
 
 function calicoSelector(text: unknown, where: string, problems: string[]): Selector | undefined {
