@@ -1,5 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it } from '@jest/globals';
 import type { DataSource } from 'typeorm';
+import type { Area, Outcome, Severity } from '@watchpost/shared';
 import { generatedFleet, seedCertificateFacts, seedClusters } from '../api/testing/posture-seed.js';
 import { loadHubConfig } from '../config/hub-config.js';
 import { ExemptionEntity } from '../exemptions/exemption.entity.js';
@@ -10,7 +11,13 @@ import { encodeEnvelope, sampleEnvelope } from '../ingest/sample-envelope.js';
 import { createHubDataSource, openAndMigrate } from '../persistence/data-source.js';
 import { createThrowawayDatabase, type ThrowawayDatabase } from '../persistence/throwaway-database.js';
 import { FleetSummaryService } from './fleet-summary.service.js';
-import { countPosture, readPostureCounts } from './posture-counts.js';
+import {
+  COUNT_OUTCOMES,
+  COUNT_SEVERITIES,
+  countPosture,
+  emptyPostureCounts,
+  readPostureCounts,
+} from './posture-counts.js';
 import { reevaluateCluster } from './posture-writer.js';
 
 const NOW = new Date('2026-11-23T12:00:00.000Z');
@@ -104,6 +111,35 @@ describe.each(['sqlite', 'postgres'] as const)('cluster posture counts on %s', (
     // ... and the summary from the roll-ups is the summary counted live (no roll-up stored: counted from rows).
     await ds.query(`UPDATE "clusters" SET "posture_counts" = NULL`);
     expect(await summary()).toEqual(rolledUp);
+  });
+
+  it('counts each named cluster from its own findings, whatever names share a call (the query is reused)', async () => {
+    // An independent count of the same rows: current (open or passing) and counted (no exemption).
+    const rows = await ds.query<
+      { c: string; area: string; outcome: string; severity: string; n: string | number }[]
+    >(
+      `SELECT "cluster_name" AS "c", "area", "outcome", "severity", COUNT(*) AS "n" FROM "findings"
+       WHERE "exemption_source" IS NULL AND ("resolved_at" IS NULL OR "outcome" IN ('pass', 'not_applicable'))
+       GROUP BY "cluster_name", "area", "outcome", "severity"`,
+    );
+    const expected = (name: string) => {
+      const c = emptyPostureCounts();
+      for (const r of rows.filter((x) => x.c === name)) {
+        const o = COUNT_OUTCOMES.indexOf(r.outcome as Outcome);
+        (c.a[r.area as Area] ??= [0, 0, 0, 0, 0])[o] += Number(r.n);
+        const s = COUNT_SEVERITIES.indexOf(r.severity as Severity);
+        if (['fail', 'warn', 'error'].includes(r.outcome)) c.s[s] += Number(r.n);
+      }
+      return c;
+    };
+    const names = ['cluster-00001', 'cluster-00002', 'cluster-00007', 'cluster-00011'];
+    for (const call of [[names[0]], [names[1]], [names[2], names[3]], [names[3], names[0]], names]) {
+      const got = await countPosture(ds, call);
+      expect([...got.keys()]).toEqual(call);
+      for (const name of call) expect(got.get(name)).toEqual(expected(name));
+    }
+    // the fleet has problems to count (the test would pass vacuously otherwise)
+    expect(expected(names[0]).s.some((n) => n > 0)).toBe(true);
   });
 
   it('lists the same first certificates and KMS keys whatever the length asked for (ties included)', async () => {

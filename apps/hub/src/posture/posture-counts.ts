@@ -45,30 +45,66 @@ export async function countPosture(
   const out = new Map<string, PostureCounts>(clusterNames.map((n) => [n, emptyPostureCounts()]));
   const names = [...out.keys()];
   for (let i = 0; i < names.length; i += 500) {
+    const chunk = names.slice(i, i + 500);
+    const q = countQuery(ds, chunk.length);
     // Through the manager when given one: inside the writer's transaction, its own rows are seen.
-    const qb = ds.getRepository(FindingEntity).createQueryBuilder('f');
-    const rows = await currentOnly(
-      countedOnly(
-        qb
-          .select('f.clusterName', 'cluster')
-          .addSelect('f.area', 'area')
-          .addSelect('f.outcome', 'outcome')
-          .addSelect('f.severity', 'severity')
-          .addSelect('COUNT(*)', 'n')
-          .where('f.clusterName IN (:...names)', { names: names.slice(i, i + 500) }),
-      ),
-    )
-      .groupBy('f.clusterName')
-      .addGroupBy('f.area')
-      .addGroupBy('f.outcome')
-      .addGroupBy('f.severity')
-      .getRawMany<Row>();
+    const rows = await ds.query<Row[]>(
+      q.sql,
+      q.params.map((p, j) => (q.nameAt[j] >= 0 ? chunk[q.nameAt[j]] : p)),
+    );
     for (const r of rows) {
       const c = out.get(r.cluster);
       if (c) add(c, r.area, r.outcome, r.severity, toNum(r.n));
     }
   }
   return out;
+}
+
+/** The SQL of the count and where the names go in its parameters, by database type and number of names. */
+const countQueries = new Map<string, { sql: string; params: unknown[]; nameAt: number[] }>();
+
+/**
+ * The count's query, built once per database type and number of names with the read side's own filters
+ * (`currentOnly`, `countedOnly`): the ingest counts one cluster per applied report, and TypeORM's query builder
+ * cost more than the query. Built with stand-in names, then the positions of those in its parameters are kept.
+ * (Another database of the same type gives the same SQL: table and column names are the entity's.)
+ */
+function countQuery(
+  ds: DataSource | EntityManager,
+  n: number,
+): { sql: string; params: unknown[]; nameAt: number[] } {
+  const type = 'connection' in ds ? ds.connection.options.type : ds.options.type;
+  const key = `${type}/${n}`;
+  let q = countQueries.get(key);
+  if (!q) {
+    const stand = Array.from({ length: n }, (_, i) => `\u0000name ${i}`);
+    const [sql, params] = currentOnly(
+      countedOnly(
+        ds
+          .getRepository(FindingEntity)
+          .createQueryBuilder('f')
+          .select('f.clusterName', 'cluster')
+          .addSelect('f.area', 'area')
+          .addSelect('f.outcome', 'outcome')
+          .addSelect('f.severity', 'severity')
+          .addSelect('COUNT(*)', 'n')
+          .where('f.clusterName IN (:...names)', { names: stand }),
+      ),
+    )
+      .groupBy('f.clusterName')
+      .addGroupBy('f.area')
+      .addGroupBy('f.outcome')
+      .addGroupBy('f.severity')
+      .getQueryAndParameters();
+    const values = params as unknown[];
+    const nameAt = values.map((p) => (typeof p === 'string' ? stand.indexOf(p) : -1));
+    if (nameAt.filter((j) => j >= 0).length !== n)
+      throw new Error('countQuery: names not found in the parameters');
+    q = { sql, params: values, nameAt };
+    // Kept for the few names the writers count (one cluster each); larger reads build theirs as before.
+    if (n <= 8) countQueries.set(key, q);
+  }
+  return q;
 }
 
 /**
