@@ -1,6 +1,6 @@
 import { describe, expect, test } from '@jest/globals';
 import type { Report } from '@watchpost/shared';
-import { writeJsonReport } from './json-writer.js';
+import { jsonReportChunks, writeJsonReport } from './json-writer.js';
 
 function report(results: Report['results']): Report {
   return {
@@ -33,5 +33,24 @@ describe('writeJsonReport', () => {
     writeJsonReport(r, (c) => chunks.push(c), 8 * 1024);
     expect(chunks.join('')).toBe(JSON.stringify(r, null, 2) + '\n');
     if (n === 50) expect(chunks.length).toBeGreaterThan(3);
+  });
+
+  test('chunks are made as they are taken: a waiting writer holds one batch, not the report', () => {
+    let printed = 0;
+    const results = Array.from({ length: 40 }, (_, i) => ({
+      ...result(i),
+      evidence: {
+        toJSON: () => {
+          printed++;
+          return { i };
+        },
+      },
+    })) as unknown as Report['results'];
+    const chunks = jsonReportChunks(report(results), 8 * 1024);
+    chunks.next(); // the report's head
+    chunks.next(); // the first batch of results
+    expect(printed).toBe(8);
+    expect([...chunks].length).toBeGreaterThan(3);
+    expect(printed).toBe(40);
   });
 });

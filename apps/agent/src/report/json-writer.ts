@@ -18,15 +18,26 @@ export function writeJsonReport(
   write: (chunk: string) => void,
   chunkChars = 32 * 1024,
 ): void {
+  for (const chunk of jsonReportChunks(report, chunkChars)) write(chunk);
+}
+
+/**
+ * The text `writeJsonReport` writes, chunk by chunk, made as it is asked for: a writer that must wait for its
+ * output (a pipe) holds one chunk at a time, not the whole report.
+ */
+export function* jsonReportChunks(
+  report: Report,
+  chunkChars = 32 * 1024,
+): Generator<string, void, undefined> {
   const head = JSON.stringify({ ...report, results: RESULTS_MARK }, null, 2);
   // The mark can only appear as this top-level value: inside any string JSON escapes the quote before it.
   const marker = `\n  "results": ${JSON.stringify(RESULTS_MARK)}`;
   const at = head.indexOf(marker);
   if (at < 0 || report.results.length === 0) {
-    write(JSON.stringify(report, null, 2) + '\n');
+    yield JSON.stringify(report, null, 2) + '\n';
     return;
   }
-  write(`${head.slice(0, at)}\n  "results": [\n`);
+  yield `${head.slice(0, at)}\n  "results": [\n`;
   // A batch printed as the value of a top-level key sits at the report's own indentation: its elements are
   // the report's text as they are, between this prefix and suffix.
   const prefix = '{\n  "results": [\n';
@@ -35,7 +46,7 @@ export function writeJsonReport(
   for (let i = 0; i < report.results.length; i += batch) {
     const text = JSON.stringify({ results: report.results.slice(i, i + batch) }, null, 2);
     const more = i + batch < report.results.length;
-    write(`${text.slice(prefix.length, text.length - suffix.length)}${more ? ',\n' : '\n'}`);
+    yield `${text.slice(prefix.length, text.length - suffix.length)}${more ? ',\n' : '\n'}`;
   }
-  write(`  ]${head.slice(at + marker.length)}\n`);
+  yield `  ]${head.slice(at + marker.length)}\n`;
 }
