@@ -217,7 +217,7 @@ describe('engine indexes answer as the plain definitions', () => {
       );
   });
 
-  test('Kubernetes label selectors of one canonical text are one compiled selector', () => {
+  test('Kubernetes label selectors of one tree are one compiled selector', () => {
     const a = fromKubernetesPolicy(
       k8sPolicy('a', 'x', { podSelector: { matchLabels: { app: 'web', tier: 'front' } } }),
     );

@@ -142,14 +142,15 @@ export function labelSelectorToSelector(ls: unknown, where: string, problems: st
   }
   const node: SelectorNode =
     parts.length === 0 ? { op: 'all' } : parts.length === 1 ? parts[0] : { op: 'and', operands: parts };
-  // One compiled selector per canonical text (as `selector()` does for Calico text): a cluster's policies repeat
-  // a few pod selectors thousands of times, and one selector's answers are shared (see the engine).
-  const text = canonicalSelector(node);
-  let s = labelSelectors.get(text);
+  // One compiled selector per tree (as `selector()` does per Calico text): a cluster's policies repeat a few pod
+  // selectors thousands of times, and one selector's answers are shared (see the engine). Keyed by the tree's
+  // JSON, which cannot be ambiguous whatever a bundle's values hold.
+  const tree = JSON.stringify(node);
+  let s = labelSelectors.get(tree);
   if (!s) {
     // Bounded: a long-running agent sees the same few thousand selectors scan after scan.
     if (labelSelectors.size > 50_000) labelSelectors.clear();
-    labelSelectors.set(text, (s = new Selector(text, node)));
+    labelSelectors.set(tree, (s = new Selector(canonicalSelector(node), node)));
   }
   return s;
 }
