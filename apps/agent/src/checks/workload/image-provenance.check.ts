@@ -70,7 +70,9 @@ export const imageProvenance: Check = {
     return perWorkload(ctx, (w) => {
       const named: [string, string][] = [];
       for (const { container } of allContainers(w.src.spec))
-        if (container.image) named.push([container.name, container.image]);
+        // The name as messages print it: in malformed evidence a missing name and a null one print differently
+        // but would both be null in the key's JSON.
+        if (container.image) named.push([String(container.name), container.image]);
       const key = JSON.stringify(named);
       let v = verdicts.get(key);
       if (!v) verdicts.set(key, (v = judge(named)));
