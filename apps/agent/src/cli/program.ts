@@ -13,6 +13,14 @@ export async function runProgram(commands: readonly RegisterCommand[]): Promise<
     .exitOverride()
     .showHelpAfterError();
   for (const register of commands) register(program);
+  // A reader that goes away (`scan --format json | head`) is not a failure of the command: output stops quietly
+  // and the exit code stays the command's own (the gate's, for scan). Without a listener Node throws the EPIPE
+  // as an unhandled 'error' event, with a stack trace.
+  process.stdout.on('error', (err: NodeJS.ErrnoException) => {
+    if (err.code === 'EPIPE' || err.code === 'ERR_STREAM_DESTROYED') return;
+    console.error(`watchpost-agent: cannot write to standard output: ${err.message}`);
+    process.exitCode = EXIT_USAGE;
+  });
   try {
     await program.parseAsync(process.argv);
   } catch (err) {

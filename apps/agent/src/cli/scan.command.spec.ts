@@ -171,6 +171,31 @@ describe('watchpost-agent scan', () => {
     expect(agent('scan', '--format', 'xml').code).toBe(2);
   });
 
+  test.each(['json', 'csv'])(
+    "%s: a reader that goes away ends the output quietly; the exit code stays the gate's",
+    (format) => {
+      const args = [
+        'scan',
+        '--bundle',
+        join(BUNDLES, 'aks-hci-workload'),
+        '--format',
+        format,
+        '--include-passes',
+      ];
+      const whole = agent(...args);
+      // More than a pipe holds (64 KiB), so the writer meets the closed pipe (EPIPE) after `head` leaves.
+      expect(whole.stdout.length).toBeGreaterThan(128 * 1024);
+      const quoted = [process.execPath, BIN, ...args].map((a) => `'${a}'`).join(' ');
+      const r = spawnSync('bash', ['-c', `${quoted} | head -c 1 > /dev/null; exit \${PIPESTATUS[0]}`], {
+        encoding: 'utf8',
+        env: { ...process.env, TZ: 'UTC' },
+      });
+      expect(r.stderr).toBe(whole.stderr);
+      expect(r.stderr).not.toMatch(/EPIPE|\n\s+at /);
+      expect(r.status).toBe(whole.code);
+    },
+  );
+
   test('--fail-on can gate on warn and error outcomes too; a bad gate is a usage error', () => {
     const bundle = join(BUNDLES, 'aks-hci-workload');
     const report = JSON.parse(

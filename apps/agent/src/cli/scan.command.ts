@@ -1,4 +1,3 @@
-import { once } from 'node:events';
 import { InvalidArgumentError, Option, type Command } from 'commander';
 import { CATALOGUE } from '@watchpost/shared';
 import { BundleError } from '../collectors/bundle.reader.js';
@@ -69,8 +68,21 @@ export function evidenceOptions(cmd: Command): Command {
  * asynchronous: a report written in one go sat in memory whole (at 10,000 pods 17 MB of text, and its bytes)
  * until the reader had taken it, ~35 MB more at the scan's peak than printing to a file.
  */
-async function writeChunks(out: NodeJS.WritableStream, chunks: Iterable<string>): Promise<void> {
-  for (const chunk of chunks) if (!out.write(chunk)) await once(out, 'drain');
+async function writeChunks(out: NodeJS.WriteStream, chunks: Iterable<string>): Promise<void> {
+  for (const chunk of chunks) {
+    // Gone when the reader went away (EPIPE, quiet: cli/program.ts): the rest is not made at all.
+    if (out.destroyed) return;
+    if (!out.write(chunk))
+      await new Promise<void>((resolve) => {
+        const done = () => {
+          out.off('drain', done);
+          out.off('close', done);
+          resolve();
+        };
+        out.on('drain', done);
+        out.on('close', done);
+      });
+  }
 }
 
 export const register: RegisterCommand = (program) => {
