@@ -1,5 +1,6 @@
 import type { EntityManager, EntityTarget, ObjectLiteral } from 'typeorm';
 import type { ColumnMetadata } from 'typeorm/metadata/ColumnMetadata.js';
+import { executeCountingRows } from '../persistence/data-source.js';
 
 /**
  * Multi-row INSERT and keyed UPDATE for the ingest's hot tables, as plain SQL built from the entity's own
@@ -148,11 +149,5 @@ export async function updateByKey<T extends ObjectLiteral>(
   });
   params.push(key);
   const sql = `UPDATE "${meta.tableName}" SET ${set.join(', ')} WHERE "${meta.primaryColumns[0].databaseName}" = ${mark(params.length)}`;
-  const runner = m.queryRunner ?? m.connection.createQueryRunner();
-  try {
-    const res = await runner.query(sql, params, true);
-    return res.affected ?? 0;
-  } finally {
-    if (!m.queryRunner) await runner.release();
-  }
+  return executeCountingRows(m, sql, params);
 }

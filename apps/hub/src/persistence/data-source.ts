@@ -1,6 +1,6 @@
 import { mkdirSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
-import { DataSource, type DataSourceOptions } from 'typeorm';
+import { DataSource, type DataSourceOptions, type EntityManager } from 'typeorm';
 import { ApiTokenEntity } from '../auth/api-token.entity.js';
 import { AgentEntity } from './agent.entity.js';
 import { ClusterEntity } from './cluster.entity.js';
@@ -141,3 +141,17 @@ export default createHubDataSource({
   url: process.env['WATCHPOST_DB_URL'],
   path: process.env['WATCHPOST_DB_PATH'],
 });
+
+/**
+ * Runs one plain-SQL write through `m`'s transaction when it has one (ingest's batch), else on a runner of its own,
+ * and returns how many rows it touched (from the driver's structured result, on both databases).
+ */
+export async function executeCountingRows(m: EntityManager, sql: string, params: unknown[]): Promise<number> {
+  const runner = m.queryRunner ?? m.connection.createQueryRunner();
+  try {
+    const res = await runner.query(sql, params, true);
+    return res.affected ?? 0;
+  } finally {
+    if (!m.queryRunner) await runner.release();
+  }
+}

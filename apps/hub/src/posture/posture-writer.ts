@@ -18,6 +18,7 @@ import {
   type EffectiveFinding,
 } from '../exemptions/posture-rules.js';
 import { ClusterEntity } from '../persistence/cluster.entity.js';
+import { executeCountingRows } from '../persistence/data-source.js';
 import { FindingEntity } from '../persistence/finding.entity.js';
 import { refreshPostureCounts } from './posture-counts.js';
 import { areaScores, scoreOf } from './scoring.js';
@@ -440,12 +441,5 @@ export async function pruneResolvedFindings(
   const pg = m.connection.options.type === 'postgres';
   const sql = `DELETE FROM "findings" WHERE "cluster_name" = ${pg ? '$1' : '?'} AND "resolved_at" IS NOT NULL AND "resolved_at" < ${pg ? '$2' : '?'}`;
   const params = [clusterName, resolvedBefore];
-  // Through the transaction's runner when there is one (ingest): its structured result carries the count.
-  const runner = m.queryRunner ?? m.connection.createQueryRunner();
-  try {
-    const res = await runner.query(sql, params, true);
-    return res.affected ?? 0;
-  } finally {
-    if (!m.queryRunner) await runner.release();
-  }
+  return executeCountingRows(m, sql, params);
 }
