@@ -309,10 +309,15 @@ describe.each(['sqlite', 'postgres'] as const)('web app in headless Chromium on 
     expect(await page.inputValue('#exempt-filter')).toBe('false');
     expect(await page.locator('#cluster-findings tbody tr.exempted').count()).toBe(0);
     expect(await page.textContent('#exempted-count')).toContain('6 exempted');
+    const openTitle = (await page.textContent('#open-findings-h')) ?? '';
+    expect(openTitle).toMatch(/^Open findings \(\d+\)$/);
     expect(await page.textContent('#area-scores li[data-area="network"] .area-score')).toBe('43');
 
     await page.selectOption('#exempt-filter', 'true');
     await page.waitForURL(/exempted=true/);
+    // The title says what the filter shows: the 6 exempted, not the open count.
+    expect(await page.textContent('#open-findings-h')).toBe('Exempted findings (6)');
+    expect(await page.textContent('nav.toc a[href="#open-findings"]')).toBe('Exempted findings (6)');
     const checks = await attrs(page, '#cluster-findings tbody tr', 'data-check');
     expect(checks.sort()).toEqual([
       ...Array<string>(5).fill('netpol-namespace-default-deny-egress'),
@@ -340,6 +345,9 @@ describe.each(['sqlite', 'postgres'] as const)('web app in headless Chromium on 
     // All problems: exempted rows marked, and the override shown beside the severity it set.
     await page.selectOption('#exempt-filter', 'any');
     await page.waitForURL(/exempted=any/);
+    expect(await page.textContent('#open-findings-h')).toBe(
+      `Findings (${/\((\d+)\)/.exec(openTitle)?.[1]} open, 6 exempted)`,
+    );
     await page.click('#all-findings');
     const overridden = page.locator('#cluster-findings tbody tr[data-check="netpol-policy-selects-nothing"]');
     expect(await overridden.getAttribute('data-severity')).toBe('medium');

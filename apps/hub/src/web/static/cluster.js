@@ -50,6 +50,14 @@ const EXEMPT_FILTERS = [
   ['any', 'all problems (exempted marked)'],
 ];
 const shownBy = { false: isOpen, true: isExempted, any: isProblem };
+/** The findings section's title says what the filter shows, with its count (the jump link says the same). */
+function findingsTitle(findings) {
+  const open = findings.filter(isOpen).length;
+  const exempted = findings.filter(isExempted).length;
+  if (state.exempted === 'true') return `Exempted findings (${exempted})`;
+  if (state.exempted === 'any') return `Findings (${open} open, ${exempted} exempted)`;
+  return `Open findings (${open})`;
+}
 const current = (f) => !f.resolvedAt || !PROBLEMS.includes(f.outcome);
 const ev = (f) => f.evidence ?? {};
 const pickTime = (...xs) => xs.find((x) => typeof x === 'string' && !Number.isNaN(Date.parse(x))) ?? null;
@@ -647,11 +655,14 @@ function openSection(findings, catalogue) {
   );
   return section(
     'open-findings',
-    `Open findings (${open.length})`,
+    findingsTitle(findings),
     h(
       'p',
       { class: 'muted' },
-      bySev.length ? `${bySev.map(([sv, n]) => `${n} ${sv}`).join(', ')}. Severity first, then area. ` : '',
+      // Open counts; said so when the table shows exempted rows too, so they do not read as the table's.
+      bySev.length
+        ? `${state.exempted === 'false' ? '' : 'Open: '}${bySev.map(([sv, n]) => `${n} ${sv}`).join(', ')}. Severity first, then area. `
+        : '',
       exempted
         ? h(
             'span',
@@ -677,7 +688,7 @@ function render() {
     'nav',
     { class: 'toc', 'aria-label': 'sections' },
     [
-      ['open-findings', `Open findings (${findings.filter(isOpen).length})`],
+      ['open-findings', findingsTitle(findings)],
       ['certificates', `Certificates (${certCount})`],
       ['encryption', 'KMS'],
       ['imds', 'Instance metadata'],
@@ -730,6 +741,8 @@ export const clusterView = {
         else next.searchParams.set('exempted', state.exempted);
         history.replaceState(history.state, '', next);
         $('#open-findings').replaceWith(openSection(state.data.findings, state.data.catalogue));
+        const jump = $('nav.toc a[href="#open-findings"]');
+        if (jump) jump.textContent = findingsTitle(state.data.findings);
         $('#exempt-filter')?.focus();
         return;
       }
