@@ -4,6 +4,7 @@ import type { Area, Outcome, Severity } from '@watchpost/shared';
 import { generatedFleet, seedCertificateFacts, seedClusters } from '../api/testing/posture-seed.js';
 import { loadHubConfig } from '../config/hub-config.js';
 import { ExemptionEntity } from '../exemptions/exemption.entity.js';
+import { exemptionScopeColumns } from '../exemptions/posture-rules.js';
 import { PostureRulesService } from '../exemptions/posture-rules.service.js';
 import { SeverityOverrideEntity } from '../exemptions/severity-override.entity.js';
 import { IngestService } from '../ingest/ingest.service.js';
@@ -76,13 +77,7 @@ describe.each(['sqlite', 'postgres'] as const)('cluster posture counts on %s', (
     await ds.getRepository(ExemptionEntity).insert({
       ...rule,
       id: '0b4e3f9a-1c2d-4e5f-8a9b-0c1d2e3f4a5b',
-      scopeKind: 'fleet',
-      platform: null,
-      cluster: null,
-      namespace: null,
-      resourceKind: null,
-      resourceName: null,
-      resourcePath: null,
+      ...exemptionScopeColumns({ kind: 'fleet' }),
       checkId: 'bench-check-010',
       area: null,
       reason: 'accepted across the fleet for the test',
