@@ -10,6 +10,7 @@ import {
 import { HUB_CONFIG, type HubConfig } from '../config/hub-config.js';
 import { AgentEntity } from '../persistence/agent.entity.js';
 import { ClusterEntity } from '../persistence/cluster.entity.js';
+import { placeholders } from '../persistence/data-source.js';
 import { QuarantineEntity } from '../persistence/quarantine.entity.js';
 import { ReportEntity } from '../persistence/report.entity.js';
 import { countedScores, PostureWriter } from '../posture/posture-writer.js';
@@ -184,7 +185,7 @@ export class IngestService {
     if (valid.length > 0) {
       const ids = [...new Set(valid.map((e) => e.agentId))];
       const seqs = [...new Set(valid.map((e) => e.seq))];
-      const mark = m.connection.options.type === 'postgres' ? (n: number) => `$${n}` : () => '?';
+      const mark = placeholders(m.connection.options.type === 'postgres');
       const rows = await m.query<{ agentId: string; seq: number; runId: string }[]>(
         `SELECT "agent_id" AS "agentId", "seq", "run_id" AS "runId" FROM "reports"
          WHERE "agent_id" IN (${ids.map((_, i) => mark(i + 1)).join(', ')})

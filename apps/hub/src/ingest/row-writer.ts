@@ -1,6 +1,6 @@
 import type { EntityManager, EntityTarget, ObjectLiteral } from 'typeorm';
 import type { ColumnMetadata } from 'typeorm/metadata/ColumnMetadata.js';
-import { executeCountingRows } from '../persistence/data-source.js';
+import { executeCountingRows, placeholders } from '../persistence/data-source.js';
 
 /**
  * Multi-row INSERT and keyed UPDATE for the ingest's hot tables, as plain SQL built from the entity's own
@@ -10,10 +10,6 @@ import { executeCountingRows } from '../persistence/data-source.js';
  */
 
 const MAX_PARAMS = 30_000; // below SQLite's 32,766 and PostgreSQL's 65,535 bind parameters
-
-function placeholders(pg: boolean): (n: number) => string {
-  return pg ? (n) => `$${n}` : () => '?';
-}
 
 function writableColumns(m: EntityManager, target: EntityTarget<ObjectLiteral>): ColumnMetadata[] {
   return m.connection.getMetadata(target).columns.filter((c) => !c.isGenerated && !c.isVirtual && c.isInsert);

@@ -155,3 +155,8 @@ export async function executeCountingRows(m: EntityManager, sql: string, params:
     if (!m.queryRunner) await runner.release();
   }
 }
+
+/** The n-th (1-based) bind parameter of a plain-SQL statement: `$n` on PostgreSQL, `?` on SQLite. */
+export function placeholders(pg: boolean): (n: number) => string {
+  return pg ? (n) => `$${n}` : () => '?';
+}
