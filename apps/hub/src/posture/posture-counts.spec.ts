@@ -1,6 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it } from '@jest/globals';
 import type { DataSource } from 'typeorm';
-import type { Area, Outcome, Severity } from '@watchpost/shared';
+import { CATALOGUE, type Area, type Outcome, type Severity } from '@watchpost/shared';
 import { generatedFleet, seedCertificateFacts, seedClusters } from '../api/testing/posture-seed.js';
 import { loadHubConfig } from '../config/hub-config.js';
 import { ExemptionEntity } from '../exemptions/exemption.entity.js';
@@ -11,6 +11,7 @@ import { IngestService } from '../ingest/ingest.service.js';
 import { encodeEnvelope, sampleEnvelope } from '../ingest/sample-envelope.js';
 import { createHubDataSource, openAndMigrate } from '../persistence/data-source.js';
 import { createThrowawayDatabase, type ThrowawayDatabase } from '../persistence/throwaway-database.js';
+import { ChecksQueryService } from './checks-query.service.js';
 import { FleetSummaryService } from './fleet-summary.service.js';
 import {
   COUNT_OUTCOMES,
@@ -38,6 +39,28 @@ async function storedAndLive(ds: DataSource): Promise<{ stored: unknown; live: u
   };
 }
 
+/** Per catalogue check with findings, its fleet counts by outcome, as the check list gives them. */
+function fleetCheckCounts(items: Awaited<ReturnType<ChecksQueryService['checks']>>): unknown {
+  return items
+    .filter((c) => COUNT_OUTCOMES.some((o) => c.fleet[o] > 0))
+    .map((c) => [c.id, COUNT_OUTCOMES.map((o) => c.fleet[o])]);
+}
+
+/** The same from the rows: current (open or passing), counted (no exemption) findings of known clusters. */
+async function liveCheckCounts(ds: DataSource): Promise<unknown> {
+  const rows = await ds.query<{ checkId: string; outcome: Outcome; n: string | number }[]>(
+    `SELECT f."check_id" AS "checkId", f."outcome", COUNT(*) AS "n" FROM "findings" f
+     JOIN "clusters" c ON c."name" = f."cluster_name"
+     WHERE f."exemption_source" IS NULL AND (f."resolved_at" IS NULL OR f."outcome" IN ('pass', 'not_applicable'))
+     GROUP BY f."check_id", f."outcome"`,
+  );
+  return CATALOGUE.flatMap((c) => {
+    const mine = rows.filter((r) => r.checkId === c.id);
+    if (mine.length === 0) return [];
+    return [[c.id, COUNT_OUTCOMES.map((o) => Number(mine.find((r) => r.outcome === o)?.n ?? 0))]];
+  });
+}
+
 // The roll-up the fleet summary reads, against the findings it rolls up, on both databases.
 describe.each(['sqlite', 'postgres'] as const)('cluster posture counts on %s', (kind) => {
   let db: ThrowawayDatabase;
@@ -59,6 +82,10 @@ describe.each(['sqlite', 'postgres'] as const)('cluster posture counts on %s', (
       new FleetSummaryService(ds, { now: () => NOW }).fleetSummary({ staleAfterMs: 3_600_000, certLimit: 5 });
     expect((await storedAndLive(ds)).stored).toEqual((await storedAndLive(ds)).live);
     const seeded = await summary();
+    // The check list of a running hub keeps each cluster's counts by revision across the changes below.
+    const checks = new ChecksQueryService(ds);
+    const checksSeeded = await checks.checks();
+    expect(fleetCheckCounts(checksSeeded)).toEqual(await liveCheckCounts(ds));
 
     // A report replaces one cluster's posture (ingest refreshes its roll-up in the batch transaction).
     const ingest = new IngestService(ds, loadHubConfig({}));
@@ -103,6 +130,11 @@ describe.each(['sqlite', 'postgres'] as const)('cluster posture counts on %s', (
     const rolledUp = await summary();
     // The rules and the report moved the counts (the test would pass vacuously otherwise) ...
     expect(rolledUp.groups).not.toEqual(seeded.groups);
+    // The kept check counts followed the revisions: the same as counted afresh, and as a plain count of the rows.
+    const checksAfter = await checks.checks();
+    expect(checksAfter).not.toEqual(checksSeeded);
+    expect(checksAfter).toEqual(await new ChecksQueryService(ds).checks());
+    expect(fleetCheckCounts(checksAfter)).toEqual(await liveCheckCounts(ds));
     // ... and the summary from the roll-ups is the summary counted live (no roll-up stored: counted from rows).
     await ds.query(`UPDATE "clusters" SET "posture_counts" = NULL`);
     expect(await summary()).toEqual(rolledUp);
