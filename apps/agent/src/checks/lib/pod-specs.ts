@@ -139,14 +139,39 @@ export function allContainers(
  * `skipped` counts what was folded into an owner.
  */
 export function topLevelPodSpecs(evidence: Evidence): {
+  readonly sources: readonly PodSpecSource[];
+  readonly missing: readonly string[];
+  readonly skipped: number;
+} {
+  // Asked by the workload checks, Pod Security and the annotation exemptions of one scan: folded once (read-only).
+  let cached = topLevelCache.get(evidence);
+  if (!cached) topLevelCache.set(evidence, (cached = computeTopLevel(evidence)));
+  return cached;
+}
+
+const topLevelCache = new WeakMap<
+  Evidence,
+  { sources: readonly PodSpecSource[]; missing: readonly string[]; skipped: number }
+>();
+
+function computeTopLevel(evidence: Evidence): {
   sources: PodSpecSource[];
-  missing: string[];
+  missing: readonly string[];
   skipped: number;
 } {
-  const { sources, missing: missingShared } = podSpecs(evidence);
-  const missing = [...missingShared];
-  const collected = new Set(sources.map((s) => `${s.kind}/${s.namespace}/${s.name}`));
-  const has = (kind: string, ns: string, name: string): boolean => collected.has(`${kind}/${ns}/${name}`);
+  const { sources, missing } = podSpecs(evidence);
+  // Kind -> namespace -> names: a lookup per pod without building a key text for it (nor for owners of kinds
+  // that were not collected at all, as bundles without ReplicaSets).
+  const collected = new Map<string, Map<string, Set<string>>>();
+  for (const s of sources) {
+    let byNs = collected.get(s.kind);
+    if (!byNs) collected.set(s.kind, (byNs = new Map<string, Set<string>>()));
+    const names = byNs.get(s.namespace);
+    if (names) names.add(s.name);
+    else byNs.set(s.namespace, new Set([s.name]));
+  }
+  const has = (kind: string, ns: string, name: string): boolean =>
+    collected.get(kind)?.get(ns)?.has(name) === true;
   const foldedIntoOwner = (s: PodSpecSource): boolean => {
     if (!s.ownedBy) return false;
     const slash = s.ownedBy.indexOf('/');
@@ -154,11 +179,15 @@ export function topLevelPodSpecs(evidence: Evidence): {
     const name = s.ownedBy.slice(slash + 1);
     if (has(kind, s.namespace, name)) return true;
     if (s.kind !== 'Pod') return false;
-    const hash = s.labels['pod-template-hash'];
-    if (kind === 'ReplicaSet' && hash && name.endsWith(`-${hash}`)) {
-      return has('Deployment', s.namespace, name.slice(0, -(hash.length + 1)));
+    if (kind === 'ReplicaSet' && collected.has('Deployment')) {
+      const hash = s.labels['pod-template-hash'];
+      return (
+        !!hash &&
+        name.endsWith(`-${hash}`) &&
+        has('Deployment', s.namespace, name.slice(0, -(hash.length + 1)))
+      );
     }
-    const m = kind === 'Job' ? /^(.+)-\d+$/.exec(name) : null;
+    const m = kind === 'Job' && collected.has('CronJob') ? /^(.+)-\d+$/.exec(name) : null;
     return m?.[1] !== undefined && has('CronJob', s.namespace, m[1]);
   };
   const top = sources.filter((s) => !foldedIntoOwner(s));

@@ -213,21 +213,35 @@ export function podOs(src: Pick<PodSpecSource, 'spec'>, nodes?: ReadonlyMap<stri
   const affinityOs = requiredAffinityOs(spec);
   if (affinityOs) return { os: affinityOs, reason: 'node affinity' };
   const hp = bool(obj(obj(spec.securityContext)?.['windowsOptions'])?.['hostProcess']);
-  const anyHp =
-    hp === true ||
-    [...(spec.containers ?? []), ...(spec.initContainers ?? [])].some(
-      (c) => bool(obj(obj(c.securityContext)?.['windowsOptions'])?.['hostProcess']) === true,
-    );
-  if (anyHp) return { os: 'windows', reason: 'hostProcess' };
+  if (hp === true || anyHostProcess(spec.containers) || anyHostProcess(spec.initContainers))
+    return { os: 'windows', reason: 'hostProcess' };
   if (spec.nodeName && nodes) {
-    const node = nodes.get(spec.nodeName);
-    const labels = node?.metadata.labels ?? {};
-    for (const label of OS_LABELS) {
-      const v = labels[label];
-      if (v === 'windows' || v === 'linux') return { os: v, reason: `node ${spec.nodeName} label ${label}` };
-    }
+    // Pods on one node share its answer (read-only): no reason text built per pod.
+    let byNode = nodeOsCache.get(nodes);
+    if (!byNode) nodeOsCache.set(nodes, (byNode = new Map<string, PodOs>()));
+    let os = byNode.get(spec.nodeName);
+    if (!os) byNode.set(spec.nodeName, (os = nodeOs(spec.nodeName, nodes)));
+    return os;
   }
   return { os: 'linux', reason: 'default' };
+}
+
+const nodeOsCache = new WeakMap<ReadonlyMap<string, KubeObject>, Map<string, PodOs>>();
+
+function nodeOs(nodeName: string, nodes: ReadonlyMap<string, KubeObject>): PodOs {
+  const labels = nodes.get(nodeName)?.metadata.labels ?? {};
+  for (const label of OS_LABELS) {
+    const v = labels[label];
+    if (v === 'windows' || v === 'linux') return { os: v, reason: `node ${nodeName} label ${label}` };
+  }
+  return { os: 'linux', reason: 'default' };
+}
+
+function anyHostProcess(list: readonly ContainerSpec[] | undefined): boolean {
+  if (!list) return false;
+  for (const c of list)
+    if (bool(obj(obj(c.securityContext)?.['windowsOptions'])?.['hostProcess']) === true) return true;
+  return false;
 }
 
 /** OS that every required node-affinity term pins the pod to, if they all agree on a single one. */

@@ -1,6 +1,6 @@
 import { kubeItems, type KubeObject, type ResourceRef } from '@watchpost/shared';
 import type { CheckContext, CheckFinding } from '../check.js';
-import { allContainers, topLevelPodSpecs, type ContainerSpec, type PodSpecSource } from '../lib/pod-specs.js';
+import { topLevelPodSpecs, type ContainerSpec, type PodSpecSource } from '../lib/pod-specs.js';
 import {
   effectiveSecurityContext,
   effectiveSecurityContextKey,
@@ -89,9 +89,10 @@ export function containers(items: readonly WorkloadItem[]): ContainerItem[] {
     container: new Map<string, string>(),
     ephemeral: new Map<string, string>(),
   };
-  for (const item of items) {
+  const add = (item: WorkloadItem, list: ContainerSpec[] | undefined, role: ContainerItem['role']) => {
+    if (!list) return;
     const { spec, annotations } = item.src;
-    for (const { container, role } of allContainers(spec)) {
+    for (const container of list) {
       const key = effectiveSecurityContextKey(spec, annotations, container);
       let sc = contexts.get(key);
       if (!sc) contexts.set(key, (sc = effectiveSecurityContext(spec, annotations, container)));
@@ -100,8 +101,24 @@ export function containers(items: readonly WorkloadItem[]): ContainerItem[] {
         const prefix = role === 'container' ? 'container' : `${role} container`;
         labels[role].set(container.name, (label = `${prefix} "${container.name}"`));
       }
-      out.push({ ...item, container, role, sc, label });
+      // Written out, not spread from the item: one object of one shape per container.
+      out.push({
+        src: item.src,
+        resource: item.resource,
+        os: item.os,
+        system: item.system,
+        container,
+        role,
+        sc,
+        label,
+      });
     }
+  };
+  // The order of allContainers: init, regular, ephemeral.
+  for (const item of items) {
+    add(item, item.src.spec.initContainers, 'init');
+    add(item, item.src.spec.containers, 'container');
+    add(item, item.src.spec.ephemeralContainers, 'ephemeral');
   }
   return out;
 }

@@ -132,6 +132,50 @@ describe('PssEvaluator', () => {
     expect(pss.size).toBe(1);
   });
 
+  test('the key is the JSON text of the read annotations and the spec without the ignored fields, odd shapes too', () => {
+    // The key is written field by field; this is the copy-then-stringify it must equal (equal inputs, equal keys).
+    const ignoredSpec = ['nodeName', 'serviceAccountName', 'tolerations', 'restartPolicy'];
+    const ignoredContainer = ['image', 'env', 'resources', 'volumeMounts'];
+    const copied = (pod: { spec: Spec; annotations: Record<string, string> }): string => {
+      const without = (o: Spec, ignored: string[]): Spec =>
+        Object.fromEntries(Object.entries(o).filter(([k]) => !ignored.includes(k)));
+      const spec = without(pod.spec, ignoredSpec);
+      for (const list of ['initContainers', 'containers', 'ephemeralContainers'])
+        if (Array.isArray(spec[list]))
+          spec[list] = (spec[list] as unknown[]).map((c) =>
+            c !== null && typeof c === 'object' && !Array.isArray(c)
+              ? without(c as Spec, ignoredContainer)
+              : c,
+          );
+      if (Array.isArray(spec['volumes'])) {
+        const named = (spec['volumes'] as Spec[]).filter((v) => v?.['hostPath'] || v?.['nfs']);
+        if (named.length) spec['volumes'] = named;
+        else delete spec['volumes'];
+      }
+      const annotations = Object.entries(pod.annotations).filter(([k]) => k.includes('apparmor'));
+      return JSON.stringify([annotations, spec]);
+    };
+    const odd: Spec[] = [
+      restrictedPod(),
+      { ...restrictedPod(), nodeName: 'n', tolerations: [], volumes: [{ name: 'scratch' }] },
+      { containers: [null, 'x', 3, ['a'], { name: 'a', image: 'i', env: [] }], initContainers: {} },
+      {
+        hostPID: true,
+        undefinedField: undefined,
+        volumes: [{ name: 'h', hostPath: { path: '/' } }, { name: 'e' }],
+      },
+      { ephemeralContainers: [], securityContext: null, 7: 'numbered', containers: 'text' },
+      {},
+    ];
+    for (const spec of odd) {
+      const pod = {
+        spec,
+        annotations: { 'container.apparmor.security.beta.kubernetes.io/a': 'unconfined', other: 'x' },
+      };
+      expect(pssInputKey(pod)).toBe(copied(pod));
+    }
+  });
+
   test('a hostPath volume stays in the key with its name (the detail names it)', () => {
     const withVolume = (name: string): string => {
       const spec = restrictedPod();

@@ -753,10 +753,22 @@ const IGNORED_CONTAINER_FIELDS = new Set([
   'tty',
 ]);
 
-function without(o: Obj, ignored: ReadonlySet<string>): Obj {
-  const out: Obj = {};
-  for (const k of Object.keys(o)) if (!ignored.has(k)) out[k] = o[k];
-  return out;
+/** `JSON.stringify` of a value as an element of an array (where undefined and functions print as null). */
+function elementText(v: unknown): string {
+  return JSON.stringify(v) ?? 'null';
+}
+
+/** `JSON.stringify(o)` of `o` without the `ignored` keys, written out without copying `o`. */
+function objectTextWithout(o: Obj, ignored: ReadonlySet<string>): string {
+  let out = '{';
+  for (const k of Object.keys(o)) {
+    if (ignored.has(k)) continue;
+    const v = JSON.stringify(o[k]);
+    // JSON.stringify leaves out properties it cannot print (undefined, functions).
+    if (v === undefined) continue;
+    out += out.length > 1 ? `,${JSON.stringify(k)}:${v}` : `${JSON.stringify(k)}:${v}`;
+  }
+  return `${out}}`;
 }
 
 /** A volume no control can report: no hostPath, and a source Restricted allows (or none: emptyDir). */
@@ -779,21 +791,33 @@ export function pssInputKey(pod: PodInput): string {
   const annotations: [string, string][] = [];
   for (const [k, v] of Object.entries(pod.annotations))
     if (READ_ANNOTATION_PREFIXES.some((p) => k.startsWith(p))) annotations.push([k, v]);
-  const spec = without(pod.spec, IGNORED_SPEC_FIELDS);
-  for (const list of ['initContainers', 'containers', 'ephemeralContainers'] as const) {
-    const cs: unknown = spec[list];
-    if (Array.isArray(cs))
-      spec[list] = (cs as unknown[]).map((c) => {
-        const o = obj(c);
-        return o ? without(o, IGNORED_CONTAINER_FIELDS) : c;
-      });
+  // The JSON text of [annotations, the spec without the ignored fields], written field by field instead of
+  // copying the spec and its containers first (this runs once per pod; the verdicts once per distinct key).
+  let spec = '{';
+  for (const k of Object.keys(pod.spec)) {
+    if (IGNORED_SPEC_FIELDS.has(k)) continue;
+    const value = pod.spec[k];
+    let text: string | undefined;
+    if (
+      (k === 'initContainers' || k === 'containers' || k === 'ephemeralContainers') &&
+      Array.isArray(value)
+    ) {
+      text = '[';
+      for (let i = 0; i < value.length; i++) {
+        const o = obj(value[i]);
+        if (i) text += ',';
+        text += o ? objectTextWithout(o, IGNORED_CONTAINER_FIELDS) : elementText(value[i]);
+      }
+      text += ']';
+    } else if (k === 'volumes' && Array.isArray(value)) {
+      const named = (value as unknown[]).filter((v) => !silentVolume(v));
+      if (!named.length) continue;
+      text = JSON.stringify(named);
+    } else text = JSON.stringify(value);
+    if (text === undefined) continue;
+    spec += spec.length > 1 ? `,${JSON.stringify(k)}:${text}` : `${JSON.stringify(k)}:${text}`;
   }
-  if (Array.isArray(spec['volumes'])) {
-    const named = (spec['volumes'] as unknown[]).filter((v) => !silentVolume(v));
-    if (named.length) spec['volumes'] = named;
-    else delete spec['volumes'];
-  }
-  return JSON.stringify([annotations, spec]);
+  return `[${JSON.stringify(annotations)},${spec}}]`;
 }
 
 /** What Pod Security says about one pod spec: its level, and the controls it fails at any level and version. */
