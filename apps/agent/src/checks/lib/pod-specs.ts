@@ -129,6 +129,32 @@ export function allContainers(
 }
 
 /**
+ * Calls `f` for every container of a spec in `allContainers`' order (init, regular, ephemeral), without building
+ * the list: checks walk 10,000 pods' containers, mostly in cold code, where a for-of over an array allocates an
+ * iterator result per step. A list that is not an array is walked as `allContainers` walks it.
+ */
+export function forEachContainer(
+  spec: PodSpec,
+  f: (container: ContainerSpec, role: 'init' | 'container' | 'ephemeral') => void,
+): void {
+  eachOf(spec, 'initContainers', 'init', f);
+  eachOf(spec, 'containers', 'container', f);
+  eachOf(spec, 'ephemeralContainers', 'ephemeral', f);
+}
+
+function eachOf(
+  spec: PodSpec,
+  key: 'initContainers' | 'containers' | 'ephemeralContainers',
+  role: 'init' | 'container' | 'ephemeral',
+  f: (container: ContainerSpec, role: 'init' | 'container' | 'ephemeral') => void,
+): void {
+  const list = spec[key];
+  if (Array.isArray(list)) for (let i = 0; i < list.length; i++) f(list[i], role);
+  // What is not an array is walked as allContainers walks it (and fails as it fails).
+  else for (const container of spec[key] ?? []) f(container, role);
+}
+
+/**
  * Like `podSpecs`, but each pod spec is reported once, at the top-most object that was collected: a pod
  * whose controlling ReplicaSet/Job/StatefulSet/DaemonSet is in the evidence is skipped (the owner's template
  * is what an operator edits), and so is a ReplicaSet owned by a collected Deployment or a Job owned by a

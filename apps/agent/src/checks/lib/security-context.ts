@@ -182,13 +182,21 @@ export function effectiveSecurityContextKey(
   annotations: Record<string, string>,
   container: ContainerSpec,
 ): string {
+  // Most pods carry no annotation at all: then no annotation name is built per container (and looked up).
+  const annotated = anyKey(annotations);
   return JSON.stringify([
     spec.securityContext ?? null,
     container.securityContext ?? null,
-    annotations[SECCOMP_CONTAINER_ANNOTATION_PREFIX + container.name] ?? null,
-    annotations[SECCOMP_POD_ANNOTATION] ?? null,
-    annotations[APPARMOR_CONTAINER_ANNOTATION_PREFIX + container.name] ?? null,
+    annotated ? (annotations[SECCOMP_CONTAINER_ANNOTATION_PREFIX + container.name] ?? null) : null,
+    annotated ? (annotations[SECCOMP_POD_ANNOTATION] ?? null) : null,
+    annotated ? (annotations[APPARMOR_CONTAINER_ANNOTATION_PREFIX + container.name] ?? null) : null,
   ]);
+}
+
+/** Whether a lookup by name could find anything: some enumerable key (own or inherited), as `in` would. */
+function anyKey(o: object): boolean {
+  for (const _k in o) return true;
+  return false;
 }
 
 function annotationProfile(value: string | undefined, source: SettingSource): EffectiveProfile | undefined {

@@ -1,6 +1,11 @@
 import { kubeItems, type KubeObject, type ResourceRef } from '@watchpost/shared';
 import type { CheckContext, CheckFinding } from '../check.js';
-import { topLevelPodSpecs, type ContainerSpec, type PodSpecSource } from '../lib/pod-specs.js';
+import {
+  forEachContainer,
+  topLevelPodSpecs,
+  type ContainerSpec,
+  type PodSpecSource,
+} from '../lib/pod-specs.js';
 import {
   effectiveSecurityContext,
   effectiveSecurityContextKey,
@@ -82,17 +87,17 @@ export function containers(items: readonly WorkloadItem[]): ContainerItem[] {
   const cached = containerCache.get(items);
   if (cached) return cached;
   const out: ContainerItem[] = [];
-  containerCache.set(items, out);
   const contexts = new Map<string, EffectiveSecurityContext>();
   const labels = {
     init: new Map<string, string>(),
     container: new Map<string, string>(),
     ephemeral: new Map<string, string>(),
   };
-  const add = (item: WorkloadItem, list: ContainerSpec[] | undefined, role: ContainerItem['role']) => {
-    if (!list) return;
+  // The order of allContainers: init, regular, ephemeral.
+  for (let i = 0; i < items.length; i++) {
+    const item = items[i];
     const { spec, annotations } = item.src;
-    for (const container of list) {
+    forEachContainer(spec, (container, role) => {
       const key = effectiveSecurityContextKey(spec, annotations, container);
       let sc = contexts.get(key);
       if (!sc) contexts.set(key, (sc = effectiveSecurityContext(spec, annotations, container)));
@@ -112,14 +117,10 @@ export function containers(items: readonly WorkloadItem[]): ContainerItem[] {
         sc,
         label,
       });
-    }
-  };
-  // The order of allContainers: init, regular, ephemeral.
-  for (const item of items) {
-    add(item, item.src.spec.initContainers, 'init');
-    add(item, item.src.spec.containers, 'container');
-    add(item, item.src.spec.ephemeralContainers, 'ephemeral');
+    });
   }
+  // Kept only when complete: on evidence it cannot walk, every check that asks says so, not only the first.
+  containerCache.set(items, out);
   return out;
 }
 
@@ -149,8 +150,11 @@ export function perContainer(
   windowsReason?: string,
 ): CheckFinding[] {
   const { items, errors } = workloads(ctx);
-  const out: CheckFinding[] = [...errors];
-  for (const c of containers(items)) {
+  const out: CheckFinding[] = errors.slice();
+  // Indexed: cold code at first, where a for-of allocates per container (every workload check walks them all).
+  const list = containers(items);
+  for (let i = 0; i < list.length; i++) {
+    const c = list[i];
     if (windowsReason && c.os.os === 'windows') {
       out.push({
         outcome: 'not_applicable',
@@ -195,8 +199,9 @@ export function perWorkload(
   evaluate: (w: WorkloadItem) => Verdict | undefined,
 ): CheckFinding[] {
   const { items, errors } = workloads(ctx);
-  const out: CheckFinding[] = [...errors];
-  for (const w of items) {
+  const out: CheckFinding[] = errors.slice();
+  for (let i = 0; i < items.length; i++) {
+    const w = items[i];
     const v = evaluate(w);
     if (v) out.push({ resource: w.resource, ...exempt(w, v) });
   }

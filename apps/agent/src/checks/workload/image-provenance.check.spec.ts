@@ -46,4 +46,46 @@ describe('image-provenance shares one verdict per distinct list of container nam
     expect(byPod.get('unnamed')?.message).toContain(`undefined=${image}`);
     expect(byPod.get('null-name')?.message).toContain(`null=${image}`);
   });
+
+  test('lists that share a beginning, or the same names and images paired otherwise, do not share a verdict', async () => {
+    mkdirSync(join(dir, 'kube'), { recursive: true });
+    writeFileSync(
+      join(dir, 'cluster.json'),
+      JSON.stringify({ name: 'c', platform: 'aks-hci', role: 'workload' }),
+    );
+    const a = 'docker.io/library/nginx:1.27';
+    const b = 'docker.io/library/redis:7';
+    const pods = [
+      pod('one', [{ name: 'web', image: a }]),
+      pod('two', [
+        { name: 'web', image: a },
+        { name: 'cache', image: b },
+      ]),
+      pod('two-again', [
+        { name: 'web', image: a },
+        { name: 'cache', image: b },
+      ]),
+      pod('swapped', [
+        { name: 'web', image: b },
+        { name: 'cache', image: a },
+      ]),
+      pod('no-image', [{ name: 'web', image: a }, { name: 'cache' }]),
+    ];
+    writeFileSync(
+      join(dir, 'kube', 'pods.json'),
+      JSON.stringify({ apiVersion: 'v1', kind: 'List', items: pods }),
+    );
+    const evidence = await readBundle(dir);
+    const report = runChecks(evidence, { now: new Date('2026-06-01T00:00:00Z'), only: ['image-provenance'] });
+    const message = new Map(
+      report.results.filter((r) => r.resource.kind === 'Pod').map((r) => [r.resource.name, r.message]),
+    );
+    expect(message.get('one')).toContain(`web=${a}`);
+    expect(message.get('one')).not.toContain('cache=');
+    expect(message.get('two')).toContain(`web=${a}, cache=${b}`);
+    expect(message.get('two-again')).toBe(message.get('two'));
+    expect(message.get('swapped')).toContain(`web=${b}, cache=${a}`);
+    // A container without an image adds nothing: the same verdict as the pod with only the first.
+    expect(message.get('no-image')).toBe(message.get('one'));
+  });
 });

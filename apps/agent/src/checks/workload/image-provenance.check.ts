@@ -1,6 +1,6 @@
 import type { Evidence } from '@watchpost/shared';
 import type { Check } from '../check.js';
-import { allContainers, podSpecs } from '../lib/pod-specs.js';
+import { forEachContainer, podSpecs, type PodSpec } from '../lib/pod-specs.js';
 import { perWorkload, type Verdict } from './common.js';
 
 /** Microsoft's own registry: AKS add-ons and base images come from it. */
@@ -39,14 +39,27 @@ export function allowed(entries: readonly string[], registry: string, repository
 export function defaultAllowList(evidence: Evidence): string[] {
   const acrs = new Set<string>();
   const seen = new Set<string>();
-  for (const src of podSpecs(evidence).sources)
-    for (const { container } of allContainers(src.spec)) {
-      if (!container.image || seen.has(container.image)) continue;
+  const sources = podSpecs(evidence).sources;
+  for (let i = 0; i < sources.length; i++)
+    forEachContainer(sources[i].spec, (container) => {
+      if (!container.image || seen.has(container.image)) return;
       seen.add(container.image);
       const r = imageRegistry(container.image).registry;
       if (r.endsWith('.azurecr.io')) acrs.add(r);
-    }
+    });
   return [...[...acrs].sort(), MICROSOFT_REGISTRY];
+}
+
+/** A node of the verdicts' tree: children by the next name or image, and the verdict of the list ending here. */
+interface VerdictNode {
+  next: Map<unknown, VerdictNode>;
+  verdict?: Verdict;
+}
+
+function step(node: VerdictNode, key: unknown): VerdictNode {
+  let child = node.next.get(key);
+  if (!child) node.next.set(key, (child = { next: new Map() }));
+  return child;
 }
 
 /**
@@ -66,18 +79,25 @@ export const imageProvenance: Check = {
     const judged = new Map<string, { allowed: boolean; digest: boolean }>();
     // Replicas also name the same containers: one verdict (message and evidence) per distinct list of
     // container names and images, shared by every workload with that list (findings are read-only).
-    const verdicts = new Map<string, Verdict>();
+    // Looked up through a tree keyed by each container's name and image in turn, so a pod costs a few map
+    // lookups and no key text.
+    const verdicts: VerdictNode = { next: new Map() };
     return perWorkload(ctx, (w) => {
-      const named: [string, string][] = [];
-      for (const { container } of allContainers(w.src.spec))
-        // The name as messages print it: in malformed evidence a missing name and a null one print differently
-        // but would both be null in the key's JSON.
-        if (container.image) named.push([String(container.name), container.image]);
-      const key = JSON.stringify(named);
-      let v = verdicts.get(key);
-      if (!v) verdicts.set(key, (v = judge(named)));
-      return v;
+      let node = verdicts;
+      forEachContainer(w.src.spec, (container) => {
+        // The name as messages print it: in malformed evidence a missing name and a null one print differently.
+        if (container.image) node = step(step(node, String(container.name)), container.image);
+      });
+      return (node.verdict ??= judge(named(w.src.spec)));
     });
+
+    function named(spec: PodSpec): [string, string][] {
+      const out: [string, string][] = [];
+      forEachContainer(spec, (container) => {
+        if (container.image) out.push([String(container.name), container.image]);
+      });
+      return out;
+    }
 
     function judge(named: readonly [string, string][]): Verdict {
       const foreign: string[] = [];

@@ -132,8 +132,8 @@ describe('PssEvaluator', () => {
     expect(pss.size).toBe(1);
   });
 
-  test('the key is the JSON text of the read annotations and the spec without the ignored fields, odd shapes too', () => {
-    // The key is written field by field; this is the copy-then-stringify it must equal (equal inputs, equal keys).
+  test('two pods share a key exactly when their specs without the ignored fields print alike, odd shapes too', () => {
+    // The key is written without copying the spec; this copy-then-stringify is what its equality must follow.
     const ignoredSpec = ['nodeName', 'serviceAccountName', 'tolerations', 'restartPolicy'];
     const ignoredContainer = ['image', 'env', 'resources', 'volumeMounts'];
     const copied = (pod: { spec: Spec; annotations: Record<string, string> }): string => {
@@ -155,25 +155,36 @@ describe('PssEvaluator', () => {
       const annotations = Object.entries(pod.annotations).filter(([k]) => k.includes('apparmor'));
       return JSON.stringify([annotations, spec]);
     };
-    const odd: Spec[] = [
+    const shapes: Spec[] = [
       restrictedPod(),
       { ...restrictedPod(), nodeName: 'n', tolerations: [], volumes: [{ name: 'scratch' }] },
+      { ...restrictedPod(), volumes: [{ name: 'h', hostPath: { path: '/' } }] },
       { containers: [null, 'x', 3, ['a'], { name: 'a', image: 'i', env: [] }], initContainers: {} },
-      {
-        hostPID: true,
-        undefinedField: undefined,
-        volumes: [{ name: 'h', hostPath: { path: '/' } }, { name: 'e' }],
-      },
+      { containers: [null, 'x', 3, ['a'], { name: 'a' }], initContainers: {} },
+      { containers: [undefined, 'x', 3, ['a'], { name: 'a' }], initContainers: {} },
+      { containers: [['name', 'a']] },
+      { containers: [{ name: 'a' }] },
+      { containers: [{}] },
+      { containers: [[]] },
+      { containers: [{ name: 'a', image: undefined }] },
+      { containers: [{ name: 'a', securityContext: undefined }] },
+      { containers: [{ name: 'a', securityContext: null }] },
+      { hostPID: true, undefinedField: undefined },
+      { hostPID: true },
+      { hostPID: true, nullField: null },
       { ephemeralContainers: [], securityContext: null, 7: 'numbered', containers: 'text' },
+      { ephemeralContainers: [], securityContext: null, containers: 'text' },
+      { containers: ['text'] },
       {},
     ];
-    for (const spec of odd) {
-      const pod = {
-        spec,
-        annotations: { 'container.apparmor.security.beta.kubernetes.io/a': 'unconfined', other: 'x' },
-      };
-      expect(pssInputKey(pod)).toBe(copied(pod));
-    }
+    const pods = shapes.flatMap((spec) =>
+      [{}, { 'container.apparmor.security.beta.kubernetes.io/a': 'unconfined', other: 'x' }].map(
+        (annotations) => ({ spec, annotations }),
+      ),
+    );
+    for (const a of pods)
+      for (const b of pods)
+        expect([a, b, pssInputKey(a) === pssInputKey(b)]).toEqual([a, b, copied(a) === copied(b)]);
   });
 
   test('a hostPath volume stays in the key with its name (the detail names it)', () => {

@@ -753,22 +753,17 @@ const IGNORED_CONTAINER_FIELDS = new Set([
   'tty',
 ]);
 
-/** `JSON.stringify` of a value as an element of an array (where undefined and functions print as null). */
-function elementText(v: unknown): string {
-  return JSON.stringify(v) ?? 'null';
-}
-
-/** `JSON.stringify(o)` of `o` without the `ignored` keys, written out without copying `o`. */
-function objectTextWithout(o: Obj, ignored: ReadonlySet<string>): string {
-  let out = '{';
+/**
+ * The fields of `o` other than the `ignored` ones, as `[key, value, key, value, ...]` (references, not copies),
+ * leaving out what JSON would leave out of the object (undefined values).
+ */
+function fieldsWithout(o: Obj, ignored: ReadonlySet<string>): unknown[] {
+  const out: unknown[] = [];
   for (const k of Object.keys(o)) {
-    if (ignored.has(k)) continue;
-    const v = JSON.stringify(o[k]);
-    // JSON.stringify leaves out properties it cannot print (undefined, functions).
-    if (v === undefined) continue;
-    out += out.length > 1 ? `,${JSON.stringify(k)}:${v}` : `${JSON.stringify(k)}:${v}`;
+    const v = o[k];
+    if (!ignored.has(k) && v !== undefined && typeof v !== 'function') out.push(k, v);
   }
-  return `${out}}`;
+  return out;
 }
 
 /** A volume no control can report: no hostPath, and a source Restricted allows (or none: emptyDir). */
@@ -786,38 +781,37 @@ function silentVolume(v: unknown): boolean {
  * AppArmor and seccomp annotations. Replicas of one template (differing in node, name and the generated
  * service-account token volume) share it. A control that starts reading a field listed above must remove it
  * from the list.
+ *
+ * One JSON text of `[annotations, key, value, key, value, ...]` over the spec's fields in their order, each
+ * container of a list as its own `[key, value, ...]` (an even count) or, when it is not an object, `[it]` (one):
+ * equal exactly when the spec's fields and values are, without copying the spec or its containers (this runs
+ * once per pod; the controls once per distinct key).
  */
 export function pssInputKey(pod: PodInput): string {
   const annotations: [string, string][] = [];
   for (const [k, v] of Object.entries(pod.annotations))
     if (READ_ANNOTATION_PREFIXES.some((p) => k.startsWith(p))) annotations.push([k, v]);
-  // The JSON text of [annotations, the spec without the ignored fields], written field by field instead of
-  // copying the spec and its containers first (this runs once per pod; the verdicts once per distinct key).
-  let spec = '{';
-  for (const k of Object.keys(pod.spec)) {
-    if (IGNORED_SPEC_FIELDS.has(k)) continue;
-    const value = pod.spec[k];
-    let text: string | undefined;
+  const parts: unknown[] = [annotations];
+  const spec = pod.spec;
+  for (const k of Object.keys(spec)) {
+    const value = spec[k];
+    if (IGNORED_SPEC_FIELDS.has(k) || value === undefined || typeof value === 'function') continue;
     if (
       (k === 'initContainers' || k === 'containers' || k === 'ephemeralContainers') &&
       Array.isArray(value)
     ) {
-      text = '[';
+      const list: unknown[] = [];
       for (let i = 0; i < value.length; i++) {
         const o = obj(value[i]);
-        if (i) text += ',';
-        text += o ? objectTextWithout(o, IGNORED_CONTAINER_FIELDS) : elementText(value[i]);
+        list.push(o ? fieldsWithout(o, IGNORED_CONTAINER_FIELDS) : [value[i]]);
       }
-      text += ']';
+      parts.push(k, list);
     } else if (k === 'volumes' && Array.isArray(value)) {
       const named = (value as unknown[]).filter((v) => !silentVolume(v));
-      if (!named.length) continue;
-      text = JSON.stringify(named);
-    } else text = JSON.stringify(value);
-    if (text === undefined) continue;
-    spec += spec.length > 1 ? `,${JSON.stringify(k)}:${text}` : `${JSON.stringify(k)}:${text}`;
+      if (named.length) parts.push(k, named);
+    } else parts.push(k, value);
   }
-  return `[${JSON.stringify(annotations)},${spec}}]`;
+  return JSON.stringify(parts);
 }
 
 /** What Pod Security says about one pod spec: its level, and the controls it fails at any level and version. */
@@ -840,14 +834,17 @@ export class PssEvaluator {
     let v = this.byKey.get(key);
     if (!v) {
       const { level, controls } = podSecurityLevel(pod);
-      const byMode = new Map<string, ControlViolation[]>();
+      // Per level, by resolved minor: asked up to three times per pod (enforce, warn, audit), no key text.
+      const byMode = new Map<PssLevel, Map<number, ControlViolation[]>>();
       v = {
         level,
         controls,
         violations: (l, version) => {
-          const k = `${l}:${resolveMinor(version)}`;
-          let found = byMode.get(k);
-          if (!found) byMode.set(k, (found = evaluatePod(pod, l, version)));
+          const minor = resolveMinor(version);
+          let byMinor = byMode.get(l);
+          if (!byMinor) byMode.set(l, (byMinor = new Map<number, ControlViolation[]>()));
+          let found = byMinor.get(minor);
+          if (!found) byMinor.set(minor, (found = evaluatePod(pod, l, version)));
           return found;
         },
       };
