@@ -19,6 +19,7 @@ import {
   READ_LIMIT_ENV,
   readFileSafely,
   readLimitsFromEnv,
+  releaseBytes,
   utf8Text,
   type ReadLimits,
   type SafeRead,
@@ -55,14 +56,16 @@ async function readJson(
   let data: Buffer | undefined = read.data;
   read = undefined;
   if (jsonDepthExceeds(data, ctx.limits.maxJsonDepth)) {
+    releaseBytes(data);
     errors.push({
       source: `bundle/${label}`,
       message: `${label} nests deeper than ${ctx.limits.maxJsonDepth} levels (a JSON bomb? kubectl output nests about 20); not read (${READ_LIMIT_ENV.maxJsonDepth} raises the limit)`,
     });
     return undefined;
   }
-  // Only the text from here on: the bytes (15 MB for 10,000 pods) may go while it is parsed.
+  // Only the text from here on: the bytes (15 MB for 10,000 pods) go while it is parsed.
   const text = utf8Text(data);
+  releaseBytes(data);
   data = undefined;
   try {
     return JSON.parse(text) as unknown;

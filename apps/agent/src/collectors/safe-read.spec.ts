@@ -2,7 +2,7 @@ import { afterAll, describe, expect, test } from '@jest/globals';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { readFileSafely, utf8Text } from './safe-read.js';
+import { readFileSafely, releaseBytes, utf8Text } from './safe-read.js';
 
 describe('readFileSafely', () => {
   const dir = mkdtempSync(join(tmpdir(), 'watchpost-safe-read-'));
@@ -51,5 +51,37 @@ describe('utf8Text', () => {
     const bytes = Buffer.from([0x7b, 0xe9, 0x7d, 0xff]);
     expect(utf8Text(bytes)).toBe(bytes.toString('utf8'));
     expect(utf8Text(bytes)).toContain('\uFFFD');
+  });
+});
+
+describe('releaseBytes', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'watchpost-release-'));
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+  test('a large file read gives its memory up: the buffer is emptied, its text kept', async () => {
+    const file = join(dir, 'big.json');
+    const text = JSON.stringify({ items: Array.from({ length: 80_000 }, (_, i) => ({ name: `pod-${i}` })) });
+    writeFileSync(file, text);
+    const read = await readFileSafely(file, { maxBytes: 64 * 1024 * 1024, limitName: 'L' });
+    if (!read.ok) throw new Error(read.error);
+    expect(read.data.buffer.byteLength).toBeGreaterThanOrEqual(1024 * 1024);
+    const decoded = utf8Text(read.data);
+    releaseBytes(read.data);
+    expect(read.data.buffer.byteLength).toBe(0);
+    expect(read.data.length).toBe(0);
+    expect(decoded).toBe(text);
+  });
+
+  test("small buffers, views into another buffer and Node's shared pool are left alone", () => {
+    const pooled = Buffer.from('{"a":1}');
+    releaseBytes(pooled);
+    expect(pooled.toString()).toBe('{"a":1}');
+    const big = Buffer.alloc(2 * 1024 * 1024, 0x20);
+    const view = big.subarray(16);
+    releaseBytes(view);
+    expect(big.length).toBe(2 * 1024 * 1024);
+    const small = Buffer.alloc(64 * 1024, 0x20);
+    releaseBytes(small);
+    expect(small.length).toBe(64 * 1024);
   });
 });
