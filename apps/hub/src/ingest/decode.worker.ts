@@ -1,17 +1,21 @@
 /**
- * Worker thread of the report decoder: gunzip, JSON.parse and the envelope schema of large reports run here, so
- * a 20,000-result report (seconds of validation on a loaded machine) never stalls the hub's event loop.
+ * Worker thread of the report decoder: gunzip, JSON.parse and the envelope schema run here. A large report is a
+ * job of its own, so a 20,000-result report (seconds of validation on a loaded machine) never stalls the hub's
+ * event loop; the small reports of a batch are one job, decoded while the main thread commits the batch before.
  */
 import { parentPort } from 'node:worker_threads';
-import { decodeReportInline, type DecodeLimits } from './report-decoder.js';
+import { warmEnvelopeValidator } from './envelope-validator.js';
+import {
+  decodeReportInline,
+  keepResultsOfNewest,
+  type BatchDecodedReport,
+  type DecodedReport,
+  type WorkerBatchJob,
+  type WorkerReportJob,
+} from './report-decoder.js';
 
-interface Job {
-  id: number;
-  payload: Uint8Array;
-  topicAgentId: string;
-  limits: DecodeLimits;
-  receivedAt: number;
-}
+// Compiled at start, not while the first batch waits.
+warmEnvelopeValidator();
 
 /** Results per message back to the main thread: each message is its own task there, a few ms to read. */
 const RESULTS_PER_MESSAGE = 250;
@@ -19,8 +23,16 @@ const RESULTS_PER_MESSAGE = 250;
 // Decoded results waiting to be pulled by the main thread, by job id.
 const outgoing = new Map<number, { results: unknown[]; next: number }>();
 
-parentPort?.on('message', (msg: Job | { id: number; next: true }) => {
+parentPort?.on('message', (msg: WorkerReportJob | WorkerBatchJob | { id: number; next: true }) => {
   const port = parentPort!;
+  if ('batch' in msg) {
+    decodeBatch(msg).then(
+      (batch) => port.postMessage({ id: msg.id, batch }),
+      (err: unknown) =>
+        port.postMessage({ id: msg.id, error: err instanceof Error ? err.message : String(err) }),
+    );
+    return;
+  }
   if ('next' in msg) {
     // The main thread took the previous slice and had a turn of its loop: send the next one.
     const o = outgoing.get(msg.id);
@@ -49,3 +61,25 @@ parentPort?.on('message', (msg: Job | { id: number; next: true }) => {
       port.postMessage({ id: job.id, error: err instanceof Error ? err.message : String(err) }),
   );
 });
+
+/**
+ * The reports of a batch job, in order. Only the newest of each agent keeps its results: the others' are not
+ * copied back to the main thread at all (it would let go of them anyway).
+ */
+async function decodeBatch(job: WorkerBatchJob): Promise<BatchDecodedReport[]> {
+  const { bytes, ends, agentIds, receivedAt, limits } = job.batch;
+  const out: BatchDecodedReport[] = [];
+  const newest = new Map<string, { decoded: DecodedReport; resultsDropped?: number }>();
+  let start = 0;
+  for (let k = 0; k < ends.length; k++) {
+    const payload = Buffer.from(bytes.buffer, bytes.byteOffset + start, ends[k] - start);
+    start = ends[k];
+    const item: BatchDecodedReport = {
+      agentId: agentIds[k],
+      decoded: await decodeReportInline(payload, agentIds[k], limits, new Date(receivedAt[k]), true),
+    };
+    keepResultsOfNewest(item, newest);
+    out.push(item);
+  }
+  return out;
+}

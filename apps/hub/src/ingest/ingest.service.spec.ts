@@ -1,4 +1,4 @@
-import { afterEach, beforeEach, describe, expect, it } from '@jest/globals';
+import { afterAll, afterEach, beforeEach, describe, expect, it } from '@jest/globals';
 import { gzipSync } from 'node:zlib';
 import { ackSchema } from '@watchpost/shared';
 import type { DataSource } from 'typeorm';
@@ -13,6 +13,7 @@ import {
 import { createHubDataSource, openAndMigrate } from '../persistence/data-source.js';
 import { createThrowawayDatabase, type ThrowawayDatabase } from '../persistence/throwaway-database.js';
 import { IngestService } from './ingest.service.js';
+import { decoderCounters, stopDecodeWorker } from './report-decoder.js';
 import { encodeEnvelope, sampleEnvelope } from './sample-envelope.js';
 import type { IngestMessage } from './ingest.types.js';
 
@@ -24,6 +25,8 @@ const msg = (t: string, payload: Buffer | string, at = T0, retained = false): In
   receivedAt: at,
   retained,
 });
+
+afterAll(() => stopDecodeWorker());
 
 // The ingest against real databases: SQLite always, PostgreSQL too (same migrations, same outcomes).
 describe.each(['sqlite', 'postgres'] as const)('IngestService on %s', (kind) => {
@@ -205,6 +208,64 @@ describe.each(['sqlite', 'postgres'] as const)('IngestService on %s', (kind) => 
     ]);
     const rows = await ds.getRepository(FindingEntity).find();
     expect(rows.map((r) => [r.checkId, r.lastSeq])).toEqual([['cert-expiry', 3]]);
+  });
+
+  it('stores every report of a batch exactly once when the decode worker ends while it decodes them', async () => {
+    const batch = [1, 2, 3].flatMap((seq) =>
+      ['hci-a', 'hci-b'].map((id) => msg(topic(id), encodeEnvelope(sampleEnvelope(id, seq)))),
+    );
+    const before = { ...decoderCounters };
+    const ingesting = ingest.ingestBatch(batch);
+    // The batch's job is with the worker now; it ends before answering, as in a crash.
+    await stopDecodeWorker();
+    const outcomes = await ingesting;
+    expect(decoderCounters.workerUnavailable - before.workerUnavailable).toBe(batch.length);
+    expect(outcomes.map((o) => o.status)).toEqual(batch.map(() => 'stored'));
+    const reports = await ds.getRepository(ReportEntity).find({ order: { agentId: 'ASC', seq: 'ASC' } });
+    expect(reports.map((r) => [r.agentId, r.seq, r.appliedToPosture])).toEqual([
+      ['hci-a', 1, false],
+      ['hci-a', 2, false],
+      ['hci-a', 3, true],
+      ['hci-b', 1, false],
+      ['hci-b', 2, false],
+      ['hci-b', 3, true],
+    ]);
+    expect(await ds.getRepository(FindingEntity).count()).toBe(6);
+    // The next batch gets a new worker; the same reports again are answered as duplicates.
+    const again = await ingest.ingestBatch(batch);
+    expect(again.map((o) => o.status)).toEqual(batch.map(() => 'duplicate'));
+    expect(decoderCounters.worker - before.worker).toBe(batch.length);
+  });
+
+  it('commits batches handed in together in the order they came, the second one decoded meanwhile', async () => {
+    const first = ingest.ingestBatch([msg(topic('hci-a'), encodeEnvelope(sampleEnvelope('hci-a', 1)))]);
+    const second = ingest.ingestBatch([msg(topic('hci-a'), encodeEnvelope(sampleEnvelope('hci-a', 2)))]);
+    expect((await first)[0].status).toBe('stored');
+    expect((await second)[0].status).toBe('stored');
+    // Seq 2 committed after seq 1: both reached posture (the other way round seq 1 would be history only).
+    const reports = await ds.getRepository(ReportEntity).find({ order: { seq: 'ASC' } });
+    expect(reports.map((r) => [r.seq, r.appliedToPosture])).toEqual([
+      [1, true],
+      [2, true],
+    ]);
+  });
+
+  it('commits nothing of a batch handed in behind one that could not be stored, and takes it again afterwards', async () => {
+    // Neither the reports nor the quarantine can be written: the batch fails as a whole (as with the database down).
+    await ds.query('ALTER TABLE "reports" RENAME TO "reports_away"');
+    await ds.query('ALTER TABLE "quarantine" RENAME TO "quarantine_away"');
+    const one = [msg(topic('hci-a'), encodeEnvelope(sampleEnvelope('hci-a', 1)))];
+    const two = [msg(topic('hci-b'), encodeEnvelope(sampleEnvelope('hci-b', 1)))];
+    const first = ingest.ingestBatch(one);
+    const second = ingest.ingestBatch(two);
+    await expect(first).rejects.toThrow();
+    await expect(second).rejects.toThrow('the batch before this one could not be stored');
+    expect(await ds.getRepository(ClusterEntity).count()).toBe(0);
+    await ds.query('ALTER TABLE "reports_away" RENAME TO "reports"');
+    await ds.query('ALTER TABLE "quarantine_away" RENAME TO "quarantine"');
+    // The retry, handed in after both settled, is stored.
+    expect((await ingest.ingestBatch([...one, ...two])).map((o) => o.status)).toEqual(['stored', 'stored']);
+    expect(await ds.getRepository(ReportEntity).count()).toBe(2);
   });
 
   it('tracks first seen, outcome changes and resolution across reports', async () => {

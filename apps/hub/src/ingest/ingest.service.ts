@@ -17,7 +17,13 @@ import { countedScores, PostureWriter } from '../posture/posture-writer.js';
 import { areaScores, scoreOf } from '../posture/scoring.js';
 import { SupportDataService } from '../support-data/support-data.service.js';
 import { warmEnvelopeValidator } from './envelope-validator.js';
-import { decodeReport, IngestRejection, type DecodedReport } from './report-decoder.js';
+import {
+  decodeReport,
+  decodeReports,
+  IngestRejection,
+  startDecodeWorker,
+  type DecodedReport,
+} from './report-decoder.js';
 import { insertRows, selectRowsByKey, updateByKey, updateRows } from './row-writer.js';
 import type { IngestMessage, IngestOutcome, IngestStats } from './ingest.types.js';
 
@@ -68,6 +74,10 @@ export class IngestService {
     rejectedByReason: {},
     lastBatchMs: 0,
   };
+  /** Settles with whether the batch handed in last committed; the next one commits only after it. */
+  private turn: Promise<boolean> = Promise.resolve(true);
+  /** Batches handed in and not yet settled. */
+  private waiting = 0;
 
   constructor(
     private readonly dataSource: DataSource,
@@ -77,27 +87,48 @@ export class IngestService {
     @Optional() private readonly supportData?: SupportDataService,
   ) {
     this.posture = writer ?? new PostureWriter();
-    // Compiled now rather than while the first report waits.
+    // Compiled now rather than while the first report waits (here for the inline fallback, and in the worker).
     warmEnvelopeValidator();
+    startDecodeWorker();
   }
 
   /**
    * Ingests a batch. If the batch transaction fails, each message is retried in its own transaction, and a
    * message that still fails is quarantined as `store-failed`; if even that fails (database down) this throws
    * and the caller must retry later without acknowledging anything.
+   *
+   * A caller may hand in the next batch before this one settled (the transport does: its reports are decoded
+   * meanwhile). Batches commit in the order they were handed in; one handed in while an earlier one was still
+   * pending fails without committing when that one failed, so nothing commits ahead of a batch that will be
+   * retried.
    */
   async ingestBatch(messages: IngestMessage[]): Promise<IngestOutcome[]> {
     const started = performance.now();
-    // Decoded one after the other, and only the newest report of each agent keeps its results: only it can reach
-    // posture. The others' parsed results would otherwise live until the batch commits, and every young-generation
-    // scavenge meanwhile copied them (hub-ingest: the hub's GC pauses during the ingest about halved).
-    const items: Item[] = [];
-    const newest = new Map<string, ReportItem>();
-    for (const m of messages) {
-      const item = await this.classify(m);
-      items.push(item);
-      if (item.kind === 'report' && item.decoded.ok) keepResultsOfNewest(item, newest);
+    // Decoding starts now (in the worker thread), while an earlier batch may still be committing; the batches
+    // commit one after the other, in the order they were handed in.
+    const classified = this.classify(messages);
+    classified.catch(() => undefined); // awaited below; not left unhandled when an earlier batch failed
+    const before = this.turn;
+    let done!: (committed: boolean) => void;
+    this.turn = new Promise((resolve) => (done = resolve));
+    this.waiting++;
+    let committed = false;
+    try {
+      if (!(await before)) {
+        // Database down: this one would fail the same way, and must not commit before the earlier one.
+        throw new Error('the batch before this one could not be stored; both are retried');
+      }
+      const outcomes = await this.store(await classified, messages, started);
+      committed = true;
+      return outcomes;
+    } finally {
+      done(committed);
+      // A batch handed in after every earlier one settled starts afresh (the transport's retry).
+      if (--this.waiting === 0) this.turn = Promise.resolve(true);
     }
+  }
+
+  private async store(items: Item[], messages: IngestMessage[], started: number): Promise<IngestOutcome[]> {
     let outcomes: IngestOutcome[];
     try {
       outcomes = await this.dataSource.transaction((m) => this.apply(m, items));
@@ -160,12 +191,34 @@ export class IngestService {
     }
   }
 
-  private async classify(msg: IngestMessage): Promise<Item> {
-    const topic = parseAgentTopic(msg.topic);
-    if (!topic || topic.kind === 'ack') return { kind: 'bad-topic', msg };
-    if (topic.kind === 'status') return { kind: 'status', msg, agentId: topic.agentId };
-    const decoded = await decodeReport(msg.payload, topic.agentId, this.config, msg.receivedAt);
-    return { kind: 'report', msg, agentId: topic.agentId, decoded };
+  /**
+   * Topics read here, reports decoded all together (`decodeReports`: in the worker thread, and only the newest
+   * report of each agent keeps its parsed results, as only it can reach posture; the others' would otherwise live
+   * until the batch commits, and every young-generation scavenge meanwhile copied them).
+   */
+  private async classify(messages: IngestMessage[]): Promise<Item[]> {
+    const items = new Array<Item>(messages.length);
+    const reports: { index: number; agentId: string }[] = [];
+    messages.forEach((msg, index) => {
+      const topic = parseAgentTopic(msg.topic);
+      if (!topic || topic.kind === 'ack') items[index] = { kind: 'bad-topic', msg };
+      else if (topic.kind === 'status') items[index] = { kind: 'status', msg, agentId: topic.agentId };
+      else reports.push({ index, agentId: topic.agentId });
+    });
+    const decoded = await decodeReports(
+      reports.map(({ index, agentId }) => ({
+        payload: messages[index].payload,
+        topicAgentId: agentId,
+        receivedAt: messages[index].receivedAt,
+      })),
+      this.config,
+    );
+    reports.forEach(({ index, agentId }, k) => {
+      const item: ReportItem = { kind: 'report', msg: messages[index], agentId, decoded: decoded[k].decoded };
+      if (decoded[k].resultsDropped !== undefined) item.resultsDropped = decoded[k].resultsDropped;
+      items[index] = item;
+    });
+    return items;
   }
 
   private async apply(m: EntityManager, items: Item[]): Promise<IngestOutcome[]> {
@@ -536,28 +589,6 @@ export class IngestService {
       }
     }
   }
-}
-
-/**
- * Keeps the results of the newest (highest seq) decoded report of each agent seen so far in a batch, and lets go
- * of the others' (recording how many there were).
- */
-function keepResultsOfNewest(item: ReportItem, newest: Map<string, ReportItem>): void {
-  if (!item.decoded.ok) return;
-  const seq = item.decoded.envelope.seq;
-  const best = newest.get(item.agentId);
-  if (best?.decoded.ok && best.decoded.envelope.seq >= seq) {
-    dropResults(item);
-    return;
-  }
-  if (best) dropResults(best);
-  newest.set(item.agentId, item);
-}
-
-function dropResults(item: ReportItem): void {
-  if (!item.decoded.ok || item.resultsDropped !== undefined) return;
-  item.resultsDropped = item.decoded.envelope.results.length;
-  item.decoded.envelope.results = [];
 }
 
 function clampInt(n: number): number {

@@ -33,6 +33,18 @@ interface Pending {
   connection: number;
 }
 
+/** A batch handed to the ingest, and what became of it. */
+interface InFlight {
+  batch: Pending[];
+  result: Promise<{ outcomes: IngestOutcome[] } | { err: unknown }>;
+}
+
+/**
+ * Batches handed to the ingest at a time: one commits while the next one's reports are decoded (in the decode
+ * worker thread), so the main thread goes from one commit to the next.
+ */
+const IN_FLIGHT_BATCHES = 2;
+
 /** Marker passed to mqtt.js's ack callback: "do not PUBACK now". */
 class DeferredAck extends Error {
   constructor() {
@@ -58,9 +70,14 @@ type Sender = { _sendPacket(packet: { cmd: 'puback'; messageId: number }, cb?: (
 export class MqttIngestTransport extends Server implements CustomTransportStrategy {
   private readonly log = new Logger('MqttIngest');
   private client: MqttClient | undefined;
+  /** Received and not yet acknowledged, in arrival order; the first `handed` are in batches in flight. */
   private queue: Pending[] = [];
+  private handed = 0;
+  private inFlight: InFlight[] = [];
   private timer: NodeJS.Timeout | undefined;
+  /** Settles once every batch in flight was acknowledged or kept for a retry. */
   private working: Promise<void> | undefined;
+  private retrying = false;
   private connection = 0;
   private closing = false;
   private retryMs = 0;
@@ -105,10 +122,11 @@ export class MqttIngestTransport extends Server implements CustomTransportStrate
       done(DEFERRED_ACK);
     };
     if (o.protocolVersion === 5) {
-      // Receive maximum bounds how many unacknowledged reports the broker sends us: two batches' worth.
+      // Receive maximum bounds how many unacknowledged reports the broker sends us: the batches in flight and
+      // one more, which fills while they are worked on.
       opts.properties = {
         sessionExpiryInterval: o.sessionExpirySec,
-        receiveMaximum: Math.min(65_535, o.batchSize * 2),
+        receiveMaximum: Math.min(65_535, o.batchSize * (IN_FLIGHT_BATCHES + 1)),
       };
     }
     const client = mqtt.connect(o.url, opts);
@@ -169,8 +187,7 @@ export class MqttIngestTransport extends Server implements CustomTransportStrate
     if (packet.qos > 0 && packet.messageId !== undefined) pending.messageId = packet.messageId;
     this.queue.push(pending);
     this.reportDepth();
-    if (this.queue.length >= this.options.batchSize) this.kick(0);
-    else this.kick(this.options.batchMs);
+    this.pump(false);
   }
 
   /**
@@ -186,41 +203,76 @@ export class MqttIngestTransport extends Server implements CustomTransportStrate
     });
   }
 
-  private kick(delayMs: number): void {
-    if (this.working || this.closing) return;
-    if (delayMs === 0) {
-      if (this.timer) clearTimeout(this.timer);
-      this.timer = undefined;
-      this.working = this.drain().finally(() => {
-        this.working = undefined;
-        if (this.queue.length > 0) this.kick(this.retryMs || this.options.batchMs);
+  /**
+   * Hands batches to the ingest: full ones as long as fewer than `IN_FLIGHT_BATCHES` are in flight, a partial one
+   * when its `batchMs` ran out (`partial`) or when nothing else is in flight after a commit.
+   */
+  private pump(partial: boolean): void {
+    if (this.closing || this.retrying) return;
+    while (this.inFlight.length < IN_FLIGHT_BATCHES) {
+      const waiting = this.queue.length - this.handed;
+      if (waiting === 0) break;
+      if (waiting < this.options.batchSize && !partial) break;
+      partial = false;
+      const batch = this.queue.slice(this.handed, this.handed + this.options.batchSize);
+      this.handed += batch.length;
+      this.inFlight.push({
+        batch,
+        result: this.handle(batch.map((p) => p.msg)).then(
+          (outcomes) => ({ outcomes }),
+          (err: unknown) => ({ err }),
+        ),
       });
-      return;
+      this.working ??= this.settle();
     }
-    this.timer ??= setTimeout(() => {
+    if (this.queue.length > this.handed && this.inFlight.length < IN_FLIGHT_BATCHES) {
+      this.timer ??= setTimeout(() => {
+        this.timer = undefined;
+        this.pump(true);
+      }, this.options.batchMs);
+    } else if (this.timer) {
+      clearTimeout(this.timer);
       this.timer = undefined;
-      this.kick(0);
-    }, delayMs);
+    }
   }
 
-  private async drain(): Promise<void> {
-    while (this.queue.length > 0 && !this.closing) {
-      const batch = this.queue.slice(0, this.options.batchSize);
-      let outcomes: IngestOutcome[];
-      try {
-        outcomes = await this.handle(batch.map((p) => p.msg));
-        this.retryMs = 0;
-      } catch (err) {
-        // Nothing committed, nothing acknowledged: keep the batch and try again later (database down).
-        this.retryMs = Math.min(30_000, Math.max(500, this.retryMs * 2));
-        this.log.error(
-          `ingest failed, retrying in ${this.retryMs} ms: ${err instanceof Error ? err.message : JSON.stringify(err)}`,
-        );
-        return;
+  /** Takes the batches' results in the order they were handed in: acknowledges, or keeps them for a retry. */
+  private async settle(): Promise<void> {
+    let failed: unknown;
+    let failures = false;
+    while (this.inFlight.length > 0) {
+      const head = this.inFlight[0];
+      const r = await head.result;
+      this.inFlight.shift();
+      this.handed -= head.batch.length;
+      if ('err' in r || failures) {
+        // Nothing of it acknowledged: the batch stays queued and is handed in again later (database down). A batch
+        // after it failed too (the ingest commits nothing ahead of an earlier batch that failed), and no new one
+        // is handed in until the retry.
+        if (!failures && 'err' in r) failed = r.err;
+        failures = true;
+        this.retrying = true;
+        continue;
       }
-      this.queue.splice(0, batch.length);
+      this.retryMs = 0;
+      this.queue.splice(0, head.batch.length);
       this.reportDepth();
-      this.acknowledge(batch, outcomes);
+      this.acknowledge(head.batch, r.outcomes);
+      this.pump(this.inFlight.length === 0);
+    }
+    this.working = undefined;
+    if (failures) {
+      this.retryMs = Math.min(30_000, Math.max(500, this.retryMs * 2));
+      this.log.error(
+        `ingest failed, retrying in ${this.retryMs} ms: ${failed instanceof Error ? failed.message : JSON.stringify(failed)}`,
+      );
+      if (this.closing) return;
+      if (this.timer) clearTimeout(this.timer);
+      this.timer = setTimeout(() => {
+        this.timer = undefined;
+        this.retrying = false;
+        this.pump(true);
+      }, this.retryMs);
     }
   }
 

@@ -77,7 +77,7 @@ export async function decodeReport(
   receivedAt: Date = new Date(),
 ): Promise<DecodedReport> {
   // Large reports are decoded in a worker thread: parse and schema of 20,000 results take hundreds of ms.
-  if (payload.length > WORKER_DECODE_BYTES && payload.length <= limits.maxReportBytes) {
+  if (isLarge(payload, limits)) {
     const viaWorker = await decodeInWorker(payload, topicAgentId, limits, receivedAt);
     if (viaWorker) {
       decoderCounters.worker++;
@@ -87,6 +87,105 @@ export async function decodeReport(
   }
   decoderCounters.inline++;
   return decodeReportInline(payload, topicAgentId, limits, receivedAt);
+}
+
+/** One report of a batch to decode: its payload, the agent id of its topic, the hub's receive time. */
+export interface ReportToDecode {
+  payload: Buffer;
+  topicAgentId: string;
+  receivedAt: Date;
+}
+
+/**
+ * A decoded report of a batch. `resultsDropped` is set (to how many there were) when its results were let go
+ * because a newer report of the same agent is in the batch (`keepResultsOfNewest`).
+ */
+export interface BatchDecodedReport {
+  agentId: string;
+  decoded: DecodedReport;
+  resultsDropped?: number;
+}
+
+/**
+ * Decodes a batch of reports, in the worker thread when it is available: the small ones in one job (one copy of
+ * their bytes there, one structured clone of the answers back), the large ones each in its own job with results
+ * streamed back in slices (`decodeReport`). The main thread is free meanwhile (the ingest commits the batch
+ * before). Only the newest report of each agent keeps its results (the others' reach history only). When the
+ * worker cannot be had or fails mid-job, the reports it had are decoded inline: same verdicts. Never rejects.
+ */
+export async function decodeReports(
+  reports: ReportToDecode[],
+  limits: DecodeLimits,
+): Promise<BatchDecodedReport[]> {
+  const out = new Array<BatchDecodedReport>(reports.length);
+  const small: number[] = [];
+  const large: number[] = [];
+  reports.forEach((r, i) => (isLarge(r.payload, limits) ? large : small).push(i));
+  const fromWorker =
+    small.length > 0
+      ? decodeBatchInWorker(
+          small.map((i) => reports[i]),
+          limits,
+        )
+      : undefined;
+  const newest = new Map<string, BatchDecodedReport>();
+  for (const i of large) {
+    const r = reports[i];
+    out[i] = {
+      agentId: r.topicAgentId,
+      decoded: await decodeReport(r.payload, r.topicAgentId, limits, r.receivedAt),
+    };
+    keepResultsOfNewest(out[i], newest);
+  }
+  const decoded = fromWorker ? await fromWorker : undefined;
+  if (decoded) {
+    decoderCounters.worker += small.length;
+    small.forEach((i, k) => (out[i] = decoded[k]));
+  } else {
+    if (fromWorker) decoderCounters.workerUnavailable += small.length;
+    decoderCounters.inline += small.length;
+    for (const i of small) {
+      const r = reports[i];
+      out[i] = {
+        agentId: r.topicAgentId,
+        decoded: await decodeReportInline(r.payload, r.topicAgentId, limits, r.receivedAt),
+      };
+      keepResultsOfNewest(out[i], newest);
+    }
+  }
+  // Across the worker's reports and the others, in arrival order (the worker already kept its own newest).
+  newest.clear();
+  for (const item of out) keepResultsOfNewest(item, newest);
+  return out;
+}
+
+/**
+ * Keeps the results of the newest (highest seq) decoded report of each agent seen so far in a batch, and lets go
+ * of the others' (recording how many there were): only the newest can reach posture.
+ */
+export function keepResultsOfNewest(
+  item: { agentId: string; decoded: DecodedReport; resultsDropped?: number },
+  newest: Map<string, { decoded: DecodedReport; resultsDropped?: number }>,
+): void {
+  if (!item.decoded.ok) return;
+  const seq = item.decoded.envelope.seq;
+  const best = newest.get(item.agentId);
+  if (best?.decoded.ok && best.decoded.envelope.seq >= seq) {
+    dropResults(item);
+    return;
+  }
+  if (best) dropResults(best);
+  newest.set(item.agentId, item);
+}
+
+function dropResults(item: { decoded: DecodedReport; resultsDropped?: number }): void {
+  if (!item.decoded.ok || item.resultsDropped !== undefined) return;
+  item.resultsDropped = item.decoded.envelope.results.length;
+  item.decoded.envelope.results = [];
+}
+
+function isLarge(payload: Buffer, limits: DecodeLimits): boolean {
+  return payload.length > WORKER_DECODE_BYTES && payload.length <= limits.maxReportBytes;
 }
 
 /**
@@ -244,17 +343,40 @@ function reject(
 
 // ------------------------------------------------------------------------------------------------ worker
 
+/** A job of one (large) report. */
+export interface WorkerReportJob {
+  id: number;
+  payload: Uint8Array;
+  topicAgentId: string;
+  limits: DecodeLimits;
+  receivedAt: number;
+}
+
+/** A batch job: the payloads' bytes one after the other (`ends[k]` is where payload k ends). */
+export interface WorkerBatchJob {
+  id: number;
+  batch: {
+    bytes: Uint8Array;
+    ends: number[];
+    agentIds: string[];
+    receivedAt: number[];
+    limits: DecodeLimits;
+  };
+}
+
 interface WorkerReply {
   id: number;
   /** The decoded report; when ok, its results follow in `chunks` messages of `results`. */
   result?: DecodedReport;
   chunks?: number;
   results?: ReportEnvelopeV1['results'];
+  /** The answer to a batch job, in the job's order. */
+  batch?: BatchDecodedReport[];
   error?: string;
 }
 
 interface PendingJob {
-  settle: (r: DecodedReport | undefined) => void;
+  settle: (r: DecodedReport | BatchDecodedReport[] | undefined) => void;
   result?: Extract<DecodedReport, { ok: true }>;
   chunksLeft: number;
 }
@@ -262,13 +384,20 @@ interface PendingJob {
 /** How reports were decoded (tests and diagnostics). */
 export const decoderCounters = { worker: 0, inline: 0, workerUnavailable: 0 };
 
-let worker: Worker | undefined;
+interface DecodeWorker {
+  thread: Worker;
+  /** Jobs in flight on this thread: settled with undefined (decode inline) if it fails. */
+  pending: Map<number, PendingJob>;
+  /** Gives up on this thread: its jobs in flight are answered undefined (decoded inline by their callers). */
+  fail: () => void;
+}
+
+let worker: DecodeWorker | undefined;
 let workerBroken = false;
 let nextJob = 1;
-const pending = new Map<number, PendingJob>();
 
 /** The decode worker, started on first use; from source (tests, tsx) it runs the TypeScript file through tsx. */
-function decodeWorker(): Worker | undefined {
+function decodeWorker(): DecodeWorker | undefined {
   if (worker || workerBroken) return worker;
   try {
     const fromSource = import.meta.url.endsWith('.ts');
@@ -282,6 +411,18 @@ function decodeWorker(): Worker | undefined {
         )
       : new Worker(file);
     w.unref();
+    const pending = new Map<number, PendingJob>();
+    const self: DecodeWorker = {
+      thread: w,
+      pending,
+      fail: () => {
+        // Whatever was in flight is decoded inline by its caller; the next report starts a new worker.
+        if (worker === self) worker = undefined;
+        const jobs = [...pending.values()];
+        pending.clear();
+        for (const job of jobs) job.settle(undefined);
+      },
+    };
     w.on('message', (m: WorkerReply) => {
       const job = pending.get(m.id);
       if (!job) return;
@@ -293,7 +434,7 @@ function decodeWorker(): Worker | undefined {
         job.chunksLeft = m.chunks;
       } else {
         pending.delete(m.id);
-        job.settle(m.result);
+        job.settle(m.batch ?? m.result);
         return;
       }
       if (job.chunksLeft === 0) {
@@ -304,19 +445,29 @@ function decodeWorker(): Worker | undefined {
         setImmediate(() => w.postMessage({ id: m.id, next: true }));
       }
     });
-    const fail = (): void => {
-      // Whatever was in flight is decoded inline by its caller; the next large report starts a new worker.
-      worker = undefined;
-      for (const job of pending.values()) job.settle(undefined);
-      pending.clear();
-    };
-    w.on('error', fail);
-    w.on('exit', fail);
-    worker = w;
+    w.on('error', self.fail);
+    w.on('exit', self.fail);
+    worker = self;
   } catch {
     workerBroken = true;
   }
   return worker;
+}
+
+/** Posts a job; the promise gets the worker's answer, or undefined when it is unavailable or fails meanwhile. */
+function postJob<T, M extends { id: number }>(message: M, transfer: ArrayBuffer[]): Promise<T | undefined> {
+  const w = decodeWorker();
+  if (!w) return Promise.resolve(undefined);
+  return new Promise((resolve) => {
+    // A job keeps the worker alive (ref) until its answer; an idle worker never holds the process open.
+    w.thread.ref();
+    const settle = (r: unknown): void => {
+      if (w.pending.size === 0) w.thread.unref();
+      resolve(r as T | undefined);
+    };
+    w.pending.set(message.id, { settle, chunksLeft: 0 });
+    w.thread.postMessage(message, transfer);
+  });
 }
 
 /** Decodes in the worker; undefined when the worker is unavailable (the caller decodes inline, nothing is lost). */
@@ -326,35 +477,68 @@ function decodeInWorker(
   limits: DecodeLimits,
   receivedAt: Date,
 ): Promise<DecodedReport | undefined> {
-  const w = decodeWorker();
-  if (!w) return Promise.resolve(undefined);
-  const id = nextJob++;
-  return new Promise((resolve) => {
-    // A job keeps the worker alive (ref) until its answer; an idle worker never holds the process open.
-    w.ref();
-    const settle = (r: DecodedReport | undefined): void => {
-      if (pending.size === 0) w.unref();
-      resolve(r);
-    };
-    pending.set(id, { settle, chunksLeft: 0 });
-    // A copy of exactly the payload's bytes, moved (not cloned again) to the worker.
-    const bytes = new Uint8Array(payload);
-    w.postMessage(
-      {
-        id,
-        payload: bytes,
-        topicAgentId,
-        limits: { maxReportBytes: limits.maxReportBytes, maxDecompressedBytes: limits.maxDecompressedBytes },
-        receivedAt: receivedAt.getTime(),
-      },
-      [bytes.buffer],
-    );
-  });
+  // A copy of exactly the payload's bytes, moved (not cloned again) to the worker.
+  const bytes = new Uint8Array(payload);
+  return postJob<DecodedReport, WorkerReportJob>(
+    {
+      id: nextJob++,
+      payload: bytes,
+      topicAgentId,
+      limits: { maxReportBytes: limits.maxReportBytes, maxDecompressedBytes: limits.maxDecompressedBytes },
+      receivedAt: receivedAt.getTime(),
+    },
+    [bytes.buffer],
+  );
 }
 
-/** Stops the decode worker (tests, shutdown); a later large report starts a new one. */
+/**
+ * Decodes small reports in the worker, all in one job: their bytes copied once into one buffer that is moved
+ * there (an MQTT payload may be a view into the socket's buffer, which must not be moved). Undefined when the
+ * worker is unavailable or failed before answering.
+ */
+function decodeBatchInWorker(
+  reports: ReportToDecode[],
+  limits: DecodeLimits,
+): Promise<BatchDecodedReport[] | undefined> {
+  let total = 0;
+  for (const r of reports) total += r.payload.length;
+  const bytes = new Uint8Array(total);
+  const ends: number[] = [];
+  let at = 0;
+  for (const r of reports) {
+    bytes.set(r.payload, at);
+    at += r.payload.length;
+    ends.push(at);
+  }
+  const job: WorkerBatchJob = {
+    id: nextJob++,
+    batch: {
+      bytes,
+      ends,
+      agentIds: reports.map((r) => r.topicAgentId),
+      receivedAt: reports.map((r) => r.receivedAt.getTime()),
+      limits: { maxReportBytes: limits.maxReportBytes, maxDecompressedBytes: limits.maxDecompressedBytes },
+    },
+  };
+  return postJob<BatchDecodedReport[], WorkerBatchJob>(job, [bytes.buffer]);
+}
+
+/**
+ * Starts the decode worker now (start-up) rather than while the first batch waits: loading its modules and
+ * compiling the envelope check there take a few hundred ms.
+ */
+export function startDecodeWorker(): void {
+  decodeWorker();
+}
+
+/**
+ * Stops the decode worker (tests, shutdown) as if it had crashed: what it was decoding is decoded inline (an
+ * answer it may still send is not waited for); a later report starts a new one.
+ */
 export async function stopDecodeWorker(): Promise<void> {
   const w = worker;
   worker = undefined;
-  if (w) await w.terminate();
+  if (!w) return;
+  w.fail();
+  await w.thread.terminate();
 }
