@@ -229,4 +229,44 @@ describe('engine indexes answer as the plain definitions', () => {
     expect(a.selector).not.toBe(c.selector);
     expect(a.selector.canonical).toBe(b.selector.canonical);
   });
+
+  test('the pod at an address is the last listed pod that owns it, as an index of every address had it', () => {
+    const withStatus = (p: ReturnType<typeof pod>, status: Record<string, unknown>) => ({
+      ...p,
+      status: { phase: 'Running', ...status },
+    });
+    const pods = [
+      pod('shop', 'first', {}, '10.1.0.1'),
+      pod('shop', 'second', {}, '10.1.0.1'),
+      pod('shop', 'host', {}, '10.1.0.9', { hostNetwork: true }),
+      // podIPs with no valid address: podIP stands; a valid podIPs entry wins over podIP.
+      withStatus(pod('shop', 'fallback', {}, ''), { podIPs: [{ ip: 'nope' }], podIP: ' 10.1.0.2 ' }),
+      withStatus(pod('shop', 'listed', {}, ''), { podIPs: [{ ip: '10.1.0.3' }], podIP: '10.1.0.4' }),
+      withStatus(pod('shop', 'done', {}, '10.1.0.5'), { phase: 'Succeeded', podIP: '10.1.0.5' }),
+    ];
+    const e = new PolicyEngine({ namespaces: [namespace('shop')], pods });
+    // The plain definition: every pod's own addresses, host-network pods left out, later pods over earlier.
+    const owner = (text: string) => {
+      let hit: string | undefined;
+      for (const p of e.pods) if (!p.hostNetwork && p.ips.some((i) => i.text === text)) hit = p.key;
+      return hit;
+    };
+    for (const text of [
+      '10.1.0.1',
+      '10.1.0.2',
+      '10.1.0.3',
+      '10.1.0.4',
+      '10.1.0.5',
+      '10.1.0.9',
+      '192.0.2.1',
+    ]) {
+      const peer = e.ipPeer(text);
+      expect([text, peer.kind === 'pod' ? peer.key : undefined]).toEqual([text, owner(text)]);
+    }
+    expect((e.ipPeer('10.1.0.1') as { key: string }).key).toBe('shop/second');
+    expect((e.ipPeer('10.1.0.2') as { key: string }).key).toBe('shop/fallback');
+    expect(e.ipPeer('10.1.0.4').kind).toBe('ip');
+    expect(e.ipPeer('10.1.0.9').kind).toBe('ip');
+    expect(e.pods.find((p) => p.name === 'fallback')?.ips.map((i) => i.text)).toEqual(['10.1.0.2']);
+  });
 });

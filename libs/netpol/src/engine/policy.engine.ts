@@ -226,10 +226,11 @@ function containerPorts(p: KubeObject | undefined): NamedPort[] {
  */
 class PodRecord implements PodEndpoint {
   readonly kind = 'pod' as const;
-  readonly key: string;
   enforced = true;
   notEnforcedReason: string | undefined = undefined;
   private portList: NamedPort[] | undefined = undefined;
+  private ipList: IpAddress[] | undefined = undefined;
+  private keyText: string | undefined = undefined;
 
   constructor(
     readonly namespace: string,
@@ -238,18 +239,56 @@ class PodRecord implements PodEndpoint {
     readonly ns: NamespaceInfo,
     readonly serviceAccount: string,
     readonly serviceAccountLabels: LabelSet,
-    readonly ips: IpAddress[],
     readonly os: 'linux' | 'windows',
     readonly hostNetwork: boolean,
     readonly node: string | undefined,
     readonly object: KubeObject,
-  ) {
-    this.key = `${namespace}/${name}`;
+  ) {}
+
+  /** `ns/name`, made when first asked (messages name the few pods they report). */
+  get key(): string {
+    return (this.keyText ??= `${this.namespace}/${this.name}`);
   }
 
   get ports(): NamedPort[] {
     return (this.portList ??= containerPorts(this.object));
   }
+
+  /**
+   * Its addresses, parsed when first asked: questions towards outside addresses never read a pod's own, and
+   * 10,000 pods' parsed addresses were kept for the one lookup by address a scan makes.
+   */
+  get ips(): IpAddress[] {
+    return (this.ipList ??= podIps(this.object));
+  }
+
+  /** Whether one of its address texts could be `text` (a cheap test before `ips` is parsed). */
+  mayHaveIp(text: string): boolean {
+    const status = isObj(this.object['status']) ? this.object['status'] : {};
+    const list = arr(status['podIPs']);
+    for (let i = 0; i < list.length; i++) {
+      const e = list[i];
+      if (isObj(e) && typeof e['ip'] === 'string' && e['ip'].trim() === text) return true;
+    }
+    const one = status['podIP'];
+    return typeof one === 'string' && one.trim() === text;
+  }
+}
+
+/** A pod's addresses: `status.podIPs` (valid, distinct), else `status.podIP`. */
+function podIps(p: KubeObject): IpAddress[] {
+  const status = isObj(p['status']) ? p['status'] : {};
+  const ips: IpAddress[] = [];
+  for (const e of arr(status['podIPs'])) {
+    const ip = isObj(e) && typeof e['ip'] === 'string' ? parseIp(e['ip']) : undefined;
+    if (ip && !ips.some((x) => x.text === ip.text)) ips.push(ip);
+  }
+  if (!ips.length && typeof status['podIP'] === 'string') {
+    const ip = parseIp(status['podIP']);
+    if (ip) ips.push(ip);
+  }
+  // A pushed-to array keeps room for 17 entries: addresses kept exactly.
+  return ips.length === 1 ? [ips[0]] : ips.slice();
 }
 
 /** The engine over one snapshot of a cluster. Build once, query many times. */
@@ -263,7 +302,10 @@ export class PolicyEngine {
   // Built on the first lookup by name (the CLI's, not the checks'): 10,000 key texts hashed for nothing otherwise.
   private podsByKey: Map<string, PodEndpoint> | undefined;
   private readonly podsByNs = new Map<string, PodEndpoint[]>();
-  private readonly podsByIp = new Map<string, PodEndpoint>();
+  // The pod at an address, per address asked (null: none); found by a walk of the pods' address texts, not an
+  // index of every address: a scan asks about one or two.
+  private readonly podAtIp = new Map<string, PodEndpoint | null>();
+  private readonly records: PodRecord[] = [];
   // Selection depends only on an endpoint's interned label set (it carries namespace and service account),
   // so indexes and verdicts are kept per label set: ten replicas cost one evaluation.
   private readonly setsByNs = new Map<string, SetInfo[]>();
@@ -352,11 +394,10 @@ export class PolicyEngine {
       const ep = this.podEndpoint(inputPods[n]);
       if (!ep) continue;
       this.pods.push(ep);
+      this.records.push(ep);
       let list = this.podsByNs.get(ep.namespace);
       if (!list) this.podsByNs.set(ep.namespace, (list = []));
       list.push(ep);
-      // Host-networked pods share the node's address; that address is not the pod's own endpoint.
-      if (!ep.hostNetwork) for (let i = 0; i < ep.ips.length; i++) this.podsByIp.set(ep.ips[i].text, ep);
       const same = this.sets.get(ep.labels);
       if (same) {
         same.pods.push(ep);
@@ -430,7 +471,7 @@ export class PolicyEngine {
     return info;
   }
 
-  private podEndpoint(p: KubeObject): PodEndpoint | undefined {
+  private podEndpoint(p: KubeObject): PodRecord | undefined {
     const spec = isObj(p['spec']) ? p['spec'] : {};
     const status = isObj(p['status']) ? p['status'] : {};
     const phase = status['phase'];
@@ -445,17 +486,6 @@ export class PolicyEngine {
           ? spec['serviceAccount']
           : 'default';
     const { labels, saLabels } = this.podLabels(p.metadata.labels, namespace, sa);
-    let ips: IpAddress[] = [];
-    for (const e of arr(status['podIPs'])) {
-      const ip = isObj(e) && typeof e['ip'] === 'string' ? parseIp(e['ip']) : undefined;
-      if (ip && !ips.some((x) => x.text === ip.text)) ips.push(ip);
-    }
-    if (!ips.length && typeof status['podIP'] === 'string') {
-      const ip = parseIp(status['podIP']);
-      if (ip) ips.push(ip);
-    }
-    // A pushed-to array keeps room for 17 entries: 10,000 pods' one or two addresses kept exactly.
-    ips = ips.length === 1 ? [ips[0]] : ips.slice();
     const node = typeof spec['nodeName'] === 'string' ? spec['nodeName'] : undefined;
     const osField = isObj(spec['os']) ? spec['os']['name'] : undefined;
     const selectorOs = isObj(spec['nodeSelector']) ? spec['nodeSelector']['kubernetes.io/os'] : undefined;
@@ -471,7 +501,6 @@ export class PolicyEngine {
       this.namespaces.get(namespace) ?? this.namespace(namespace, {}, false),
       sa,
       saLabels,
-      ips,
       os === 'windows' ? 'windows' : 'linux',
       spec['hostNetwork'] === true,
       node,
@@ -800,13 +829,30 @@ export class PolicyEngine {
   ipPeer(text: string): Peer {
     const ip = parseIp(text);
     if (!ip) throw new Error(`"${text}" is not an IP address`);
-    const pod = this.podsByIp.get(ip.text);
+    const pod = this.podAt(ip.text);
     if (pod) return pod;
     const sets = this.networkSets.filter((s) =>
       s.nets.some((n) => n.family === ip.family && containsIp(n, ip)),
     );
     const ep: IpEndpoint = { kind: 'ip', key: ip.text, ip, sets };
     return ep;
+  }
+
+  /**
+   * The pod whose addresses include `text` (a parsed address's text), the last in pod order when several claim
+   * it; host-networked pods share the node's address, which is not their own endpoint.
+   */
+  private podAt(text: string): PodEndpoint | undefined {
+    let hit = this.podAtIp.get(text);
+    if (hit === undefined) {
+      hit = null;
+      for (let i = 0; i < this.records.length; i++) {
+        const ep = this.records[i];
+        if (!ep.hostNetwork && ep.mayHaveIp(text) && ep.ips.some((x) => x.text === text)) hit = ep;
+      }
+      this.podAtIp.set(text, hit);
+    }
+    return hit ?? undefined;
   }
 
   /** Resolves `ns/pod` or an IP address; throws naming what was not found. */
