@@ -19,6 +19,7 @@ import { AddedEffectiveFindingsAndSeverityOverrides1796547000000 } from './migra
 import { AddedClusterPostureCounts1796549000000 } from './migrations/1796549000000-AddedClusterPostureCounts.js';
 import { AddedClusterPostureRevision1796550000000 } from './migrations/1796550000000-AddedClusterPostureRevision.js';
 import { AddedAgentLivenessIndex1796551000000 } from './migrations/1796551000000-AddedAgentLivenessIndex.js';
+import { AddedFindingsPageIndex1796552000000 } from './migrations/1796552000000-AddedFindingsPageIndex.js';
 import { QuarantineEntity } from './quarantine.entity.js';
 import { ExemptionEntity } from '../exemptions/exemption.entity.js';
 import { ExemptionEventEntity } from '../exemptions/exemption-event.entity.js';
@@ -62,6 +63,7 @@ export const HUB_MIGRATIONS = [
   AddedClusterPostureCounts1796549000000,
   AddedClusterPostureRevision1796550000000,
   AddedAgentLivenessIndex1796551000000,
+  AddedFindingsPageIndex1796552000000,
 ];
 
 /** Where the hub keeps its data: PostgreSQL when `url` is set, else the SQLite file at `path`. */

@@ -15,6 +15,7 @@ import type { Area, Outcome, ResourceRef, ResultExemption, Severity } from '@wat
 @Index('ix_findings_check_outcome', ['checkId', 'outcome', 'resolvedAt'])
 @Index('ix_findings_exemption_expires_at', ['exemptionExpiresAt'])
 @Index('ix_findings_override_expires_at', ['overrideExpiresAt'])
+@Index('ix_findings_page', ['severity', 'outcome', 'clusterName', 'checkId', 'resourceKey', 'resolvedAt'])
 export class FindingEntity {
   @PrimaryGeneratedColumn('increment', { type: 'integer' })
   id!: number;
