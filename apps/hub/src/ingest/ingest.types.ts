@@ -25,7 +25,7 @@ export interface IngestStats {
   statusUpdates: number;
   batches: number;
   rejectedByReason: Record<string, number>;
-  /** Wall time of the last committed batch, ms. */
+  /** Wall time of the last committed batch, ms: from hand-in to commit (its decode and wait for the one before). */
   lastBatchMs: number;
 }
 
