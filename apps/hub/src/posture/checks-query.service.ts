@@ -8,6 +8,7 @@ import {
   type Platform,
 } from '@watchpost/shared';
 import { DataSource } from 'typeorm';
+import { KeptByRevision, type KeptEntry } from './kept-by-revision.js';
 import { countedOnly, currentOnly, findingsQb, PROBLEMS, toNum } from './posture-store.js';
 import { scoreOf } from './scoring.js';
 
@@ -17,10 +18,7 @@ const OUTCOME_INDEX = new Map<string, number>(OUTCOMES.map((o, i) => [o, i]));
 const SLOTS = CATALOGUE.length * OUTCOMES.length;
 
 /** What a replica keeps of one cluster, at the `posture_revision` it was counted at. */
-interface KeptCounts {
-  revision: number;
-  /** The read that last found this cluster. */
-  read: number;
+interface KeptCounts extends KeptEntry {
   /** Its current, counted findings as pairs `[slot, count, slot, count, ...]` (slots as in `SLOTS`). */
   counts: Int32Array;
 }
@@ -30,13 +28,10 @@ interface KeptCounts {
 export class ChecksQueryService {
   /**
    * Per cluster, the counts of its current, counted findings by check and outcome, as counted at its
-   * `posture_revision`. Every writer of a cluster's findings bumps that revision in the same transaction
-   * (`refreshPostureCounts`) and the revisions are read before the counts, so a kept entry is never older than its
-   * revision says (the fleet summary keeps its rows the same way): a read counts again only the clusters whose
-   * revision moved, instead of grouping every finding of the fleet (seconds at 10,000 clusters).
+   * `posture_revision` (`KeptByRevision`): a read counts again only the clusters whose revision moved, instead of
+   * grouping every finding of the fleet (seconds at 10,000 clusters).
    */
-  private readonly kept = new Map<string, KeptCounts>();
-  private reads = 0;
+  private readonly kept = new KeptByRevision<KeptCounts>();
 
   constructor(private readonly ds: DataSource) {}
 
@@ -86,20 +81,8 @@ export class ChecksQueryService {
   private async keptCounts(
     clusters: readonly { name: string; revision: number | string }[],
   ): Promise<ReadonlyMap<string, KeptCounts>> {
-    const read = ++this.reads;
-    const stale = new Map<string, KeptCounts>();
-    let known = 0;
-    for (const c of clusters) {
-      const revision = toNum(c.revision);
-      const entry = this.kept.get(c.name);
-      if (entry) known += 1;
-      if (entry?.revision === revision) entry.read = read;
-      else stale.set(c.name, { revision, read, counts: new Int32Array(0) });
-    }
-    if (this.kept.size > known)
-      for (const [name, entry] of this.kept)
-        if (entry.read !== read && !stale.has(name)) this.kept.delete(name);
-    if (stale.size === 0) return this.kept;
+    const stale = this.kept.stale(clusters, (_, at) => ({ ...at, counts: new Int32Array(0) }));
+    if (stale.size === 0) return this.kept.entries;
     const names = stale.size > clusters.length / 4 ? null : [...stale.keys()];
     const pairs = new Map<string, number[]>();
     for (const r of await this.countByCheck(names)) {
@@ -114,9 +97,9 @@ export class ChecksQueryService {
     for (const [name, entry] of stale) {
       const list = pairs.get(name);
       if (list) entry.counts = Int32Array.from(list);
-      this.kept.set(name, entry);
     }
-    return this.kept;
+    this.kept.keep(stale);
+    return this.kept.entries;
   }
 
   /** Current, counted findings by cluster, check and outcome, of the named clusters or of all (null). */

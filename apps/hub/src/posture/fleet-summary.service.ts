@@ -20,6 +20,7 @@ import { AgentEntity } from '../persistence/agent.entity.js';
 import { ClusterEntity, type PostureCounts } from '../persistence/cluster.entity.js';
 import type { FindingEntity } from '../persistence/finding.entity.js';
 import { compileZod } from '../ingest/envelope-validator.js';
+import { KeptByRevision, type KeptEntry } from './kept-by-revision.js';
 import { BEST_AGENT_LIVENESS_SQL, liveState, reportLiveness } from './liveness.js';
 import { COUNT_OUTCOMES, COUNT_SEVERITIES, countPosture, readPostureCounts } from './posture-counts.js';
 import { type PlatformGroup, platformGroup } from './platform-group.js';
@@ -60,9 +61,7 @@ export class FleetSummaryService {
    * Per cluster, what moves only with its `posture_revision`, as read at that revision (`keptClusters`): scores,
    * roll-up, ranked certificate and KMS rows; and its last report time, parsed. Read-only between reads.
    */
-  private readonly kept = new Map<string, KeptCluster>();
-  /** Reads so far: an entry not touched by the current read is a cluster gone. */
-  private reads = 0;
+  private readonly kept = new KeptByRevision<KeptCluster>();
 
   constructor(
     private readonly ds: DataSource,
@@ -212,38 +211,22 @@ export class FleetSummaryService {
   /**
    * Each cluster's scores, roll-up, open certificate problems and KMS key rows: from memory for every cluster whose
    * `posture_revision` (read by the caller before this) is the one they were read at, from the database for the
-   * others (all of them in one pass when many changed). Every writer of a cluster's findings or scores bumps its
-   * revision in the same transaction (`refreshPostureCounts`), and the revision is read before the rows, so kept
-   * rows are never older than their revision says: a change on any replica is seen at the next read of every
-   * replica, and rows read newer than their revision are only read again. Clusters gone are forgotten.
+   * others (all of them in one pass when many changed; `KeptByRevision` says why kept rows are never older than
+   * their revision). Clusters gone are forgotten.
    */
   private async keptClusters(
     clusters: readonly { name: string; platform: Platform; revision: number | string }[],
   ): Promise<ReadonlyMap<string, KeptCluster>> {
-    const read = ++this.reads;
-    const stale = new Map<string, KeptCluster>();
-    let known = 0;
-    for (const c of clusters) {
-      const revision = toNum(c.revision);
-      const entry = this.kept.get(c.name);
-      if (entry) known += 1;
-      if (entry?.revision === revision) entry.read = read;
-      else
-        stale.set(c.name, {
-          revision,
-          read,
-          scores: NO_SCORES,
-          counts: null,
-          cert: [],
-          kms: [],
-          platform: c.platform,
-          receivedAt: entry?.receivedAt ?? null,
-          receivedMs: entry?.receivedMs ?? null,
-        });
-    }
-    if (this.kept.size > known)
-      for (const [name, entry] of this.kept)
-        if (entry.read !== read && !stale.has(name)) this.kept.delete(name);
+    const stale = this.kept.stale(clusters, (c, at, had) => ({
+      ...at,
+      scores: NO_SCORES,
+      counts: null,
+      cert: [],
+      kms: [],
+      platform: c.platform,
+      receivedAt: had?.receivedAt ?? null,
+      receivedMs: had?.receivedMs ?? null,
+    }));
     if (stale.size > 0) {
       const names = stale.size > clusters.length / 4 ? null : [...stale.keys()];
       for (const r of await this.readClusterPosture(names)) {
@@ -256,9 +239,9 @@ export class FleetSummaryService {
       const { cert, kms } = await this.readRankedRows(names);
       for (const r of cert) stale.get(r.cluster)?.cert.push(r);
       for (const r of kms) stale.get(r.cluster)?.kms.push(r);
-      for (const [name, entry] of stale) this.kept.set(name, entry);
+      this.kept.keep(stale);
     }
-    return this.kept;
+    return this.kept.entries;
   }
 
   /** The stored scores and roll-up of the named clusters, or of all (null). */
@@ -761,10 +744,7 @@ interface KmsRow {
 }
 
 /** What a replica keeps of one cluster, at the `posture_revision` it was read at (`keptClusters`). */
-interface KeptCluster {
-  revision: number;
-  /** The read that last found this cluster. */
-  read: number;
+interface KeptCluster extends KeptEntry {
   /** Its `scores` by `AREAS` index, NaN where it has none. */
   scores: Float64Array;
   /** Its `posture_counts` as `flatCounts`, or null when there is none of this layout (counted live). */
