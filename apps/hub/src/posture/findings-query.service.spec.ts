@@ -115,4 +115,37 @@ describe.each(['sqlite', 'postgres'] as const)('findings pages by severity and o
     }
     if (name !== 'no match') expect(expected.length).toBeGreaterThan(7);
   });
+
+  it('leaves out a row that stops matching between the read of the keys and the read of the rows, and walks on', async () => {
+    const filters: FindingFilters = { outcome: ['fail'], severity: ['critical', 'high'] };
+    const expected = rows.filter((r) => matches(r, filters));
+    const gone = expected[2];
+    const last = expected[6];
+    if (!gone || !last) throw new Error('the seeded fleet has too few matching rows');
+    const query = ds.query.bind(ds);
+    let changed = false;
+    // The key read is the one plain query of the page; the row turns to pass right after it.
+    ds.query = (async (sql: string, params?: unknown[]) => {
+      const res: unknown = await query(sql, params);
+      if (!changed && sql.includes('UNION ALL')) {
+        changed = true;
+        await query(`UPDATE "findings" SET "outcome" = 'pass' WHERE "id" = ${gone.id}`);
+      }
+      return res;
+    }) as typeof ds.query;
+    try {
+      const page = await new FindingsQueryService(ds).findings(filters, 7);
+      expect(changed).toBe(true);
+      expect(page.items.map((r) => r.id)).toEqual(
+        expected
+          .slice(0, 7)
+          .filter((r) => r !== gone)
+          .map((r) => r.id),
+      );
+      expect(page.nextCursor).toBe(encodeCursor('findings', [last.cluster, last.checkId, last.resourceKey]));
+    } finally {
+      ds.query = query;
+      await ds.query(`UPDATE "findings" SET "outcome" = 'fail' WHERE "id" = ${gone.id}`);
+    }
+  });
 });

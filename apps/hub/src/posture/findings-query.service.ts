@@ -18,35 +18,30 @@ export class FindingsQueryService {
     const after = cursor
       ? (decodeCursor('findings', cursor, ['string', 'string', 'string']) as string[])
       : null;
-    const rows = bucketed(filters)
+    const { rows: page, next } = bucketed(filters)
       ? await this.bucketPage(filters, limit, after)
       : await this.plainPage(filters, limit, after);
-    const more = rows.length > limit;
-    const page = more ? rows.slice(0, limit) : rows;
     const platforms = await platformsOf(
       this.ds,
       page.map((r) => r.clusterName),
     );
-    const last = page[page.length - 1];
     return {
       items: page.map((r) => findingView(r, platforms.get(r.clusterName) ?? null)),
-      nextCursor:
-        more && last ? encodeCursor('findings', [last.clusterName, last.checkId, last.resourceKey]) : null,
+      nextCursor: next ? encodeCursor('findings', next) : null,
     };
   }
 
-  /** Up to `limit + 1` rows after the cursor, in page order, in one query ordered by the unique key. */
-  private async plainPage(
-    filters: FindingFilters,
-    limit: number,
-    after: string[] | null,
-  ): Promise<FindingEntity[]> {
+  /** The page after the cursor, in one query ordered by the unique key. */
+  private async plainPage(filters: FindingFilters, limit: number, after: string[] | null): Promise<PageRows> {
     const qb = findingsQb(this.ds, 'f');
     applyFindingFilters(qb, filters);
     if (after) afterCursor(qb, after);
-    return orderedByKey(qb)
+    const rows = await orderedByKey(qb)
       .take(limit + 1)
       .getMany();
+    const page = rows.slice(0, limit);
+    const last = page[page.length - 1];
+    return { rows: page, next: rows.length > limit && last ? keyOf(last) : null };
   }
 
   /**
@@ -61,7 +56,7 @@ export class FindingsQueryService {
     filters: FindingFilters,
     limit: number,
     after: string[] | null,
-  ): Promise<FindingEntity[]> {
+  ): Promise<PageRows> {
     const severities = filters.severity?.length ? filters.severity : SEVERITIES;
     const outcomes = filters.outcome?.length ? filters.outcome : OUTCOMES;
     const { severity: _s, outcome: _o, ...rest } = filters;
@@ -82,12 +77,15 @@ export class FindingsQueryService {
       }
     }
     const [sql, values] = this.ds.driver.escapeQueryWithParameters(
-      `SELECT "f_id" AS "id" FROM (${parts.join(' UNION ALL ')}) "u"` +
+      `SELECT "f_id" AS "id", "f_cluster_name" AS "c", "f_check_id" AS "k", "f_resource_key" AS "r"` +
+        ` FROM (${parts.join(' UNION ALL ')}) "u"` +
         ` ORDER BY "f_cluster_name" ASC, "f_check_id" ASC, "f_resource_key" ASC LIMIT ${limit + 1}`,
       params,
     );
-    const ids = (await this.ds.query<{ id: number | string }[]>(sql, values)).map((r) => Number(r.id));
-    if (!ids.length) return [];
+    const keys = await this.ds.query<{ id: number | string; c: string; k: string; r: string }[]>(sql, values);
+    const ids = keys.slice(0, limit).map((r) => Number(r.id));
+    const last = keys[ids.length - 1];
+    const next = keys.length > limit && last ? [last.c, last.k, last.r] : null;
     const byId = new Map<number, FindingEntity>();
     for (let i = 0; i < ids.length; i += 500) {
       const rows = await findingsQb(this.ds, 'f')
@@ -95,8 +93,14 @@ export class FindingsQueryService {
         .getMany();
       for (const r of rows) byId.set(r.id, r);
     }
-    // A row deleted between the two reads (its cluster removed) is left out, as if it had gone a moment earlier.
-    return ids.flatMap((id) => byId.get(id) ?? []);
+    // A row deleted, or changed so that it no longer matches, between the two reads is left out, as if it had
+    // changed a moment earlier; the cursor comes from the keys, so the walk goes on after it. (The filters are
+    // tested here, not in the second query: SQLite would then read it through ix_findings_page, not by id.)
+    const rows = ids.flatMap((id) => {
+      const r = byId.get(id);
+      return r && stillMatches(r, filters) ? [r] : [];
+    });
+    return { rows, next };
   }
 
   /** Every matching finding, page by page (exports stream these). */
@@ -109,6 +113,16 @@ export class FindingsQueryService {
       cursor = page.nextCursor;
     }
   }
+}
+
+/** A page's rows and the sort key of its last row when more follow. */
+interface PageRows {
+  rows: FindingEntity[];
+  next: string[] | null;
+}
+
+function keyOf(r: FindingEntity): string[] {
+  return [r.clusterName, r.checkId, r.resourceKey];
 }
 
 /**
@@ -127,6 +141,19 @@ function afterCursor(qb: SelectQueryBuilder<FindingEntity>, [c, k, r]: string[])
         .orWhere('(f.clusterName = :cc AND f.checkId > :ck)', { ck: k })
         .orWhere('(f.clusterName = :cc AND f.checkId = :ck AND f.resourceKey > :cr)', { cr: r });
     }),
+  );
+}
+
+/** `applyFindingFilters` on a row read by id (the platform is the cluster's, not the row's: not tested again). */
+function stillMatches(r: FindingEntity, f: FindingFilters): boolean {
+  return (
+    (!f.cluster?.length || f.cluster.includes(r.clusterName)) &&
+    (!f.area?.length || f.area.includes(r.area)) &&
+    (!f.check?.length || f.check.includes(r.checkId)) &&
+    (!f.severity?.length || f.severity.includes(r.severity)) &&
+    (!f.outcome?.length || f.outcome.includes(r.outcome)) &&
+    (f.resolved === undefined || (r.resolvedAt !== null) === f.resolved) &&
+    (f.exempted === undefined || (r.exemptionSource !== null) === f.exempted)
   );
 }
 
