@@ -24,7 +24,7 @@ import {
   type ReadLimits,
   type SafeRead,
 } from './safe-read.js';
-import { sanitiseObject } from './sanitise.js';
+import { PodSharing, sanitiseObject } from './sanitise.js';
 import { readAzureBundle } from './azure/azure-bundle.js';
 
 /** Thrown when the bundle folder itself is unusable (not when one file in it is bad). */
@@ -97,6 +97,7 @@ export function kubeListFromJson(
     };
   }
   const items: KubeObject[] = [];
+  const sharing = resource === 'pods' ? new PodSharing() : undefined;
   for (const [i, item] of (parsed['items'] as unknown[]).entries()) {
     if (!isRecord(item) || !isRecord(item['metadata']) || typeof item['metadata']['name'] !== 'string') {
       return {
@@ -104,7 +105,8 @@ export function kubeListFromJson(
         message: `${label}: items[${i}] has no metadata.name; is this kubectl output?`,
       };
     }
-    items.push(sanitiseObject(resource, item as KubeObject));
+    const clean = sanitiseObject(resource, item as KubeObject);
+    items.push(sharing ? sharing.share(clean) : clean);
   }
   return { status: 'ok', items };
 }
