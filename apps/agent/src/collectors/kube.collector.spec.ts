@@ -43,6 +43,17 @@ describe('kube collector against the fixture API server', () => {
     const pages = server.requests.slice(before).filter((r) => r.startsWith('/api/v1/pods'));
     expect(pages.length).toBe(Math.ceil(expected.length / 3));
     expect(pages.slice(1).every((r) => r.includes('continue='))).toBe(true);
+    // Replicas' alike parts are one object, across pages too (PodSharing); the JSON stays each pod's own.
+    const byText = new Map<string, unknown[]>();
+    for (const p of res.items) {
+      const c = (p['spec'] as { containers: Record<string, unknown>[] }).containers[0];
+      if (!c?.['resources']) continue;
+      const text = JSON.stringify(c['resources']);
+      byText.set(text, [...(byText.get(text) ?? []), c['resources']]);
+    }
+    const alike = [...byText.values()].filter((same) => same.length > 1);
+    expect(alike.length).toBeGreaterThan(0);
+    for (const same of alike) expect(new Set(same).size).toBe(1);
   });
 
   test('403 becomes a forbidden collector error naming the resource and permission', async () => {

@@ -3,7 +3,7 @@ import { KubeConfig } from '@kubernetes/client-node';
 import type { CollectorError, KubeObject, KubeResource } from '@watchpost/shared';
 import { constraintResources, listPath, RESOURCES, type ResourceSpec } from './resources.js';
 import { utf8Text } from './safe-read.js';
-import { sanitiseObject } from './sanitise.js';
+import { PodSharing, sanitiseObject } from './sanitise.js';
 
 /** Options of the Kubernetes API collector. */
 export interface KubeCollectorOptions {
@@ -80,6 +80,8 @@ export async function listResource(
 ): Promise<KubeResource> {
   const source = `kube/${spec.resource}`;
   const items: KubeObject[] = [];
+  // Replicas' alike parts kept once, across pages (see PodSharing).
+  const sharing = spec.resource === 'pods' ? new PodSharing() : undefined;
   let cont: string | undefined;
   let pages = 0;
   do {
@@ -149,7 +151,10 @@ export async function listResource(
         },
       };
     }
-    for (const item of page.items ?? []) items.push(sanitiseObject(spec.resource, item));
+    for (const item of page.items ?? []) {
+      const clean = sanitiseObject(spec.resource, item);
+      items.push(sharing ? sharing.share(clean) : clean);
+    }
     cont = page.metadata?.continue || undefined;
     pages += 1;
     if (pages > 10_000)
