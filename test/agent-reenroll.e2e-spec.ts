@@ -1,7 +1,7 @@
 /* eslint-disable @nx/enforce-module-boundaries -- e2e: starts the hub in-process and runs the built agent CLI against it; the hub app has no package entry point to import instead. */
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -53,6 +53,9 @@ describe('cluster credential and re-enrollment, end to end', () => {
     new Promise<{ stdout: string; stderr: string; code: number | null }>((resolve) => {
       const d = join(dir, node);
       mkdirSync(d, { recursive: true });
+      // As the DaemonSet gives it: the credential in a file (a mounted Secret key), never on the command line.
+      const tokenFile = join(d, 'enroll-credential');
+      writeFileSync(tokenFile, `${credential}\n`, { mode: 0o600 });
       const p = spawn(
         process.execPath,
         [
@@ -60,8 +63,8 @@ describe('cluster credential and re-enrollment, end to end', () => {
           'enroll',
           '--hub',
           t.url,
-          '--token',
-          credential,
+          '--token-file',
+          tokenFile,
           '--ca-hash',
           caHash,
           '--node-name',
