@@ -16,6 +16,20 @@ const AT = new Date('2026-11-23T10:00:05.000Z');
 
 afterAll(() => stopDecodeWorker());
 
+/** A report of 3,000 failing results: above `WORKER_DECODE_BYTES` on the wire, so decoded in a job of its own. */
+function largeEnvelope(agentId: string, seq: number) {
+  return sampleEnvelope(agentId, seq, {
+    results: Array.from({ length: 3_000 }, (_, i) => ({
+      checkId: 'pod-privileged',
+      area: 'workload',
+      severity: 'critical',
+      outcome: 'fail',
+      resource: { kind: 'Pod', namespace: 'ns', name: `web-${i}-${'x'.repeat(i % 13)}` },
+      message: `privileged ${i}`,
+    })),
+  });
+}
+
 describe('report decoder', () => {
   it('decodes a large report in the worker thread, handing results back slice by slice between turns of the loop', async () => {
     const results: CheckResult[] = Array.from({ length: 12_000 }, (_, i) => ({
@@ -50,16 +64,7 @@ describe('report decoder', () => {
   });
 
   it('gives a refusal from the worker like the inline decoder would (with seq and agent id for the ack)', async () => {
-    const big = sampleEnvelope('hci-b', 4, {
-      results: Array.from({ length: 3_000 }, (_, i) => ({
-        checkId: 'pod-privileged',
-        area: 'workload',
-        severity: 'critical',
-        outcome: 'fail',
-        resource: { kind: 'Pod', namespace: 'ns', name: `web-${i}-${'x'.repeat(i % 13)}` },
-        message: `privileged ${i}`,
-      })),
-    });
+    const big = largeEnvelope('hci-b', 4);
     const payload = encodeEnvelope(big);
     expect(payload.length).toBeGreaterThan(WORKER_DECODE_BYTES);
     const decoded = await decodeReport(payload, 'hci-a', LIMITS, AT);
@@ -79,16 +84,7 @@ describe('report decoder', () => {
   });
 
   it('decodes a batch in the worker with the inline verdicts; only the newest report of each agent keeps its results', async () => {
-    const large = sampleEnvelope('hci-b', 7, {
-      results: Array.from({ length: 3_000 }, (_, i) => ({
-        checkId: 'pod-privileged',
-        area: 'workload',
-        severity: 'critical',
-        outcome: 'fail',
-        resource: { kind: 'Pod', namespace: 'ns', name: `web-${i}-${'x'.repeat(i % 13)}` },
-        message: `privileged ${i}`,
-      })),
-    });
+    const large = largeEnvelope('hci-b', 7);
     const reports = [
       { payload: encodeEnvelope(sampleEnvelope('hci-a', 2)), topicAgentId: 'hci-a' },
       { payload: encodeEnvelope(sampleEnvelope('hci-b', 1)), topicAgentId: 'hci-b' },
