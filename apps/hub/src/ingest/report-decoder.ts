@@ -129,14 +129,19 @@ export async function decodeReports(
         )
       : undefined;
   const newest = new Map<string, BatchDecodedReport>();
-  for (const i of large) {
+  // Decodes report i here (each large one in its own worker job, small ones inline when the worker failed).
+  const decodeHere = async (
+    i: number,
+    decode: (payload: Buffer, agentId: string, limits: DecodeLimits, at: Date) => Promise<DecodedReport>,
+  ): Promise<void> => {
     const r = reports[i];
     out[i] = {
       agentId: r.topicAgentId,
-      decoded: await decodeReport(r.payload, r.topicAgentId, limits, r.receivedAt),
+      decoded: await decode(r.payload, r.topicAgentId, limits, r.receivedAt),
     };
     keepResultsOfNewest(out[i], newest);
-  }
+  };
+  for (const i of large) await decodeHere(i, decodeReport);
   const decoded = fromWorker ? await fromWorker : undefined;
   if (decoded) {
     decoderCounters.worker += small.length;
@@ -144,14 +149,7 @@ export async function decodeReports(
   } else {
     if (fromWorker) decoderCounters.workerUnavailable += small.length;
     decoderCounters.inline += small.length;
-    for (const i of small) {
-      const r = reports[i];
-      out[i] = {
-        agentId: r.topicAgentId,
-        decoded: await decodeReportInline(r.payload, r.topicAgentId, limits, r.receivedAt),
-      };
-      keepResultsOfNewest(out[i], newest);
-    }
+    for (const i of small) await decodeHere(i, decodeReportInline);
   }
   // Across the worker's reports and the others, in arrival order (the worker already kept its own newest).
   newest.clear();
