@@ -4,6 +4,7 @@ import type { CheckOptions } from '../checks/check.js';
 import type { AgentPolicy } from '../exemptions/policy.js';
 import type { ScanObservations } from '../history/observations.js';
 import type { EvidenceSourceOptions } from '../scan/evidence-source.js';
+import { SCAN_PROCESS_V8_FLAGS, scanHeapSettingsWanted } from '../scan/heap-settings.js';
 
 /**
  * One daemon scan in a child process (`scan.child.ts`), so the daemon's own heap never holds the collectors, the
@@ -40,7 +41,11 @@ export function scanInChildProcess(
   const fromSource = import.meta.url.endsWith('.ts');
   const entry = new URL(fromSource ? './scan.child.ts' : './scan.child.js', import.meta.url);
   // From source (`npm run agent`, tsx) the child runs the TypeScript entry through tsx; from dist it needs nothing.
-  const execArgv = fromSource ? ['--conditions=watchpost-source', '--import', 'tsx'] : [];
+  // The child runs one scan and exits: V8's heap is steered for that from its start (scan/heap-settings.ts).
+  const execArgv = [
+    ...(fromSource ? ['--conditions=watchpost-source', '--import', 'tsx'] : []),
+    ...(scanHeapSettingsWanted() ? SCAN_PROCESS_V8_FLAGS : []),
+  ];
   return new Promise((resolve, reject) => {
     const child = fork(entry, [], {
       execArgv,
