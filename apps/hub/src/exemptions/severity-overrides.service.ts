@@ -115,6 +115,14 @@ export class SeverityOverridesService {
     return this.rules.transaction(async (m) => {
       const repo = m.getRepository(SeverityOverrideEntity);
       const cols = scopeColumns(b.scope);
+      // Two replicas (or two requests) creating the same override at once would each find no clash and both
+      // insert. "Active" depends on the expiry and the clock, which no unique index can express, so on PostgreSQL
+      // creations of one check and scope take turns: the second looks after the first committed and is refused.
+      // SQLite has one writer at a time already.
+      if (m.connection.options.type === 'postgres')
+        await m.query('SELECT pg_advisory_xact_lock(hashtext($1))', [
+          `severity-override|${b.checkId}|${cols.scopeKind}|${cols.platform ?? ''}|${cols.cluster ?? ''}`,
+        ]);
       const same = await repo.find({
         where: {
           checkId: b.checkId,
