@@ -54,3 +54,50 @@ describe('severity overrides with two hub replicas on one PostgreSQL', () => {
     expect(rows).toHaveLength(checks.length);
   });
 });
+
+// An expired override given a new expiry is active again: not while another active one holds its scope.
+describe.each(['sqlite', 'postgres'] as const)('an expired severity override brought back (%s)', (kind) => {
+  let db: ThrowawayDatabase;
+  let ds: DataSource;
+  const now = new Date('2026-11-23T10:00:05.000Z');
+  const clock = { now: () => now };
+
+  beforeAll(async () => {
+    db = await createThrowawayDatabase(kind);
+    ds = createHubDataSource(db.options);
+    await openAndMigrate(ds);
+  });
+  afterAll(async () => {
+    if (ds?.isInitialized) await ds.destroy();
+    await db?.drop();
+  });
+
+  it('is refused with override_exists while a newer one is active, and allowed once that one is revoked', async () => {
+    const svc = new SeverityOverridesService(ds, new PostureRulesService(ds, clock), clock);
+    const body = {
+      checkId: 'netpol-imds-egress',
+      scope: { kind: 'fleet' as const },
+      severity: 'low' as const,
+      reason: 'accepted for the lab fleet',
+    };
+    const day = 86_400_000;
+    const old = await svc.create(operator, {
+      ...body,
+      expiresAt: new Date(now.getTime() + day).toISOString(),
+    });
+    now.setTime(now.getTime() + 2 * day);
+    expect((await svc.get(old.id)).status).toBe('expired');
+    const newer = await svc.create(operator, body);
+    const later = new Date(now.getTime() + 30 * day).toISOString();
+    const revived = svc.update(operator, old.id, { expiresAt: later });
+    await expect(revived).rejects.toBeInstanceOf(ApiError);
+    await expect(revived).rejects.toMatchObject({
+      response: { error: { code: OverrideErrorCode.Exists, message: expect.stringContaining(newer.id) } },
+    });
+    expect((await svc.get(old.id)).status).toBe('expired');
+    // Changing the active one's expiry is no clash with itself; once it is revoked, the old one may come back.
+    expect((await svc.update(operator, newer.id, { expiresAt: later })).expiresAt).toBe(later);
+    await svc.revoke(operator, newer.id, 'replaced');
+    expect((await svc.update(operator, old.id, { expiresAt: later })).status).toBe('active');
+  });
+});

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { HttpStatus, Inject, Injectable, Optional } from '@nestjs/common';
 import type { Severity } from '@watchpost/shared';
-import { DataSource, IsNull } from 'typeorm';
+import { DataSource, IsNull, type EntityManager } from 'typeorm';
 import type { ApiPrincipal } from '../auth/api-tokens.service.js';
 import { ApiError } from '../auth/auth.errors.js';
 import { HUB_CLOCK, type HubClock, systemClock } from '../clock.js';
@@ -44,6 +44,46 @@ function scopeColumns(s: OverrideScope): Pick<SeverityOverrideEntity, 'scopeKind
     platform: s.kind === 'platform' ? s.platform : null,
     cluster: s.kind === 'cluster' ? s.cluster : null,
   };
+}
+
+function overrideExists(id: string, checkId: string): ApiError {
+  return new ApiError(
+    HttpStatus.CONFLICT,
+    OverrideErrorCode.Exists,
+    `severity override "${id}" already sets ${checkId} in this scope: change it (PATCH) or revoke it first`,
+  );
+}
+
+/**
+ * The active override of `rule`'s check and scope other than `exceptId`, if any, inside `m`. Two replicas (or two
+ * requests) creating the same override at once would each find none and both insert. "Active" depends on the
+ * expiry and the clock, which no unique index can express, so on PostgreSQL the changes of one check and scope
+ * take turns (a transaction-scoped advisory lock): the second looks after the first committed. SQLite has one
+ * writer at a time already.
+ */
+async function activeInScope(
+  m: EntityManager,
+  rule: Pick<SeverityOverrideEntity, 'checkId' | 'scopeKind' | 'platform' | 'cluster'>,
+  now: Date,
+  exceptId?: string,
+): Promise<SeverityOverrideView | undefined> {
+  if (m.connection.options.type === 'postgres')
+    await m.query('SELECT pg_advisory_xact_lock(hashtext($1))', [
+      `severity-override|${rule.checkId}|${rule.scopeKind}|${rule.platform ?? ''}|${rule.cluster ?? ''}`,
+    ]);
+  const same = await m.getRepository(SeverityOverrideEntity).find({
+    where: {
+      checkId: rule.checkId,
+      scopeKind: rule.scopeKind,
+      platform: rule.platform ?? IsNull(),
+      cluster: rule.cluster ?? IsNull(),
+      revokedAt: IsNull(),
+    },
+  });
+  return same
+    .filter((o) => o.id !== exceptId)
+    .map((o) => overrideView(o, now))
+    .find((o) => o.status === 'active');
 }
 
 /**
@@ -114,31 +154,8 @@ export class SeverityOverridesService {
     };
     return this.rules.transaction(async (m) => {
       const repo = m.getRepository(SeverityOverrideEntity);
-      const cols = scopeColumns(b.scope);
-      // Two replicas (or two requests) creating the same override at once would each find no clash and both
-      // insert. "Active" depends on the expiry and the clock, which no unique index can express, so on PostgreSQL
-      // creations of one check and scope take turns: the second looks after the first committed and is refused.
-      // SQLite has one writer at a time already.
-      if (m.connection.options.type === 'postgres')
-        await m.query('SELECT pg_advisory_xact_lock(hashtext($1))', [
-          `severity-override|${b.checkId}|${cols.scopeKind}|${cols.platform ?? ''}|${cols.cluster ?? ''}`,
-        ]);
-      const same = await repo.find({
-        where: {
-          checkId: b.checkId,
-          scopeKind: cols.scopeKind,
-          platform: cols.platform ?? IsNull(),
-          cluster: cols.cluster ?? IsNull(),
-          revokedAt: IsNull(),
-        },
-      });
-      const clash = same.map((o) => overrideView(o, now)).find((o) => o.status === 'active');
-      if (clash)
-        throw new ApiError(
-          HttpStatus.CONFLICT,
-          OverrideErrorCode.Exists,
-          `severity override "${clash.id}" already sets ${b.checkId} in this scope: change it (PATCH) or revoke it first`,
-        );
+      const clash = await activeInScope(m, row, now);
+      if (clash) throw overrideExists(clash.id, b.checkId);
       await repo.insert(row);
       await recordRuleEvent(m, 'override', row.id, 'created', by, now, { view: overrideView(row, now) });
       await this.rules.reevaluate(m, reachOf(b.scope), now);
@@ -171,6 +188,11 @@ export class SeverityOverridesService {
           if (!expiry.ok) throw invalidExpiry(expiry.message);
           set('expiresAt', expiry.value);
         }
+      }
+      // A new expiry can make an expired override active again: not beside another active one of its scope.
+      if (changes['expiresAt'] && overrideView(row, now).status === 'active') {
+        const clash = await activeInScope(m, row, now, row.id);
+        if (clash) throw overrideExists(clash.id, row.checkId);
       }
       if (Object.keys(changes).length) {
         row.updatedAt = now.toISOString();
