@@ -196,3 +196,86 @@ describe('PssEvaluator', () => {
     expect(withVolume('logs')).not.toBe(withVolume('other'));
   });
 });
+
+describe('PssEvaluator tree (objects by identity)', () => {
+  // The evaluator finds a pod's verdicts through a tree keyed by its inputs, objects by identity (the bundle reader
+  // shares the parts replicas hold alike), before it prints a key text. These cases pin that the tree never joins
+  // pods whose key texts differ, nor splits the verdicts of pods whose texts are equal.
+  const sharedSc = restrictedSc();
+  const sharedPodSc = { runAsNonRoot: true, seccompProfile: { type: 'RuntimeDefault' } };
+  const sharedPorts = [{ containerPort: 8080, name: 'http' }];
+  const hostPath = { name: 'h', hostPath: { path: '/' } };
+  const replica = (i: number, sc: Spec = sharedSc, extra: Spec = {}): Spec => ({
+    nodeName: `node-${i % 3}`,
+    securityContext: sharedPodSc,
+    containers: [{ name: 'app', image: `img:${i}`, ports: sharedPorts, securityContext: sc, ...extra }],
+    volumes: [{ name: `kube-api-access-${i}`, projected: { sources: [] } }],
+  });
+  const pods: { spec: Spec; annotations: Record<string, string> }[] = [
+    ...[1, 2, 3].map((i) => ({ spec: replica(i), annotations: {} })),
+    // Equal parts that are not the same objects, and parts that differ.
+    { spec: replica(4, restrictedSc()), annotations: {} },
+    { spec: replica(5, { ...sharedSc, privileged: true }), annotations: {} },
+    { spec: replica(6, sharedSc, { livenessProbe: { httpGet: { host: 'h', port: 1 } } }), annotations: {} },
+    { spec: replica(7, sharedSc, { livenessProbe: { httpGet: { port: 1 } } }), annotations: {} },
+    { spec: { ...replica(8), volumes: [hostPath] }, annotations: {} },
+    { spec: { ...replica(9), volumes: [hostPath, { name: 'x' }] }, annotations: {} },
+    { spec: { ...replica(10), volumes: [{ ...hostPath }] }, annotations: {} },
+    {
+      spec: replica(12),
+      annotations: { 'container.apparmor.security.beta.kubernetes.io/app': 'unconfined' },
+    },
+    { spec: replica(13), annotations: { 'seccomp.security.alpha.kubernetes.io/pod': 'unconfined', x: 'y' } },
+    { spec: replica(13), annotations: { 'seccomp.security.alpha.kubernetes.io/pod': 'runtime/default' } },
+    { spec: { ...replica(14), containers: [sharedSc] }, annotations: {} },
+    { spec: { ...replica(15), containers: [[sharedSc]] }, annotations: {} },
+    { spec: { ...replica(17), initContainers: [], containers: [] }, annotations: {} },
+    { spec: { ...replica(18), initContainers: [] }, annotations: {} },
+    { spec: { ...replica(19), hostPID: true }, annotations: {} },
+    { spec: { hostPID: true, ...replica(20) }, annotations: {} },
+    ...MUTATIONS.map(([, mutate, annotations]) => {
+      const spec = restrictedPod();
+      mutate(spec);
+      return { spec, annotations };
+    }),
+    { spec: restrictedPod(), annotations: {} },
+  ];
+
+  test('two pods share verdicts exactly when their key texts are equal, in whatever order they come', () => {
+    for (const order of [pods, [...pods].reverse()]) {
+      const pss = new PssEvaluator();
+      const verdicts = order.map((p) => pss.verdicts(p));
+      for (let a = 0; a < order.length; a++)
+        for (let b = 0; b < order.length; b++)
+          expect([a, b, verdicts[a] === verdicts[b]]).toEqual([
+            a,
+            b,
+            pssInputKey(order[a]) === pssInputKey(order[b]),
+          ]);
+    }
+  });
+
+  test('replicas with shared parts share one evaluation, and its verdicts are the direct ones', () => {
+    const pss = new PssEvaluator();
+    const first = pss.verdicts(pods[0]);
+    expect(pss.verdicts(pods[1])).toBe(first);
+    expect(pss.verdicts(pods[2])).toBe(first);
+    expect(pss.size).toBe(1);
+    sameAsDirect(pods[0].spec, {});
+  });
+
+  test('past the bounded tree, pods still get their own verdicts (through the key text)', () => {
+    const pss = new PssEvaluator();
+    // Each pod's own hostPath volume object makes its path new: 3,000 pods need more nodes than the tree holds.
+    const many = Array.from({ length: 3000 }, (_, i) => ({
+      spec: { ...replica(i), volumes: [{ name: 'h', hostPath: { path: `/p${i % 2}` } }] },
+      annotations: {},
+    }));
+    const verdicts = many.map((p) => pss.verdicts(p));
+    expect(pss.size).toBe(2);
+    expect(verdicts[2999]).toBe(verdicts[1]);
+    expect(verdicts[2998]).toBe(verdicts[0]);
+    expect(verdicts[2999]).not.toBe(verdicts[2998]);
+    expect(verdicts[2999].controls).toEqual(podSecurityLevel(many[2999]).controls);
+  });
+});
