@@ -1,5 +1,5 @@
-import { readFileSync } from 'node:fs';
 import { z } from 'zod';
+import shippedDocument from './kubernetes-support.json' with { type: 'json' };
 
 /**
  * The Kubernetes support data document: which minors and patches each platform supports and until when
@@ -219,13 +219,13 @@ export function parseSupportDocument(value: unknown): SupportDocumentResult {
 let builtIn: KubernetesSupportDocument | undefined;
 
 /**
- * The document shipped with this build (`kubernetes-support.json` beside this module). A shipped document
- * that does not validate is a build defect, so this throws (a test keeps it valid).
+ * The document shipped with this build (`kubernetes-support.json`, imported as a JSON module: tsc copies it beside
+ * the compiled module and the agent's bundle holds it inline, so nothing looks for the file at run time). A
+ * shipped document that does not validate is a build defect, so this throws (a test keeps it valid).
  */
 export function builtInSupportDocument(): KubernetesSupportDocument {
   if (builtIn) return builtIn;
-  const text = readFileSync(new URL('./kubernetes-support.json', import.meta.url), 'utf8');
-  const r = parseSupportDocument(JSON.parse(text) as unknown);
+  const r = parseSupportDocument(shippedDocument);
   if (!r.ok) throw new Error(`the shipped kubernetes-support.json is invalid: ${r.errors.join('; ')}`);
   builtIn = r.doc;
   return builtIn;
