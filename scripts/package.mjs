@@ -162,6 +162,7 @@ function packageApp(name) {
   const stage = join(stageRoot, base);
   try {
     mkdirSync(join(stage, 'bin'), { recursive: true });
+    // tsc's output (dist/src) and, for the agent, its bundle (dist/bundle), which the bin runs when present.
     cpSync(join(appDir, 'dist'), join(stage, 'dist'), { recursive: true, filter: keep });
     // The hub serves its web page from dist/src/web/static (the first place web-assets.ts looks).
     const staticSrc = join(appDir, 'src', 'web', 'static');
