@@ -193,6 +193,19 @@ export function effectiveSecurityContextKey(
   ]);
 }
 
+/**
+ * Whether no legacy annotation `effectiveSecurityContext` reads for this container is set: then its inputs, and
+ * `effectiveSecurityContextKey`, are the pod's and the container's `securityContext` alone.
+ */
+export function noProfileAnnotation(annotations: Record<string, string>, container: ContainerSpec): boolean {
+  return (
+    !anyKey(annotations) ||
+    ((annotations[SECCOMP_CONTAINER_ANNOTATION_PREFIX + container.name] ?? null) === null &&
+      (annotations[SECCOMP_POD_ANNOTATION] ?? null) === null &&
+      (annotations[APPARMOR_CONTAINER_ANNOTATION_PREFIX + container.name] ?? null) === null)
+  );
+}
+
 /** Whether a lookup by name could find anything: some enumerable key (own or inherited), as `in` would. */
 function anyKey(o: object): boolean {
   for (const _k in o) return true;

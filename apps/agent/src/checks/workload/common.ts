@@ -9,6 +9,7 @@ import {
 import {
   effectiveSecurityContext,
   effectiveSecurityContextKey,
+  noProfileAnnotation,
   podOs,
   type EffectiveSecurityContext,
   type PodOs,
@@ -88,6 +89,10 @@ export function containers(items: readonly WorkloadItem[]): ContainerItem[] {
   if (cached) return cached;
   const out: ContainerItem[] = [];
   const contexts = new Map<string, EffectiveSecurityContext>();
+  // The context of a container whose pod names no profile for it in annotations, by its securityContext object
+  // with its pod's: the bundle reader keeps one copy of the security contexts replicas hold alike, so replicas
+  // find theirs without a key text each. A different pod object with the same container object takes the text.
+  const byObject = new Map<unknown, { pod: unknown; sc: EffectiveSecurityContext }>();
   const labels = {
     init: new Map<string, string>(),
     container: new Map<string, string>(),
@@ -98,9 +103,15 @@ export function containers(items: readonly WorkloadItem[]): ContainerItem[] {
     const item = items[i];
     const { spec, annotations } = item.src;
     forEachContainer(spec, (container, role) => {
-      const key = effectiveSecurityContextKey(spec, annotations, container);
-      let sc = contexts.get(key);
-      if (!sc) contexts.set(key, (sc = effectiveSecurityContext(spec, annotations, container)));
+      const plain = noProfileAnnotation(annotations, container);
+      const known = plain ? byObject.get(container.securityContext) : undefined;
+      let sc = known && known.pod === spec.securityContext ? known.sc : undefined;
+      if (!sc) {
+        const key = effectiveSecurityContextKey(spec, annotations, container);
+        sc = contexts.get(key);
+        if (!sc) contexts.set(key, (sc = effectiveSecurityContext(spec, annotations, container)));
+        if (plain && !known) byObject.set(container.securityContext, { pod: spec.securityContext, sc });
+      }
       let label = labels[role].get(container.name);
       if (label === undefined) {
         const prefix = role === 'container' ? 'container' : `${role} container`;
