@@ -152,7 +152,7 @@ describe('bundle reader against hostile bundles', () => {
       /^kube\/\S+\.json is \d+ bytes, over the 20000-byte limit \(WATCHPOST_MAX_KUBE_JSON_BYTES\); not read$/,
     );
     // A file whose stat lies (procfs says 0 bytes) is still cut at the limit.
-    const proc = await readHostFile('/proc/self/maps', '/proc/self/maps', {
+    const proc = readHostFile('/proc/self/maps', '/proc/self/maps', {
       limits: { ...DEFAULT_READ_LIMITS, maxFileBytes: 16 },
     });
     expect(proc.error).toBe('holds more than the 16-byte limit (WATCHPOST_MAX_FILE_BYTES); not read');

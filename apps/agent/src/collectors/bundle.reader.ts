@@ -1,4 +1,4 @@
-import { readdir, realpath, stat } from 'node:fs/promises';
+import { readdirSync, realpathSync, statSync } from 'node:fs';
 import { basename, join, posix, relative, sep } from 'node:path';
 import {
   CLUSTER_ROLES,
@@ -36,15 +36,15 @@ interface BundleContext {
   limits: ReadLimits;
 }
 
-async function readJson(
+function readJson(
   file: string,
   label: string,
   errors: CollectorError[],
   ctx: BundleContext,
   kind: 'kube' | 'other' = 'other',
-): Promise<unknown> {
+): unknown {
   const kube = kind === 'kube';
-  let read: SafeRead | undefined = await readFileSafely(file, {
+  let read: SafeRead | undefined = readFileSafely(file, {
     root: ctx.root,
     maxBytes: kube ? ctx.limits.maxKubeJsonBytes : ctx.limits.maxFileBytes,
     limitName: kube ? READ_LIMIT_ENV.maxKubeJsonBytes : READ_LIMIT_ENV.maxFileBytes,
@@ -80,6 +80,16 @@ async function readJson(
   }
 }
 
+/** `stat` finds something at `file` (what it is, `readFileSafely` decides). */
+function exists(file: string): boolean {
+  try {
+    statSync(file);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 function isRecord(v: unknown): v is Record<string, unknown> {
   return typeof v === 'object' && v !== null && !Array.isArray(v);
 }
@@ -99,16 +109,42 @@ export function kubeListFromJson(
   const items: KubeObject[] = [];
   const sharing = resource === 'pods' ? new PodSharing() : undefined;
   for (const [i, item] of (parsed['items'] as unknown[]).entries()) {
-    if (!isRecord(item) || !isRecord(item['metadata']) || typeof item['metadata']['name'] !== 'string') {
+    const kept = kubeItem(resource, item, sharing);
+    if (!kept) {
       return {
         source: `bundle/${label}`,
         message: `${label}: items[${i}] has no metadata.name; is this kubectl output?`,
       };
     }
-    const clean = sanitiseObject(resource, item as KubeObject);
-    items.push(sharing ? sharing.share(clean) : clean);
+    items.push(kept);
   }
   return { status: 'ok', items };
+}
+
+/** One listed object as Evidence keeps it (sanitised, pod parts shared), or undefined when it has no name. */
+function kubeItem(resource: string, item: unknown, sharing: PodSharing | undefined): KubeObject | undefined {
+  if (!isRecord(item) || !isRecord(item['metadata']) || typeof item['metadata']['name'] !== 'string')
+    return undefined;
+  const clean = sanitiseObject(resource, item as KubeObject);
+  return sharing ? sharing.share(clean) : clean;
+}
+
+/** One `kube/<resource>.json`, or the error that says what is wrong with it. */
+function readKubeList(
+  file: string,
+  resource: string,
+  label: string,
+  errors: CollectorError[],
+  ctx: BundleContext,
+): KubeResource {
+  const parsed = readJson(file, label, errors, ctx, 'kube');
+  if (parsed === undefined) return { status: 'error', error: errors[errors.length - 1] };
+  const res = kubeListFromJson(resource, parsed, label);
+  if ('source' in res) {
+    errors.push(res);
+    return { status: 'error', error: res };
+  }
+  return res;
 }
 
 function clusterFrom(
@@ -155,18 +191,13 @@ function clusterFrom(
  * Every file under `dir`, sorted. Symbolic links and special files are listed (the reader refuses them with a
  * reason) but never descended into, so a link cannot lead the walk out of the bundle or round in a loop.
  */
-async function listFiles(
-  dir: string,
-  ctx: BundleContext,
-  errors: CollectorError[],
-  label: string,
-): Promise<string[]> {
+function listFiles(dir: string, ctx: BundleContext, errors: CollectorError[], label: string): string[] {
   const out: string[] = [];
   let truncated = false;
-  async function walk(d: string): Promise<void> {
+  function walk(d: string): void {
     let entries;
     try {
-      entries = await readdir(d, { withFileTypes: true });
+      entries = readdirSync(d, { withFileTypes: true });
     } catch {
       return;
     }
@@ -176,11 +207,11 @@ async function listFiles(
         return;
       }
       const p = join(d, e.name);
-      if (e.isDirectory()) await walk(p);
+      if (e.isDirectory()) walk(p);
       else out.push(p);
     }
   }
-  await walk(dir);
+  walk(dir);
   if (truncated) {
     errors.push({
       source: `bundle/${label}`,
@@ -198,10 +229,10 @@ export async function readBundle(folder: string, opts: { limits?: ReadLimits } =
   let st;
   let dir: string;
   try {
-    st = await stat(folder);
+    st = statSync(folder);
     // Resolved once: a bundle replaced behind a symlink while it is read (the demo refreshes its bundles this
     // way) is read whole from one version, never half from each.
-    dir = await realpath(folder);
+    dir = realpathSync.native(folder);
   } catch {
     throw new BundleError(`bundle folder ${folder} does not exist`);
   }
@@ -217,21 +248,18 @@ export async function readBundle(folder: string, opts: { limits?: ReadLimits } =
   const errors: CollectorError[] = [];
 
   const clusterJson = join(dir, 'cluster.json');
-  const clusterParsed = await stat(clusterJson).then(
-    () => readJson(clusterJson, 'cluster.json', errors, ctx),
-    () => {
-      errors.push({
-        source: 'bundle/cluster.json',
-        message:
-          'cluster.json is missing: platform and role unknown ("other"/"workload"); add it to get platform-specific verdicts',
-      });
-      return undefined;
-    },
-  );
+  let clusterParsed: unknown;
+  if (exists(clusterJson)) clusterParsed = readJson(clusterJson, 'cluster.json', errors, ctx);
+  else
+    errors.push({
+      source: 'bundle/cluster.json',
+      message:
+        'cluster.json is missing: platform and role unknown ("other"/"workload"); add it to get platform-specific verdicts',
+    });
   const { cluster, collectedAt } = clusterFrom(clusterParsed, dir, errors);
 
   const kube: Record<string, KubeResource> = {};
-  for (const file of await listFiles(join(dir, 'kube'), ctx, errors, 'kube')) {
+  for (const file of listFiles(join(dir, 'kube'), ctx, errors, 'kube')) {
     const name = relative(join(dir, 'kube'), file).split(sep).join('/');
     if (!name.endsWith('.json') || name.includes('/')) {
       errors.push({
@@ -241,23 +269,14 @@ export async function readBundle(folder: string, opts: { limits?: ReadLimits } =
       continue;
     }
     const resource = name.slice(0, -'.json'.length);
-    const parsed = await readJson(file, `kube/${name}`, errors, ctx, 'kube');
-    if (parsed === undefined) {
-      kube[resource] = { status: 'error', error: errors[errors.length - 1] };
-      continue;
-    }
-    const res = kubeListFromJson(resource, parsed, `kube/${name}`);
-    if ('source' in res) {
-      errors.push(res);
-      kube[resource] = { status: 'error', error: res };
-    } else kube[resource] = res;
+    kube[resource] = readKubeList(file, resource, `kube/${name}`, errors, ctx);
   }
 
   const host: Evidence['host'] = {};
   const hostDir = join(dir, 'host');
-  for (const file of await listFiles(hostDir, ctx, errors, 'host')) {
+  for (const file of listFiles(hostDir, ctx, errors, 'host')) {
     const path = posix.join('/', relative(hostDir, file).split(sep).join('/'));
-    const hf = await readHostFile(file, path, ctx);
+    const hf = readHostFile(file, path, ctx);
     host[path] = hf;
     if (hf.error) errors.push({ source: `bundle/host${path}`, message: `host${path}: ${hf.error}` });
   }
@@ -265,10 +284,9 @@ export async function readBundle(folder: string, opts: { limits?: ReadLimits } =
   // `collect` never copies private keys; it records their facts in collection.json. Read them back so a
   // collected bundle judges key/cert pairs and key permissions like the live scan did.
   const collectionFile = join(dir, 'collection.json');
-  const collection = await stat(collectionFile).then(
-    () => readJson(collectionFile, 'collection.json', errors, ctx),
-    () => undefined,
-  );
+  const collection = exists(collectionFile)
+    ? readJson(collectionFile, 'collection.json', errors, ctx)
+    : undefined;
   if (isRecord(collection) && Array.isArray(collection['privateKeysOmitted'])) {
     for (const k of collection['privateKeysOmitted'] as unknown[]) {
       if (!isRecord(k) || typeof k['path'] !== 'string' || host[k['path']]?.privateKey) continue;
@@ -284,10 +302,10 @@ export async function readBundle(folder: string, opts: { limits?: ReadLimits } =
   }
 
   const probes: Record<string, unknown> = {};
-  for (const file of await listFiles(join(dir, 'probes'), ctx, errors, 'probes')) {
+  for (const file of listFiles(join(dir, 'probes'), ctx, errors, 'probes')) {
     const name = basename(file);
     if (!name.endsWith('.json')) continue;
-    const parsed = await readJson(file, `probes/${name}`, errors, ctx);
+    const parsed = readJson(file, `probes/${name}`, errors, ctx);
     if (parsed !== undefined) probes[name.slice(0, -'.json'.length)] = parsed;
   }
 
@@ -304,10 +322,7 @@ export async function readBundle(folder: string, opts: { limits?: ReadLimits } =
   const azure = await readAzureBundle(dir, errors);
   if (azure) evidence.azure = azure;
   const historyFile = join(dir, 'history.json');
-  const history = await stat(historyFile).then(
-    () => readJson(historyFile, 'history.json', errors, ctx),
-    () => undefined,
-  );
+  const history = exists(historyFile) ? readJson(historyFile, 'history.json', errors, ctx) : undefined;
   if (isRecord(history) && isRecord(history['certificates']) && isRecord(history['kmsKeys']))
     evidence.history = history as unknown as ObservationHistory;
   else if (history !== undefined)

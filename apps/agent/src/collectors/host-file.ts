@@ -20,14 +20,10 @@ export interface HostFileReadOptions {
  * is recorded with an error instead of its content, so no check ever parses it.
  * `realPath` is where it is on disk (a bundle, or under a host root mount); `path` is its host path.
  */
-export async function readHostFile(
-  realPath: string,
-  path: string,
-  opts: HostFileReadOptions = {},
-): Promise<HostFile> {
+export function readHostFile(realPath: string, path: string, opts: HostFileReadOptions = {}): HostFile {
   const limits = opts.limits ?? DEFAULT_READ_LIMITS;
   const file: HostFile = { path };
-  const read = await readFileSafely(realPath, {
+  const read = readFileSafely(realPath, {
     maxBytes: limits.maxFileBytes,
     limitName: READ_LIMIT_ENV.maxFileBytes,
     ...(opts.root !== undefined ? { root: opts.root } : {}),

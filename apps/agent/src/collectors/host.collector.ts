@@ -86,7 +86,7 @@ export async function collectHostFiles(
   const errors: CollectorError[] = [];
   const limits = opts.limits ?? readLimitsFromEnv();
   for (const path of await expandCandidates(root, patterns, opts.maxDepth)) {
-    const file = await readHostFile(join(root, path), path, { limits });
+    const file = readHostFile(join(root, path), path, { limits });
     if (file.error?.startsWith('ENOENT')) continue;
     host[path] = file;
     if (file.error) errors.push({ source: `host${path}`, message: file.error });

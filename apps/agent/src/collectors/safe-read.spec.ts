@@ -9,11 +9,11 @@ describe('readFileSafely', () => {
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
   const opts = { maxBytes: 1024 * 1024, limitName: 'WATCHPOST_TEST_LIMIT' };
 
-  test.each([0, 1, 65_535, 65_536, 300_000])('a %i-byte file comes back byte for byte', async (size) => {
+  test.each([0, 1, 65_535, 65_536, 300_000])('a %i-byte file comes back byte for byte', (size) => {
     const file = join(dir, `f-${size}`);
     const bytes = Buffer.alloc(size, 0).map((_, i) => (i * 31) % 251);
     writeFileSync(file, bytes);
-    const read = await readFileSafely(file, opts);
+    const read = readFileSafely(file, opts);
     expect(read.ok).toBe(true);
     if (read.ok) {
       expect(read.size).toBe(size);
@@ -21,16 +21,16 @@ describe('readFileSafely', () => {
     }
   });
 
-  test('a file that says 0 bytes (/proc) is read to its end', async () => {
-    const read = await readFileSafely('/proc/self/status', opts);
+  test('a file that says 0 bytes (/proc) is read to its end', () => {
+    const read = readFileSafely('/proc/self/status', opts);
     expect(read.ok).toBe(true);
     if (read.ok) expect(read.data.toString('utf8')).toMatch(/^Name:.*\n[\s\S]*VmRSS:/);
   });
 
-  test('over the limit: refused, naming the limit', async () => {
+  test('over the limit: refused, naming the limit', () => {
     const file = join(dir, 'big');
     writeFileSync(file, Buffer.alloc(2000, 1));
-    const read = await readFileSafely(file, { ...opts, maxBytes: 1000 });
+    const read = readFileSafely(file, { ...opts, maxBytes: 1000 });
     expect(read).toMatchObject({ ok: false, error: expect.stringContaining('WATCHPOST_TEST_LIMIT') });
   });
 });
@@ -58,11 +58,11 @@ describe('releaseBytes', () => {
   const dir = mkdtempSync(join(tmpdir(), 'watchpost-release-'));
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-  test('a large file read gives its memory up: the buffer is emptied, its text kept', async () => {
+  test('a large file read gives its memory up: the buffer is emptied, its text kept', () => {
     const file = join(dir, 'big.json');
     const text = JSON.stringify({ items: Array.from({ length: 80_000 }, (_, i) => ({ name: `pod-${i}` })) });
     writeFileSync(file, text);
-    const read = await readFileSafely(file, { maxBytes: 64 * 1024 * 1024, limitName: 'L' });
+    const read = readFileSafely(file, { maxBytes: 64 * 1024 * 1024, limitName: 'L' });
     if (!read.ok) throw new Error(read.error);
     expect(read.data.buffer.byteLength).toBeGreaterThanOrEqual(1024 * 1024);
     const decoded = utf8Text(read.data);

@@ -1,6 +1,14 @@
 import { isAscii } from 'node:buffer';
-import { constants } from 'node:fs';
-import { lstat, open, realpath, stat } from 'node:fs/promises';
+import {
+  closeSync,
+  constants,
+  fstatSync,
+  lstatSync,
+  openSync,
+  readSync,
+  realpathSync,
+  statSync,
+} from 'node:fs';
 import { sep } from 'node:path';
 
 /**
@@ -106,22 +114,34 @@ function kindOf(st: {
   return 'not a regular file';
 }
 
+/** A file `openFileSafely` opened: the caller reads `fd` and closes it. */
+export type SafeOpen =
+  | { ok: true; fd: number; mode: number; size: number }
+  | { ok: false; error: string; mode?: number; size?: number };
+
+/** How a file may be read: `root` (a bundle's real path) keeps symbolic links inside it. */
+export interface SafeReadOptions {
+  maxBytes: number;
+  limitName: string;
+  root?: string;
+}
+
 /**
- * Reads `file` up to `maxBytes`.
+ * Opens `file` for reading, or says why not.
  * - `root` (a bundle's real path): a symbolic link, anywhere on the way, must resolve inside it.
  * - Devices, FIFOs, sockets and directories are refused before anything opens them (opening a FIFO blocks,
- *   reading `/dev/urandom` never ends, opening some devices has side effects).
- * - The size is enforced on the bytes read, not on what `stat` claims (`/proc` files say 0).
+ *   reading `/dev/urandom` never ends, opening some devices has side effects); the open is non-blocking and
+ *   checked again with `fstat` (the file may have been swapped since).
+ * - A file `stat` says is over `maxBytes` is refused; the caller still caps the bytes it reads (`/proc` files say 0).
+ * Synchronous on purpose: these are one-shot processes (`scan`, `collect`, the daemon's scan child; the daemon
+ * itself never reads a host or bundle file), and each asynchronous step was a round trip through the thread pool.
  */
-export async function readFileSafely(
-  file: string,
-  opts: { maxBytes: number; limitName: string; root?: string },
-): Promise<SafeRead> {
+export function openFileSafely(file: string, opts: SafeReadOptions): SafeOpen {
   let target = file;
   try {
-    const link = await lstat(file);
+    const link = lstatSync(file);
     if (opts.root !== undefined) {
-      target = await realpath(file);
+      target = realpathSync.native(file);
       if (target !== opts.root && !target.startsWith(opts.root + sep)) {
         return {
           ok: false,
@@ -129,7 +149,7 @@ export async function readFileSafely(
         };
       }
     }
-    const st = link.isSymbolicLink() ? await stat(target) : link;
+    const st = link.isSymbolicLink() ? statSync(target) : link;
     const mode = st.mode & 0o7777;
     if (!st.isFile()) {
       return {
@@ -147,63 +167,88 @@ export async function readFileSafely(
       };
     }
     // O_NONBLOCK: if the file was swapped for a FIFO since stat, open must not hang; fstat below refuses it.
-    const handle = await open(
+    const fd = openSync(
       target,
       constants.O_RDONLY | constants.O_NONBLOCK | (opts.root !== undefined ? constants.O_NOFOLLOW : 0),
     );
+    let fst;
     try {
-      const fst = await handle.stat();
-      if (!fst.isFile()) return { ok: false, error: `is ${kindOf(fst)}; not read`, mode };
-      const chunks: Buffer[] = [];
-      let total = 0;
-      // The first buffer holds the whole file as fstat sizes it (one byte more, to see it grew): a 15 MB
-      // pods.json is read into one buffer, never copied from chunks. Files that say 0 (/proc) or grow are
-      // read on in chunks of up to 8 MiB.
-      const chunkSize = Math.min(Math.max(fst.size + 1, 64 * 1024), opts.maxBytes + 1, 8 * 1024 * 1024);
-      let first: Buffer | undefined = Buffer.allocUnsafe(
-        Math.min(Math.max(fst.size + 1, 64 * 1024), opts.maxBytes + 1),
-      );
-      let filled = 0;
-      for (;;) {
-        const buf: Buffer = first ?? Buffer.allocUnsafe(Math.min(chunkSize, opts.maxBytes + 1 - total));
-        const { bytesRead } = await handle.read(buf, filled, buf.length - filled, null);
-        if (bytesRead === 0) {
-          if (first && filled > 0) chunks.push(first.subarray(0, filled));
-          break;
-        }
-        total += bytesRead;
-        if (first) {
-          filled += bytesRead;
-          if (filled === first.length) {
-            chunks.push(first);
-            first = undefined;
-            filled = 0;
-          }
-        } else chunks.push(bytesRead === buf.length ? buf : buf.subarray(0, bytesRead));
-        if (total > opts.maxBytes) {
-          return {
-            ok: false,
-            error: `holds more than the ${opts.maxBytes}-byte limit (${opts.limitName}); not read`,
-            mode,
-            size: fst.size,
-          };
-        }
-      }
-      return {
-        ok: true,
-        data: chunks.length === 1 ? chunks[0] : Buffer.concat(chunks, total),
-        mode,
-        size: total,
-      };
-    } finally {
-      await handle.close();
+      fst = fstatSync(fd);
+    } catch (err) {
+      closeSync(fd);
+      throw err;
     }
+    if (!fst.isFile()) {
+      closeSync(fd);
+      return { ok: false, error: `is ${kindOf(fst)}; not read`, mode };
+    }
+    return { ok: true, fd, mode, size: fst.size };
   } catch (err) {
-    const e = err as NodeJS.ErrnoException;
-    // "ENOENT: no such file or directory, open '<path>'": keep the code and the description; callers name the
-    // file as they want it shown (its host path, not where a bundle sits on this disk).
-    const described = /^\w+: ([^,]+)/.exec(e.message)?.[1];
-    return { ok: false, error: e.code ? `${e.code}: ${described ?? 'cannot read'}` : 'cannot read' };
+    return { ok: false, error: describeError(err) };
+  }
+}
+
+/** "ENOENT: no such file or directory": the code and the description, never the path or a byte of the file. */
+function describeError(err: unknown): string {
+  const e = err as NodeJS.ErrnoException;
+  // "ENOENT: no such file or directory, open '<path>'": keep the code and the description; callers name the
+  // file as they want it shown (its host path, not where a bundle sits on this disk).
+  const described = /^\w+: ([^,]+)/.exec(e.message)?.[1];
+  return e.code ? `${e.code}: ${described ?? 'cannot read'}` : 'cannot read';
+}
+
+/** The error of a read that passed `maxBytes` (the same whoever reads). */
+export function overLimit(opts: SafeReadOptions): string {
+  return `holds more than the ${opts.maxBytes}-byte limit (${opts.limitName}); not read`;
+}
+
+/**
+ * Reads `file` up to `maxBytes`, through `openFileSafely` (links, special files, size). The size is enforced on
+ * the bytes read, not on what `stat` claims (`/proc` files say 0).
+ */
+export function readFileSafely(file: string, opts: SafeReadOptions): SafeRead {
+  const opened = openFileSafely(file, opts);
+  if (!opened.ok) return opened;
+  const { fd, mode } = opened;
+  try {
+    const chunks: Buffer[] = [];
+    let total = 0;
+    // The first buffer holds the whole file as fstat sizes it (one byte more, to see it grew): a 15 MB
+    // pods.json is read into one buffer, never copied from chunks. Files that say 0 (/proc) or grow are
+    // read on in chunks of up to 8 MiB.
+    const chunkSize = Math.min(Math.max(opened.size + 1, 64 * 1024), opts.maxBytes + 1, 8 * 1024 * 1024);
+    let first: Buffer | undefined = Buffer.allocUnsafe(
+      Math.min(Math.max(opened.size + 1, 64 * 1024), opts.maxBytes + 1),
+    );
+    let filled = 0;
+    for (;;) {
+      const buf: Buffer = first ?? Buffer.allocUnsafe(Math.min(chunkSize, opts.maxBytes + 1 - total));
+      const bytesRead = readSync(fd, buf, filled, buf.length - filled, null);
+      if (bytesRead === 0) {
+        if (first && filled > 0) chunks.push(first.subarray(0, filled));
+        break;
+      }
+      total += bytesRead;
+      if (first) {
+        filled += bytesRead;
+        if (filled === first.length) {
+          chunks.push(first);
+          first = undefined;
+          filled = 0;
+        }
+      } else chunks.push(bytesRead === buf.length ? buf : buf.subarray(0, bytesRead));
+      if (total > opts.maxBytes) return { ok: false, error: overLimit(opts), mode, size: opened.size };
+    }
+    return {
+      ok: true,
+      data: chunks.length === 1 ? chunks[0] : Buffer.concat(chunks, total),
+      mode,
+      size: total,
+    };
+  } catch (err) {
+    return { ok: false, error: describeError(err) };
+  } finally {
+    closeSync(fd);
   }
 }
 
