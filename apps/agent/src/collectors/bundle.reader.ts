@@ -1,4 +1,4 @@
-import { readdirSync, realpathSync, statSync } from 'node:fs';
+import { closeSync, readdirSync, realpathSync, statSync } from 'node:fs';
 import { basename, join, posix, relative, sep } from 'node:path';
 import {
   CLUSTER_ROLES,
@@ -14,8 +14,10 @@ import {
   type Platform,
 } from '@watchpost/shared';
 import { readHostFile } from './host-file.js';
+import { eachListItem } from './list-items.js';
 import {
   jsonDepthExceeds,
+  openFileSafely,
   READ_LIMIT_ENV,
   readFileSafely,
   readLimitsFromEnv,
@@ -129,7 +131,10 @@ function kubeItem(resource: string, item: unknown, sharing: PodSharing | undefin
   return sharing ? sharing.share(clean) : clean;
 }
 
-/** One `kube/<resource>.json`, or the error that says what is wrong with it. */
+/**
+ * One `kube/<resource>.json`: item by item from the file when it is a well-formed List (`eachListItem`),
+ * otherwise read whole, which reports whatever is wrong with it.
+ */
 function readKubeList(
   file: string,
   resource: string,
@@ -137,6 +142,8 @@ function readKubeList(
   errors: CollectorError[],
   ctx: BundleContext,
 ): KubeResource {
+  const streamed = streamKubeList(file, resource, ctx);
+  if (streamed) return streamed;
   const parsed = readJson(file, label, errors, ctx, 'kube');
   if (parsed === undefined) return { status: 'error', error: errors[errors.length - 1] };
   const res = kubeListFromJson(resource, parsed, label);
@@ -145,6 +152,31 @@ function readKubeList(
     return { status: 'error', error: res };
   }
   return res;
+}
+
+/** The List in `file` read item by item, or undefined when it must be read whole (see `eachListItem`). */
+function streamKubeList(file: string, resource: string, ctx: BundleContext): KubeResource | undefined {
+  const maxBytes = ctx.limits.maxKubeJsonBytes;
+  const opened = openFileSafely(file, {
+    root: ctx.root,
+    maxBytes,
+    limitName: READ_LIMIT_ENV.maxKubeJsonBytes,
+  });
+  if (!opened.ok) return undefined;
+  const items: KubeObject[] = [];
+  const sharing = resource === 'pods' ? new PodSharing() : undefined;
+  try {
+    const whole = eachListItem(opened.fd, { maxBytes, maxDepth: ctx.limits.maxJsonDepth }, (item) => {
+      const kept = kubeItem(resource, item, sharing);
+      if (kept) items.push(kept);
+      return kept !== undefined;
+    });
+    return whole ? { status: 'ok', items } : undefined;
+  } catch {
+    return undefined; // an I/O error, say: reading the file whole reports it
+  } finally {
+    closeSync(opened.fd);
+  }
 }
 
 function clusterFrom(
