@@ -216,6 +216,27 @@ describe('bundle reader against hostile bundles', () => {
     expect(report.results.filter((r) => r.message.startsWith('check crashed'))).toEqual([]);
   });
 
+  test('azure/ documents are read like every other bundle file: no link out, no FIFO, no quoted bytes', async () => {
+    const d = bundle('azure-docs');
+    mkdirSync(join(d, 'azure'));
+    symlinkSync(join(outside, 'shadow'), join(d, 'azure/managed-cluster.json'));
+    execFileSync('mkfifo', [join(d, 'azure/provisioned-cluster.json')]);
+    writeFileSync(join(d, 'azure/extensions.json'), SECRET);
+    const ev = await readBundle(d);
+    expect(errorFor(ev, 'bundle/azure/managed-cluster.json')).toBe(
+      'azure/managed-cluster.json is a symbolic link (or under one) that leads outside the bundle; not followed',
+    );
+    expect(errorFor(ev, 'bundle/azure/provisioned-cluster.json')).toBe(
+      'azure/provisioned-cluster.json is a FIFO (named pipe); not read',
+    );
+    expect(errorFor(ev, 'bundle/azure/extensions.json')).toMatch(
+      /^azure\/extensions\.json is not valid JSON( \(error at byte \d+\))?; save it again with `az \.\.\. -o json`$/,
+    );
+    expect(ev.azure?.managedCluster?.status).toBe('error');
+    const report = runChecks(ev, { now: NOW });
+    expectNoSecret(outputs(ev, report));
+  });
+
   test('invalid JSON errors say where, never quote the bytes', async () => {
     const d = bundle('bad-json');
     writeFileSync(join(d, 'kube/secrets.json'), SECRET);

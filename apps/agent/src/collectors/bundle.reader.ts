@@ -38,6 +38,46 @@ interface BundleContext {
   limits: ReadLimits;
 }
 
+const KUBECTL_HINT = 'fix or re-export it with kubectl get -o json';
+
+/** Reads and parses one JSON file of the bundle, or says why not (`hint`: how to make the file again). */
+function jsonFile(
+  file: string,
+  label: string,
+  ctx: BundleContext,
+  kind: 'kube' | 'other',
+  hint: string,
+): { ok: true; value: unknown } | { ok: false; error: CollectorError } {
+  const kube = kind === 'kube';
+  let read: SafeRead | undefined = readFileSafely(file, {
+    root: ctx.root,
+    maxBytes: kube ? ctx.limits.maxKubeJsonBytes : ctx.limits.maxFileBytes,
+    limitName: kube ? READ_LIMIT_ENV.maxKubeJsonBytes : READ_LIMIT_ENV.maxFileBytes,
+  });
+  const failed = (message: string) => ({ ok: false as const, error: { source: `bundle/${label}`, message } });
+  if (!read.ok) return failed(`${label} ${read.error}`);
+  let data: Buffer | undefined = read.data;
+  read = undefined;
+  if (jsonDepthExceeds(data, ctx.limits.maxJsonDepth)) {
+    releaseBytes(data);
+    return failed(
+      `${label} nests deeper than ${ctx.limits.maxJsonDepth} levels (a JSON bomb? kubectl output nests about 20); not read (${READ_LIMIT_ENV.maxJsonDepth} raises the limit)`,
+    );
+  }
+  // Only the text from here on: the bytes (15 MB for 10,000 pods) go while it is parsed.
+  const text = utf8Text(data);
+  releaseBytes(data);
+  data = undefined;
+  try {
+    return { ok: true, value: JSON.parse(text) as unknown };
+  } catch (err) {
+    // V8's message quotes the text around the error: keep only where it is, never the bytes themselves.
+    const where = /position (\d+)/.exec((err as Error).message)?.[1];
+    return failed(`${label} is not valid JSON${where ? ` (error at byte ${where})` : ''}; ${hint}`);
+  }
+}
+
+/** `jsonFile`'s value, or undefined with its error recorded in `errors`. */
 function readJson(
   file: string,
   label: string,
@@ -45,41 +85,10 @@ function readJson(
   ctx: BundleContext,
   kind: 'kube' | 'other' = 'other',
 ): unknown {
-  const kube = kind === 'kube';
-  let read: SafeRead | undefined = readFileSafely(file, {
-    root: ctx.root,
-    maxBytes: kube ? ctx.limits.maxKubeJsonBytes : ctx.limits.maxFileBytes,
-    limitName: kube ? READ_LIMIT_ENV.maxKubeJsonBytes : READ_LIMIT_ENV.maxFileBytes,
-  });
-  if (!read.ok) {
-    errors.push({ source: `bundle/${label}`, message: `${label} ${read.error}` });
-    return undefined;
-  }
-  let data: Buffer | undefined = read.data;
-  read = undefined;
-  if (jsonDepthExceeds(data, ctx.limits.maxJsonDepth)) {
-    releaseBytes(data);
-    errors.push({
-      source: `bundle/${label}`,
-      message: `${label} nests deeper than ${ctx.limits.maxJsonDepth} levels (a JSON bomb? kubectl output nests about 20); not read (${READ_LIMIT_ENV.maxJsonDepth} raises the limit)`,
-    });
-    return undefined;
-  }
-  // Only the text from here on: the bytes (15 MB for 10,000 pods) go while it is parsed.
-  const text = utf8Text(data);
-  releaseBytes(data);
-  data = undefined;
-  try {
-    return JSON.parse(text) as unknown;
-  } catch (err) {
-    // V8's message quotes the text around the error: keep only where it is, never the bytes themselves.
-    const where = /position (\d+)/.exec((err as Error).message)?.[1];
-    errors.push({
-      source: `bundle/${label}`,
-      message: `${label} is not valid JSON${where ? ` (error at byte ${where})` : ''}; fix or re-export it with kubectl get -o json`,
-    });
-    return undefined;
-  }
+  const read = jsonFile(file, label, ctx, kind, KUBECTL_HINT);
+  if (read.ok) return read.value;
+  errors.push(read.error);
+  return undefined;
 }
 
 /** `stat` finds something at `file` (what it is, `readFileSafely` decides). */
@@ -351,7 +360,9 @@ export async function readBundle(folder: string, opts: { limits?: ReadLimits } =
     collectorErrors: errors,
     source: `bundle:${folder}`,
   };
-  const azure = await readAzureBundle(dir, errors);
+  const azure = readAzureBundle(dir, errors, (file, label, hint) =>
+    jsonFile(file, label, ctx, 'other', hint),
+  );
   if (azure) evidence.azure = azure;
   const historyFile = join(dir, 'history.json');
   const history = exists(historyFile) ? readJson(historyFile, 'history.json', errors, ctx) : undefined;

@@ -1,4 +1,4 @@
-import { readFile } from 'node:fs/promises';
+import { statSync } from 'node:fs';
 import { join } from 'node:path';
 import {
   AZURE_FILES,
@@ -7,40 +7,35 @@ import {
   type CollectorError,
 } from '@watchpost/shared';
 
+/** One parsed JSON file of a bundle, or the collector error that says why not (never a byte of it). */
+export type ReadBundleJson = (
+  file: string,
+  label: string,
+  hint: string,
+) => { ok: true; value: unknown } | { ok: false; error: CollectorError };
+
 /**
  * Reads a bundle's `azure/` documents (`az aks show`, `az aksarc show`, `az k8s-extension list` output, or the
- * ARM resources). A missing file means "not collected" (the checks say which command makes it); a file that is
- * not JSON is a collector error naming the file (recorded on the document and in `errors`).
+ * ARM resources) through the bundle's own reader (`read`: links kept inside the bundle, special files refused,
+ * size and depth capped, as for every other bundle file). A missing file means "not collected" (the checks say
+ * which command makes it); a file that cannot be read or is not JSON is a collector error naming the file
+ * (recorded on the document and in `errors`).
  */
-export async function readAzureBundle(
+export function readAzureBundle(
   dir: string,
   errors: CollectorError[],
-): Promise<AzureEvidence | undefined> {
+  read: ReadBundleJson,
+): AzureEvidence | undefined {
   const azure: AzureEvidence = {};
   for (const [name, rel] of Object.entries(AZURE_FILES) as [AzureDocumentName, string][]) {
-    let text: string;
+    const file = join(dir, rel);
     try {
-      text = await readFile(join(dir, rel), 'utf8');
-    } catch (err) {
-      const code = (err as NodeJS.ErrnoException).code;
-      if (code === 'ENOENT' || code === 'ENOTDIR') continue;
-      azure[name] = {
-        status: 'error',
-        error: { source: `bundle/${rel}`, message: `cannot read ${rel}: ${code ?? (err as Error).message}` },
-      };
-      continue;
+      statSync(file);
+    } catch {
+      continue; // not collected (or azure/ is not a folder)
     }
-    try {
-      azure[name] = { status: 'ok', value: JSON.parse(text) as unknown };
-    } catch (err) {
-      azure[name] = {
-        status: 'error',
-        error: {
-          source: `bundle/${rel}`,
-          message: `${rel} is not valid JSON (${(err as Error).message}); save it again with \`az ... -o json\``,
-        },
-      };
-    }
+    const doc = read(file, rel, 'save it again with `az ... -o json`');
+    azure[name] = doc.ok ? { status: 'ok', value: doc.value } : { status: 'error', error: doc.error };
   }
   for (const doc of Object.values(azure)) if (doc.status === 'error') errors.push(doc.error);
   return Object.keys(azure).length ? azure : undefined;
