@@ -71,6 +71,21 @@ export default tseslint.config(
     },
   },
   {
+    // `import { z } from 'zod'` is zod's namespace object, which holds every export: the agent's bundle
+    // (scripts/bundle-agent.mjs) would carry zod's 60 locales and its JSON Schema converters (~560 KB) to every
+    // start. With `import * as z`, esbuild keeps only what is used (docs/agent.md, "Fifth round: one file to load").
+    files: ['libs/*/src/**/*.ts', 'apps/agent/src/**/*.ts'],
+    rules: {
+      'no-restricted-syntax': [
+        'error',
+        {
+          selector: "ImportDeclaration[source.value='zod'] > ImportSpecifier[imported.name='z']",
+          message: "write import * as z from 'zod'",
+        },
+      ],
+    },
+  },
+  {
     // Specs may poke at internals; the CLI printer and bench/tools are the only places that print.
     files: ['**/*.spec.ts', '**/*.e2e-spec.ts', 'test/**/*.ts'],
     rules: {

@@ -75,6 +75,15 @@ if (unexpected.length > 0)
   throw new Error(
     `bundle-agent: ${unexpected.join(', ')} would be bundled; add to BUNDLED or make it a dependency`,
   );
+// zod's locales other than English come with its namespace object (`import { z } from 'zod'`, which the lint
+// refuses in the libraries and the agent): ~370 KB of text compiled at every start for messages never shown.
+const locales = Object.values(result.metafile.outputs)
+  .flatMap((o) => Object.entries(o.inputs))
+  .filter(([i, o]) => o.bytesInOutput > 0 && /node_modules\/zod\/.*\/locales\//.test(i));
+if (locales.length > 1)
+  throw new Error(
+    `bundle-agent: ${locales.length} zod locales bundled; import zod as import * as z from 'zod'`,
+  );
 if (metafileOut) writeFileSync(metafileOut, JSON.stringify(result.metafile));
 const bytes = Object.entries(result.metafile.outputs)
   .filter(([file]) => file.endsWith('.js'))

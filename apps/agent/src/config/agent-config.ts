@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { parse as parseYaml } from 'yaml';
-import { z } from 'zod';
+import * as z from 'zod';
 import { AREAS, CATALOGUE, SEVERITIES, type Severity } from '@watchpost/shared/catalogue';
 import { CLUSTER_ROLES, PLATFORMS } from '@watchpost/shared/evidence';
 import { AGENT_ID_PATTERN } from '@watchpost/shared/wire';

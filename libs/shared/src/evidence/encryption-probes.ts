@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 
 /**
  * Shapes of `evidence.probes.kms` and `evidence.probes['etcd-secrets']` (live probes, or

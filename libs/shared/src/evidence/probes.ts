@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { etcdSecretsProbeResult, kmsProbeResult } from './encryption-probes.js';
 import type { Evidence } from './evidence.js';
 import { TLS_ENDPOINTS_PROBE, tlsEndpointsProbeResult } from './tls-endpoints.js';

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 
 /**
  * The shape of `evidence.probes['tls-endpoints']`: what the live TLS probe saw on the API server and kubelet

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 
 /*
  * Typed facts: the part of a check result the hub reads. A check's `evidence` is free-form detail for people;

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import shippedDocument from './kubernetes-support.json' with { type: 'json' };
 
 /**

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { AREAS, SEVERITIES } from '../catalogue/types.js';
 import { CLUSTER_ROLES, PLATFORMS } from '../evidence/evidence.js';
 import { resultFactsWireSchema } from '../facts/facts.js';
