@@ -7,7 +7,8 @@ import { promisify } from 'node:util';
 
 /**
  * bin/watchpost-agent.js runs `run` and every command but `status` from the bundle (dist/bundle, made by
- * scripts/bundle-agent.mjs in `npm run build`) when it is there and not older than tsc's last build of the agent,
+ * scripts/bundle-agent.mjs in `npm run build`) when it is there and not older than tsc's last build of the agent
+ * or of its libraries,
  * and from tsc's output (dist/src) otherwise: after `tsc -b` alone the bundle is stale or missing. The choice is
  * checked on a copy of the bin in a layout of stand-in entries; the built bundle itself against dist/src.
  */
@@ -18,6 +19,7 @@ const BIN = join(ROOT, 'apps', 'agent', 'bin', 'watchpost-agent.js');
 const DIST = join(ROOT, 'apps', 'agent', 'dist');
 
 describe('bin/watchpost-agent.js: bundle or tsc output', () => {
+  let root: string;
   let app: string;
   const write = (rel: string, text: string) => {
     mkdirSync(dirname(join(app, rel)), { recursive: true });
@@ -29,7 +31,9 @@ describe('bin/watchpost-agent.js: bundle or tsc output', () => {
     (await run(process.execPath, [join(app, 'bin', 'watchpost-agent.js'), ...args])).stdout.trim();
 
   beforeAll(() => {
-    app = mkdtempSync(join(tmpdir(), 'agent-bin-'));
+    // The repository's layout: the agent in apps/agent, its libraries' tsc output in libs/*/dist.
+    root = mkdtempSync(join(tmpdir(), 'agent-bin-'));
+    app = join(root, 'apps', 'agent');
     write('package.json', '{ "type": "module" }\n');
     mkdirSync(join(app, 'bin'));
     copyFileSync(BIN, join(app, 'bin', 'watchpost-agent.js'));
@@ -38,7 +42,7 @@ describe('bin/watchpost-agent.js: bundle or tsc output', () => {
     write('dist/src/scan/heap-settings.js', 'export function tuneHeapForOneScan() {}\n');
     write('dist/tsconfig.app.tsbuildinfo', '{}\n');
   });
-  afterAll(() => rmSync(app, { recursive: true, force: true }));
+  afterAll(() => rmSync(root, { recursive: true, force: true }));
 
   it("runs the bundle when it is newer than tsc's build, except for status", async () => {
     at('dist/tsconfig.app.tsbuildinfo', 1_000_000);
@@ -57,6 +61,22 @@ describe('bin/watchpost-agent.js: bundle or tsc output', () => {
     at('dist/tsconfig.app.tsbuildinfo', 1_000_010);
     expect(await ran('scan')).toBe('dist/src/cli/main.js');
     expect(await ran('run')).toBe('dist/src/cli/run.main.js');
+  });
+
+  it("runs tsc's output when tsc built a library after the bundle was made (a change in libs alone)", async () => {
+    at('dist/tsconfig.app.tsbuildinfo', 1_000_000);
+    at('dist/bundle/main.js', 1_000_010);
+    at('dist/bundle/run.main.js', 1_000_010);
+    for (const lib of ['shared', 'netpol']) {
+      const info = join(root, 'libs', lib, 'dist', 'tsconfig.lib.tsbuildinfo');
+      mkdirSync(dirname(info), { recursive: true });
+      writeFileSync(info, '{}\n');
+      utimesSync(info, 1_000_020, 1_000_020);
+      expect(await ran('scan')).toBe('dist/src/cli/main.js');
+      expect(await ran('run')).toBe('dist/src/cli/run.main.js');
+      utimesSync(info, 1_000_005, 1_000_005);
+    }
+    expect(await ran('scan')).toBe('dist/bundle/main.js');
   });
 
   it('runs the bundle where no tsc build info is shipped (the installed artifact)', async () => {
