@@ -1,4 +1,4 @@
-import { closeSync, readdirSync, realpathSync, statSync } from 'node:fs';
+import { closeSync, existsSync, readdirSync, realpathSync, statSync } from 'node:fs';
 import { basename, join, posix, relative, sep } from 'node:path';
 import {
   CLUSTER_ROLES,
@@ -89,16 +89,6 @@ function readJson(
   if (read.ok) return read.value;
   errors.push(read.error);
   return undefined;
-}
-
-/** `stat` finds something at `file` (what it is, `readFileSafely` decides). */
-function exists(file: string): boolean {
-  try {
-    statSync(file);
-    return true;
-  } catch {
-    return false;
-  }
 }
 
 function isRecord(v: unknown): v is Record<string, unknown> {
@@ -290,7 +280,8 @@ export async function readBundle(folder: string, opts: { limits?: ReadLimits } =
 
   const clusterJson = join(dir, 'cluster.json');
   let clusterParsed: unknown;
-  if (exists(clusterJson)) clusterParsed = readJson(clusterJson, 'cluster.json', errors, ctx);
+  // Something is there (what it is, `readFileSafely` decides).
+  if (existsSync(clusterJson)) clusterParsed = readJson(clusterJson, 'cluster.json', errors, ctx);
   else
     errors.push({
       source: 'bundle/cluster.json',
@@ -325,7 +316,7 @@ export async function readBundle(folder: string, opts: { limits?: ReadLimits } =
   // `collect` never copies private keys; it records their facts in collection.json. Read them back so a
   // collected bundle judges key/cert pairs and key permissions like the live scan did.
   const collectionFile = join(dir, 'collection.json');
-  const collection = exists(collectionFile)
+  const collection = existsSync(collectionFile)
     ? readJson(collectionFile, 'collection.json', errors, ctx)
     : undefined;
   if (isRecord(collection) && Array.isArray(collection['privateKeysOmitted'])) {
@@ -365,7 +356,7 @@ export async function readBundle(folder: string, opts: { limits?: ReadLimits } =
   );
   if (azure) evidence.azure = azure;
   const historyFile = join(dir, 'history.json');
-  const history = exists(historyFile) ? readJson(historyFile, 'history.json', errors, ctx) : undefined;
+  const history = existsSync(historyFile) ? readJson(historyFile, 'history.json', errors, ctx) : undefined;
   if (isRecord(history) && isRecord(history['certificates']) && isRecord(history['kmsKeys']))
     evidence.history = history as unknown as ObservationHistory;
   else if (history !== undefined)

@@ -197,11 +197,6 @@ function describeError(err: unknown): string {
   return e.code ? `${e.code}: ${described ?? 'cannot read'}` : 'cannot read';
 }
 
-/** The error of a read that passed `maxBytes` (the same whoever reads). */
-export function overLimit(opts: SafeReadOptions): string {
-  return `holds more than the ${opts.maxBytes}-byte limit (${opts.limitName}); not read`;
-}
-
 /**
  * Reads `file` up to `maxBytes`, through `openFileSafely` (links, special files, size). The size is enforced on
  * the bytes read, not on what `stat` claims (`/proc` files say 0).
@@ -237,7 +232,10 @@ export function readFileSafely(file: string, opts: SafeReadOptions): SafeRead {
           filled = 0;
         }
       } else chunks.push(bytesRead === buf.length ? buf : buf.subarray(0, bytesRead));
-      if (total > opts.maxBytes) return { ok: false, error: overLimit(opts), mode, size: opened.size };
+      if (total > opts.maxBytes) {
+        const error = `holds more than the ${opts.maxBytes}-byte limit (${opts.limitName}); not read`;
+        return { ok: false, error, mode, size: opened.size };
+      }
     }
     return {
       ok: true,

@@ -1,4 +1,4 @@
-import { statSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import {
   AZURE_FILES,
@@ -29,11 +29,7 @@ export function readAzureBundle(
   const azure: AzureEvidence = {};
   for (const [name, rel] of Object.entries(AZURE_FILES) as [AzureDocumentName, string][]) {
     const file = join(dir, rel);
-    try {
-      statSync(file);
-    } catch {
-      continue; // not collected (or azure/ is not a folder)
-    }
+    if (!existsSync(file)) continue; // not collected (or azure/ is not a folder)
     const doc = read(file, rel, 'save it again with `az ... -o json`');
     azure[name] = doc.ok ? { status: 'ok', value: doc.value } : { status: 'error', error: doc.error };
   }
