@@ -36,6 +36,26 @@ export class LabelSet {
   }
 }
 
+/**
+ * Sorts texts in place as `Array.prototype.sort` does (UTF-16 order). A label map has a handful of keys:
+ * an insertion sort of them allocates nothing, where the built-in sort sets up its work arrays for every call.
+ */
+function sortTexts(a: string[]): void {
+  if (a.length > 24) {
+    a.sort();
+    return;
+  }
+  for (let i = 1; i < a.length; i++) {
+    const x = a[i];
+    let j = i - 1;
+    while (j >= 0 && a[j] > x) {
+      a[j + 1] = a[j];
+      j--;
+    }
+    a[j + 1] = x;
+  }
+}
+
 /** Interns label maps so that identical ones are one LabelSet. */
 export class LabelInterner {
   private readonly byKey = new Map<string, LabelSet>();
@@ -57,15 +77,22 @@ export class LabelInterner {
     const map: Labels | undefined = labels instanceof Map ? (labels as Labels) : undefined;
     const record = labels as Record<string, unknown>;
     const keys: string[] = map ? Array.from(map.keys()) : Object.keys(record);
-    keys.sort();
+    sortTexts(keys);
     // NUL and SOH cannot occur in label keys or values, so this joins unambiguously (and cheaper than JSON):
     // `k\0v\1` per label, joined once (not four concatenations per label).
-    const parts: string[] = [];
+    // Sized once (pushes would grow it step by step), then cut to the string-valued labels written.
+    const parts = new Array<string>(keys.length * 4);
+    let n = 0;
     for (let i = 0; i < keys.length; i++) {
       const k = keys[i];
       const v = map ? map.get(k) : record[k];
-      if (typeof v === 'string') parts.push(k, '\u0000', v, '\u0001');
+      if (typeof v !== 'string') continue;
+      parts[n++] = k;
+      parts[n++] = '\u0000';
+      parts[n++] = v;
+      parts[n++] = '\u0001';
     }
+    parts.length = n;
     const key = parts.join('');
     let set = this.byKey.get(key);
     if (!set) {
