@@ -342,30 +342,80 @@ function k8sRule(
   };
 }
 
+/** A compiled Kubernetes rule and the problems compiling it reported, shared by every policy writing it. */
+interface SharedK8sRule {
+  rule: Rule;
+  problems: string[];
+}
+
+const sharedK8sRules = new Map<string, SharedK8sRule>();
+
+/**
+ * The rules of one direction of a Kubernetes policy. A cluster's policies repeat a few rules in every
+ * namespace (allow DNS, block the metadata address, metrics from monitoring): a rule is compiled once per
+ * text, direction and position, and per namespace only when a peer is scoped to the policy's own namespace
+ * (one without a namespaceSelector or an ipBlock). Rules are read only, so sharing them is safe; the problems a
+ * rule reported name its position only, so they are repeated as they were.
+ */
+function k8sRules(spec: Obj, direction: Direction, ns: string, problems: string[]): Rule[] {
+  const list = arr(spec[direction]);
+  const rules: Rule[] = [];
+  const peersKey = direction === 'ingress' ? 'from' : 'to';
+  for (let i = 0; i < list.length; i++) {
+    const r = list[i];
+    let ownNamespace = false;
+    const peers = isObj(r) ? arr(r[peersKey]) : [];
+    for (let j = 0; j < peers.length; j++) {
+      const peer = peers[j];
+      if (isObj(peer) && !isObj(peer['ipBlock']) && !isObj(peer['namespaceSelector'])) ownNamespace = true;
+    }
+    // JSON texts (the namespace quoted, the rule as written): unambiguous, and equal for the copies a cluster
+    // repeats.
+    const key = `${direction} ${i} ${ownNamespace ? JSON.stringify(ns) : '-'} ${JSON.stringify(r) ?? ''}`;
+    let shared = sharedK8sRules.get(key);
+    if (!shared) {
+      const own: string[] = [];
+      const rule = k8sRule(r, i, direction, ns, `spec.${direction}[${i}]`, own);
+      // Bounded: a long-running agent sees the same few thousand rules scan after scan.
+      if (sharedK8sRules.size > 50_000) sharedK8sRules.clear();
+      sharedK8sRules.set(key, (shared = { rule, problems: own }));
+    }
+    for (let j = 0; j < shared.problems.length; j++) problems.push(shared.problems[j]);
+    rules.push(shared.rule);
+  }
+  return rules;
+}
+
+/** The `types` sets a policy can have (in the order written), shared read only by the policies that have them. */
+const TYPES = {
+  none: new Set<Direction>(),
+  ingress: new Set<Direction>(['ingress']),
+  egress: new Set<Direction>(['egress']),
+  ingressEgress: new Set<Direction>(['ingress', 'egress']),
+  egressIngress: new Set<Direction>(['egress', 'ingress']),
+} as const;
+
 /** Normalises a `networking.k8s.io/v1` NetworkPolicy as Calico evaluates it. */
 export function fromKubernetesPolicy(obj: KubeObject): Policy {
   const problems: string[] = [];
   const ns = obj.metadata.namespace ?? 'default';
   const spec = isObj(obj['spec']) ? obj['spec'] : {};
   const sel = labelSelectorToSelector(spec['podSelector'] ?? {}, 'spec.podSelector', problems);
-  const ingress = arr(spec['ingress']).map((r, i) =>
-    k8sRule(r, i, 'ingress', ns, `spec.ingress[${i}]`, problems),
-  );
-  const egress = arr(spec['egress']).map((r, i) =>
-    k8sRule(r, i, 'egress', ns, `spec.egress[${i}]`, problems),
-  );
-  const types = new Set<Direction>();
+  const ingress = k8sRules(spec, 'ingress', ns, problems);
+  const egress = k8sRules(spec, 'egress', ns, problems);
+  let types: ReadonlySet<Direction> = TYPES.none;
   const declared = arr(spec['policyTypes']);
   if (declared.length) {
     for (const t of declared) {
-      if (t === 'Ingress') types.add('ingress');
-      else if (t === 'Egress') types.add('egress');
+      if (t === 'Ingress')
+        types = types === TYPES.none ? TYPES.ingress : types === TYPES.egress ? TYPES.egressIngress : types;
+      else if (t === 'Egress')
+        types = types === TYPES.none ? TYPES.egress : types === TYPES.ingress ? TYPES.ingressEgress : types;
       else problems.push(`spec.policyTypes holds unknown type ${JSON.stringify(t)}`);
     }
   } else {
     // Defaulting: always Ingress, plus Egress when the policy has egress rules (an empty list is none).
-    types.add('ingress');
-    if (egress.length) types.add('egress');
+    types = egress.length ? TYPES.ingressEgress : TYPES.ingress;
   }
   const ref: PolicyRef = {
     kind: 'NetworkPolicy',
