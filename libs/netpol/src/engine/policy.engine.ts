@@ -113,7 +113,8 @@ export interface Isolation {
 /** The policies applying to a label set for one direction, in evaluation order, and their ids. */
 interface DirectionPolicies {
   policies: Policy[];
-  ids: string[];
+  /** Their ids, made when a verdict first lists them (most label sets are only asked yes/no questions). */
+  ids: string[] | undefined;
   /**
    * No rule of these policies reads the endpoint's own side (addresses, named ports; see `Rule.reads`): the
    * evaluation depends on the endpoint only through its label set, so it can be shared by all endpoints of it.
@@ -121,19 +122,33 @@ interface DirectionPolicies {
   labelsOnly: boolean;
 }
 
+/** Shared by every label set that no policy selects for a direction: never written to. */
+const NO_POLICIES: DirectionPolicies = Object.freeze({
+  policies: Object.freeze([]) as unknown as Policy[],
+  ids: Object.freeze([]) as unknown as string[],
+  labelsOnly: true,
+});
+
 /**
- * What the engine keeps per interned label set: its pods, the policies selecting it and their per-direction
- * split. One lookup per pod and question instead of one per index.
+ * What the engine keeps per interned label set: its pods and the policies selecting it, per direction (the
+ * split the questions ask for, filled as policies are matched: no list of all selecting policies is kept
+ * for the common case). One lookup per pod and question instead of one per index.
  */
 interface SetInfo {
   set: LabelSet;
   /** Pods with this label set (all in one namespace, with one service account); empty for a synthetic set. */
   pods: PodEndpoint[];
-  /** Policies selecting it, in evaluation order (filled after all policies were read). */
-  applying: Policy[];
-  ingress?: DirectionPolicies;
-  egress?: DirectionPolicies;
+  ingress: DirectionPolicies | undefined;
+  egress: DirectionPolicies | undefined;
+  /** Selecting policies that apply to neither direction (`policyTypes` of unknown types only): rare. */
+  neither: Policy[] | undefined;
+  /** All selecting policies in evaluation order, merged from the above when first asked (CLI, tests). */
+  applying: Policy[] | undefined;
 }
+
+/** `selfReads` bits: a rule of the policy's ingress (egress) reads the endpoint it applies to. */
+const INGRESS_READS_SELF = 1;
+const EGRESS_READS_SELF = 2;
 
 /** While building the selection: what policies of one selector text share. */
 interface SelectionMemo {
@@ -146,12 +161,20 @@ interface SelectionMemo {
 /** Candidate lists at least this long have their selector answer shared between policies of one selector. */
 const SHARED_ANSWER_MIN = 32;
 
-/** Labels JSON text -> namespace -> service account -> the pod's label set and its service account's labels. */
-type PodSetCache = Map<string, Map<string, Map<string, PodSetEntry>>>;
+/** A pod's label set and its service account's labels. */
 interface PodSetEntry {
   labels: LabelSet;
   saLabels: LabelSet;
 }
+/** A label map seen on pods of one controller (by its uid): the labels as written, namespace, account, entry. */
+interface ReplicaEntry {
+  raw: Obj;
+  namespace: string;
+  sa: string;
+  entry: PodSetEntry;
+}
+/** Label maps remembered per controller: replicas carry one or two (a canary label on a few, a rollout). */
+const REPLICA_VARIANTS = 4;
 
 /** Postings of one label key: the label sets having it, and per value the label sets with that value. */
 interface TermPostings {
@@ -173,6 +196,31 @@ interface Decision {
 type Obj = Record<string, unknown>;
 const isObj = (v: unknown): v is Obj => typeof v === 'object' && v !== null && !Array.isArray(v);
 const arr = (v: unknown): unknown[] => (Array.isArray(v) ? v : []);
+
+/** The uid of the object's controller (a pod's ReplicaSet, StatefulSet, Job...), if it names one. */
+function controllerUid(o: KubeObject): string | undefined {
+  const refs = o.metadata.ownerReferences;
+  if (!Array.isArray(refs)) return undefined;
+  for (let i = 0; i < refs.length; i++) {
+    const r: unknown = refs[i];
+    if (isObj(r) && r['controller'] === true && typeof r['uid'] === 'string') return r['uid'];
+  }
+  return undefined;
+}
+
+/** Whether two label objects have the same string labels (what a label set is made of), in whatever order. */
+function sameStringLabels(a: Obj, b: Obj): boolean {
+  let n = 0;
+  for (const k in a) {
+    if (!Object.hasOwn(a, k)) continue;
+    const v = a[k];
+    if (typeof v !== 'string') continue;
+    if (b[k] !== v || !Object.hasOwn(b, k)) return false;
+    n++;
+  }
+  for (const k in b) if (Object.hasOwn(b, k) && typeof b[k] === 'string') n--;
+  return n === 0;
+}
 
 function stringLabels(v: unknown): Record<string, string> {
   const out: Record<string, string> = {};
@@ -324,8 +372,10 @@ export class PolicyEngine {
   private readonly rank = new Map<Policy, number>();
   private readonly globalByKey = new Map<string, Policy[]>();
   private readonly globalAnyLabels: Policy[] = [];
-  // Policies selecting at least one pod (which pods: each label set's `applying` says).
+  // Policies selecting at least one pod (which pods: each label set's lists say).
   private readonly selecting = new Set<Policy>();
+  // Per policy, whether its rules read the endpoint it applies to (INGRESS_READS_SELF, EGRESS_READS_SELF).
+  private readonly readsSelf = new Map<Policy, number>();
   private readonly sortKeys = new Map<Policy, string>();
   // Decisions for endpoints whose applying rules read only their label set, towards outside addresses
   // (IMDS, the API server): one walk of the tiers per label set instead of one per pod.
@@ -336,9 +386,12 @@ export class PolicyEngine {
   private lastDecisions:
     { peer: Peer; direction: Direction; conn: Connection; bySet: Map<LabelSet, Decision> } | undefined;
   private readonly saLabels = new Map<string, LabelSet>();
-  // While building: a pod's labels as JSON text -> namespace -> service account -> its Calico label set and
-  // service account labels. Replicas share one entry, so a pod costs one JSON text and three lookups.
-  private podSets: PodSetCache | undefined = new Map();
+  // While building: per pod label set (which holds the namespace and account), it and its account's labels.
+  private podSets: Map<LabelSet, PodSetEntry> | undefined = new Map();
+  // While building: per controller uid, the label maps of its pods and their entries. Replicas of a controller
+  // carry one label map or a few, so most pods are matched here by comparing their labels with an earlier
+  // pod's, with no label map built and interned for each.
+  private byController: Map<string, ReplicaEntry[]> | undefined = new Map();
   private readonly nodeOs = new Map<string, string>();
   private readonly emptyLabels: LabelSet;
 
@@ -403,7 +456,14 @@ export class PolicyEngine {
         same.pods.push(ep);
         continue;
       }
-      const info: SetInfo = { set: ep.labels, pods: [ep], applying: [] };
+      const info: SetInfo = {
+        set: ep.labels,
+        pods: [ep],
+        ingress: undefined,
+        egress: undefined,
+        neither: undefined,
+        applying: undefined,
+      };
       this.sets.set(ep.labels, info);
       this.allSets.push(info);
       let nsSets = this.setsByNs.get(ep.namespace);
@@ -420,6 +480,7 @@ export class PolicyEngine {
     }
 
     this.podSets = undefined;
+    this.byController = undefined;
 
     for (const s of input.networkSets ?? []) this.networkSets.push(this.networkSet(s, false));
     for (const s of input.globalNetworkSets ?? []) this.networkSets.push(this.networkSet(s, true));
@@ -447,8 +508,10 @@ export class PolicyEngine {
     const memo: SelectionMemo = { namespaces, bySelector: new Map(), byNamespaceSelector: new Map() };
     for (const p of this.policies) {
       const sets = this.computeSelected(p, memo);
-      if (sets.length) this.selecting.add(p);
-      for (let i = 0; i < sets.length; i++) sets[i].applying.push(p);
+      if (!sets.length) continue;
+      this.selecting.add(p);
+      const reads = this.selfReads(p);
+      for (let i = 0; i < sets.length; i++) this.addSelecting(sets[i], p, reads);
     }
   }
 
@@ -485,7 +548,7 @@ export class PolicyEngine {
         : typeof spec['serviceAccount'] === 'string'
           ? spec['serviceAccount']
           : 'default';
-    const { labels, saLabels } = this.podLabels(p.metadata.labels, namespace, sa);
+    const { labels, saLabels } = this.podLabels(p, namespace, sa);
     const node = typeof spec['nodeName'] === 'string' ? spec['nodeName'] : undefined;
     const osField = isObj(spec['os']) ? spec['os']['name'] : undefined;
     const selectorOs = isObj(spec['nodeSelector']) ? spec['nodeSelector']['kubernetes.io/os'] : undefined;
@@ -514,29 +577,40 @@ export class PolicyEngine {
    * The pod's label set as Calico sees it (its own string labels, overridden by the Calico-added namespace,
    * orchestrator and service account labels) and its service account's labels.
    */
-  private podLabels(raw: unknown, namespace: string, sa: string): PodSetEntry {
-    const text = isObj(raw) ? JSON.stringify(raw) : '{}';
-    const podSets: PodSetCache = (this.podSets ??= new Map() as PodSetCache);
-    let byNs = podSets.get(text);
-    if (!byNs) podSets.set(text, (byNs = new Map<string, Map<string, PodSetEntry>>()));
-    let bySa = byNs.get(namespace);
-    if (!bySa) byNs.set(namespace, (bySa = new Map<string, PodSetEntry>()));
-    let entry = bySa.get(sa);
+  private podLabels(p: KubeObject, namespace: string, sa: string): PodSetEntry {
+    const raw: unknown = p.metadata.labels;
+    const controller = isObj(raw) ? controllerUid(p) : undefined;
+    if (controller === undefined || !isObj(raw)) return this.podSetEntry(raw, namespace, sa);
+    const byController = (this.byController ??= new Map<string, ReplicaEntry[]>());
+    let seen = byController.get(controller);
+    if (seen)
+      for (let i = 0; i < seen.length; i++) {
+        const r = seen[i];
+        if (r.namespace === namespace && r.sa === sa && sameStringLabels(r.raw, raw)) return r.entry;
+      }
+    else byController.set(controller, (seen = []));
+    const entry = this.podSetEntry(raw, namespace, sa);
+    if (seen.length < REPLICA_VARIANTS) seen.push({ raw, namespace, sa, entry });
+    return entry;
+  }
+
+  /** `podLabels` from the labels themselves: the label set interned, and its entry. */
+  private podSetEntry(raw: unknown, namespace: string, sa: string): PodSetEntry {
+    const map = new Map<string, string>();
+    if (isObj(raw))
+      for (const k of Object.keys(raw)) {
+        const v = raw[k];
+        if (typeof v === 'string') map.set(k, v);
+      }
+    map.set(CALICO_NAMESPACE_LABEL, namespace);
+    map.set(CALICO_ORCHESTRATOR_LABEL, 'k8s');
+    map.set(CALICO_SERVICEACCOUNT_LABEL, sa);
+    const labels = this.interner.intern(map);
+    const podSets = (this.podSets ??= new Map<LabelSet, PodSetEntry>());
+    let entry = podSets.get(labels);
     if (!entry) {
-      const map = new Map<string, string>();
-      if (isObj(raw))
-        for (const k of Object.keys(raw)) {
-          const v = raw[k];
-          if (typeof v === 'string') map.set(k, v);
-        }
-      map.set(CALICO_NAMESPACE_LABEL, namespace);
-      map.set(CALICO_ORCHESTRATOR_LABEL, 'k8s');
-      map.set(CALICO_SERVICEACCOUNT_LABEL, sa);
-      entry = {
-        labels: this.interner.intern(map),
-        saLabels: this.saLabels.get(`${namespace}/${sa}`) ?? this.emptyLabels,
-      };
-      bySa.set(sa, entry);
+      entry = { labels, saLabels: this.saLabels.get(`${namespace}/${sa}`) ?? this.emptyLabels };
+      podSets.set(labels, entry);
     }
     return entry;
   }
@@ -700,13 +774,53 @@ export class PolicyEngine {
    */
   selectedPods(p: Policy): readonly PodEndpoint[] {
     if (!this.selecting.has(p)) return [];
-    return this.pods.filter((ep) => this.sets.get(ep.labels)!.applying.includes(p));
+    return this.pods.filter((ep) => this.applying(this.sets.get(ep.labels)!).includes(p));
   }
 
   /** Policies that select the pod, in evaluation order; only those applying to `direction` when given. */
   policiesFor(ep: PodEndpoint, direction?: Direction): Policy[] {
     const info = this.setInfo(ep);
-    return direction ? this.directionPolicies(ep, direction).policies.slice() : info.applying;
+    return direction ? this.directionPolicies(ep, direction).policies.slice() : this.applying(info);
+  }
+
+  /** A label set's selecting policies in evaluation order: its per-direction lists merged (made once). */
+  private applying(info: SetInfo): Policy[] {
+    if (info.applying) return info.applying;
+    const all = new Set<Policy>([
+      ...(info.ingress?.policies ?? []),
+      ...(info.egress?.policies ?? []),
+      ...(info.neither ?? []),
+    ]);
+    return (info.applying = [...all].sort((a, b) => this.rank.get(a)! - this.rank.get(b)!));
+  }
+
+  /** Which directions' rules of `p` read the endpoint it applies to (bits), worked out once per policy. */
+  private selfReads(p: Policy): number {
+    let bits = this.readsSelf.get(p);
+    if (bits === undefined) {
+      bits = 0;
+      for (let i = 0; i < p.ingress.length; i++) if (p.ingress[i].reads.dst) bits |= INGRESS_READS_SELF;
+      for (let i = 0; i < p.egress.length; i++) if (p.egress[i].reads.src) bits |= EGRESS_READS_SELF;
+      this.readsSelf.set(p, bits);
+    }
+    return bits;
+  }
+
+  /** Records that `p` selects the label set: appended to its direction lists (policies come in evaluation order). */
+  private addSelecting(info: SetInfo, p: Policy, reads: number): void {
+    const ingress = p.types.has('ingress');
+    const egress = p.types.has('egress');
+    if (ingress) {
+      const d = (info.ingress ??= { policies: [], ids: undefined, labelsOnly: true });
+      d.policies.push(p);
+      if (reads & INGRESS_READS_SELF) d.labelsOnly = false;
+    }
+    if (egress) {
+      const d = (info.egress ??= { policies: [], ids: undefined, labelsOnly: true });
+      d.policies.push(p);
+      if (reads & EGRESS_READS_SELF) d.labelsOnly = false;
+    }
+    if (!ingress && !egress) (info.neither ??= []).push(p);
   }
 
   /** The label set's record; for a synthetic or foreign endpoint's set, made on first use. */
@@ -726,7 +840,15 @@ export class PolicyEngine {
         });
         global.sort((a, b) => this.rank.get(a)! - this.rank.get(b)!);
       }
-      const applying: Policy[] = [];
+      // Valid for anything with this label set: selection depends on nothing else.
+      info = {
+        set: ep.labels,
+        pods: [],
+        ingress: undefined,
+        egress: undefined,
+        neither: undefined,
+        applying: undefined,
+      };
       let i = 0;
       let j = 0;
       while (i < local.length || j < global.length) {
@@ -734,37 +856,26 @@ export class PolicyEngine {
           j >= global.length || (i < local.length && this.rank.get(local[i])! < this.rank.get(global[j])!)
             ? local[i++]
             : global[j++];
-        if (this.policySelects(p, ep)) applying.push(p);
+        if (this.policySelects(p, ep)) this.addSelecting(info, p, this.selfReads(p));
       }
-      // Valid for anything with this label set: selection depends on nothing else.
-      info = { set: ep.labels, pods: [], applying };
       this.sets.set(ep.labels, info);
     }
     return info;
   }
 
-  /** Policies for one direction with their ids; the arrays are shared between calls: read them only. */
+  /** Policies for one direction; the arrays are shared between calls: read them only. */
   private directionPolicies(ep: PodEndpoint, direction: Direction): DirectionPolicies {
-    const info = this.setInfo(ep);
-    let d = info[direction];
-    if (!d) {
-      // Loops, not filter/every/map closures: this runs once per label set, thousands of times, in cold code.
-      const self = direction === 'egress' ? 'src' : 'dst';
-      const policies: Policy[] = [];
+    return this.setInfo(ep)[direction] ?? NO_POLICIES;
+  }
+
+  /** The ids of a direction's policies, for verdicts (made once per label set and direction). */
+  private static ids(dp: DirectionPolicies): string[] {
+    if (!dp.ids) {
       const ids: string[] = [];
-      let labelsOnly = true;
-      const applying = info.applying;
-      for (let j = 0; j < applying.length; j++) {
-        const p = applying[j];
-        if (!p.types.has(direction)) continue;
-        policies.push(p);
-        ids.push(p.id);
-        const rules = direction === 'egress' ? p.egress : p.ingress;
-        for (let i = 0; labelsOnly && i < rules.length; i++) if (rules[i].reads[self]) labelsOnly = false;
-      }
-      d = info[direction] = { policies, ids, labelsOnly };
+      for (let i = 0; i < dp.policies.length; i++) ids.push(dp.policies[i].id);
+      dp.ids = ids;
     }
-    return d;
+    return dp.ids;
   }
 
   /** `isolation(ep)[direction]` without copying the policy lists. */
@@ -774,8 +885,8 @@ export class PolicyEngine {
 
   /** Isolation per direction (a pod is isolated for a direction when some policy selects it for it). */
   isolation(ep: PodEndpoint): Isolation {
-    const ingress = this.directionPolicies(ep, 'ingress').ids.slice();
-    const egress = this.directionPolicies(ep, 'egress').ids.slice();
+    const ingress = PolicyEngine.ids(this.directionPolicies(ep, 'ingress')).slice();
+    const egress = PolicyEngine.ids(this.directionPolicies(ep, 'egress')).slice();
     return {
       ingress: ep.enforced && ingress.length > 0,
       egress: ep.enforced && egress.length > 0,
@@ -869,7 +980,8 @@ export class PolicyEngine {
   /** Evaluates one direction at `self` for traffic with `peer` (ingress: peer -> self; egress: self -> peer). */
   evaluate(direction: Direction, self: PodEndpoint, peer: Peer, conn: Connection): DirectionVerdict {
     const dp = this.directionPolicies(self, direction);
-    const { policies, ids } = dp;
+    const policies = dp.policies;
+    const ids = PolicyEngine.ids(dp);
     const endpoint = self.key;
     if (!self.enforced)
       return {
