@@ -146,9 +146,11 @@ interface SetInfo {
   applying: Policy[] | undefined;
 }
 
-/** `selfReads` bits: a rule of the policy's ingress (egress) reads the endpoint it applies to. */
-const INGRESS_READS_SELF = 1;
-const EGRESS_READS_SELF = 2;
+/** `selectingBits`: the policy applies to ingress (egress); a rule of its ingress (egress) reads the endpoint. */
+const INGRESS = 1;
+const EGRESS = 2;
+const INGRESS_READS_SELF = 4;
+const EGRESS_READS_SELF = 8;
 
 /** While building the selection: what policies of one selector text share. */
 interface SelectionMemo {
@@ -374,8 +376,8 @@ export class PolicyEngine {
   private readonly globalAnyLabels: Policy[] = [];
   // Policies selecting at least one pod (which pods: each label set's lists say).
   private readonly selecting = new Set<Policy>();
-  // Per policy, whether its rules read the endpoint it applies to (INGRESS_READS_SELF, EGRESS_READS_SELF).
-  private readonly readsSelf = new Map<Policy, number>();
+  // Per policy, its directions and whether its rules read the endpoint it applies to (`selectingBits`).
+  private readonly bits = new Map<Policy, number>();
   private readonly sortKeys = new Map<Policy, string>();
   // Decisions for endpoints whose applying rules read only their label set, towards outside addresses
   // (IMDS, the API server): one walk of the tiers per label set instead of one per pod.
@@ -386,6 +388,9 @@ export class PolicyEngine {
   private lastDecisions:
     { peer: Peer; direction: Direction; conn: Connection; bySet: Map<LabelSet, Decision> } | undefined;
   private readonly saLabels = new Map<string, LabelSet>();
+  // The plain new pod (no labels, the default account) per namespace: the checks ask for it per namespace
+  // in every network check and per GlobalNetworkPolicy, and each one cost a label text and two lookups.
+  private readonly plainSynthetic = new Map<string, PodEndpoint>();
   // While building: per pod label set (which holds the namespace and account), it and its account's labels.
   private podSets: Map<LabelSet, PodSetEntry> | undefined = new Map();
   // While building: per controller uid, the label maps of its pods and their entries. Replicas of a controller
@@ -510,8 +515,8 @@ export class PolicyEngine {
       const sets = this.computeSelected(p, memo);
       if (!sets.length) continue;
       this.selecting.add(p);
-      const reads = this.selfReads(p);
-      for (let i = 0; i < sets.length; i++) this.addSelecting(sets[i], p, reads);
+      const how = this.selectingBits(p);
+      for (let i = 0; i < sets.length; i++) this.addSelecting(sets[i], p, how);
     }
   }
 
@@ -794,33 +799,37 @@ export class PolicyEngine {
     return (info.applying = [...all].sort((a, b) => this.rank.get(a)! - this.rank.get(b)!));
   }
 
-  /** Which directions' rules of `p` read the endpoint it applies to (bits), worked out once per policy. */
-  private selfReads(p: Policy): number {
-    let bits = this.readsSelf.get(p);
+  /**
+   * The directions `p` applies to and which of them have a rule reading the endpoint it applies to (bits),
+   * worked out once per policy, not per label set it selects.
+   */
+  private selectingBits(p: Policy): number {
+    let bits = this.bits.get(p);
     if (bits === undefined) {
-      bits = 0;
+      bits = (p.types.has('ingress') ? INGRESS : 0) | (p.types.has('egress') ? EGRESS : 0);
       for (let i = 0; i < p.ingress.length; i++) if (p.ingress[i].reads.dst) bits |= INGRESS_READS_SELF;
       for (let i = 0; i < p.egress.length; i++) if (p.egress[i].reads.src) bits |= EGRESS_READS_SELF;
-      this.readsSelf.set(p, bits);
+      this.bits.set(p, bits);
     }
     return bits;
   }
 
-  /** Records that `p` selects the label set: appended to its direction lists (policies come in evaluation order). */
-  private addSelecting(info: SetInfo, p: Policy, reads: number): void {
-    const ingress = p.types.has('ingress');
-    const egress = p.types.has('egress');
-    if (ingress) {
+  /**
+   * Records that `p` (with its `selectingBits`) selects the label set: appended to its direction lists
+   * (policies come in evaluation order).
+   */
+  private addSelecting(info: SetInfo, p: Policy, bits: number): void {
+    if (bits & INGRESS) {
       const d = (info.ingress ??= { policies: [], ids: undefined, labelsOnly: true });
       d.policies.push(p);
-      if (reads & INGRESS_READS_SELF) d.labelsOnly = false;
+      if (bits & INGRESS_READS_SELF) d.labelsOnly = false;
     }
-    if (egress) {
+    if (bits & EGRESS) {
       const d = (info.egress ??= { policies: [], ids: undefined, labelsOnly: true });
       d.policies.push(p);
-      if (reads & EGRESS_READS_SELF) d.labelsOnly = false;
+      if (bits & EGRESS_READS_SELF) d.labelsOnly = false;
     }
-    if (!ingress && !egress) (info.neither ??= []).push(p);
+    if (!(bits & (INGRESS | EGRESS))) (info.neither ??= []).push(p);
   }
 
   /** The label set's record; for a synthetic or foreign endpoint's set, made on first use. */
@@ -856,7 +865,7 @@ export class PolicyEngine {
           j >= global.length || (i < local.length && this.rank.get(local[i])! < this.rank.get(global[j])!)
             ? local[i++]
             : global[j++];
-        if (this.policySelects(p, ep)) this.addSelecting(info, p, this.selfReads(p));
+        if (this.policySelects(p, ep)) this.addSelecting(info, p, this.selectingBits(p));
       }
       this.sets.set(ep.labels, info);
     }
@@ -897,13 +906,13 @@ export class PolicyEngine {
 
   /**
    * A stand-in for "a new pod in this namespace" with the given labels (none by default) and the `default`
-   * service account: what a namespace's policies do to a pod nobody wrote a special rule for.
+   * service account: what a namespace's policies do to a pod nobody wrote a special rule for. Without labels
+   * and with the default account it is made once per namespace and shared: read it only.
    */
-  syntheticPod(
-    namespace: string,
-    labels: Record<string, string> = {},
-    serviceAccount = 'default',
-  ): PodEndpoint {
+  syntheticPod(namespace: string, labels?: Record<string, string>, serviceAccount = 'default'): PodEndpoint {
+    const plain = labels === undefined && serviceAccount === 'default';
+    const made = plain ? this.plainSynthetic.get(namespace) : undefined;
+    if (made) return made;
     // An unknown namespace stays out of `namespaces`: probes must not invent namespaces for later queries.
     const ns = this.namespaces.get(namespace) ?? {
       name: namespace,
@@ -913,7 +922,7 @@ export class PolicyEngine {
       }),
       listed: false,
     };
-    return {
+    const ep: PodEndpoint = {
       kind: 'pod',
       key: `${namespace}/<new pod>`,
       namespace,
@@ -934,6 +943,8 @@ export class PolicyEngine {
       enforced: true,
       synthetic: true,
     };
+    if (plain) this.plainSynthetic.set(namespace, ep);
+    return ep;
   }
 
   /** An address as a peer: the pod that owns it, or an outside address with the network sets containing it. */

@@ -148,3 +148,37 @@ describe('pods matched to earlier replicas of their controller', () => {
     expect([a1, b1, a2].map((p) => e.isolated(p, 'ingress'))).toEqual([false, false, true]);
   });
 });
+
+describe('new pods made once per namespace', () => {
+  test('the plain new pod is shared per namespace; one with labels or another account is made anew', () => {
+    const e = new PolicyEngine({
+      namespaces: [namespace('a'), namespace('b')],
+      pods: [],
+      serviceAccounts: [
+        {
+          apiVersion: 'v1',
+          kind: 'ServiceAccount',
+          metadata: { name: 'builder', namespace: 'a', labels: { role: 'ci' } },
+        },
+      ],
+      networkPolicies: [
+        k8sPolicy('a', 'web', { podSelector: { matchLabels: { app: 'web' } }, policyTypes: ['Egress'] }),
+      ],
+    });
+    const a = e.syntheticPod('a');
+    expect(e.syntheticPod('a')).toBe(a);
+    expect(e.syntheticPod('b')).not.toBe(a);
+    expect(e.syntheticPod('b').namespace).toBe('b');
+    const web = e.syntheticPod('a', { app: 'web' });
+    expect(web).not.toBe(a);
+    expect([e.isolated(a, 'egress'), e.isolated(web, 'egress')]).toEqual([false, true]);
+    const builder = e.syntheticPod('a', undefined, 'builder');
+    expect(builder).not.toBe(a);
+    expect(builder.serviceAccount).toBe('builder');
+    expect(Object.fromEntries(builder.serviceAccountLabels.labels)).toEqual({ role: 'ci' });
+    // A namespace the cluster does not have stays unknown, however often its new pod is asked for.
+    e.syntheticPod('elsewhere');
+    expect(e.syntheticPod('elsewhere').ns.listed).toBe(false);
+    expect(e.namespaces.has('elsewhere')).toBe(false);
+  });
+});

@@ -19,8 +19,16 @@ export const netpolPodNotIsolated: Check = {
     const note = notes.length ? ` (${notes.join('; ')})` : '';
     const findings: CheckFinding[] = [];
     let checked = 0;
+    // Pods come namespace by namespace: the system test is made once per run of one namespace, not per pod.
+    let lastNs: string | undefined;
+    let system = false;
     for (const pod of engine.pods) {
-      if (pod.hostNetwork || isSystemNamespace(pod.namespace, ctx.platformNamespaces)) continue;
+      if (pod.hostNetwork) continue;
+      if (pod.namespace !== lastNs) {
+        lastNs = pod.namespace;
+        system = isSystemNamespace(pod.namespace, ctx.platformNamespaces);
+      }
+      if (system) continue;
       checked++;
       const resource = { kind: 'Pod', namespace: pod.namespace, name: pod.name };
       if (!pod.enforced) {
