@@ -62,15 +62,27 @@ function summarisable(f: CheckFinding): boolean {
 class PassGroups {
   private readonly groups: PassGroup[] = [];
   private readonly byNs = new Map<string, Map<string, PassGroup>>();
+  // The group of the previous pass: checks walk workloads namespace by namespace, so nearly every pass joins
+  // the group the one before it joined, found without the two map lookups.
+  private last: PassGroup | undefined;
+  private lastNs: string | undefined;
+  private lastKind = '';
 
   add(f: CheckFinding): void {
     const ns = f.resource.namespace ?? '';
-    let byKind = this.byNs.get(ns);
-    if (!byKind) this.byNs.set(ns, (byKind = new Map<string, PassGroup>()));
-    let g = byKind.get(f.resource.kind);
+    const kind = f.resource.kind;
+    let g = ns === this.lastNs && kind === this.lastKind ? this.last : undefined;
     if (!g) {
-      byKind.set(f.resource.kind, (g = { first: f, count: 0, names: [] }));
-      this.groups.push(g);
+      let byKind = this.byNs.get(ns);
+      if (!byKind) this.byNs.set(ns, (byKind = new Map<string, PassGroup>()));
+      g = byKind.get(kind);
+      if (!g) {
+        byKind.set(kind, (g = { first: f, count: 0, names: [] }));
+        this.groups.push(g);
+      }
+      this.last = g;
+      this.lastNs = ns;
+      this.lastKind = kind;
     }
     g.count++;
     const n = f.resource.name ?? f.resource.path;

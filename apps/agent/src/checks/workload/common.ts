@@ -174,7 +174,7 @@ export function perContainer(
       });
       continue;
     }
-    out.push({ resource: c.resource, ...exempt(c, evaluate(c)) });
+    out.push(finding(c.resource, exempt(c, evaluate(c))));
   }
   return finish(ctx, out);
 }
@@ -214,9 +214,22 @@ export function perWorkload(
   for (let i = 0; i < items.length; i++) {
     const w = items[i];
     const v = evaluate(w);
-    if (v) out.push({ resource: w.resource, ...exempt(w, v) });
+    if (v) out.push(finding(w.resource, exempt(w, v)));
   }
   return finish(ctx, out);
+}
+
+/**
+ * A verdict's finding for one resource, its fields written out: `{ resource, ...verdict }` copied the verdict
+ * through the generic spread path, once per workload and check (100,000 times on a 10,000-pod cluster).
+ */
+export function finding(resource: ResourceRef, v: Verdict): CheckFinding {
+  const f: CheckFinding = { outcome: v.outcome, resource, message: v.message };
+  if (v.severity !== undefined) f.severity = v.severity;
+  if (v.evidence !== undefined) f.evidence = v.evidence;
+  if (v.facts !== undefined) f.facts = v.facts;
+  if (v.summary !== undefined) f.summary = v.summary;
+  return f;
 }
 
 function finish(ctx: CheckContext, out: CheckFinding[]): CheckFinding[] {
