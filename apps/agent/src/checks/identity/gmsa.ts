@@ -1,7 +1,7 @@
 import { X509Certificate } from 'node:crypto';
 import { kubeItems, type Evidence, type KubeObject } from '@watchpost/shared';
 import type { CheckFinding } from '../check.js';
-import { podSpecs, type PodSpec, type PodSpecSource } from '../lib/pod-specs.js';
+import { podSpecs, type ContainerSpec, type PodSpec, type PodSpecSource } from '../lib/pod-specs.js';
 
 /**
  * Shared reading of gMSA evidence (kubernetes-sigs/windows-gmsa): Windows nodes, the CRD, the
@@ -177,11 +177,20 @@ export function gmsaUsesOf(source: PodSpecSource): GmsaUse[] {
 function addGmsaUses(source: PodSpecSource, uses: GmsaUse[]): void {
   const pod = windowsOptions(source.spec.securityContext);
   if (pod) uses.push({ source, where: 'pod', ...pod });
-  for (const list of [source.spec.initContainers, source.spec.containers])
-    for (const c of list ?? []) {
-      const own = windowsOptions(c.securityContext);
-      if (own) uses.push({ source, where: `container ${c.name}`, ...own });
-    }
+  addContainerUses(source, source.spec.initContainers, uses);
+  addContainerUses(source, source.spec.containers, uses);
+}
+
+/** One list of `addGmsaUses`: no pair of lists built per pod, and an indexed loop over an array (cold code). */
+function addContainerUses(source: PodSpecSource, list: ContainerSpec[] | undefined, uses: GmsaUse[]): void {
+  if (Array.isArray(list)) for (let i = 0; i < list.length; i++) addContainerUse(source, list[i], uses);
+  // What is not an array is walked as before (and fails as it failed).
+  else for (const c of list ?? []) addContainerUse(source, c, uses);
+}
+
+function addContainerUse(source: PodSpecSource, c: ContainerSpec, uses: GmsaUse[]): void {
+  const own = windowsOptions(c.securityContext);
+  if (own) uses.push({ source, where: `container ${c.name}`, ...own });
 }
 
 /**
@@ -201,7 +210,8 @@ const gmsaUsesCache = new WeakMap<Evidence, { uses: readonly GmsaUse[]; missing:
 function computeGmsaPodSpecs(evidence: Evidence): { uses: GmsaUse[]; missing: readonly string[] } {
   const { sources, missing } = podSpecs(evidence);
   const uses: GmsaUse[] = [];
-  for (const s of sources) {
+  for (let i = 0; i < sources.length; i++) {
+    const s = sources[i];
     if ((s.kind === 'ReplicaSet' || s.kind === 'Job') && s.ownedBy) continue;
     addGmsaUses(s, uses);
   }

@@ -1,7 +1,7 @@
 import type { Severity } from '@watchpost/shared';
 import type { Check } from '../check.js';
 import { allContainers } from '../lib/pod-specs.js';
-import { perWorkload } from './common.js';
+import { perWorkload, type Verdict } from './common.js';
 
 /**
  * Host paths that hand over the node: container runtime sockets, kubelet and Kubernetes state (PKI keys,
@@ -72,18 +72,32 @@ interface Mount {
   readOnly: boolean;
 }
 
+function hostPathVolume(v: Record<string, unknown>): string | undefined {
+  const hp = v['hostPath'] as { path?: unknown } | undefined;
+  return hp && typeof hp.path === 'string' && typeof v['name'] === 'string' ? hp.path : undefined;
+}
+
+/** Shared by every workload without hostPath volumes (findings are read-only): nearly all of them. */
+const NO_HOST_PATHS: Verdict = { outcome: 'pass', message: 'mounts no hostPath volumes' };
+
 /** hostPath volumes break the container boundary: writes reach the node, reads expose its secrets. */
 export const podHostPath: Check = {
   id: 'pod-host-path',
   run: (ctx) =>
     perWorkload(ctx, (w) => {
+      const volumes = w.src.spec.volumes;
+      // Looked for before anything is built: most pods have none, and got a map and a verdict each.
+      let any = false;
+      if (Array.isArray(volumes))
+        for (let i = 0; i < volumes.length && !any; i++) any = hostPathVolume(volumes[i]) !== undefined;
+      else any = volumes !== undefined;
+      if (!any) return NO_HOST_PATHS;
       const hostPaths = new Map<string, string>();
-      for (const v of w.src.spec.volumes ?? []) {
-        const hp = v['hostPath'] as { path?: unknown } | undefined;
-        if (hp && typeof hp.path === 'string' && typeof v['name'] === 'string')
-          hostPaths.set(v['name'], hp.path);
+      for (const v of volumes ?? []) {
+        const path = hostPathVolume(v);
+        if (path !== undefined) hostPaths.set(v['name'] as string, path);
       }
-      if (hostPaths.size === 0) return { outcome: 'pass', message: 'mounts no hostPath volumes' };
+      if (hostPaths.size === 0) return NO_HOST_PATHS;
       const mounts: Mount[] = [];
       for (const { container } of allContainers(w.src.spec)) {
         const vms = Array.isArray(container['volumeMounts'])
