@@ -1,9 +1,15 @@
 import { kubeItems } from '@watchpost/shared';
-import type { Check, CheckFinding } from '../check.js';
+import type { Check, CheckContext, CheckFinding } from '../check.js';
 import { podSpecs, topLevelPodSpecs, type PodSpecSource } from '../lib/pod-specs.js';
 import { exempt, type Verdict, type WorkloadItem } from './common.js';
 import { describeMode, namespacePolicy, type NamespacePolicy } from './pss/namespace-policy.js';
-import { LATEST_POLICY_MINOR, PssEvaluator, type ControlViolation, type PssLevel } from './pss/policy.js';
+import {
+  LATEST_POLICY_MINOR,
+  PssEvaluator,
+  type ControlViolation,
+  type PssLevel,
+  type PssVerdicts,
+} from './pss/policy.js';
 import { isSystemNamespace } from './system-namespaces.js';
 
 const key = (kind: string, ns: string, name: string): string => `${kind}/${ns}/${name}`;
@@ -76,8 +82,17 @@ function controlsList(controls: readonly ControlViolation[]): Record<string, str
   return list;
 }
 
-function judge(src: PodSpecSource, policy: NamespacePolicy, nsKnown: boolean, pss: PssEvaluator): Judged {
-  const verdicts = pss.verdicts({ annotations: src.annotations, spec: src.spec });
+/** Whether a pod spec with these verdicts passes in a namespace with this policy (see `judge`). */
+function passesPolicy(verdicts: PssVerdicts, policy: NamespacePolicy): boolean {
+  return (
+    !verdicts.violations(policy.enforce.level, policy.enforce.version).length &&
+    !verdicts.violations(policy.warn.level, policy.warn.version).length &&
+    !verdicts.violations(policy.audit.level, policy.audit.version).length &&
+    (policy.enforce.labelled || verdicts.level !== 'privileged')
+  );
+}
+
+function judge(src: PodSpecSource, policy: NamespacePolicy, nsKnown: boolean, verdicts: PssVerdicts): Judged {
   const { level, controls } = verdicts;
   const enforced = verdicts.violations(policy.enforce.level, policy.enforce.version);
   let warned: { mode: 'warn' | 'audit'; violated: readonly ControlViolation[] } | undefined;
@@ -148,6 +163,39 @@ function judge(src: PodSpecSource, policy: NamespacePolicy, nsKnown: boolean, ps
   };
 }
 
+/** The passing pod specs of one namespace, for its summary: two lists, not an object per pod. */
+interface PassList {
+  srcs: PodSpecSource[];
+  levels: PssLevel[];
+}
+
+function addPass(passes: Map<string, PassList>, src: PodSpecSource, level: PssLevel): void {
+  const list = passes.get(src.namespace);
+  if (list) {
+    list.srcs.push(src);
+    list.levels.push(level);
+  } else passes.set(src.namespace, { srcs: [src], levels: [level] });
+}
+
+/** The finding of a workload that fails or warns, naming the pods folded into it. */
+function failure(j: Judged, verdict: Verdict, folded: readonly Judged[], ctx: CheckContext): CheckFinding {
+  const item: WorkloadItem = {
+    src: j.src,
+    resource: { kind: j.src.kind, namespace: j.src.namespace, name: j.src.name },
+    os: { os: 'linux', reason: 'default' },
+    system: isSystemNamespace(j.src.namespace, ctx.platformNamespaces),
+  };
+  const v = exempt(item, verdict);
+  const evidence = {
+    ...v.evidence,
+    ...(folded.length
+      ? { pods: folded.map((f) => ({ name: f.src.name, kind: f.src.kind, level: f.level })) }
+      : {}),
+  };
+  const also = folded.length ? ` (also: ${folded.map((f) => ref(f.src)).join(', ')})` : '';
+  return { resource: item.resource, ...v, message: `${v.message}${also}`, evidence };
+}
+
 /**
  * The highest Pod Security Standards level of every pod and pod template, as Pod Security Admission v1.35
  * decides it, compared with what its namespace's labels enforce (fail), warn or audit about (warn), or with
@@ -174,89 +222,102 @@ export const podSecurityLevelCheck: Check = {
       resource: { kind: 'Cluster', name: ctx.evidence.cluster.name },
       message: `cannot evaluate all workloads: ${reason}`,
     }));
-    const topSources = topLevelPodSpecs(ctx.evidence).sources;
+    const topLevel = topLevelPodSpecs(ctx.evidence);
+    const topSources = topLevel.sources;
     // When nothing folds into an owner (no owner was collected), every pod is its own top: no index by name.
     const allTop = topSources.length === sources.length;
-    let top: Map<string, PodSpecSource> | undefined;
-    // Every source by key, for owners' chains: only needed when something folds into an owner.
-    let all: Map<string, PodSpecSource> | undefined;
-    const judged = new Map<string, Judged>();
     // One evaluation per distinct pod spec and one policy per namespace: replicas cost a lookup each.
     const pss = new PssEvaluator();
     const policies = new Map<string, NamespacePolicy>();
-    // Indexed loops over the pods: cold code, where a for-of allocates per step.
-    for (let i = 0; i < sources.length; i++) {
-      const s = sources[i];
-      const l = labels.get(s.namespace);
-      let policy = policies.get(s.namespace);
-      if (!policy) policies.set(s.namespace, (policy = namespacePolicy(l ?? {})));
-      judged.set(srcKey(s), judge(s, policy, l !== undefined, pss));
+    const policyOf = (ns: string): NamespacePolicy => {
+      let policy = policies.get(ns);
+      if (!policy) policies.set(ns, (policy = namespacePolicy(labels.get(ns) ?? {})));
+      return policy;
+    };
+    const passes = new Map<string, PassList>();
+
+    if (allTop && topLevel.distinct) {
+      // Every pod spec is its own top and named once: judged in order, with no key text or record per pod (a
+      // pass is only named in its namespace's summary).
+      for (let i = 0; i < sources.length; i++) {
+        const s = sources[i];
+        const policy = policyOf(s.namespace);
+        const verdicts = pss.verdicts(s);
+        if (passesPolicy(verdicts, policy)) addPass(passes, s, verdicts.level);
+        else {
+          const j = judge(s, policy, labels.has(s.namespace), verdicts);
+          out.push(failure(j, j.verdict!, [], ctx));
+        }
+      }
+    } else {
+      let top: Map<string, PodSpecSource> | undefined;
+      // Every source by key, for owners' chains: only needed when something folds into an owner.
+      let all: Map<string, PodSpecSource> | undefined;
+      const judged = new Map<string, Judged>();
+      // Indexed loops over the pods: cold code, where a for-of allocates per step.
+      for (let i = 0; i < sources.length; i++) {
+        const s = sources[i];
+        judged.set(srcKey(s), judge(s, policyOf(s.namespace), labels.has(s.namespace), pss.verdicts(s)));
+      }
+
+      // Folded pods whose verdict matches their owner's are named in the owner's finding, not repeated.
+      const members = new Map<string, Judged[]>();
+      const own: Judged[] = [];
+      judged.forEach((j, k) => {
+        top ??= allTop ? undefined : new Map(topSources.map((s) => [srcKey(s), s]));
+        if (!top || top.has(k)) {
+          own.push(j);
+          return;
+        }
+        all ??= new Map(sources.map((s) => [srcKey(s), s]));
+        const owner = topOwner(j.src, top, all);
+        const o = owner ? judged.get(owner) : undefined;
+        if (o && outcomeOf(o) === outcomeOf(j) && o.level === j.level) {
+          const list = members.get(owner!);
+          if (list) list.push(j);
+          else members.set(owner!, [j]);
+        } else own.push(j);
+      });
+
+      for (let i = 0; i < own.length; i++) {
+        const j = own[i];
+        const folded = (members.size ? members.get(srcKey(j.src)) : undefined) ?? [];
+        if (!j.verdict) {
+          addPass(passes, j.src, j.level);
+          for (const f of folded) addPass(passes, f.src, f.level);
+        } else out.push(failure(j, j.verdict, folded, ctx));
+      }
     }
 
-    // Folded pods whose verdict matches their owner's are named in the owner's finding, not repeated.
-    const members = new Map<string, Judged[]>();
-    const own: Judged[] = [];
-    judged.forEach((j, k) => {
-      top ??= allTop ? undefined : new Map(topSources.map((s) => [srcKey(s), s]));
-      if (!top || top.has(k)) {
-        own.push(j);
-        return;
-      }
-      all ??= new Map(sources.map((s) => [srcKey(s), s]));
-      const owner = topOwner(j.src, top, all);
-      const o = owner ? judged.get(owner) : undefined;
-      if (o && outcomeOf(o) === outcomeOf(j) && o.level === j.level) {
-        const list = members.get(owner!);
-        if (list) list.push(j);
-        else members.set(owner!, [j]);
-      } else own.push(j);
-    });
-
-    const passes = new Map<string, Judged[]>();
-    for (let i = 0; i < own.length; i++) {
-      const j = own[i];
-      const folded = (members.size ? members.get(srcKey(j.src)) : undefined) ?? [];
-      if (!j.verdict) {
-        // Appended in place: copying the list per pod was quadratic in a namespace's pod count.
-        const list = passes.get(j.src.namespace);
-        if (list) {
-          list.push(j);
-          for (const f of folded) list.push(f);
-        } else passes.set(j.src.namespace, [j, ...folded]);
-        continue;
-      }
-      const item: WorkloadItem = {
-        src: j.src,
-        resource: { kind: j.src.kind, namespace: j.src.namespace, name: j.src.name },
-        os: { os: 'linux', reason: 'default' },
-        system: isSystemNamespace(j.src.namespace, ctx.platformNamespaces),
-      };
-      const v = exempt(item, j.verdict);
-      const evidence = {
-        ...v.evidence,
-        ...(folded.length
-          ? { pods: folded.map((f) => ({ name: f.src.name, kind: f.src.kind, level: f.level })) }
-          : {}),
-      };
-      const also = folded.length ? ` (also: ${folded.map((f) => ref(f.src)).join(', ')})` : '';
-      out.push({ resource: item.resource, ...v, message: `${v.message}${also}`, evidence });
-    }
     // localeCompare's order through one collator (the same default locale and options), not one per call.
     const compare = new Intl.Collator().compare;
-    for (const [ns, list] of [...passes].sort(([a], [b]) => compare(a, b))) {
-      const policy = namespacePolicy(labels.get(ns) ?? {});
-      const refs = new Map(list.map((j) => [j, ref(j.src)]));
-      list.sort((a, b) => compare(refs.get(a)!, refs.get(b)!));
+    for (const [ns, { srcs, levels }] of [...passes].sort(([a], [b]) => compare(a, b))) {
+      const n = srcs.length;
+      const refs: string[] = [];
+      const order: number[] = [];
+      let sorted = true;
+      for (let i = 0; i < n; i++) {
+        refs.push(ref(srcs[i]));
+        order.push(i);
+        if (i > 0 && sorted && compare(refs[i - 1], refs[i]) > 0) sorted = false;
+      }
+      // By name, stably (ties keep the pods' order). Pods are often listed by name already: then n - 1
+      // comparisons say so, and the collator (the costly part) is not asked n log n times.
+      if (!sorted) order.sort((a, b) => compare(refs[a], refs[b]));
+      const named: string[] = [];
+      const workloads: { kind: string; name: string; level: PssLevel }[] = [];
+      for (let k = 0; k < n; k++) {
+        const i = order[k];
+        named.push(`${refs[i]} (${levels[i]})`);
+        workloads.push({ kind: srcs[i].kind, name: srcs[i].name, level: levels[i] });
+      }
       out.push({
         outcome: 'pass',
         // Every pod's level by name is the point of this result: the runner must not fold it further.
         summary: true,
         resource: { kind: 'Namespace', name: ns },
-        message: `${list.length} ${list.length === 1 ? 'pod or template satisfies' : 'pods and templates satisfy'} the namespace's Pod Security policy (${enforceText(policy)}): ${list.map((j) => `${refs.get(j)!} (${j.level})`).join(', ')}`,
-        evidence: {
-          policyVersion: `v1.${LATEST_POLICY_MINOR}`,
-          workloads: list.map((j) => ({ kind: j.src.kind, name: j.src.name, level: j.level })),
-        },
+        message: `${n} ${n === 1 ? 'pod or template satisfies' : 'pods and templates satisfy'} the namespace's Pod Security policy (${enforceText(policyOf(ns))}): ${named.join(', ')}`,
+        evidence: { policyVersion: `v1.${LATEST_POLICY_MINOR}`, workloads },
       });
     }
     if (out.length === 0)
