@@ -157,10 +157,13 @@ function eachOf(
   role: 'init' | 'container' | 'ephemeral',
   f: (container: ContainerSpec, role: 'init' | 'container' | 'ephemeral') => void,
 ): void {
-  const list = spec[key];
-  if (Array.isArray(list)) for (let i = 0; i < list.length; i++) f(list[i], role);
-  // What is not an array is walked as allContainers walks it (and fails as it fails).
-  else for (const container of spec[key] ?? []) f(container, role);
+  // Typed as the evidence should be; read as it may be.
+  const list = spec[key] as unknown;
+  if (Array.isArray(list)) for (let i = 0; i < list.length; i++) f(list[i] as ContainerSpec, role);
+  // What is not an array is walked as allContainers walks it (and fails as it fails); nothing at all (most pods'
+  // init and ephemeral containers) is nothing to walk, without an empty list and its iterator made for it.
+  else if (list !== undefined && list !== null)
+    for (const container of list as Iterable<ContainerSpec>) f(container, role);
 }
 
 /**

@@ -1,6 +1,6 @@
 import type { Evidence } from '@watchpost/shared';
 import type { Check } from '../check.js';
-import { forEachContainer, podSpecs, type PodSpec } from '../lib/pod-specs.js';
+import { forEachContainer, podSpecs, type ContainerSpec, type PodSpec } from '../lib/pod-specs.js';
 import { perWorkload, type Verdict } from './common.js';
 
 /** Microsoft's own registry: AKS add-ons and base images come from it. */
@@ -39,26 +39,28 @@ export function allowed(entries: readonly string[], registry: string, repository
 export function defaultAllowList(evidence: Evidence): string[] {
   const acrs = new Set<string>();
   const seen = new Set<string>();
+  // One callback for every pod, not one made per pod.
+  const visit = (container: ContainerSpec): void => {
+    if (!container.image || seen.has(container.image)) return;
+    seen.add(container.image);
+    const r = imageRegistry(container.image).registry;
+    if (r.endsWith('.azurecr.io')) acrs.add(r);
+  };
   const sources = podSpecs(evidence).sources;
-  for (let i = 0; i < sources.length; i++)
-    forEachContainer(sources[i].spec, (container) => {
-      if (!container.image || seen.has(container.image)) return;
-      seen.add(container.image);
-      const r = imageRegistry(container.image).registry;
-      if (r.endsWith('.azurecr.io')) acrs.add(r);
-    });
+  for (let i = 0; i < sources.length; i++) forEachContainer(sources[i].spec, visit);
   return [...[...acrs].sort(), MICROSOFT_REGISTRY];
 }
 
 /** A node of the verdicts' tree: children by the next name or image, and the verdict of the list ending here. */
 interface VerdictNode {
-  next: Map<unknown, VerdictNode>;
-  verdict?: Verdict;
+  /** Made with the first child: most nodes are the last image of a list and never get one. */
+  next: Map<unknown, VerdictNode> | undefined;
+  verdict: Verdict | undefined;
 }
 
 function step(node: VerdictNode, key: unknown): VerdictNode {
-  let child = node.next.get(key);
-  if (!child) node.next.set(key, (child = { next: new Map() }));
+  let child = node.next?.get(key);
+  if (!child) (node.next ??= new Map()).set(key, (child = { next: undefined, verdict: undefined }));
   return child;
 }
 
@@ -81,36 +83,37 @@ export const imageProvenance: Check = {
     // container names and images, shared by every workload with that list (findings are read-only).
     // Looked up through a tree keyed by each container's name and image in turn, so a pod costs a few map
     // lookups and no key text.
-    const verdicts: VerdictNode = { next: new Map() };
+    const verdicts: VerdictNode = { next: undefined, verdict: undefined };
+    // The walk's position, moved by one callback made once (not a closure per pod).
+    let node = verdicts;
+    const stepTo = (container: ContainerSpec): void => {
+      // The name as messages print it: in malformed evidence a missing name and a null one print differently.
+      if (container.image) node = step(step(node, String(container.name)), container.image);
+    };
     return perWorkload(ctx, (w) => {
-      let node = verdicts;
-      forEachContainer(w.src.spec, (container) => {
-        // The name as messages print it: in malformed evidence a missing name and a null one print differently.
-        if (container.image) node = step(step(node, String(container.name)), container.image);
-      });
-      return (node.verdict ??= judge(named(w.src.spec)));
+      node = verdicts;
+      forEachContainer(w.src.spec, stepTo);
+      return (node.verdict ??= judge(w.src.spec));
     });
 
-    function named(spec: PodSpec): [string, string][] {
-      const out: [string, string][] = [];
-      forEachContainer(spec, (container) => {
-        if (container.image) out.push([String(container.name), container.image]);
-      });
-      return out;
-    }
-
-    function judge(named: readonly [string, string][]): Verdict {
+    /** The verdict of a spec's list of container names and images (the path it took through the tree). */
+    function judge(spec: PodSpec): Verdict {
       const foreign: string[] = [];
       const unpinned: string[] = [];
-      for (const [name, image] of named) {
+      forEachContainer(spec, (container) => {
+        const image = container.image;
+        if (!image) return;
         let j = judged.get(image);
         if (!j) {
           const r = imageRegistry(image);
           judged.set(image, (j = { allowed: allowed(list, r.registry, r.repository), digest: r.digest }));
         }
-        if (!j.allowed) foreign.push(`${name}=${image}`);
-        if (!j.digest) unpinned.push(`${name}=${image}`);
-      }
+        if (j.allowed && j.digest) return;
+        // One text for both lists (an image can be in both).
+        const entry = `${String(container.name)}=${image}`;
+        if (!j.allowed) foreign.push(entry);
+        if (!j.digest) unpinned.push(entry);
+      });
       const evidence = { allowList: list, foreign, unpinned };
       if (foreign.length)
         return {
