@@ -74,6 +74,19 @@ export interface CheckFinding {
   summary?: boolean;
 }
 
+/** A finding without its resource: what a check decides, often shared by every resource it holds for. */
+export type Verdict = Omit<CheckFinding, 'resource'>;
+
+/**
+ * Where a check hands its findings one at a time (`Check.runInto`): the runner makes each result, or counts the
+ * finding into its namespace's pass summary, as it comes, with no finding object per resource in between (the
+ * workload checks judge 10,000 pods each on a 10,000-pod cluster).
+ */
+export interface FindingSink {
+  /** A finding on `resource`. The verdict may be shared by many resources: a sink reads it, never changes it. */
+  add(resource: ResourceRef, verdict: Verdict): void;
+}
+
 /** The one finding a check returns when the evidence it needs is missing: `error` on the cluster, naming why. */
 export function clusterError(evidence: Evidence, message: string): CheckFinding[] {
   return [{ outcome: 'error', resource: { kind: 'Cluster', name: evidence.cluster.name }, message }];
@@ -83,6 +96,8 @@ export function clusterError(evidence: Evidence, message: string): CheckFinding[
 export interface Check {
   id: string;
   run(ctx: CheckContext): CheckFinding[];
+  /** Optional: `run`'s findings, in the same order, handed to `sink` instead (the runner uses it when there). */
+  runInto?(ctx: CheckContext, sink: FindingSink): void;
 }
 
 /** The catalogue entry plus implementation, as registered. */

@@ -74,4 +74,48 @@ describe('runner', () => {
     });
     expect(report.results.map((r) => r.outcome)).toEqual(['not_applicable']);
   });
+
+  test('a check that hands its findings to the sink gets the results its returned list would get', () => {
+    // Passes past the threshold switch the sink to summarising mid-way: what it held so far must land where
+    // it would have, failures in order before the summaries, and below the threshold every finding in order.
+    for (const [n, failing, threshold] of [
+      [200, [3, 150], 50],
+      [10, [0, 4, 9], 50],
+      [10, [2, 7], 4],
+      [6, [0, 1, 2], 3],
+      [7, [0, 1, 2], 3],
+    ] as const) {
+      const listed = check(n, [...failing]);
+      const handed: RegisteredCheck = {
+        definition,
+        check: {
+          id: definition.id,
+          run: () => [],
+          runInto: (ctx, sink) => {
+            for (const f of listed.check.run(ctx)) sink.add(f.resource, f);
+          },
+        },
+      };
+      const run = { now: new Date(), passSummaryThreshold: threshold };
+      expect(runChecks(evidence, { ...run, checks: [handed] }).results).toEqual(
+        runChecks(evidence, { ...run, checks: [listed] }).results,
+      );
+    }
+  });
+
+  test('a check that throws after handing findings over adds none of them', () => {
+    const half: RegisteredCheck = {
+      definition,
+      check: {
+        id: definition.id,
+        run: () => [],
+        runInto: (_ctx, sink) => {
+          sink.add({ kind: 'Pod', name: 'p' }, { outcome: 'fail', message: 'm' });
+          throw new Error('boom');
+        },
+      },
+    };
+    const report = runChecks(evidence, { now: new Date(), checks: [half] });
+    expect(report.results.map((r) => r.outcome)).toEqual(['error']);
+  });
 });

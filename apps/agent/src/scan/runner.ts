@@ -5,12 +5,15 @@ import {
   type Evidence,
   type KubernetesSupportDocument,
   type Report,
+  type ResourceRef,
 } from '@watchpost/shared';
 import {
   DEFAULT_CHECK_OPTIONS,
-  type CheckFinding,
+  type CheckContext,
   type CheckOptions,
+  type FindingSink,
   type RegisteredCheck,
+  type Verdict,
 } from '../checks/check.js';
 import { registeredChecks } from '../checks/registry.js';
 import { applyPolicy, type AgentPolicy } from '../exemptions/policy.js';
@@ -43,15 +46,17 @@ export interface RunOptions {
 export const DEFAULT_PASS_SUMMARY_THRESHOLD = 50;
 
 interface PassGroup {
-  first: CheckFinding;
+  /** The group's first pass: its result when it stays alone, its kind, namespace and severity otherwise. */
+  resource: ResourceRef;
+  verdict: Verdict;
   count: number;
   /** The first few names, for the message and evidence (nothing else of the group is kept). */
   names: string[];
 }
 
 /** Passes that the runner may fold into a summary (typed facts and summaries are the hub's data: never). */
-function summarisable(f: CheckFinding): boolean {
-  return f.outcome === 'pass' && !f.facts && !f.summary;
+function summarisable(v: Verdict): boolean {
+  return v.outcome === 'pass' && !v.facts && !v.summary;
 }
 
 /**
@@ -68,16 +73,16 @@ class PassGroups {
   private lastNs: string | undefined;
   private lastKind = '';
 
-  add(f: CheckFinding): void {
-    const ns = f.resource.namespace ?? '';
-    const kind = f.resource.kind;
+  add(resource: ResourceRef, verdict: Verdict): void {
+    const ns = resource.namespace ?? '';
+    const kind = resource.kind;
     let g = ns === this.lastNs && kind === this.lastKind ? this.last : undefined;
     if (!g) {
       let byKind = this.byNs.get(ns);
       if (!byKind) this.byNs.set(ns, (byKind = new Map<string, PassGroup>()));
       g = byKind.get(kind);
       if (!g) {
-        byKind.set(kind, (g = { first: f, count: 0, names: [] }));
+        byKind.set(kind, (g = { resource, verdict, count: 0, names: [] }));
         this.groups.push(g);
       }
       this.last = g;
@@ -85,22 +90,22 @@ class PassGroups {
       this.lastKind = kind;
     }
     g.count++;
-    const n = f.resource.name ?? f.resource.path;
+    const n = resource.name ?? resource.path;
     if (n && g.names.length < 5) g.names.push(n);
   }
 
   results(base: ResultBase): CheckResult[] {
-    return this.groups.map(({ first, count, names }) => {
-      if (count === 1) return toResult(first, base);
-      const resource: CheckResult['resource'] = { kind: first.resource.kind };
-      if (first.resource.namespace) resource.namespace = first.resource.namespace;
+    return this.groups.map(({ resource: first, verdict, count, names }) => {
+      if (count === 1) return toResult(first, verdict, base);
+      const resource: CheckResult['resource'] = { kind: first.kind };
+      if (first.namespace) resource.namespace = first.namespace;
       return {
         checkId: base.checkId,
         area: base.area,
-        severity: first.severity ?? base.severity,
+        severity: verdict.severity ?? base.severity,
         outcome: 'pass',
         resource,
-        message: `${count} ${first.resource.kind} resources${first.resource.namespace ? ` in ${first.resource.namespace}` : ''} pass (${names.slice(0, 3).join(', ')}${names.length > 3 ? ', ...' : ''})`,
+        message: `${count} ${first.kind} resources${first.namespace ? ` in ${first.namespace}` : ''} pass (${names.slice(0, 3).join(', ')}${names.length > 3 ? ', ...' : ''})`,
         evidence: { summarised: count, examples: names },
       };
     });
@@ -109,18 +114,71 @@ class PassGroups {
 
 type ResultBase = Pick<CheckResult, 'checkId' | 'area' | 'severity'>;
 
-function toResult(f: CheckFinding, base: ResultBase): CheckResult {
+function toResult(resource: ResourceRef, v: Verdict, base: ResultBase): CheckResult {
   const r: CheckResult = {
     checkId: base.checkId,
     area: base.area,
-    severity: f.severity ?? base.severity,
-    outcome: f.outcome,
-    resource: f.resource,
-    message: f.message,
+    severity: v.severity ?? base.severity,
+    outcome: v.outcome,
+    resource,
+    message: v.message,
   };
-  if (f.evidence) r.evidence = f.evidence;
-  if (f.facts) r.facts = f.facts;
+  if (v.evidence) r.evidence = v.evidence;
+  if (v.facts) r.facts = v.facts;
   return r;
+}
+
+/**
+ * One check's results, made as its findings come (a check's `runInto`, or the list `run` returned). While the
+ * passes do not outnumber the threshold, findings are held in order (a resource and a verdict each) in case
+ * every one keeps its own result; once they do, what is never summarised becomes its result at once and passes
+ * are counted into their groups, so nothing is held per pass.
+ */
+class CheckResults implements FindingSink {
+  private resources: ResourceRef[] | undefined = [];
+  private verdicts: Verdict[] = [];
+  private passes = 0;
+  private readonly kept: CheckResult[] = [];
+  private readonly groups = new PassGroups();
+
+  constructor(
+    private readonly base: ResultBase,
+    private readonly threshold: number,
+  ) {}
+
+  add(resource: ResourceRef, verdict: Verdict): void {
+    if (!this.resources) {
+      if (summarisable(verdict)) this.groups.add(resource, verdict);
+      else this.kept.push(toResult(resource, verdict, this.base));
+      return;
+    }
+    this.resources.push(resource);
+    this.verdicts.push(verdict);
+    if (summarisable(verdict) && ++this.passes > this.threshold) {
+      // Summarised from here on: what was held goes where it would have gone, in order.
+      const resources = this.resources;
+      const verdicts = this.verdicts;
+      this.resources = undefined;
+      this.verdicts = [];
+      for (let i = 0; i < resources.length; i++) this.add(resources[i], verdicts[i]);
+    }
+  }
+
+  /**
+   * Appends the check's results: what is never summarised in order, then the pass summaries; or, with few
+   * passes, every finding's result as it came.
+   */
+  appendTo(results: CheckResult[]): void {
+    const resources = this.resources;
+    if (resources) {
+      for (let i = 0; i < resources.length; i++)
+        results.push(toResult(resources[i], this.verdicts[i], this.base));
+      return;
+    }
+    for (let i = 0; i < this.kept.length; i++) results.push(this.kept[i]);
+    const summarised = this.groups.results(this.base);
+    for (let i = 0; i < summarised.length; i++) results.push(summarised[i]);
+  }
 }
 
 /** Runs every registered check over the evidence and assembles the report. Never throws for a check's sake. */
@@ -145,36 +203,23 @@ export function runChecks(evidence: Evidence, run: RunOptions): Report {
       continue;
     }
     try {
-      const findings = check.run({
+      const ctx: CheckContext = {
         evidence,
         now: run.now,
         options,
         supportData,
         ...(run.platformNamespaces ? { platformNamespaces: run.platformNamespaces } : {}),
-      });
-      // One walk of the findings: results for what is never summarised (in order), passes grouped as they
-      // come. Indexed loops: this runs once per check, mostly before the optimising compiler gets to it, and
-      // there a for-of allocates an iterator result per finding.
-      const kept: CheckResult[] = [];
-      const groups = new PassGroups();
-      let passes = 0;
-      for (let i = 0; i < findings.length; i++) {
-        const f = findings[i];
-        if (summarisable(f)) {
-          passes++;
-          groups.add(f);
-        } else kept.push(toResult(f, base));
+      };
+      const sink = new CheckResults(base, run.passSummaryThreshold ?? DEFAULT_PASS_SUMMARY_THRESHOLD);
+      if (check.runInto) check.runInto(ctx, sink);
+      else {
+        // Indexed: this runs once per check, mostly before the optimising compiler gets to it, and there a
+        // for-of allocates an iterator result per finding.
+        const findings = check.run(ctx);
+        for (let i = 0; i < findings.length; i++) sink.add(findings[i].resource, findings[i]);
       }
-      if (passes > (run.passSummaryThreshold ?? DEFAULT_PASS_SUMMARY_THRESHOLD)) {
-        for (let i = 0; i < kept.length; i++) results.push(kept[i]);
-        const summarised = groups.results(base);
-        for (let i = 0; i < summarised.length; i++) results.push(summarised[i]);
-      } else {
-        // Few passes: every finding as it came, passes included.
-        let k = 0;
-        for (let i = 0; i < findings.length; i++)
-          results.push(summarisable(findings[i]) ? toResult(findings[i], base) : kept[k++]);
-      }
+      // Only a check that finished adds its results: one that throws gets the error result alone.
+      sink.appendTo(results);
     } catch (err) {
       // A check must never throw; if one does, say so as an error result instead of losing the scan.
       results.push({

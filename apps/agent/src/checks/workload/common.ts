@@ -1,5 +1,5 @@
 import { kubeItems, type KubeObject, type ResourceRef } from '@watchpost/shared';
-import type { CheckContext, CheckFinding } from '../check.js';
+import type { Check, CheckContext, CheckFinding, FindingSink, Verdict } from '../check.js';
 import {
   forEachContainer,
   topLevelPodSpecs,
@@ -35,7 +35,7 @@ export interface ContainerItem extends WorkloadItem {
 }
 
 /** What a per-workload or per-container evaluation returns; the resource is filled in by the helper. */
-export type Verdict = Omit<CheckFinding, 'resource'>;
+export type { Verdict };
 
 /**
  * Workloads to evaluate (each pod spec once, at its top-most collected owner), plus an `error` finding per
@@ -151,32 +151,46 @@ export function exempt(item: WorkloadItem, verdict: Verdict): Verdict {
 }
 
 /**
- * Runs `evaluate` over each container and assembles findings: Windows containers get `not_applicable` with
- * `windowsReason` when given, system namespaces are exempted, missing evidence is reported, and a cluster with
- * no workloads at all gets one `pass` saying so (never an empty, silent result).
+ * A workload check: `runInto` hands its findings to the runner's sink (no finding object per workload), and
+ * `run` collects the same findings into a list (specs and anything else that wants one).
+ */
+export function workloadCheck(id: string, runInto: (ctx: CheckContext, sink: FindingSink) => void): Check {
+  return {
+    id,
+    run: (ctx) => {
+      const out: CheckFinding[] = [];
+      runInto(ctx, { add: (resource, v) => out.push(finding(resource, v)) });
+      return out;
+    },
+    runInto,
+  };
+}
+
+/**
+ * Runs `evaluate` over each container and hands `sink` the findings: Windows containers get `not_applicable`
+ * with `windowsReason` when given, system namespaces are exempted, missing evidence is reported, and a cluster
+ * with no workloads at all gets one `pass` saying so (never an empty, silent result).
  */
 export function perContainer(
   ctx: CheckContext,
+  sink: FindingSink,
   evaluate: (c: ContainerItem) => Verdict,
   windowsReason?: string,
-): CheckFinding[] {
+): void {
   const { items, errors } = workloads(ctx);
-  const out: CheckFinding[] = errors.slice();
+  for (let i = 0; i < errors.length; i++) sink.add(errors[i].resource, errors[i]);
   // Indexed: cold code at first, where a for-of allocates per container (every workload check walks them all).
   const list = containers(items);
   for (let i = 0; i < list.length; i++) {
     const c = list[i];
-    if (windowsReason && c.os.os === 'windows') {
-      out.push({
+    if (windowsReason && c.os.os === 'windows')
+      sink.add(c.resource, {
         outcome: 'not_applicable',
-        resource: c.resource,
         message: `${c.label}: Windows pod (${c.os.reason}): ${windowsReason}`,
       });
-      continue;
-    }
-    out.push(finding(c.resource, exempt(c, evaluate(c))));
+    else sink.add(c.resource, exempt(c, evaluate(c)));
   }
-  return finish(ctx, out);
+  if (errors.length + list.length === 0) noWorkloads(ctx, sink);
 }
 
 /**
@@ -187,12 +201,14 @@ export function perContainer(
  */
 export function perContainerContext(
   ctx: CheckContext,
+  sink: FindingSink,
   evaluate: (sc: EffectiveSecurityContext, label: string) => Verdict,
   windowsReason?: string,
-): CheckFinding[] {
+): void {
   const judged = new Map<EffectiveSecurityContext, Map<string, Verdict>>();
-  return perContainer(
+  perContainer(
     ctx,
+    sink,
     (c) => {
       let byLabel = judged.get(c.sc);
       if (!byLabel) judged.set(c.sc, (byLabel = new Map<string, Verdict>()));
@@ -204,24 +220,29 @@ export function perContainerContext(
   );
 }
 
-/** Like `perContainer`, one result per workload (pod-level settings). */
+/** Like `perContainer`, one result per workload (pod-level settings); `evaluate` may skip one (undefined). */
 export function perWorkload(
   ctx: CheckContext,
+  sink: FindingSink,
   evaluate: (w: WorkloadItem) => Verdict | undefined,
-): CheckFinding[] {
+): void {
   const { items, errors } = workloads(ctx);
-  const out: CheckFinding[] = errors.slice();
+  for (let i = 0; i < errors.length; i++) sink.add(errors[i].resource, errors[i]);
+  let added = errors.length;
   for (let i = 0; i < items.length; i++) {
     const w = items[i];
     const v = evaluate(w);
-    if (v) out.push(finding(w.resource, exempt(w, v)));
+    if (v) {
+      sink.add(w.resource, exempt(w, v));
+      added++;
+    }
   }
-  return finish(ctx, out);
+  if (added === 0) noWorkloads(ctx, sink);
 }
 
 /**
  * A verdict's finding for one resource, its fields written out: `{ resource, ...verdict }` copied the verdict
- * through the generic spread path, once per workload and check (100,000 times on a 10,000-pod cluster).
+ * through the generic spread path.
  */
 export function finding(resource: ResourceRef, v: Verdict): CheckFinding {
   const f: CheckFinding = { outcome: v.outcome, resource, message: v.message };
@@ -232,13 +253,8 @@ export function finding(resource: ResourceRef, v: Verdict): CheckFinding {
   return f;
 }
 
-function finish(ctx: CheckContext, out: CheckFinding[]): CheckFinding[] {
-  if (out.length === 0) {
-    out.push({
-      outcome: 'pass',
-      resource: { kind: 'Cluster', name: ctx.evidence.cluster.name },
-      message: 'no pods or workload templates in the cluster',
-    });
-  }
-  return out;
+const NO_WORKLOADS: Verdict = { outcome: 'pass', message: 'no pods or workload templates in the cluster' };
+
+function noWorkloads(ctx: CheckContext, sink: FindingSink): void {
+  sink.add({ kind: 'Cluster', name: ctx.evidence.cluster.name }, NO_WORKLOADS);
 }

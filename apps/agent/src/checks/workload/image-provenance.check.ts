@@ -1,7 +1,7 @@
 import type { Evidence } from '@watchpost/shared';
 import type { Check } from '../check.js';
 import { forEachContainer, podSpecs, type ContainerSpec, type PodSpec } from '../lib/pod-specs.js';
-import { perWorkload, type Verdict } from './common.js';
+import { perWorkload, type Verdict, workloadCheck } from './common.js';
 
 /** Microsoft's own registry: AKS add-ons and base images come from it. */
 export const MICROSOFT_REGISTRY = 'mcr.microsoft.com';
@@ -69,69 +69,66 @@ function step(node: VerdictNode, key: unknown): VerdictNode {
  * there can run code in the cluster), images referenced by tag rather than digest warn (the tag can be moved
  * to other content). The allow-list is agent configuration (`imageProvenance.allowedRegistries`).
  */
-export const imageProvenance: Check = {
-  id: 'image-provenance',
-  run: (ctx) => {
-    const configured = ctx.options.allowedRegistries;
-    const list = configured?.length ? configured : defaultAllowList(ctx.evidence);
-    const listNote = configured?.length
-      ? 'the configured allow-list'
-      : `the default allow-list (${list.join(', ')})`;
-    // Replicas name the same few images: each is parsed and judged once per scan.
-    const judged = new Map<string, { allowed: boolean; digest: boolean }>();
-    // Replicas also name the same containers: one verdict (message and evidence) per distinct list of
-    // container names and images, shared by every workload with that list (findings are read-only).
-    // Looked up through a tree keyed by each container's name and image in turn, so a pod costs a few map
-    // lookups and no key text.
-    const verdicts: VerdictNode = { next: undefined, verdict: undefined };
-    // The walk's position, moved by one callback made once (not a closure per pod).
-    let node = verdicts;
-    const stepTo = (container: ContainerSpec): void => {
-      // The name as messages print it: in malformed evidence a missing name and a null one print differently.
-      if (container.image) node = step(step(node, String(container.name)), container.image);
-    };
-    return perWorkload(ctx, (w) => {
-      node = verdicts;
-      forEachContainer(w.src.spec, stepTo);
-      return (node.verdict ??= judge(w.src.spec));
-    });
+export const imageProvenance: Check = workloadCheck('image-provenance', (ctx, sink) => {
+  const configured = ctx.options.allowedRegistries;
+  const list = configured?.length ? configured : defaultAllowList(ctx.evidence);
+  const listNote = configured?.length
+    ? 'the configured allow-list'
+    : `the default allow-list (${list.join(', ')})`;
+  // Replicas name the same few images: each is parsed and judged once per scan.
+  const judged = new Map<string, { allowed: boolean; digest: boolean }>();
+  // Replicas also name the same containers: one verdict (message and evidence) per distinct list of
+  // container names and images, shared by every workload with that list (findings are read-only).
+  // Looked up through a tree keyed by each container's name and image in turn, so a pod costs a few map
+  // lookups and no key text.
+  const verdicts: VerdictNode = { next: undefined, verdict: undefined };
+  // The walk's position, moved by one callback made once (not a closure per pod).
+  let node = verdicts;
+  const stepTo = (container: ContainerSpec): void => {
+    // The name as messages print it: in malformed evidence a missing name and a null one print differently.
+    if (container.image) node = step(step(node, String(container.name)), container.image);
+  };
+  return perWorkload(ctx, sink, (w) => {
+    node = verdicts;
+    forEachContainer(w.src.spec, stepTo);
+    return (node.verdict ??= judge(w.src.spec));
+  });
 
-    /** The verdict of a spec's list of container names and images (the path it took through the tree). */
-    function judge(spec: PodSpec): Verdict {
-      const foreign: string[] = [];
-      const unpinned: string[] = [];
-      forEachContainer(spec, (container) => {
-        const image = container.image;
-        if (!image) return;
-        let j = judged.get(image);
-        if (!j) {
-          const r = imageRegistry(image);
-          judged.set(image, (j = { allowed: allowed(list, r.registry, r.repository), digest: r.digest }));
-        }
-        if (j.allowed && j.digest) return;
-        // One text for both lists (an image can be in both).
-        const entry = `${String(container.name)}=${image}`;
-        if (!j.allowed) foreign.push(entry);
-        if (!j.digest) unpinned.push(entry);
-      });
-      const evidence = { allowList: list, foreign, unpinned };
-      if (foreign.length)
-        return {
-          outcome: 'fail',
-          message: `image${foreign.length > 1 ? 's' : ''} from registries outside ${listNote}: ${foreign.join(', ')}; import them into your registry (\`az acr import -n <acr> --source <image>\`) or add the registry to imageProvenance.allowedRegistries`,
-          evidence,
-        };
-      if (unpinned.length)
-        return {
-          outcome: 'warn',
-          message: `image${unpinned.length > 1 ? 's' : ''} not pinned by digest: ${unpinned.join(', ')}; reference them as <image>@sha256:<digest> so what runs is what was verified`,
-          evidence,
-        };
+  /** The verdict of a spec's list of container names and images (the path it took through the tree). */
+  function judge(spec: PodSpec): Verdict {
+    const foreign: string[] = [];
+    const unpinned: string[] = [];
+    forEachContainer(spec, (container) => {
+      const image = container.image;
+      if (!image) return;
+      let j = judged.get(image);
+      if (!j) {
+        const r = imageRegistry(image);
+        judged.set(image, (j = { allowed: allowed(list, r.registry, r.repository), digest: r.digest }));
+      }
+      if (j.allowed && j.digest) return;
+      // One text for both lists (an image can be in both).
+      const entry = `${String(container.name)}=${image}`;
+      if (!j.allowed) foreign.push(entry);
+      if (!j.digest) unpinned.push(entry);
+    });
+    const evidence = { allowList: list, foreign, unpinned };
+    if (foreign.length)
       return {
-        outcome: 'pass',
-        message: 'every image comes from an allowed registry and is pinned by digest',
+        outcome: 'fail',
+        message: `image${foreign.length > 1 ? 's' : ''} from registries outside ${listNote}: ${foreign.join(', ')}; import them into your registry (\`az acr import -n <acr> --source <image>\`) or add the registry to imageProvenance.allowedRegistries`,
         evidence,
       };
-    }
-  },
-};
+    if (unpinned.length)
+      return {
+        outcome: 'warn',
+        message: `image${unpinned.length > 1 ? 's' : ''} not pinned by digest: ${unpinned.join(', ')}; reference them as <image>@sha256:<digest> so what runs is what was verified`,
+        evidence,
+      };
+    return {
+      outcome: 'pass',
+      message: 'every image comes from an allowed registry and is pinned by digest',
+      evidence,
+    };
+  }
+});

@@ -1,5 +1,5 @@
 import type { Check } from '../check.js';
-import { perContainerContext } from './common.js';
+import { perContainerContext, workloadCheck } from './common.js';
 import { CAPABILITIES_ALLOWED_1_0 } from './pss/policy.js';
 
 /**
@@ -19,35 +19,34 @@ export function normaliseCapability(cap: string): string {
 }
 
 /** Added Linux capabilities widen what a process can do to the kernel and the node. */
-export const podAddedCapabilities: Check = {
-  id: 'pod-added-capabilities',
-  run: (ctx) =>
-    perContainerContext(
-      ctx,
-      (sc, label) => {
-        const added = sc.capabilitiesAdd.map(normaliseCapability);
-        if (added.length === 0) return { outcome: 'pass', message: `${label} adds no capabilities` };
-        const dangerous = added.filter((cap) => !BASELINE_CAPABILITIES.includes(cap));
-        const beyondRestricted = added.filter((cap) => !RESTRICTED_CAPABILITIES.includes(cap));
-        const evidence = { added };
-        if (dangerous.length)
-          return {
-            outcome: 'fail',
-            message: `${label} adds ${dangerous.join(', ')}${added.length > dangerous.length ? ` (and ${added.filter((x) => !dangerous.includes(x)).join(', ')})` : ''}`,
-            evidence,
-          };
-        if (beyondRestricted.length)
-          return {
-            outcome: 'warn',
-            severity: 'medium',
-            message: `${label} adds ${beyondRestricted.join(', ')} (allowed by the baseline profile, not by restricted)`,
-            evidence,
-          };
+export const podAddedCapabilities: Check = workloadCheck('pod-added-capabilities', (ctx, sink) =>
+  perContainerContext(
+    ctx,
+    sink,
+    (sc, label) => {
+      const added = sc.capabilitiesAdd.map(normaliseCapability);
+      if (added.length === 0) return { outcome: 'pass', message: `${label} adds no capabilities` };
+      const dangerous = added.filter((cap) => !BASELINE_CAPABILITIES.includes(cap));
+      const beyondRestricted = added.filter((cap) => !RESTRICTED_CAPABILITIES.includes(cap));
+      const evidence = { added };
+      if (dangerous.length)
         return {
-          outcome: 'pass',
-          message: `${label} adds only ${added.join(', ')} (allowed by the restricted profile)`,
+          outcome: 'fail',
+          message: `${label} adds ${dangerous.join(', ')}${added.length > dangerous.length ? ` (and ${added.filter((x) => !dangerous.includes(x)).join(', ')})` : ''}`,
+          evidence,
         };
-      },
-      'Linux capabilities do not apply to Windows containers',
-    ),
-};
+      if (beyondRestricted.length)
+        return {
+          outcome: 'warn',
+          severity: 'medium',
+          message: `${label} adds ${beyondRestricted.join(', ')} (allowed by the baseline profile, not by restricted)`,
+          evidence,
+        };
+      return {
+        outcome: 'pass',
+        message: `${label} adds only ${added.join(', ')} (allowed by the restricted profile)`,
+      };
+    },
+    'Linux capabilities do not apply to Windows containers',
+  ),
+);
