@@ -146,24 +146,26 @@ export function forEachContainer(
   spec: PodSpec,
   f: (container: ContainerSpec, role: 'init' | 'container' | 'ephemeral') => void,
 ): void {
-  eachOf(spec, 'initContainers', 'init', f);
-  eachOf(spec, 'containers', 'container', f);
-  eachOf(spec, 'ephemeralContainers', 'ephemeral', f);
+  // Each list read by its name (not spec[key] in a shared helper, a lookup that sees every key and shape), and
+  // a missing one (most pods' init and ephemeral containers) costs nothing more.
+  const init = spec.initContainers;
+  if (init !== undefined) eachOf(init, 'init', f);
+  const main = spec.containers;
+  if (Array.isArray(main)) for (let i = 0; i < main.length; i++) f(main[i], 'container');
+  else if (main !== undefined) eachOf(main, 'container', f);
+  const ephemeral = spec.ephemeralContainers;
+  if (ephemeral !== undefined) eachOf(ephemeral, 'ephemeral', f);
 }
 
 function eachOf(
-  spec: PodSpec,
-  key: 'initContainers' | 'containers' | 'ephemeralContainers',
+  value: unknown,
   role: 'init' | 'container' | 'ephemeral',
   f: (container: ContainerSpec, role: 'init' | 'container' | 'ephemeral') => void,
 ): void {
-  // Typed as the evidence should be; read as it may be.
-  const list = spec[key] as unknown;
-  if (Array.isArray(list)) for (let i = 0; i < list.length; i++) f(list[i] as ContainerSpec, role);
-  // What is not an array is walked as allContainers walks it (and fails as it fails); nothing at all (most pods'
-  // init and ephemeral containers) is nothing to walk, without an empty list and its iterator made for it.
-  else if (list !== undefined && list !== null)
-    for (const container of list as Iterable<ContainerSpec>) f(container, role);
+  if (Array.isArray(value)) for (let i = 0; i < value.length; i++) f(value[i] as ContainerSpec, role);
+  // What is not an array is walked as allContainers walks it (`?? []`: null is nothing; anything else that is
+  // not iterable fails as it fails there).
+  else if (value !== null) for (const container of value as Iterable<ContainerSpec>) f(container, role);
 }
 
 /**

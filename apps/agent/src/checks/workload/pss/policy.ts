@@ -906,17 +906,16 @@ export class PssEvaluator {
   private walk(pod: PodInput): KeyNode | undefined {
     let node: KeyNode | undefined = this.root;
     const annotations = pod.annotations;
-    const names = Object.keys(annotations);
-    for (let i = 0; i < names.length; i++) {
-      const k = names[i];
+    // for-in, not Object.keys: the same own keys in the same order (evidence is plain parsed JSON, whose
+    // prototype adds none) without a list of them made per pod and container.
+    for (const k in annotations) {
       if (!readAnnotation(k)) continue;
       node = this.child(this.child(node, k), annotations[k]);
     }
     node = this.child(node, SPEC_TOKEN);
     const spec = pod.spec;
-    const fields = Object.keys(spec);
-    for (let f = 0; f < fields.length && node; f++) {
-      const k = fields[f];
+    for (const k in spec) {
+      if (!node) break;
       const value = spec[k];
       if (IGNORED_SPEC_FIELDS.has(k) || value === undefined || typeof value === 'function') continue;
       if (
@@ -931,9 +930,7 @@ export class PssEvaluator {
             continue;
           }
           node = this.child(node, ITEM_TOKEN);
-          const keys = Object.keys(o);
-          for (let j = 0; j < keys.length; j++) {
-            const ck = keys[j];
+          for (const ck in o) {
             const cv = o[ck];
             if (IGNORED_CONTAINER_FIELDS.has(ck) || cv === undefined || typeof cv === 'function') continue;
             node = this.child(this.child(node, ck), cv);
