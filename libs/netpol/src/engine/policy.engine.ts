@@ -601,16 +601,15 @@ export class PolicyEngine {
 
   /** `podLabels` from the labels themselves: the label set interned, and its entry. */
   private podSetEntry(raw: unknown, namespace: string, sa: string): PodSetEntry {
-    const map = new Map<string, string>();
-    if (isObj(raw))
-      for (const k of Object.keys(raw)) {
-        const v = raw[k];
-        if (typeof v === 'string') map.set(k, v);
-      }
-    map.set(CALICO_NAMESPACE_LABEL, namespace);
-    map.set(CALICO_ORCHESTRATOR_LABEL, 'k8s');
-    map.set(CALICO_SERVICEACCOUNT_LABEL, sa);
-    const labels = this.interner.intern(map);
+    // Its string labels, overridden by the ones Calico adds.
+    const labels = this.interner.internOverridden(raw, [
+      CALICO_NAMESPACE_LABEL,
+      namespace,
+      CALICO_ORCHESTRATOR_LABEL,
+      'k8s',
+      CALICO_SERVICEACCOUNT_LABEL,
+      sa,
+    ]);
     const podSets = (this.podSets ??= new Map<LabelSet, PodSetEntry>());
     let entry = podSets.get(labels);
     if (!entry) {

@@ -185,6 +185,18 @@ describe('compiled once, memoised per label set', () => {
     expect(interner.intern({ a: '1', b: '3' })).not.toBe(a);
     expect(interner.size).toBe(2);
   });
+  test('many labels in any order, and labels with overrides, intern as their merged map would', () => {
+    const interner = new LabelInterner();
+    const many = Array.from({ length: 30 }, (_v, i) => [`k${String(i).padStart(2, '0')}`, `v${i}`] as const);
+    const a = interner.intern(Object.fromEntries(many));
+    expect(interner.intern(Object.fromEntries([...many].reverse()))).toBe(a);
+    expect([...a.labels.keys()]).toEqual(many.map(([k]) => k));
+    const merged = interner.intern({ b: '2', a: 'over', c: '3' });
+    expect(interner.internOverridden({ c: '3', a: '1', n: 4, b: '2' }, ['a', 'over'])).toBe(merged);
+    expect(interner.internOverridden(undefined, ['a', '1', 'b', '2'])).toBe(
+      interner.intern({ a: '1', b: '2' }),
+    );
+  });
   test('required terms feed the index', () => {
     expect(selector("app == 'web' && has(tier)").terms).toEqual([
       { key: 'app', value: 'web' },

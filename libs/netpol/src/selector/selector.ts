@@ -37,22 +37,32 @@ export class LabelSet {
 }
 
 /**
- * Sorts texts in place as `Array.prototype.sort` does (UTF-16 order). A label map has a handful of keys:
- * an insertion sort of them allocates nothing, where the built-in sort sets up its work arrays for every call.
+ * Sorts keys in place as `Array.prototype.sort` orders texts (UTF-16), moving each value with its key. A label
+ * map has a handful of keys: an insertion sort of them allocates nothing, where the built-in sort sets up its
+ * work arrays for every call.
  */
-function sortTexts(a: string[]): void {
-  if (a.length > 24) {
-    a.sort();
+function sortPairs(keys: string[], values: string[]): void {
+  if (keys.length > 24) {
+    const order = keys.map((_k, i) => i).sort((a, b) => (keys[a] < keys[b] ? -1 : keys[a] > keys[b] ? 1 : 0));
+    const k = order.map((i) => keys[i]);
+    const v = order.map((i) => values[i]);
+    for (let i = 0; i < k.length; i++) {
+      keys[i] = k[i];
+      values[i] = v[i];
+    }
     return;
   }
-  for (let i = 1; i < a.length; i++) {
-    const x = a[i];
+  for (let i = 1; i < keys.length; i++) {
+    const k = keys[i];
+    const v = values[i];
     let j = i - 1;
-    while (j >= 0 && a[j] > x) {
-      a[j + 1] = a[j];
+    while (j >= 0 && keys[j] > k) {
+      keys[j + 1] = keys[j];
+      values[j + 1] = values[j];
       j--;
     }
-    a[j + 1] = x;
+    keys[j + 1] = k;
+    values[j + 1] = v;
   }
 }
 
@@ -71,33 +81,68 @@ export class LabelInterner {
     return set;
   }
 
+  /**
+   * Interns `base`'s string labels with `overrides` (flat key, value pairs) set over them: the map the two
+   * would make merged, without making it (a pod's labels and the ones Calico adds).
+   */
+  internOverridden(base: unknown, overrides: readonly string[]): LabelSet {
+    const keys: string[] = [];
+    const values: string[] = [];
+    if (typeof base === 'object' && base !== null && !Array.isArray(base)) {
+      const record = base as Record<string, unknown>;
+      for (const k of Object.keys(record)) {
+        const v = record[k];
+        if (typeof v !== 'string') continue;
+        let over = false;
+        for (let i = 0; i < overrides.length; i += 2) if (overrides[i] === k) over = true;
+        if (over) continue;
+        keys.push(k);
+        values.push(v);
+      }
+    }
+    for (let i = 0; i < overrides.length; i += 2) {
+      keys.push(overrides[i]);
+      values.push(overrides[i + 1]);
+    }
+    return this.internPairs(keys, values);
+  }
+
   private internSorted(labels: Record<string, string> | Labels): LabelSet {
-    // Sorted keys, non-string values dropped; the key is built before any entry array or Map, so a label map
-    // seen before (every replica of a Deployment) costs one string and one lookup.
+    // Non-string values dropped.
     const map: Labels | undefined = labels instanceof Map ? (labels as Labels) : undefined;
     const record = labels as Record<string, unknown>;
-    const keys: string[] = map ? Array.from(map.keys()) : Object.keys(record);
-    sortTexts(keys);
-    // NUL and SOH cannot occur in label keys or values, so this joins unambiguously (and cheaper than JSON):
-    // `k\0v\1` per label, joined once (not four concatenations per label).
-    // Sized once (pushes would grow it step by step), then cut to the string-valued labels written.
-    const parts = new Array<string>(keys.length * 4);
-    let n = 0;
-    for (let i = 0; i < keys.length; i++) {
-      const k = keys[i];
-      const v = map ? map.get(k) : record[k];
+    const all: string[] = map ? Array.from(map.keys()) : Object.keys(record);
+    const keys: string[] = [];
+    const values: string[] = [];
+    for (let i = 0; i < all.length; i++) {
+      const v = map ? map.get(all[i]) : record[all[i]];
       if (typeof v !== 'string') continue;
-      parts[n++] = k;
+      keys.push(all[i]);
+      values.push(v);
+    }
+    return this.internPairs(keys, values);
+  }
+
+  /**
+   * The set of these labels (distinct keys, each with its value), sorted in place by key. The key text is
+   * built before any Map, so a label map seen before costs one string and one lookup.
+   */
+  private internPairs(keys: string[], values: string[]): LabelSet {
+    sortPairs(keys, values);
+    // NUL and SOH cannot occur in label keys or values, so this joins unambiguously (and cheaper than JSON):
+    // `k\0v\1` per label, joined once (not four concatenations per label), from an array sized once.
+    const parts = new Array<string>(keys.length * 4);
+    for (let i = 0, n = 0; i < keys.length; i++) {
+      parts[n++] = keys[i];
       parts[n++] = '\u0000';
-      parts[n++] = v;
+      parts[n++] = values[i];
       parts[n++] = '\u0001';
     }
-    parts.length = n;
     const key = parts.join('');
     let set = this.byKey.get(key);
     if (!set) {
       const entries = new Map<string, string>();
-      for (let i = 0; i < parts.length; i += 4) entries.set(parts[i], parts[i + 2]);
+      for (let i = 0; i < keys.length; i++) entries.set(keys[i], values[i]);
       set = new LabelSet(this.byKey.size, entries, key);
       this.byKey.set(key, set);
     }

@@ -70,14 +70,21 @@ export const netpolImdsEgress: Check = {
       const fresh = reach(engine, engine.syntheticPod(ns), imds);
       const pods: PodEndpoint[] = [];
       const hostNet: string[] = [];
-      for (const p of engine.podsIn(ns))
+      // Indexed loops over the pods: this code runs once, mostly before it is optimised, and there a for-of
+      // allocates an iterator result per pod.
+      const inNs = engine.podsIn(ns);
+      for (let i = 0; i < inNs.length; i++) {
+        const p = inNs[i];
         if (p.hostNetwork) hostNet.push(p.name);
         else pods.push(p);
+      }
       const differing: { pod: PodEndpoint; v: Reach }[] = [];
       // Full verdicts only for the pods reported: the others agree with a new pod.
-      for (const pod of pods)
+      for (let i = 0; i < pods.length; i++) {
+        const pod = pods[i];
         if (engine.reachAllowed(pod, imds, IMDS.connection) !== fresh.allowed)
           differing.push({ pod, v: reach(engine, pod, imds) });
+      }
       const blockedPods = differing.filter((d) => !d.v.allowed).map((d) => d.pod.name);
       const evidence: Record<string, unknown> = {
         namespace: ns,
