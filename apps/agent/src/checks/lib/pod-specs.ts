@@ -168,6 +168,11 @@ function eachOf(
   else if (value !== null) for (const container of value as Iterable<ContainerSpec>) f(container, role);
 }
 
+/** Whether `ownedBy` (`Kind/name`, its first slash at `slash`) names an owner of `kind`. */
+function ownerKindIs(ownedBy: string, slash: number, kind: string): boolean {
+  return slash === kind.length && ownedBy.startsWith(kind);
+}
+
 /**
  * Like `podSpecs`, but each pod spec is reported once, at the top-most object that was collected: a pod
  * whose controlling ReplicaSet/Job/StatefulSet/DaemonSet is in the evidence is skipped (the owner's template
@@ -218,22 +223,33 @@ function computeTopLevel(evidence: Evidence): {
   }
   const has = (kind: string, ns: string, name: string): boolean =>
     collected.get(kind)?.get(ns)?.has(name) === true;
+  const kinds = [...collected.keys()];
   const foldedIntoOwner = (s: PodSpecSource): boolean => {
-    if (!s.ownedBy) return false;
-    const slash = s.ownedBy.indexOf('/');
-    const kind = s.ownedBy.slice(0, slash);
-    const name = s.ownedBy.slice(slash + 1);
-    if (has(kind, s.namespace, name)) return true;
+    const by = s.ownedBy;
+    if (!by) return false;
+    const slash = by.indexOf('/');
+    // The owner's kind is compared in place and its name cut out only when a rule can use it: most owners are
+    // of a kind that was not collected (the ReplicaSets of bundles without them), and each pod made two texts.
+    let name: string | undefined;
+    for (let i = 0; i < kinds.length; i++)
+      if (ownerKindIs(by, slash, kinds[i])) {
+        if (has(kinds[i], s.namespace, (name = by.slice(slash + 1)))) return true;
+        break;
+      }
     if (s.kind !== 'Pod') return false;
-    if (kind === 'ReplicaSet' && collected.has('Deployment')) {
+    if (ownerKindIs(by, slash, 'ReplicaSet') && collected.has('Deployment')) {
       const hash = s.labels['pod-template-hash'];
+      name ??= by.slice(slash + 1);
       return (
         !!hash &&
         name.endsWith(`-${hash}`) &&
         has('Deployment', s.namespace, name.slice(0, -(hash.length + 1)))
       );
     }
-    const m = kind === 'Job' && collected.has('CronJob') ? /^(.+)-\d+$/.exec(name) : null;
+    const m =
+      ownerKindIs(by, slash, 'Job') && collected.has('CronJob')
+        ? /^(.+)-\d+$/.exec((name ??= by.slice(slash + 1)))
+        : null;
     return m?.[1] !== undefined && has('CronJob', s.namespace, m[1]);
   };
   const top = sources.filter((s) => !foldedIntoOwner(s));

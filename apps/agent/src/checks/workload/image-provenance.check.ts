@@ -6,8 +6,15 @@ import { perWorkload, type Verdict, workloadCheck } from './common.js';
 /** Microsoft's own registry: AKS add-ons and base images come from it. */
 export const MICROSOFT_REGISTRY = 'mcr.microsoft.com';
 
+/** An image reference's registry host and repository path, and whether it is pinned by digest. */
+export interface ImageRef {
+  registry: string;
+  repository: string;
+  digest: boolean;
+}
+
 /** Registry host and path of an image reference, as the container runtime resolves it (Docker Hub by default). */
-export function imageRegistry(image: string): { registry: string; repository: string; digest: boolean } {
+export function imageRegistry(image: string): ImageRef {
   const digest = /@sha256:[0-9a-f]{64}$/.test(image);
   const name = image.replace(/@.*$/, '');
   const slash = name.indexOf('/');
@@ -36,15 +43,18 @@ export function allowed(entries: readonly string[], registry: string, repository
 }
 
 /** The default allow-list: every `*.azurecr.io` registry the cluster's pods and pod templates name, plus MCR. */
-export function defaultAllowList(evidence: Evidence): string[] {
+export function defaultAllowList(
+  evidence: Evidence,
+  /** Filled with every distinct image, parsed (the check judges the same images next). */
+  parsed: Map<string, ImageRef> = new Map(),
+): string[] {
   const acrs = new Set<string>();
-  const seen = new Set<string>();
   // One callback for every pod, not one made per pod.
   const visit = (container: ContainerSpec): void => {
-    if (!container.image || seen.has(container.image)) return;
-    seen.add(container.image);
-    const r = imageRegistry(container.image).registry;
-    if (r.endsWith('.azurecr.io')) acrs.add(r);
+    if (!container.image || parsed.has(container.image)) return;
+    const r = imageRegistry(container.image);
+    parsed.set(container.image, r);
+    if (r.registry.endsWith('.azurecr.io')) acrs.add(r.registry);
   };
   const sources = podSpecs(evidence).sources;
   for (let i = 0; i < sources.length; i++) forEachContainer(sources[i].spec, visit);
@@ -71,7 +81,9 @@ function step(node: VerdictNode, key: unknown): VerdictNode {
  */
 export const imageProvenance: Check = workloadCheck('image-provenance', (ctx, sink) => {
   const configured = ctx.options.allowedRegistries;
-  const list = configured?.length ? configured : defaultAllowList(ctx.evidence);
+  // The default list parses every image to find the cluster's registries: judging reads those parses again.
+  const parsed = new Map<string, ImageRef>();
+  const list = configured?.length ? configured : defaultAllowList(ctx.evidence, parsed);
   const listNote = configured?.length
     ? 'the configured allow-list'
     : `the default allow-list (${list.join(', ')})`;
@@ -103,7 +115,7 @@ export const imageProvenance: Check = workloadCheck('image-provenance', (ctx, si
       if (!image) return;
       let j = judged.get(image);
       if (!j) {
-        const r = imageRegistry(image);
+        const r = parsed.get(image) ?? imageRegistry(image);
         judged.set(image, (j = { allowed: allowed(list, r.registry, r.repository), digest: r.digest }));
       }
       if (j.allowed && j.digest) return;

@@ -229,10 +229,15 @@ export const podSecurityLevelCheck: Check = {
     // One evaluation per distinct pod spec and one policy per namespace: replicas cost a lookup each.
     const pss = new PssEvaluator();
     const policies = new Map<string, NamespacePolicy>();
+    // The previous pod's namespace and policy: pods come namespace by namespace, so most need no lookup.
+    let lastNs: string | undefined;
+    let lastPolicy: NamespacePolicy | undefined;
     const policyOf = (ns: string): NamespacePolicy => {
+      if (ns === lastNs && lastPolicy) return lastPolicy;
       let policy = policies.get(ns);
       if (!policy) policies.set(ns, (policy = namespacePolicy(labels.get(ns) ?? {})));
-      return policy;
+      lastNs = ns;
+      return (lastPolicy = policy);
     };
     const passes = new Map<string, PassList>();
 

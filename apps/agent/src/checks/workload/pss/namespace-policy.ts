@@ -2,6 +2,13 @@ import { PSS_LEVELS, parsePolicyVersion, type PssLevel } from './policy.js';
 
 const PREFIX = 'pod-security.kubernetes.io/';
 
+/** Each mode's label names, made once: not a text built (and hashed to look up) per namespace and mode. */
+const LABELS: Record<PsaMode, { level: string; version: string }> = {
+  enforce: { level: `${PREFIX}enforce`, version: `${PREFIX}enforce-version` },
+  warn: { level: `${PREFIX}warn`, version: `${PREFIX}warn-version` },
+  audit: { level: `${PREFIX}audit`, version: `${PREFIX}audit-version` },
+};
+
 /** The three Pod Security Admission modes. */
 export type PsaMode = 'enforce' | 'warn' | 'audit';
 export const PSA_MODES: readonly PsaMode[] = ['enforce', 'warn', 'audit'];
@@ -28,8 +35,8 @@ export type NamespacePolicy = Record<PsaMode, ModePolicy>;
  */
 export function namespacePolicy(labels: Record<string, string>): NamespacePolicy {
   const read = (mode: PsaMode): ModePolicy => {
-    const rawLevel = labels[`${PREFIX}${mode}`];
-    const rawVersion = labels[`${PREFIX}${mode}-version`];
+    const rawLevel = labels[LABELS[mode].level];
+    const rawVersion = labels[LABELS[mode].version];
     const p: ModePolicy = { level: 'privileged', version: 'latest', labelled: rawLevel !== undefined };
     const problems: string[] = [];
     if (rawLevel !== undefined) {
@@ -54,7 +61,7 @@ export function namespacePolicy(labels: Record<string, string>): NamespacePolicy
     !policy.enforce.invalid &&
     rank(policy.enforce.level) > rank(policy.warn.level)
   ) {
-    const versionLabelled = labels[`${PREFIX}warn-version`] !== undefined;
+    const versionLabelled = labels[LABELS.warn.version] !== undefined;
     policy.warn = { ...policy.warn, level: policy.enforce.level };
     if (!versionLabelled) policy.warn.version = policy.enforce.version;
   }
