@@ -58,7 +58,8 @@ function template(
 ): { metadata?: KubeObject['metadata']; spec?: PodSpec } | undefined {
   const spec = obj['spec'] as Record<string, unknown> | undefined;
   if (!spec) return undefined;
-  if (kind === 'Pod') return { metadata: obj.metadata, spec: spec };
+  // A pod is its own template (metadata and spec): no object made per pod to say so.
+  if (kind === 'Pod') return obj;
   if (kind === 'CronJob') {
     const jobTemplate = spec['jobTemplate'] as
       { spec?: { template?: { metadata?: KubeObject['metadata']; spec?: PodSpec } } } | undefined;
@@ -108,8 +109,7 @@ function computePodSpecs(evidence: Evidence): { sources: PodSpecSource[]; missin
       const obj = items[i];
       const t = template(obj, kind);
       if (!t?.spec) continue;
-      const refs = obj.metadata.ownerReferences;
-      const owner = refs?.find((o) => o.controller) ?? refs?.[0];
+      const owner = ownerOf(obj.metadata.ownerReferences);
       const src: PodSpecSource = {
         kind,
         namespace: obj.metadata.namespace ?? 'default',
@@ -124,6 +124,19 @@ function computePodSpecs(evidence: Evidence): { sources: PodSpecSource[]; missin
     }
   }
   return { sources, missing };
+}
+
+type OwnerRef = NonNullable<KubeObject['metadata']['ownerReferences']>[number];
+
+/** The controlling owner reference, else the first (a loop: no callback made per pod). */
+function ownerOf(refs: OwnerRef[] | undefined): OwnerRef | undefined {
+  if (Array.isArray(refs)) {
+    for (let i = 0; i < refs.length; i++) if (refs[i].controller) return refs[i];
+    return refs[0];
+  }
+  // What is not a list is asked as before (and fails as it failed).
+  const odd = refs as OwnerRef[] | undefined;
+  return odd?.find((o) => o.controller) ?? odd?.[0];
 }
 
 /** All containers of a spec (init, regular, ephemeral) with their role. */

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, test } from '@jest/globals';
 import { readBundle } from '../../collectors/bundle.reader.js';
 import { runChecks } from '../../scan/runner.js';
+import { allowed, imageRegistry } from './image-provenance.check.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'watchpost-image-provenance-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -87,5 +88,59 @@ describe('image-provenance shares one verdict per distinct list of container nam
     expect(message.get('swapped')).toContain(`web=${b}, cache=${a}`);
     // A container without an image adds nothing: the same verdict as the pod with only the first.
     expect(message.get('no-image')).toBe(message.get('one'));
+  });
+});
+
+describe('image references and allow-list entries read by position', () => {
+  // What the check read with regular expressions before: the oracle the positional reading must match.
+  const byRegex = (image: string) => {
+    const digest = /@sha256:[0-9a-f]{64}$/.test(image);
+    const name = image.replace(/@.*$/, '');
+    const slash = name.indexOf('/');
+    const first = slash > 0 ? name.slice(0, slash) : '';
+    const explicit = first.includes('.') || first.includes(':') || first === 'localhost';
+    const rest = explicit ? name.slice(slash + 1) : name;
+    const repository = rest.replace(/:[^/:]*$/, '');
+    return {
+      registry: explicit ? first.toLowerCase() : 'docker.io',
+      repository: explicit || rest.includes('/') ? repository : `library/${repository}`,
+      digest,
+    };
+  };
+
+  test('every reference, odd ones included, gives what the regular expressions gave', () => {
+    const hex = '0123456789abcdef'.repeat(4);
+    const parts = [
+      '',
+      'nginx',
+      'nginx:1',
+      'a/b:1',
+      'R.io:5000/a',
+      'localhost/x',
+      '@',
+      '@x',
+      ':',
+      '/',
+      '\n',
+      '@a\u2028',
+    ];
+    const ends = ['', `@sha256:${hex}`, `@sha256:${hex.toUpperCase()}`, `@sha256:${hex}x`, ':t', '@'];
+    for (const a of parts)
+      for (const b of parts)
+        for (const end of ends)
+          expect([a + b + end, imageRegistry(a + b + end)]).toEqual([a + b + end, byRegex(a + b + end)]);
+  });
+
+  test('allow-list entries: wildcards, hosts, path prefixes, case and trailing slashes', () => {
+    const list = [' *.AzureCR.io ', 'ghcr.io/my-org/', 'quay.io', '', 'r.io//a'];
+    expect(allowed(list, 'x.azurecr.io', 'app')).toBe(true);
+    expect(allowed(list, 'azurecr.io', 'app')).toBe(false);
+    expect(allowed(list, 'ghcr.io', 'my-org/app')).toBe(true);
+    expect(allowed(list, 'ghcr.io', 'my-org')).toBe(true);
+    expect(allowed(list, 'ghcr.io', 'my-organisation/app')).toBe(false);
+    expect(allowed(list, 'quay.io', 'anything/at/all')).toBe(true);
+    expect(allowed(list, 'r.io', 'a')).toBe(false);
+    expect(allowed(list, 'r.io', '/a/b')).toBe(true);
+    expect(allowed([], 'quay.io', 'x')).toBe(false);
   });
 });

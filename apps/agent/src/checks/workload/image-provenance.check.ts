@@ -15,14 +15,16 @@ export interface ImageRef {
 
 /** Registry host and path of an image reference, as the container runtime resolves it (Docker Hub by default). */
 export function imageRegistry(image: string): ImageRef {
-  const digest = /@sha256:[0-9a-f]{64}$/.test(image);
-  const name = image.replace(/@.*$/, '');
+  const digest = pinned(image);
+  const name = beforeDigest(image);
   const slash = name.indexOf('/');
   const first = slash > 0 ? name.slice(0, slash) : '';
   const explicit = first.includes('.') || first.includes(':') || first === 'localhost';
   const registry = explicit ? first.toLowerCase() : 'docker.io';
   const rest = explicit ? name.slice(slash + 1) : name;
-  const repository = rest.replace(/:[^/:]*$/, '');
+  // Without the tag: from the last colon, unless a slash follows it (a registry port, not a tag).
+  const colon = rest.lastIndexOf(':');
+  const repository = colon >= 0 && rest.indexOf('/', colon + 1) < 0 ? rest.slice(0, colon) : rest;
   return {
     registry,
     repository: explicit || rest.includes('/') ? repository : `library/${repository}`,
@@ -30,16 +32,70 @@ export function imageRegistry(image: string): ImageRef {
   };
 }
 
+// The reference's parts found by position, not by regular expressions: asked of every distinct image of the
+// cluster (5,786 at 10,000 pods), where the three replacements were most of the check's own time.
+
+/** Whether the reference ends in `@sha256:` and 64 lower-case hex digits. */
+function pinned(image: string): boolean {
+  const at = image.length - 72;
+  if (at < 0 || image.charCodeAt(at) !== 64 /* @ */ || !image.startsWith('sha256:', at + 1)) return false;
+  for (let i = at + 8; i < image.length; i++) {
+    const c = image.charCodeAt(i);
+    if (!((c >= 48 && c <= 57) || (c >= 97 && c <= 102))) return false;
+  }
+  return true;
+}
+
+/**
+ * The reference up to its first `@` that only the end of the text follows on the same line (as
+ * `replace(/@.*$/, '')` cuts it): references have no line breaks, but the evidence is not trusted to be sane.
+ */
+function beforeDigest(image: string): string {
+  for (let at = image.indexOf('@'); at >= 0; at = image.indexOf('@', at + 1))
+    if (!LINE_BREAK.test(image.slice(at + 1))) return image.slice(0, at);
+  return image;
+}
+
+const LINE_BREAK = /[\n\r\u2028\u2029]/;
+
 /** Whether `registry/repository` is covered by an allow-list entry (`host`, `*.domain`, `host/path-prefix`). */
 export function allowed(entries: readonly string[], registry: string, repository: string): boolean {
-  return entries.some((raw) => {
+  return allowedBy(allowRules(entries), registry, repository);
+}
+
+function allowedBy(rules: readonly AllowRule[], registry: string, repository: string): boolean {
+  for (let i = 0; i < rules.length; i++) {
+    const r = rules[i];
+    if (r.suffix !== undefined) {
+      if (registry.endsWith(r.suffix)) return true;
+    } else if (r.host === registry && (r.prefix === undefined || `${repository}/`.startsWith(r.prefix)))
+      return true;
+  }
+  return false;
+}
+
+/** An allow-list entry, read: `*.domain` (a registry suffix), or a host with an optional path prefix. */
+interface AllowRule {
+  /** `.domain` of a `*.domain` entry. */
+  suffix?: string;
+  host?: string;
+  /** `path/` of a `host/path` entry. */
+  prefix?: string;
+}
+
+function allowRules(entries: readonly string[]): AllowRule[] {
+  const rules: AllowRule[] = [];
+  for (const raw of entries) {
     const e = raw.trim().toLowerCase().replace(/\/+$/, '');
-    if (!e) return false;
-    if (e.startsWith('*.')) return registry.endsWith(e.slice(1));
+    if (!e) continue;
+    if (e.startsWith('*.')) {
+      rules.push({ suffix: e.slice(1) });
+      continue;
+    }
     const [host, ...path] = e.split('/');
-    if (host !== registry) return false;
-    return !path.length || `${repository}/`.startsWith(`${path.join('/')}/`);
-  });
+    rules.push(path.length ? { host, prefix: `${path.join('/')}/` } : { host });
+  }
+  return rules;
 }
 
 /** The default allow-list: every `*.azurecr.io` registry the cluster's pods and pod templates name, plus MCR. */
@@ -84,6 +140,8 @@ export const imageProvenance: Check = workloadCheck('image-provenance', (ctx, si
   // The default list parses every image to find the cluster's registries: judging reads those parses again.
   const parsed = new Map<string, ImageRef>();
   const list = configured?.length ? configured : defaultAllowList(ctx.evidence, parsed);
+  // The list's entries read once, not once per distinct image.
+  const rules = allowRules(list);
   const listNote = configured?.length
     ? 'the configured allow-list'
     : `the default allow-list (${list.join(', ')})`;
@@ -116,7 +174,7 @@ export const imageProvenance: Check = workloadCheck('image-provenance', (ctx, si
       let j = judged.get(image);
       if (!j) {
         const r = parsed.get(image) ?? imageRegistry(image);
-        judged.set(image, (j = { allowed: allowed(list, r.registry, r.repository), digest: r.digest }));
+        judged.set(image, (j = { allowed: allowedBy(rules, r.registry, r.repository), digest: r.digest }));
       }
       if (j.allowed && j.digest) return;
       // One text for both lists (an image can be in both).
