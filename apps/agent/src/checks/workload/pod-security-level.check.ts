@@ -239,7 +239,22 @@ export const podSecurityLevelCheck: Check = {
       lastNs = ns;
       return (lastPolicy = policy);
     };
-    const passes = new Map<string, PassList>();
+    // Whether pods of one spec shape pass one namespace's policy: asked per pod, answered once per pair (three
+    // violation lookups each otherwise).
+    const passing = new Map<NamespacePolicy, Map<PssVerdicts, boolean>>();
+    let lastPassing: Map<PssVerdicts, boolean> | undefined;
+    let lastPassingPolicy: NamespacePolicy | undefined;
+    const passes = (verdicts: PssVerdicts, policy: NamespacePolicy): boolean => {
+      if (policy !== lastPassingPolicy) {
+        lastPassing = passing.get(policy);
+        if (!lastPassing) passing.set(policy, (lastPassing = new Map<PssVerdicts, boolean>()));
+        lastPassingPolicy = policy;
+      }
+      let pass = lastPassing!.get(verdicts);
+      if (pass === undefined) lastPassing!.set(verdicts, (pass = passesPolicy(verdicts, policy)));
+      return pass;
+    };
+    const passLists = new Map<string, PassList>();
 
     if (allTop && topLevel.distinct) {
       // Every pod spec is its own top and named once: judged in order, with no key text or record per pod (a
@@ -248,7 +263,7 @@ export const podSecurityLevelCheck: Check = {
         const s = sources[i];
         const policy = policyOf(s.namespace);
         const verdicts = pss.verdicts(s);
-        if (passesPolicy(verdicts, policy)) addPass(passes, s, verdicts.level);
+        if (passes(verdicts, policy)) addPass(passLists, s, verdicts.level);
         else {
           const j = judge(s, policy, labels.has(s.namespace), verdicts);
           out.push(failure(j, j.verdict!, [], ctx));
@@ -288,15 +303,15 @@ export const podSecurityLevelCheck: Check = {
         const j = own[i];
         const folded = (members.size ? members.get(srcKey(j.src)) : undefined) ?? [];
         if (!j.verdict) {
-          addPass(passes, j.src, j.level);
-          for (const f of folded) addPass(passes, f.src, f.level);
+          addPass(passLists, j.src, j.level);
+          for (const f of folded) addPass(passLists, f.src, f.level);
         } else out.push(failure(j, j.verdict, folded, ctx));
       }
     }
 
     // localeCompare's order through one collator (the same default locale and options), not one per call.
     const compare = new Intl.Collator().compare;
-    for (const [ns, { srcs, levels }] of [...passes].sort(([a], [b]) => compare(a, b))) {
+    for (const [ns, { srcs, levels }] of [...passLists].sort(([a], [b]) => compare(a, b))) {
       const n = srcs.length;
       const refs: string[] = [];
       const order: number[] = [];

@@ -86,4 +86,22 @@ describe('verdicts shared between workloads', () => {
       expect(pass?.message).toContain(twice ? ': Pod/c (baseline)' : ': Pod/a (baseline), Pod/c (baseline)');
     }
   });
+
+  test("pod-security-level: one spec shape passes or fails by its own namespace's policy", async () => {
+    const spec = { containers: [{ name: 'app', image: 'x' }] };
+    const inNs = (name: string, namespace: string) => ({ ...pod(name, spec), metadata: { name, namespace } });
+    const ns = (name: string, level: string) => ({
+      metadata: { name, labels: { 'pod-security.kubernetes.io/enforce': level } },
+    });
+    const evidence = await bundle(
+      [inNs('a', 'lax'), inNs('b', 'strict'), inNs('c', 'lax'), inNs('d', 'strict')],
+      [ns('lax', 'baseline'), ns('strict', 'restricted')],
+    );
+    const report = runChecks(evidence, { now, only: ['pod-security-level'] });
+    const fails = report.results.filter((r) => r.outcome === 'fail').map((r) => r.resource.name);
+    expect(fails).toEqual(['b', 'd']);
+    const pass = report.results.find((r) => r.outcome === 'pass');
+    expect(pass?.resource.name).toBe('lax');
+    expect(pass?.message).toContain(': Pod/a (baseline), Pod/c (baseline)');
+  });
 });
