@@ -240,11 +240,8 @@ export function perWorkload(
   if (added === 0) noWorkloads(ctx, sink);
 }
 
-/**
- * A verdict's finding for one resource, its fields written out: `{ resource, ...verdict }` copied the verdict
- * through the generic spread path.
- */
-export function finding(resource: ResourceRef, v: Verdict): CheckFinding {
+/** A verdict's finding for one resource, as `run` lists it (the runner never asks for one). */
+function finding(resource: ResourceRef, v: Verdict): CheckFinding {
   const f: CheckFinding = { outcome: v.outcome, resource, message: v.message };
   if (v.severity !== undefined) f.severity = v.severity;
   if (v.evidence !== undefined) f.evidence = v.evidence;
