@@ -82,6 +82,15 @@ function controlsList(controls: readonly ControlViolation[]): Record<string, str
   return list;
 }
 
+/**
+ * What `passesPolicy` reads of a policy, as text: namespaces whose policies print the same pass and fail the
+ * same pod specs (a cluster has hundreds of namespaces and a handful of distinct policies).
+ */
+function passKey(policy: NamespacePolicy): string {
+  const { enforce, warn, audit } = policy;
+  return `${enforce.level} ${enforce.version} ${enforce.labelled} ${warn.level} ${warn.version} ${audit.level} ${audit.version}`;
+}
+
 /** Whether a pod spec with these verdicts passes in a namespace with this policy (see `judge`). */
 function passesPolicy(verdicts: PssVerdicts, policy: NamespacePolicy): boolean {
   return (
@@ -239,15 +248,21 @@ export const podSecurityLevelCheck: Check = {
       lastNs = ns;
       return (lastPolicy = policy);
     };
-    // Whether pods of one spec shape pass one namespace's policy: asked per pod, answered once per pair (three
-    // violation lookups each otherwise).
+    // Whether pods of one spec shape pass a policy: asked per pod, answered once per shape and distinct policy
+    // (passKey), not per namespace (three violation lookups each otherwise).
+    const passingByKey = new Map<string, Map<PssVerdicts, boolean>>();
     const passing = new Map<NamespacePolicy, Map<PssVerdicts, boolean>>();
     let lastPassing: Map<PssVerdicts, boolean> | undefined;
     let lastPassingPolicy: NamespacePolicy | undefined;
     const passes = (verdicts: PssVerdicts, policy: NamespacePolicy): boolean => {
       if (policy !== lastPassingPolicy) {
         lastPassing = passing.get(policy);
-        if (!lastPassing) passing.set(policy, (lastPassing = new Map<PssVerdicts, boolean>()));
+        if (!lastPassing) {
+          const key = passKey(policy);
+          lastPassing = passingByKey.get(key);
+          if (!lastPassing) passingByKey.set(key, (lastPassing = new Map<PssVerdicts, boolean>()));
+          passing.set(policy, lastPassing);
+        }
         lastPassingPolicy = policy;
       }
       let pass = lastPassing!.get(verdicts);
