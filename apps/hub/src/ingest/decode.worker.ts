@@ -14,8 +14,9 @@ import {
   type WorkerReportJob,
 } from './report-decoder.js';
 
-// Compiled at start, not while the first batch waits.
+// Compiled at start, not while the first batch waits; then the hub may subscribe (`decodeWorkerReady`).
 warmEnvelopeValidator();
+parentPort?.postMessage({ ready: true });
 
 /** Results per message back to the main thread: each message is its own task there, a few ms to read. */
 const RESULTS_PER_MESSAGE = 250;

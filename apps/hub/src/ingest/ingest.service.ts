@@ -1,4 +1,4 @@
-import { Inject, Injectable, Logger, Optional } from '@nestjs/common';
+import { Inject, Injectable, Logger, Optional, type OnModuleInit } from '@nestjs/common';
 import { MetricsService } from '../metrics/metrics.service.js';
 import { DataSource, type EntityManager } from 'typeorm';
 import {
@@ -20,6 +20,7 @@ import { warmEnvelopeValidator } from './envelope-validator.js';
 import {
   decodeReport,
   decodeReports,
+  decodeWorkerReady,
   IngestRejection,
   startDecodeWorker,
   type DecodedReport,
@@ -53,6 +54,8 @@ interface Rejection {
 }
 
 const EXCERPT_BYTES = 256;
+/** How long start-up waits for the decode worker before the transport subscribes anyway. */
+const DECODE_WORKER_WAIT_MS = 30_000;
 const INT32 = 2_147_483_647;
 
 /**
@@ -61,7 +64,7 @@ const INT32 = 2_147_483_647;
  * send) are returned only after it committed: the transport PUBACKs and acks only then.
  */
 @Injectable()
-export class IngestService {
+export class IngestService implements OnModuleInit {
   private readonly logger = new Logger('Ingest');
   private readonly skewed = new Set<string>();
   private readonly posture: PostureWriter;
@@ -90,6 +93,23 @@ export class IngestService {
     // Compiled now rather than while the first report waits (here for the inline fallback, and in the worker).
     warmEnvelopeValidator();
     startDecodeWorker();
+  }
+
+  /**
+   * Nest runs this before the MQTT transport listens, so the hub subscribes (and the broker sends it the backlog a
+   * restart left) only once the decode worker has loaded: before, the first batches waited for it, a few hundred
+   * ms in which the broker's window of unacknowledged reports stood full.
+   */
+  async onModuleInit(): Promise<void> {
+    const worker = await decodeWorkerReady(DECODE_WORKER_WAIT_MS);
+    if (worker === 'unavailable')
+      this.logger.warn(
+        'the report decode worker could not be started: reports are decoded on the main thread',
+      );
+    else if (worker === 'late')
+      this.logger.warn(
+        `the report decode worker was not ready after ${DECODE_WORKER_WAIT_MS / 1000} s; subscribing anyway (it decodes the reports once it is)`,
+      );
   }
 
   /**

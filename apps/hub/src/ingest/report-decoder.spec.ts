@@ -6,6 +6,7 @@ import {
   decodeReportInline,
   decodeReports,
   decoderCounters,
+  decodeWorkerReady,
   stopDecodeWorker,
   WORKER_DECODE_BYTES,
 } from './report-decoder.js';
@@ -61,6 +62,21 @@ describe('report decoder', () => {
     expect(decoded.envelope).toEqual(envelope);
     // The main loop kept turning while the worker decoded and while the results came back (48 slices).
     expect(turns).toBeGreaterThan(48);
+  });
+
+  it('says when a new decode worker can decode (the hub subscribes only then), and late when asked not to wait', async () => {
+    await stopDecodeWorker();
+    // A new thread loads its modules and compiles the envelope check first: not ready at once.
+    await expect(decodeWorkerReady(0)).resolves.toBe('late');
+    await expect(decodeWorkerReady(60_000)).resolves.toBe('ready');
+    const before = { ...decoderCounters };
+    const decoded = await decodeReports(
+      [{ payload: encodeEnvelope(sampleEnvelope('hci-a', 1)), topicAgentId: 'hci-a', receivedAt: AT }],
+      LIMITS,
+    );
+    expect(decoded[0].decoded.ok).toBe(true);
+    expect(decoderCounters.worker).toBe(before.worker + 1);
+    await expect(decodeWorkerReady(0)).resolves.toBe('ready');
   });
 
   it('gives a refusal from the worker like the inline decoder would (with seq and agent id for the ack)', async () => {

@@ -364,6 +364,8 @@ export interface WorkerBatchJob {
 
 interface WorkerReply {
   id: number;
+  /** Sent once, with no id, when the worker has loaded its modules and compiled the envelope check. */
+  ready?: true;
   /** The decoded report; when ok, its results follow in `chunks` messages of `results`. */
   result?: DecodedReport;
   chunks?: number;
@@ -388,6 +390,8 @@ interface DecodeWorker {
   pending: Map<number, PendingJob>;
   /** Gives up on this thread: its jobs in flight are answered undefined (decoded inline by their callers). */
   fail: () => void;
+  /** Settles once the thread can decode (it said so), or once it failed: whichever comes first. */
+  ready: Promise<void>;
 }
 
 let worker: DecodeWorker | undefined;
@@ -410,10 +414,13 @@ function decodeWorker(): DecodeWorker | undefined {
       : new Worker(file);
     w.unref();
     const pending = new Map<number, PendingJob>();
+    let isReady!: () => void;
     const self: DecodeWorker = {
       thread: w,
       pending,
+      ready: new Promise((resolve) => (isReady = resolve)),
       fail: () => {
+        isReady();
         // Whatever was in flight is decoded inline by its caller; the next report starts a new worker.
         if (worker === self) worker = undefined;
         const jobs = [...pending.values()];
@@ -422,6 +429,7 @@ function decodeWorker(): DecodeWorker | undefined {
       },
     };
     w.on('message', (m: WorkerReply) => {
+      if (m.ready) return isReady();
       const job = pending.get(m.id);
       if (!job) return;
       if (m.results && job.result) {
@@ -527,6 +535,21 @@ function decodeBatchInWorker(
  */
 export function startDecodeWorker(): void {
   decodeWorker();
+}
+
+/**
+ * Starts the decode worker if need be and settles once it can decode: `ready`; `unavailable` when it could not be
+ * started or failed (reports are then decoded inline); `late` after `timeoutMs` (a slower worker still takes the
+ * jobs posted to it meanwhile, in order).
+ */
+export async function decodeWorkerReady(timeoutMs: number): Promise<'ready' | 'unavailable' | 'late'> {
+  const w = decodeWorker();
+  if (!w) return 'unavailable';
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<'late'>((resolve) => (timer = setTimeout(() => resolve('late'), timeoutMs)));
+  const outcome = await Promise.race([w.ready.then(() => (worker === w ? 'ready' : 'unavailable')), late]);
+  clearTimeout(timer);
+  return outcome;
 }
 
 /**
