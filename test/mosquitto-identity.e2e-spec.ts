@@ -7,11 +7,7 @@ import mqtt, { type IClientOptions, type MqttClient } from 'mqtt';
 import type { DataSource } from 'typeorm';
 import { agentTopic, createCsr, createKeyPair } from '@watchpost/shared';
 import { loadHubConfig } from '../apps/hub/src/config/hub-config.js';
-import { createHubDataSource, openAndMigrate } from '../apps/hub/src/persistence/data-source.js';
-import {
-  createThrowawayDatabase,
-  type ThrowawayDatabase,
-} from '../apps/hub/src/persistence/throwaway-database.js';
+import { migratedThrowawayDatabase } from '../apps/hub/src/persistence/throwaway-database.js';
 import { EnrollmentService } from '../apps/hub/src/pki/enrollment.service.js';
 import { loadOrCreateHubPki } from '../apps/hub/src/pki/hub-pki.js';
 import { startMosquitto, type ClientIdentity, type TestMosquitto } from './support/mosquitto.js';
@@ -85,17 +81,15 @@ describe('shipped Mosquitto: client ids bound to certificate identities', () => 
 });
 
 describe('shipped Mosquitto: revocation through the CRL the hub keeps', () => {
-  let db: ThrowawayDatabase;
   let ds: DataSource;
+  let closeDb: () => Promise<void>;
   let dataDir: string;
   let svc: EnrollmentService;
   let broker: TestMosquitto;
   const clients: MqttClient[] = [];
 
   beforeAll(async () => {
-    db = await createThrowawayDatabase('sqlite');
-    ds = createHubDataSource(db.options);
-    await openAndMigrate(ds);
+    ({ ds, close: closeDb } = await migratedThrowawayDatabase('sqlite'));
     dataDir = mkdtempSync(join(tmpdir(), 'watchpost-crl-'));
     const config = loadHubConfig({ WATCHPOST_DATA_DIR: dataDir });
     const pki = loadOrCreateHubPki(config);
@@ -108,8 +102,7 @@ describe('shipped Mosquitto: revocation through the CRL the hub keeps', () => {
   });
   afterAll(async () => {
     await broker?.close();
-    await ds.destroy();
-    await db.drop();
+    await closeDb();
     rmSync(dataDir, { recursive: true, force: true });
   });
 

@@ -8,8 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { AppModule } from '../app.module.js';
 import { loadHubConfig } from '../config/hub-config.js';
-import { createHubDataSource, openAndMigrate } from '../persistence/data-source.js';
-import { createThrowawayDatabase } from '../persistence/throwaway-database.js';
+import { migratedThrowawayDatabase } from '../persistence/throwaway-database.js';
 import { loadOrCreateHubPki } from '../pki/hub-pki.js';
 import { configureHubHttp, OpenApiDocument } from './openapi.js';
 import { FIXTURE_NOW, seedFixture } from './testing/api-fixture.js';
@@ -50,24 +49,24 @@ function operations(doc: OpenAPIObject): [string, Operation][] {
 /** The whole hub's document (every module: PKI and ingest too), built as `startHub` builds it, without listening. */
 async function fullDocument(): Promise<OpenAPIObject> {
   const dataDir = mkdtempSync(join(tmpdir(), 'watchpost-openapi-'));
-  const db = await createThrowawayDatabase('sqlite');
-  const dataSource = createHubDataSource(db.options);
   try {
-    await openAndMigrate(dataSource);
-    const config = loadHubConfig({}, { dataDir });
-    const pki = loadOrCreateHubPki(config, FIXTURE_NOW);
-    const app = await NestFactory.create(AppModule.forRoot({ config, dataSource, pki }), { logger: false });
+    const { ds: dataSource, close: closeDb } = await migratedThrowawayDatabase('sqlite');
     try {
-      configureHubHttp(app);
-      const doc = app.get(OpenApiDocument).document;
-      if (!doc) throw new Error('no OpenAPI document');
-      return JSON.parse(JSON.stringify(doc)) as OpenAPIObject;
+      const config = loadHubConfig({}, { dataDir });
+      const pki = loadOrCreateHubPki(config, FIXTURE_NOW);
+      const app = await NestFactory.create(AppModule.forRoot({ config, dataSource, pki }), { logger: false });
+      try {
+        configureHubHttp(app);
+        const doc = app.get(OpenApiDocument).document;
+        if (!doc) throw new Error('no OpenAPI document');
+        return JSON.parse(JSON.stringify(doc)) as OpenAPIObject;
+      } finally {
+        await app.close();
+      }
     } finally {
-      await app.close();
+      await closeDb();
     }
   } finally {
-    if (dataSource.isInitialized) await dataSource.destroy();
-    await db.drop();
     rmSync(dataDir, { recursive: true, force: true });
   }
 }

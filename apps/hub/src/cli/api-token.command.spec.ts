@@ -2,24 +2,18 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import type { DataSource } from 'typeorm';
 import { ApiTokensService, hashApiToken } from '../auth/api-tokens.service.js';
 import { ApiTokenEntity } from '../auth/api-token.entity.js';
-import { createHubDataSource, openAndMigrate } from '../persistence/data-source.js';
-import { createThrowawayDatabase, type ThrowawayDatabase } from '../persistence/throwaway-database.js';
+import { migratedThrowawayDatabase } from '../persistence/throwaway-database.js';
 import { createApiToken, parseTtl, printCreatedApiToken } from './api-token.command.js';
 
 describe('token create --role (API tokens)', () => {
-  let db: ThrowawayDatabase;
   let ds: DataSource;
+  let closeDb: () => Promise<void>;
   const now = new Date('2026-11-23T12:00:00.000Z');
 
   beforeAll(async () => {
-    db = await createThrowawayDatabase('sqlite');
-    ds = createHubDataSource(db.options);
-    await openAndMigrate(ds);
+    ({ ds, close: closeDb } = await migratedThrowawayDatabase('sqlite'));
   });
-  afterAll(async () => {
-    await ds.destroy();
-    await db.drop();
-  });
+  afterAll(() => closeDb());
 
   it('stores only the hash, prints the token alone on stdout, and the token verifies with its role', async () => {
     const created = await createApiToken(ds, { role: 'operator', name: 'ops-laptop', ttl: '90d', now });

@@ -4,7 +4,11 @@ import type { DataSource } from 'typeorm';
 import type { ApiPrincipal } from '../auth/api-tokens.service.js';
 import { ApiError } from '../auth/auth.errors.js';
 import { createHubDataSource, openAndMigrate } from '../persistence/data-source.js';
-import { createThrowawayDatabase, type ThrowawayDatabase } from '../persistence/throwaway-database.js';
+import {
+  createThrowawayDatabase,
+  migratedThrowawayDatabase,
+  type ThrowawayDatabase,
+} from '../persistence/throwaway-database.js';
 import { PostureRulesService } from './posture-rules.service.js';
 import { SeverityOverrideEntity } from './severity-override.entity.js';
 import { OverrideErrorCode, SeverityOverridesService } from './severity-overrides.service.js';
@@ -57,19 +61,16 @@ describe('severity overrides with two hub replicas on one PostgreSQL', () => {
 
 // An expired override given a new expiry is active again: not while another active one holds its scope.
 describe.each(['sqlite', 'postgres'] as const)('an expired severity override brought back (%s)', (kind) => {
-  let db: ThrowawayDatabase;
   let ds: DataSource;
+  let closeDb: (() => Promise<void>) | undefined;
   const now = new Date('2026-11-23T10:00:05.000Z');
   const clock = { now: () => now };
 
   beforeAll(async () => {
-    db = await createThrowawayDatabase(kind);
-    ds = createHubDataSource(db.options);
-    await openAndMigrate(ds);
+    ({ ds, close: closeDb } = await migratedThrowawayDatabase(kind));
   });
   afterAll(async () => {
-    if (ds?.isInitialized) await ds.destroy();
-    await db?.drop();
+    await closeDb?.();
   });
 
   it('is refused with override_exists while a newer one is active, and allowed once that one is revoked', async () => {

@@ -7,8 +7,7 @@ import { catalogueEntry, MAX_ENVELOPE_RESULTS, type CheckResult } from '@watchpo
 import type { DataSource } from 'typeorm';
 import { loadHubConfig } from '../config/hub-config.js';
 import { AgentEntity, FindingEntity, QuarantineEntity, ReportEntity } from '../persistence/index.js';
-import { createHubDataSource, openAndMigrate } from '../persistence/data-source.js';
-import { createThrowawayDatabase, type ThrowawayDatabase } from '../persistence/throwaway-database.js';
+import { migratedThrowawayDatabase } from '../persistence/throwaway-database.js';
 import { IngestService } from './ingest.service.js';
 import { IngestRejection } from './report-decoder.js';
 import { encodeEnvelope, sampleEnvelope } from './sample-envelope.js';
@@ -32,14 +31,12 @@ const pass = (i: number): CheckResult => ({
 });
 
 describe('IngestService bounds', () => {
-  let db: ThrowawayDatabase;
   let ds: DataSource;
+  let closeDb: () => Promise<void>;
   let ingest: IngestService;
 
   beforeEach(async () => {
-    db = await createThrowawayDatabase('sqlite');
-    ds = createHubDataSource(db.options);
-    await openAndMigrate(ds);
+    ({ ds, close: closeDb } = await migratedThrowawayDatabase('sqlite'));
     ingest = new IngestService(ds, loadHubConfig({}));
     await ds.getRepository(AgentEntity).insert({
       id: 'hci-a',
@@ -48,10 +45,7 @@ describe('IngestService bounds', () => {
       certNotAfter: '2027-12-01T00:00:00.000Z',
     });
   });
-  afterEach(async () => {
-    await ds.destroy();
-    await db.drop();
-  });
+  afterEach(() => closeDb());
 
   it('refuses a report above the results cap with its own reason, before any schema work; the cap itself is fine', async () => {
     const over = sampleEnvelope('hci-a', 1, {

@@ -10,8 +10,7 @@ import {
   QuarantineEntity,
   ReportEntity,
 } from '../persistence/index.js';
-import { createHubDataSource, openAndMigrate } from '../persistence/data-source.js';
-import { createThrowawayDatabase, type ThrowawayDatabase } from '../persistence/throwaway-database.js';
+import { migratedThrowawayDatabase } from '../persistence/throwaway-database.js';
 import { IngestService } from './ingest.service.js';
 import { decoderCounters, stopDecodeWorker } from './report-decoder.js';
 import { encodeEnvelope, sampleEnvelope } from './sample-envelope.js';
@@ -30,15 +29,13 @@ afterAll(() => stopDecodeWorker());
 
 // The ingest against real databases: SQLite always, PostgreSQL too (same migrations, same outcomes).
 describe.each(['sqlite', 'postgres'] as const)('IngestService on %s', (kind) => {
-  let db: ThrowawayDatabase;
   let ds: DataSource;
+  let closeDb: () => Promise<void>;
   let ingest: IngestService;
   let config: HubConfig;
 
   beforeEach(async () => {
-    db = await createThrowawayDatabase(kind);
-    ds = createHubDataSource(db.options);
-    await openAndMigrate(ds);
+    ({ ds, close: closeDb } = await migratedThrowawayDatabase(kind));
     config = loadHubConfig({
       WATCHPOST_MAX_REPORT_BYTES: '65536',
       WATCHPOST_MAX_DECOMPRESSED_BYTES: '1048576',
@@ -52,10 +49,7 @@ describe.each(['sqlite', 'postgres'] as const)('IngestService on %s', (kind) => 
       { id: 'hci-old', clusterName: 'hci-old', enrolledAt: at, certNotAfter: '2026-11-20T00:00:00.000Z' },
     ]);
   });
-  afterEach(async () => {
-    await ds.destroy();
-    await db.drop();
-  });
+  afterEach(() => closeDb());
 
   it('stores a report: history, posture, agent and cluster, with receive time, skew and scores; acks stored', async () => {
     const [o] = await ingest.ingestBatch([msg(topic('hci-a'), encodeEnvelope(sampleEnvelope('hci-a', 1)))]);

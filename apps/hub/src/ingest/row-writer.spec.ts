@@ -1,19 +1,16 @@
 import { afterEach, beforeEach, describe, expect, it } from '@jest/globals';
 import { In, type DataSource } from 'typeorm';
 import { AgentEntity, ClusterEntity } from '../persistence/index.js';
-import { createHubDataSource, openAndMigrate } from '../persistence/data-source.js';
-import { createThrowawayDatabase, type ThrowawayDatabase } from '../persistence/throwaway-database.js';
+import { migratedThrowawayDatabase } from '../persistence/throwaway-database.js';
 import { selectRowsByKey, updateByKey } from './row-writer.js';
 
 // The ingest's plain-SQL reads and writes give and store what TypeORM's find and update do, on both databases.
 describe.each(['sqlite', 'postgres'] as const)('row writer on %s', (kind) => {
-  let db: ThrowawayDatabase;
   let ds: DataSource;
+  let closeDb: () => Promise<void>;
 
   beforeEach(async () => {
-    db = await createThrowawayDatabase(kind);
-    ds = createHubDataSource(db.options);
-    await openAndMigrate(ds);
+    ({ ds, close: closeDb } = await migratedThrowawayDatabase(kind));
     const at = '2026-11-01T00:00:00.000Z';
     await ds
       .getRepository(ClusterEntity)
@@ -24,10 +21,7 @@ describe.each(['sqlite', 'postgres'] as const)('row writer on %s', (kind) => {
       { id: 'c', clusterName: 'c1', enrolledAt: at },
     ]);
   });
-  afterEach(async () => {
-    await ds.destroy();
-    await db.drop();
-  });
+  afterEach(() => closeDb());
 
   it('selects whole rows by key in key order, as find does', async () => {
     const rows = await ds.transaction((m) => selectRowsByKey(m, AgentEntity, ['b', 'a', 'x'], true));

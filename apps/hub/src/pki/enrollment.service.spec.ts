@@ -6,9 +6,8 @@ import { join } from 'node:path';
 import { createCsr, createKeyPair } from '@watchpost/shared';
 import type { DataSource } from 'typeorm';
 import { loadHubConfig, type HubConfig } from '../config/hub-config.js';
-import { createHubDataSource, openAndMigrate } from '../persistence/data-source.js';
 import { AgentEntity, IssuedCertificateEntity } from '../persistence/index.js';
-import { createThrowawayDatabase, type ThrowawayDatabase } from '../persistence/throwaway-database.js';
+import { migratedThrowawayDatabase } from '../persistence/throwaway-database.js';
 import { agentIdFor } from './agent-id.js';
 import { EnrollmentService, type ClusterBinding } from './enrollment.service.js';
 import { loadOrCreateHubPki, type HubPki } from './hub-pki.js';
@@ -66,8 +65,8 @@ describe('agent ids are injective in cluster and node names', () => {
 });
 
 describe.each(['sqlite', 'postgres'] as const)('enrollment on %s', (kind) => {
-  let db: ThrowawayDatabase;
   let ds: DataSource;
+  let closeDb: () => Promise<void>;
   let dir: string;
   let config: HubConfig;
   let pki: HubPki;
@@ -75,9 +74,7 @@ describe.each(['sqlite', 'postgres'] as const)('enrollment on %s', (kind) => {
   const revokedEvents: string[] = [];
 
   beforeEach(async () => {
-    db = await createThrowawayDatabase(kind);
-    ds = createHubDataSource(db.options);
-    await openAndMigrate(ds);
+    ({ ds, close: closeDb } = await migratedThrowawayDatabase(kind));
     dir = mkdtempSync(join(tmpdir(), 'watchpost-enroll-'));
     config = loadHubConfig({ WATCHPOST_DATA_DIR: dir });
     pki = loadOrCreateHubPki(config, T0);
@@ -86,8 +83,7 @@ describe.each(['sqlite', 'postgres'] as const)('enrollment on %s', (kind) => {
     svc.onRevoked((id) => revokedEvents.push(id));
   });
   afterEach(async () => {
-    await ds.destroy();
-    await db.drop();
+    await closeDb();
     rmSync(dir, { recursive: true, force: true });
   });
 

@@ -3,8 +3,7 @@ import type { DataSource } from 'typeorm';
 import { SEVERITIES, type Outcome } from '@watchpost/shared';
 import { encodeCursor } from '../api/cursor.js';
 import { generatedFleet, seedClusters } from '../api/testing/posture-seed.js';
-import { createHubDataSource, openAndMigrate } from '../persistence/data-source.js';
-import { createThrowawayDatabase, type ThrowawayDatabase } from '../persistence/throwaway-database.js';
+import { migratedThrowawayDatabase } from '../persistence/throwaway-database.js';
 import { FindingsQueryService } from './findings-query.service.js';
 import type { FindingFilters } from './posture.types.js';
 
@@ -50,14 +49,12 @@ function matches(r: KeyRow, f: FindingFilters): boolean {
 // Severity and outcome filters are answered per severity x outcome range of ix_findings_page, merged
 // (`bucketPage`); the pages must be exactly the key-ordered rows that match, and the cursors the last row's key.
 describe.each(['sqlite', 'postgres'] as const)('findings pages by severity and outcome on %s', (kind) => {
-  let db: ThrowawayDatabase;
   let ds: DataSource;
+  let closeDb: () => Promise<void>;
   let rows: KeyRow[];
 
   beforeAll(async () => {
-    db = await createThrowawayDatabase(kind);
-    ds = createHubDataSource(db.options);
-    await openAndMigrate(ds);
+    ({ ds, close: closeDb } = await migratedThrowawayDatabase(kind));
     // Every severity with every outcome, some resolved, so pages interleave several ranges of the index.
     const fleet = generatedFleet(12, 40, NOW).map((c, i) => ({
       ...c,
@@ -74,10 +71,7 @@ describe.each(['sqlite', 'postgres'] as const)('findings pages by severity and o
     await seedClusters(ds, fleet, '2026-10-01T00:00:00.000Z');
     rows = await allInKeyOrder(ds);
   });
-  afterAll(async () => {
-    await ds.destroy();
-    await db.drop();
-  });
+  afterAll(() => closeDb());
 
   const sets: [string, FindingFilters][] = [
     ['fail, critical or high', { outcome: ['fail'], severity: ['critical', 'high'] }],

@@ -7,8 +7,7 @@ import { loadHubConfig } from '../config/hub-config.js';
 import { IngestService } from '../ingest/ingest.service.js';
 import { encodeEnvelope } from '../ingest/sample-envelope.js';
 import { AgentEntity, FindingEntity, QuarantineEntity } from '../persistence/index.js';
-import { createHubDataSource, openAndMigrate } from '../persistence/data-source.js';
-import { createThrowawayDatabase, type ThrowawayDatabase } from '../persistence/throwaway-database.js';
+import { migratedThrowawayDatabase } from '../persistence/throwaway-database.js';
 import { FleetSummaryService } from './fleet-summary.service.js';
 
 // The golden wire sample is a real scan of the aks-hci-workload sample bundle (`npm run fixtures:wire`).
@@ -31,14 +30,12 @@ const topic = `watchpost/v1/agents/${AGENT}/report`;
 describe.each(['sqlite', 'postgres'] as const)(
   'golden wire sample through ingest into the fleet summary (%s)',
   (kind) => {
-    let db: ThrowawayDatabase;
     let ds: DataSource;
+    let closeDb: () => Promise<void>;
     let ingest: IngestService;
 
     beforeEach(async () => {
-      db = await createThrowawayDatabase(kind);
-      ds = createHubDataSource(db.options);
-      await openAndMigrate(ds);
+      ({ ds, close: closeDb } = await migratedThrowawayDatabase(kind));
       ingest = new IngestService(ds, loadHubConfig({}));
       await ds.getRepository(AgentEntity).insert({
         id: AGENT,
@@ -47,10 +44,7 @@ describe.each(['sqlite', 'postgres'] as const)(
         enrolledAt: '2026-11-01T00:00:00.000Z',
       });
     });
-    afterEach(async () => {
-      await ds.destroy();
-      await db.drop();
-    });
+    afterEach(() => closeDb());
 
     const store = async (envelope: unknown) =>
       (await ingest.ingestBatch([{ topic, payload: encodeEnvelope(envelope), receivedAt: RECEIVED }]))[0];

@@ -9,8 +9,8 @@ import { PostureRulesService } from '../exemptions/posture-rules.service.js';
 import { SeverityOverrideEntity } from '../exemptions/severity-override.entity.js';
 import { IngestService } from '../ingest/ingest.service.js';
 import { encodeEnvelope, sampleEnvelope } from '../ingest/sample-envelope.js';
-import { createHubDataSource, openAndMigrate } from '../persistence/data-source.js';
-import { createThrowawayDatabase, type ThrowawayDatabase } from '../persistence/throwaway-database.js';
+import { createHubDataSource } from '../persistence/data-source.js';
+import { migratedThrowawayDatabase, type ThrowawayDatabase } from '../persistence/throwaway-database.js';
 import { ChecksQueryService } from './checks-query.service.js';
 import { FleetSummaryService } from './fleet-summary.service.js';
 import {
@@ -65,17 +65,13 @@ async function liveCheckCounts(ds: DataSource): Promise<unknown> {
 describe.each(['sqlite', 'postgres'] as const)('cluster posture counts on %s', (kind) => {
   let db: ThrowawayDatabase;
   let ds: DataSource;
+  let closeDb: () => Promise<void>;
 
   beforeEach(async () => {
-    db = await createThrowawayDatabase(kind);
-    ds = createHubDataSource(db.options);
-    await openAndMigrate(ds);
+    ({ db, ds, close: closeDb } = await migratedThrowawayDatabase(kind));
     await seedClusters(ds, generatedFleet(12, 40, NOW), '2026-10-01T00:00:00.000Z');
   });
-  afterEach(async () => {
-    await ds.destroy();
-    await db.drop();
-  });
+  afterEach(() => closeDb());
 
   it('stay equal to a live count through ingest and rule changes, and the fleet summary reads the same', async () => {
     const summary = () =>

@@ -2,8 +2,7 @@ import { afterEach, beforeEach, describe, expect, it } from '@jest/globals';
 import type { DataSource } from 'typeorm';
 import type { CheckResult } from '@watchpost/shared';
 import { sampleEnvelope } from '../ingest/sample-envelope.js';
-import { createHubDataSource, openAndMigrate } from '../persistence/data-source.js';
-import { createThrowawayDatabase, type ThrowawayDatabase } from '../persistence/throwaway-database.js';
+import { migratedThrowawayDatabase } from '../persistence/throwaway-database.js';
 import { applyReportToPosture, INDEXED_OVERWRITE, OVERWRITE } from './posture-writer.js';
 
 /** Every column some index of `findings` holds, as the database itself lists them. */
@@ -33,18 +32,13 @@ const result = (name: string, outcome: CheckResult['outcome'], message: string):
 });
 
 describe.each(['sqlite', 'postgres'] as const)('the posture writer on %s', (kind) => {
-  let db: ThrowawayDatabase;
   let ds: DataSource;
+  let closeDb: () => Promise<void>;
 
   beforeEach(async () => {
-    db = await createThrowawayDatabase(kind);
-    ds = createHubDataSource(db.options);
-    await openAndMigrate(ds);
+    ({ ds, close: closeDb } = await migratedThrowawayDatabase(kind));
   });
-  afterEach(async () => {
-    await ds.destroy();
-    await db.drop();
-  });
+  afterEach(() => closeDb());
 
   it('lists as indexed exactly the overwritten columns an index holds', async () => {
     const indexed = await indexedColumns(ds, kind);
