@@ -81,7 +81,7 @@ describe.each(['sqlite', 'postgres'] as const)('findings pages by severity and o
     ['an outcome alone', { outcome: ['warn', 'error'] }],
     [
       'with area, platform and exemption',
-      { severity: ['critical', 'low'], area: ['network', 'rbac'], platform: ['aks-hci'], exempted: false },
+      { severity: ['critical', 'low'], area: ['network', 'access'], platform: ['aks-hci'], exempted: false },
     ],
     ['no match', { outcome: ['error'], severity: ['critical'], platform: ['aks'], area: ['certificates'] }],
   ];
