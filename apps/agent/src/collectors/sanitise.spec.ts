@@ -38,7 +38,11 @@ describe('PodSharing', () => {
   test.each([
     ['a value differs deep down', CONTEXT, { ...CONTEXT, capabilities: { drop: ['NET_RAW'] } }],
     ['a key more', CONTEXT, { ...CONTEXT, privileged: false }],
-    ['the same keys in another order', CONTEXT, { seccompProfile: CONTEXT.seccompProfile, ...CONTEXT }],
+    [
+      'the same keys in another order',
+      CONTEXT,
+      Object.assign({ seccompProfile: CONTEXT.seccompProfile }, CONTEXT),
+    ],
     ['an array where an object was', CONTEXT, { ...CONTEXT, capabilities: [['ALL']] }],
     ['a string where a number was', { ...CONTEXT, runAsUser: 1000 }, { ...CONTEXT, runAsUser: '1000' }],
   ])('%s: not shared', (_name, first, second) => {

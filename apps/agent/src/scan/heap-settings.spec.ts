@@ -1,3 +1,4 @@
+import { describe, expect, it } from '@jest/globals';
 import { spawnSync } from 'node:child_process';
 import { SCAN_PROCESS_V8_FLAGS, SCAN_RUNTIME_V8_FLAGS, scanHeapSettingsWanted } from './heap-settings.js';
 

@@ -124,7 +124,7 @@ describe('engine indexes answer as the plain definitions', () => {
 
   test('a synthetic pod gets the namespaced and global policies merged in evaluation order', () => {
     for (const ns of ['shop', 'bank', 'lab', 'elsewhere'])
-      for (const labels of [{}, { app: 'web' }, { app: 'db', canary: 'true' }]) {
+      for (const labels of [{}, { app: 'web' }, { app: 'db', canary: 'true' }] as Record<string, string>[]) {
         const s = e.syntheticPod(ns, labels, 'worker');
         expect(e.policiesFor(s).map((x) => x.id)).toEqual(
           e.policies.filter((x) => e.policySelects(x, s)).map((x) => x.id),

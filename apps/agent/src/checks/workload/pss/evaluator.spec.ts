@@ -178,9 +178,12 @@ describe('PssEvaluator', () => {
       {},
     ];
     const pods = shapes.flatMap((spec) =>
-      [{}, { 'container.apparmor.security.beta.kubernetes.io/a': 'unconfined', other: 'x' }].map(
-        (annotations) => ({ spec, annotations }),
-      ),
+      (
+        [{}, { 'container.apparmor.security.beta.kubernetes.io/a': 'unconfined', other: 'x' }] as Record<
+          string,
+          string
+        >[]
+      ).map((annotations) => ({ spec, annotations })),
     );
     for (const a of pods)
       for (const b of pods)
