@@ -6,8 +6,7 @@ import { DataSource as DataSourceToken } from 'typeorm';
 import { ApiTokensService } from '../../auth/api-tokens.service.js';
 import { API_RATE_LIMITS, type ApiRateLimits } from '../../auth/auth.guard.js';
 import { MetricsModule } from '../../metrics/metrics.module.js';
-import { createHubDataSource, openAndMigrate } from '../../persistence/data-source.js';
-import { createThrowawayDatabase, type ThrowawayDatabase } from '../../persistence/throwaway-database.js';
+import { migratedThrowawayDatabase, type ThrowawayDatabase } from '../../persistence/throwaway-database.js';
 import { WebModule } from '../../web/web.module.js';
 import { ApiModule } from '../api.module.js';
 import { HUB_CLOCK, type HubClock } from '../../clock.js';
@@ -49,11 +48,9 @@ export async function startApiTestApp(opts: {
   seed?: (ds: DataSource) => Promise<void>;
   rateLimits?: ApiRateLimits;
 }): Promise<ApiTestApp> {
-  const db = await createThrowawayDatabase(opts.kind);
-  const ds = createHubDataSource(db.options);
+  const { db, ds, close: closeDb } = await migratedThrowawayDatabase(opts.kind);
   let app: INestApplication | undefined;
   try {
-    await openAndMigrate(ds);
     if (opts.seed) await opts.seed(ds);
     const tokenService = new ApiTokensService(ds);
     const mk = async (role: 'viewer' | 'operator' | 'admin') =>
@@ -83,14 +80,12 @@ export async function startApiTestApp(opts: {
       tokens,
       close: async () => {
         await running.close();
-        if (ds.isInitialized) await ds.destroy();
-        await db.drop();
+        await closeDb();
       },
     };
   } catch (e) {
     await app?.close();
-    if (ds.isInitialized) await ds.destroy();
-    await db.drop();
+    await closeDb();
     throw e;
   }
 }
